@@ -1,0 +1,40 @@
+import { Elysia } from 'elysia'
+import { openapi } from '@elysiajs/openapi'
+import type { Deps } from './deps'
+import { httpLayer } from './http/plugin'
+import { systemModule } from './modules/system'
+import { authModule } from './modules/auth'
+import { usersModule } from './modules/users'
+import { apiKeysModule } from './modules/api-keys'
+import { adminModule } from './modules/admin'
+import { createAuthService } from './modules/auth/service'
+import { createApiKeyService } from './modules/api-keys/service'
+import { createUserService } from './modules/users/service'
+
+/** One factory wires the services and controllers of a core instance. */
+export function createApp(deps: Deps) {
+  const apiKeys = createApiKeyService(deps)
+  const auth = createAuthService(deps)
+  const users = createUserService(deps, auth, apiKeys)
+
+  return new Elysia({ name: 'ytempire-core', normalize: false })
+    .use(httpLayer(deps))
+    .use(openapi({
+      path: '/swagger',
+      specPath: '/swagger/json',
+      provider: 'swagger-ui',
+      documentation: {
+        info: { title: 'ytempire API', version: '1.0.0', description: 'Operators run faceless YouTube channels: accounts, channels, videos, publishing, analytics, billing. Errors are application/problem+json.' },
+        components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT or ytk_ API key' } } },
+        security: [{ bearer: [] }],
+      },
+    }))
+    .use(systemModule(deps))
+    .group('/v1', (v1) => v1
+      .use(authModule(deps, auth, apiKeys))
+      .use(usersModule(deps, users, auth, apiKeys))
+      .use(apiKeysModule(deps, apiKeys))
+      .use(adminModule(deps, auth, apiKeys)))
+}
+
+export type App = ReturnType<typeof createApp>

@@ -1,0 +1,23 @@
+// The typed way other code (tests, web app, CLI) calls the core.
+import { treaty } from '@elysiajs/eden'
+import type { App } from './app'
+
+export function createClient(baseUrl: string, opts: { token?: () => string | undefined } = {}) {
+  return treaty<App>(baseUrl, {
+    headers: () => {
+      const token = opts.token?.()
+      return token ? { authorization: `Bearer ${token}` } : {}
+    },
+  })
+}
+
+/** A client bound to an app object, no network: what the tests use. */
+export function createLocalClient(app: App, opts: { token?: () => string | undefined; headers?: () => Record<string, string> } = {}) {
+  return treaty<App>(app, {
+    headers: () => {
+      const token = opts.token?.()
+      return { ...(opts.headers?.() ?? {}), ...(token ? { authorization: `Bearer ${token}` } : {}) }
+    },
+  })
+}
+export type Client = ReturnType<typeof createClient>

@@ -1,0 +1,70 @@
+import { join, resolve } from 'node:path'
+import { mkdirSync } from 'node:fs'
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
+import * as schema from './schema'
+
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>
+export interface Database {
+  db: Db
+  kind: 'postgres' | 'pglite'
+  ping(): Promise<void>
+  close(): Promise<void>
+  /** Runs fn while holding a PostgreSQL advisory lock (a no-op lock for the single-process embedded database). */
+  withLock<T>(key: number, fn: () => Promise<T>): Promise<T>
+}
+
+export const MIGRATIONS_DIR = resolve(import.meta.dir, '../../../drizzle')
+
+/**
+ * DATABASE_URL set: postgres.js against a real server. Unset: embedded PostgreSQL (PGlite)
+ * persisted under the data folder, so the demo needs no server.
+ */
+export async function openDatabase(opts: { url?: string; dataDir: string; poolMax?: number }): Promise<Database> {
+  if (opts.url) {
+    const { default: postgres } = await import('postgres')
+    const { drizzle } = await import('drizzle-orm/postgres-js')
+    const client = postgres(opts.url, { max: opts.poolMax ?? 20, onnotice: () => {}, connect_timeout: 10 })
+    const db = drizzle(client, { schema }) as unknown as Db
+    return {
+      db, kind: 'postgres',
+      ping: async () => { await client`select 1` },
+      close: async () => { await client.end({ timeout: 5 }) },
+      withLock: async (key, fn) => {
+        const lockConn = postgres(opts.url!, { max: 1, onnotice: () => {} })
+        try {
+          await lockConn`select pg_advisory_lock(${key})`
+          return await fn()
+        } finally {
+          await lockConn`select pg_advisory_unlock(${key})`.catch(() => {})
+          await lockConn.end({ timeout: 5 })
+        }
+      },
+    }
+  }
+  const { PGlite } = await import('@electric-sql/pglite')
+  const { drizzle } = await import('drizzle-orm/pglite')
+  const dir = join(opts.dataDir, 'pglite')
+  mkdirSync(dir, { recursive: true })
+  const client = new PGlite(dir)
+  await client.waitReady
+  const db = drizzle(client, { schema }) as unknown as Db
+  return {
+    db, kind: 'pglite',
+    ping: async () => { await client.query('select 1') },
+    close: async () => { await client.close() },
+    withLock: (_key, fn) => fn(),
+  }
+}
+
+/** Applies pending migrations; an advisory lock keeps two starting replicas from racing. */
+export async function migrateDatabase(database: Database): Promise<void> {
+  const migrationsFolder = MIGRATIONS_DIR
+  if (database.kind === 'pglite') {
+    const { migrate } = await import('drizzle-orm/pglite/migrator')
+    await migrate(database.db as never, { migrationsFolder })
+    return
+  }
+  const { migrate } = await import('drizzle-orm/postgres-js/migrator')
+  // The lock lives on its own connection for the whole migration, so concurrent starts queue up.
+  await database.withLock(7261504, () => migrate(database.db as never, { migrationsFolder }))
+}

@@ -1,0 +1,38 @@
+import type { Deps } from '../deps'
+
+type CacheKind = 'api' | 'analytics'
+
+/**
+ * Serves a private GET from the response cache (keyed per user and URL), or computes, stores and
+ * returns it. Marks the response `Cache-Control: private, max-age=<ttl>` so the edge may cache it per user.
+ */
+export async function cachedForUser<T>(
+  deps: Deps,
+  req: { userId: string; request: Request; set: { headers: Record<string, string | number> } },
+  kind: CacheKind,
+  compute: () => Promise<T>,
+): Promise<T> {
+  const url = new URL(req.request.url)
+  const key = `u:${req.userId}:${url.pathname}${url.search}`
+  const tag = userCacheTag(req.userId)
+  const ttl = deps.config.cacheTtlS[kind]
+  req.set.headers['cache-control'] = `private, max-age=${ttl}`
+  const hit = await deps.cache.get(key)
+  if (hit) {
+    req.set.headers['x-cache'] = 'HIT'
+    return JSON.parse(hit.body) as T
+  }
+  const generation = deps.cache.generation(tag)
+  const value = await compute()
+  req.set.headers['x-cache'] = 'MISS'
+  await deps.cache.set(key, tag, { status: 200, body: JSON.stringify(value), contentType: 'application/json' }, ttl, generation)
+  return value
+}
+
+export const userCacheTag = (userId: string) => `user:${userId}`
+
+/** Drops everything cached for a user on every core instance, and tells the edge what went stale. */
+export async function invalidateUser(deps: Deps, userId: string, set?: { headers: Record<string, string | number> }) {
+  await deps.cache.invalidate(userCacheTag(userId))
+  if (set) set.headers['x-invalidate'] = '/v1/'
+}

@@ -1,0 +1,129 @@
+import { createHmac } from 'node:crypto'
+import { Elysia } from 'elysia'
+import type { Deps } from '../deps'
+import { timingSafeEqualHex } from '../crypto/hash'
+import { Problem, problemResponse, unauthorized, type FieldError } from './problem'
+import { SECURITY_HEADERS, SWAGGER_CSP } from './security-headers'
+
+export interface RequestContext { requestId: string; clientIp: string; startedAt: number; edgeUser?: string }
+
+const contexts = new WeakMap<Request, RequestContext>()
+/** The per-request context the HTTP layer computed before routing. */
+export const requestContext = (request: Request): RequestContext =>
+  contexts.get(request) ?? { requestId: 'unknown', clientIp: 'unknown', startedAt: performance.now() }
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/
+const EDGE_SKEW_S = 60
+const EXPOSED = 'X-Request-Id, X-Cache, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, Retry-After'
+
+/**
+ * The outermost layer: request id, security headers, CORS, body-size cap, trust of the edge's
+ * signed headers, errors as problem+json, metrics and access logs.
+ */
+export function httpLayer(deps: Deps) {
+  const { config, log, metrics } = deps
+  const allowedOrigins = new Set(config.corsOrigins)
+
+  return new Elysia({ name: 'http-layer', seed: deps.instanceId })
+    .onRequest(({ request, server, set }) => {
+      const startedAt = performance.now()
+      const h = request.headers
+      const given = h.get('x-request-id')
+      const requestId = given && REQUEST_ID.test(given) ? given : crypto.randomUUID()
+      Object.assign(set.headers, SECURITY_HEADERS)
+      set.headers['x-request-id'] = requestId
+      const url = new URL(request.url)
+      if (url.pathname === '/swagger') set.headers['content-security-policy'] = SWAGGER_CSP
+
+      let clientIp = server?.requestIP(request)?.address ?? 'unknown'
+      if (config.trustProxy) clientIp = h.get('x-forwarded-for')?.split(',')[0]?.trim() || clientIp
+      const ctx: RequestContext = { requestId, clientIp, startedAt }
+      contexts.set(request, ctx)
+
+      const origin = h.get('origin')
+      if (origin && allowedOrigins.has(origin)) {
+        set.headers['access-control-allow-origin'] = origin
+        set.headers['access-control-allow-credentials'] = 'true'
+        set.headers['access-control-expose-headers'] = EXPOSED
+        set.headers.vary = 'Origin'
+      }
+      if (request.method === 'OPTIONS' && h.get('access-control-request-method')) {
+        if (!origin || !allowedOrigins.has(origin)) return problemResponse(new Problem(403, 'Forbidden', 'Origin not allowed by CORS policy'), url.pathname, { ...SECURITY_HEADERS, 'x-request-id': requestId })
+        return new Response(null, {
+          status: 204,
+          headers: {
+            ...(set.headers as Record<string, string>),
+            'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE, OPTIONS',
+            'access-control-allow-headers': 'Authorization, Content-Type, Idempotency-Key, X-Request-Id, X-CSRF-Token',
+            'access-control-max-age': '600',
+          },
+        })
+      }
+
+      const length = Number(h.get('content-length') ?? 0)
+      if (length > config.maxBodyBytes) throw new Problem(413, 'Content Too Large', `Request body is limited to ${config.maxBodyBytes} bytes`)
+
+      const edgeHeaders = [...h.keys()].filter((k) => k.startsWith('x-edge-'))
+      if (edgeHeaders.length) {
+        const verified = verifyEdge(config.edgeSharedSecret, request.method, url.pathname + url.search, h, requestId)
+        if (!verified) throw unauthorized('Edge headers did not verify', 'forged-edge-headers')
+        ctx.clientIp = verified.clientIp
+        ctx.edgeUser = verified.user || undefined
+      }
+    })
+    .onError(({ code, error, request, set }) => {
+      const path = safePath(request)
+      const respond = (p: Problem) => {
+        set.status = p.status
+        return problemResponse(p, path)
+      }
+      if (error instanceof Problem) return respond(error)
+      switch (code) {
+        case 'VALIDATION': {
+          const errors: FieldError[] = (error.all ?? []).map((e) => ({
+            field: ('path' in e && e.path ? String(e.path) : '').replace(/^\//, '').replace(/\//g, '.') || (error.type ?? 'body'),
+            message: ('summary' in e && e.summary) || ('message' in e && e.message) || 'invalid',
+          }))
+          const where = error.type === 'body' ? 'request body' : error.type
+          return respond(new Problem(422, 'Unprocessable Content', `Invalid ${where}: ${errors.map((e) => e.field).join(', ')}`, { type: 'validation-error', errors }), path)
+        }
+        case 'PARSE':
+          return respond(new Problem(400, 'Bad Request', 'The request body could not be parsed; send JSON with Content-Type: application/json', { type: 'malformed-body' }), path)
+        case 'NOT_FOUND':
+          return respond(new Problem(404, 'Not Found', `No route for ${request.method} ${path}`), path)
+        case 'INVALID_COOKIE_SIGNATURE':
+          return respond(new Problem(400, 'Bad Request', 'Invalid cookie signature'), path)
+      }
+      // Bun refuses oversized bodies while reading them.
+      if (String((error as Error)?.message ?? '').includes('body') && String(error).toLowerCase().includes('too large')) {
+        return respond(new Problem(413, 'Content Too Large', `Request body is limited to ${config.maxBodyBytes} bytes`))
+      }
+      log.error({ err: error, requestId: requestContext(request).requestId, path }, 'unhandled error')
+      return respond(new Problem(500, 'Internal Server Error', 'Something went wrong on our side; the request id identifies it in our logs'))
+    })
+    .onAfterResponse(({ request, route, set }) => {
+      const ctx = contexts.get(request)
+      if (!ctx) return
+      const status = typeof set.status === 'number' ? set.status : 200
+      const seconds = (performance.now() - ctx.startedAt) / 1000
+      metrics.httpDuration.observe({ method: request.method, route: route || 'unmatched', status: String(status) }, seconds)
+      if (log.isLevelEnabled('info')) log.info({ requestId: ctx.requestId, method: request.method, route, status, ms: Math.round(seconds * 1e4) / 10, ip: ctx.clientIp }, 'request')
+    })
+    .as('global')
+}
+
+function safePath(request: Request): string {
+  try { return new URL(request.url).pathname } catch { return '/' }
+}
+
+function verifyEdge(secret: string | undefined, method: string, pathWithQuery: string, h: Headers, requestId: string) {
+  const ts = h.get('x-edge-timestamp') ?? ''
+  const sig = h.get('x-edge-signature') ?? ''
+  const clientIp = h.get('x-edge-client-ip') ?? ''
+  const user = h.get('x-edge-user') ?? ''
+  if (!secret || !ts || !sig) return undefined
+  if (Math.abs(Date.now() / 1000 - Number(ts)) > EDGE_SKEW_S) return undefined
+  const rid = h.get('x-request-id') ?? requestId
+  const expected = createHmac('sha256', secret).update([ts, method, pathWithQuery, clientIp, user, rid].join('\n')).digest('hex')
+  return timingSafeEqualHex(expected, sig.toLowerCase()) ? { clientIp, user } : undefined
+}

@@ -1,0 +1,36 @@
+import type { Redis } from 'ioredis'
+
+/**
+ * Cross-instance events on Redis pub/sub: every core instance hears every message at once
+ * (cache invalidation, signing-key rotation).
+ */
+export interface EventBus {
+  publish(channel: string, message: unknown): Promise<void>
+  subscribe(channel: string, handler: (message: unknown) => void): Promise<void>
+  close(): Promise<void>
+}
+
+export function createEventBus(publisher: Redis, prefix: string): EventBus {
+  const subscriber = publisher.duplicate({ connectionName: 'ytempire-core-sub', enableAutoPipelining: false })
+  const handlers = new Map<string, ((m: unknown) => void)[]>()
+  subscriber.on('message', (channel: string, raw: string) => {
+    let message: unknown
+    try { message = JSON.parse(raw) } catch { return }
+    for (const h of handlers.get(channel) ?? []) h(message)
+  })
+  return {
+    async publish(channel, message) {
+      await publisher.publish(prefix + channel, JSON.stringify(message))
+    },
+    async subscribe(channel, handler) {
+      const full = prefix + channel
+      const list = handlers.get(full)
+      if (list) { list.push(handler); return }
+      handlers.set(full, [handler])
+      await subscriber.subscribe(full)
+    },
+    async close() {
+      subscriber.disconnect()
+    },
+  }
+}

@@ -1,0 +1,58 @@
+import { Elysia } from 'elysia'
+import type { RateLimitClass } from '../../config'
+import type { Deps } from '../../deps'
+import { forbidden, unauthorized } from '../../http/problem'
+import { requestContext } from '../../http/plugin'
+import type { ApiKeyService } from '../api-keys/service'
+import { roleAllowsScope, scopesFor, type Access, type Principal } from './principal'
+
+export type AuthOption = Access | { access: Access; rate?: RateLimitClass }
+
+/**
+ * Route guards as macros:
+ *  - `auth: 'read' | 'write' | 'admin' | {access, rate}` authenticates (JWT or API key), checks the
+ *    role and the key's scopes, slides the session, and counts the caller's rate limit.
+ *  - `anonymous: <rate class>` counts an unauthenticated route's limit by client IP.
+ */
+export function authGuard(deps: Deps, apiKeys: ApiKeyService) {
+  async function authenticate(authorization: string | null): Promise<Principal> {
+    if (!authorization || !/^Bearer\s+/i.test(authorization)) throw unauthorized()
+    const token = authorization.replace(/^Bearer\s+/i, '').trim()
+    if (token.startsWith('ytk_')) return apiKeys.authenticate(token)
+    let claims
+    try {
+      claims = await deps.keys.verifyAccessToken(token)
+    } catch {
+      throw unauthorized('The access token is invalid or expired', 'invalid-token')
+    }
+    return { userId: claims.sub, role: claims.role, scopes: scopesFor(claims.role), via: 'jwt', sessionId: claims.sid }
+  }
+
+  return new Elysia({ name: 'auth-guard', seed: deps.instanceId })
+    .macro({
+      auth: (option: AuthOption) => ({
+        async resolve({ request, set }) {
+          const { access, rate } = typeof option === 'string' ? { access: option, rate: undefined } : option
+          const principal = await authenticate(request.headers.get('authorization'))
+          const [alive, limits] = await Promise.all([
+            principal.sessionId ? deps.sessions.touch(principal.sessionId) : Promise.resolve(true),
+            deps.limiter.enforce(rate ?? 'default', principal.userId).catch((e: unknown) => e as Error),
+          ])
+          if (!alive) throw unauthorized('The session has ended (signed out or idle for an hour); sign in again', 'session-ended')
+          if (limits instanceof Error) throw limits
+          Object.assign(set.headers, limits)
+          if (!roleAllowsScope(principal.role, access)) throw forbidden(access === 'admin' ? 'Administrators only' : `Your role (${principal.role}) cannot ${access === 'write' ? 'change' : 'read'} this`)
+          if (!principal.scopes.includes(access)) throw forbidden(`This API key lacks the "${access}" scope`)
+          return { principal, ctx: requestContext(request) }
+        },
+      }),
+      anonymous: (rate: RateLimitClass) => ({
+        async resolve({ request, set }) {
+          const ctx = requestContext(request)
+          Object.assign(set.headers, await deps.limiter.enforce(rate, `ip:${ctx.clientIp}`))
+          return { ctx }
+        },
+      }),
+    })
+    .as('scoped')
+}

@@ -1,0 +1,21 @@
+export type Role = 'admin' | 'member' | 'viewer'
+export type Scope = 'read' | 'write' | 'admin'
+/** What a route needs: read (any role), write (member or admin), admin. */
+export type Access = Scope
+
+export interface Principal {
+  userId: string
+  role: Role
+  scopes: Scope[]
+  via: 'jwt' | 'api_key'
+  sessionId?: string
+  apiKeyId?: string
+}
+
+const ROLE_SCOPES: Record<Role, Scope[]> = { admin: ['read', 'write', 'admin'], member: ['read', 'write'], viewer: ['read'] }
+
+export const roleAllowsScope = (role: Role, scope: Scope) => ROLE_SCOPES[role].includes(scope)
+
+export function scopesFor(role: Role): Scope[] {
+  return ROLE_SCOPES[role]
+}

@@ -1,0 +1,64 @@
+import { and, desc, eq, isNull } from 'drizzle-orm'
+import type { Deps } from '../../deps'
+import { auditEvents, mfaSecrets, recoveryCodes, tokenFamilies, users } from '../../db/schema'
+import { verifyPassword } from '../../crypto/hash'
+import { notFound, unauthorized, unprocessable } from '../../http/problem'
+import { publicUser, type AuthService } from '../auth/service'
+import type { ApiKeyService } from '../api-keys/service'
+import type { RequestContext } from '../../http/plugin'
+import { invalidateUser } from '../../http/cached'
+
+export function createUserService(deps: Deps, auth: AuthService, apiKeys: ApiKeyService) {
+  const db = deps.database.db
+  const sessionView = (f: typeof tokenFamilies.$inferSelect, current?: string) => ({
+    id: f.id, createdAt: f.createdAt.toISOString(), lastUsedAt: f.lastUsedAt.toISOString(), expiresAt: f.expiresAt.toISOString(),
+    ip: f.ip, current: f.id === current,
+  })
+  return {
+    async me(userId: string) {
+      const [user] = await db.select().from(users).where(eq(users.id, userId))
+      if (!user) throw unauthorized('This account no longer exists')
+      return publicUser(user)
+    },
+    async sessions(userId: string, current?: string) {
+      const rows = await db.select().from(tokenFamilies).where(and(eq(tokenFamilies.userId, userId), isNull(tokenFamilies.revokedAt))).orderBy(desc(tokenFamilies.lastUsedAt))
+      return rows.filter((r) => r.expiresAt.getTime() > Date.now()).map((r) => sessionView(r, current))
+    },
+    async revokeSession(userId: string, sessionId: string, ctx: RequestContext) {
+      const n = await auth.revokeFamilies(userId, 'revoked-by-user', sessionId)
+      if (n === 0) throw notFound('Session')
+      await deps.audit.record({ userId, type: 'session.revoked', ip: ctx.clientIp, requestId: ctx.requestId, data: { sessionId } })
+    },
+    /** GDPR Art. 15/20: everything we hold about the user, as JSON. Secrets stay out: only their existence is reported. */
+    async export(userId: string, ctx: RequestContext) {
+      const [user] = await db.select().from(users).where(eq(users.id, userId))
+      if (!user) throw unauthorized()
+      const [mfa] = await db.select({ confirmedAt: mfaSecrets.confirmedAt }).from(mfaSecrets).where(eq(mfaSecrets.userId, userId))
+      const codes = await db.select({ usedAt: recoveryCodes.usedAt, createdAt: recoveryCodes.createdAt }).from(recoveryCodes).where(eq(recoveryCodes.userId, userId))
+      const families = await db.select().from(tokenFamilies).where(eq(tokenFamilies.userId, userId))
+      const audit = await db.select().from(auditEvents).where(eq(auditEvents.userId, userId)).orderBy(desc(auditEvents.id))
+      await deps.audit.record({ userId, type: 'data.exported', ip: ctx.clientIp, requestId: ctx.requestId })
+      return {
+        exportedAt: new Date().toISOString(),
+        user: { ...publicUser(user), updatedAt: user.updatedAt.toISOString() },
+        mfa: { enabled: user.mfaEnabled, confirmedAt: mfa?.confirmedAt?.toISOString() ?? null, recoveryCodes: codes.map((c) => ({ createdAt: c.createdAt.toISOString(), usedAt: c.usedAt?.toISOString() ?? null })) },
+        apiKeys: await apiKeys.list(userId),
+        sessions: families.map((f) => ({ ...sessionView(f), revokedAt: f.revokedAt?.toISOString() ?? null, revokedReason: f.revokedReason, userAgent: f.userAgent })),
+        auditLog: audit.map((a) => ({ id: a.id, type: a.type, ip: a.ip, userAgent: a.userAgent, data: a.data, createdAt: a.createdAt.toISOString() })),
+      }
+    },
+    /** GDPR Art. 17: erases the account and everything hanging off it (cascading foreign keys). */
+    async erase(userId: string, password: string) {
+      const [user] = await db.select().from(users).where(eq(users.id, userId))
+      if (!user) throw unauthorized()
+      if (!await verifyPassword(password, user.passwordHash)) throw unprocessable('The password is wrong', [{ field: 'password', message: 'wrong password' }])
+      const families = await db.select({ id: tokenFamilies.id }).from(tokenFamilies).where(eq(tokenFamilies.userId, userId))
+      await db.delete(users).where(eq(users.id, userId))
+      await deps.sessions.end(families.map((f) => f.id))
+      await apiKeys.forgetUser(userId)
+      await invalidateUser(deps, userId)
+      deps.log.info({ erasedUser: userId }, 'account erased on request')
+    },
+  }
+}
+export type UserService = ReturnType<typeof createUserService>

@@ -1,0 +1,35 @@
+import type { Config } from './config'
+import { migrateDatabase, openDatabase, type Database } from './db'
+import { createDeps, type Deps } from './deps'
+import { createApp, type App } from './app'
+import { createRedis } from './infra/redis'
+import { ensureRedis } from './infra/local-redis'
+
+export interface RunningCore { app: App; deps: Deps; url: string; stop(): Promise<void> }
+
+/** Opens the stores, applies migrations, and serves the API; stop() drains in-flight requests and closes pools. */
+export async function startCore(config: Config, opts: { manageRedis?: boolean } = {}): Promise<RunningCore> {
+  const redisInfo = opts.manageRedis ? await ensureRedis({ redisUrl: config.redisUrl, dataDir: config.dataDir, log: (m) => console.log(m) }) : undefined
+  const redisUrl = redisInfo?.url ?? config.redisUrl
+  if (!redisUrl) throw new Error('REDIS_URL is required')
+  const database: Database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir })
+  await migrateDatabase(database)
+  const redis = createRedis(redisUrl)
+  const deps = await createDeps({ ...config, redisUrl }, database, redis, { defaultMetrics: true })
+  const app = createApp(deps)
+  app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: config.maxBodyBytes + 1024 })
+  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${app.server!.port}`
+  deps.log.info({ url, database: database.kind }, 'core listening')
+  let stopping: Promise<void> | undefined
+  return {
+    app, deps, url,
+    stop: () => (stopping ??= (async () => {
+      // Stop accepting, let in-flight requests finish, then close the pools.
+      await app.server?.stop(false)
+      await deps.bus.close()
+      redis.disconnect()
+      await database.close()
+      redisInfo?.stop()
+    })()),
+  }
+}
