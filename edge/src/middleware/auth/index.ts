@@ -1,0 +1,2 @@
+export { auth, type AuthOptions } from "./auth";
+export { apiKeyVerifier, type ApiKeyVerifier, API_KEY_PREFIX } from "./api-key";

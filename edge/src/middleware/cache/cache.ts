@@ -1,0 +1,135 @@
+import type { Context, MiddlewareHandler } from "hono";
+import type { EdgeEnv } from "../../types";
+import { ANONYMOUS } from "../../types";
+import { cacheScope, invalidationScopes, parseCacheControl, storagePolicy, type StoragePolicy } from "./policy";
+
+export interface CacheOptions {
+  /** Epoch milliseconds; tests move it to age entries without waiting. */
+  clock?: () => number;
+}
+
+const WRITE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+const STORED_AT = "x-edge-stored-at";
+const FRESH_FOR = "x-edge-fresh-for";
+const ORIGINAL_CACHE_CONTROL = "x-edge-cache-control";
+
+function cacheKey(url: URL, scope: string): string {
+  return `${url.origin}/__edge-cache/${encodeURIComponent(scope)}${url.pathname}${url.search}`;
+}
+
+function indexFor(c: Context<EdgeEnv>, scope: string) {
+  return c.env.CACHE_INDEX.get(c.env.CACHE_INDEX.idFromName(scope));
+}
+
+/** What goes into the Cache API: kept for ttl + stale window, with our bookkeeping in headers. */
+function toStored(response: Response, policy: StoragePolicy, now: number): Response {
+  const stored = new Response(response.body, response);
+  stored.headers.set(ORIGINAL_CACHE_CONTROL, response.headers.get("cache-control") ?? "");
+  // The Cache API refuses `private`; the scope in the key is what keeps the entry private.
+  stored.headers.set("cache-control", `public, max-age=${policy.ttl + policy.staleIfError}`);
+  stored.headers.set(STORED_AT, String(now));
+  stored.headers.set(FRESH_FOR, String(policy.ttl));
+  return stored;
+}
+
+function fromStored(stored: Response, xCache: "HIT" | "STALE", now: number): Response {
+  const response = new Response(stored.body, stored);
+  const storedAt = Number(stored.headers.get(STORED_AT));
+  response.headers.set("cache-control", stored.headers.get(ORIGINAL_CACHE_CONTROL) ?? "private");
+  response.headers.set("age", String(Math.max(0, Math.floor((now - storedAt) / 1000))));
+  for (const name of [STORED_AT, FRESH_FOR, ORIGINAL_CACHE_CONTROL]) response.headers.delete(name);
+  response.headers.set("X-Cache", xCache);
+  return response;
+}
+
+function isFresh(stored: Response, now: number): boolean {
+  const storedAt = Number(stored.headers.get(STORED_AT));
+  const freshFor = Number(stored.headers.get(FRESH_FOR));
+  return Number.isFinite(storedAt) && Number.isFinite(freshFor) && now - storedAt < freshFor * 1000;
+}
+
+/** Runs `work` after the response when the runtime allows it, else before. */
+async function afterResponse(c: Context<EdgeEnv>, work: Promise<unknown>): Promise<void> {
+  let ctx: ExecutionContext | undefined;
+  try {
+    ctx = c.executionCtx;
+  } catch {
+    ctx = undefined;
+  }
+  if (ctx) ctx.waitUntil(work);
+  else await work;
+}
+
+/**
+ * Edge cache for GETs (Cache API) and invalidation on writes.
+ * - GET: a fresh entry in the caller's scope is answered without the origin (`X-Cache: HIT`);
+ *   otherwise the origin answers (`MISS`) and what the core marked cacheable is stored; an entry
+ *   past its TTL but inside its stale-if-error window stands in when the origin fails (`STALE`).
+ * - A successful write deletes, before it answers, every entry under its `X-Invalidate`
+ *   prefixes and its own path, so the writer reads its own write.
+ */
+export function edgeCache(options: CacheOptions = {}): MiddlewareHandler<EdgeEnv> {
+  const now = options.clock ?? Date.now;
+
+  return async function edgeCache(c, next) {
+    const method = c.req.method;
+    const principal = c.get("principal") ?? ANONYMOUS;
+    const url = new URL(c.req.url);
+
+    if (WRITE_METHODS.has(method)) {
+      await next();
+      const named = c.res.headers.get("x-invalidate");
+      c.res.headers.delete("x-invalidate");
+      if (c.res.status < 200 || c.res.status >= 300) return;
+      const prefixes = [url.pathname, ...(named ?? "").split(",").map((p) => p.trim()).filter((p) => p.startsWith("/"))];
+      const cache = caches.default;
+      await Promise.all(
+        invalidationScopes(principal).map(async (scope) => {
+          const keys = await indexFor(c, scope).invalidate(prefixes);
+          await Promise.all(keys.map((key) => cache.delete(key)));
+        }),
+      );
+      return;
+    }
+    if (method !== "GET") return next();
+
+    const scope = cacheScope(principal);
+    const key = cacheKey(url, scope);
+    const cache = caches.default;
+    const startedAt = now();
+    const bypass = parseCacheControl(c.req.header("cache-control") ?? null).noCache;
+    const stored = bypass ? undefined : await cache.match(key);
+    if (stored && isFresh(stored, startedAt)) return fromStored(stored, "HIT", startedAt);
+
+    await next();
+
+    if (stored && c.res.status >= 500) {
+      // The origin failed and the entry is inside its stale-if-error window (else the Cache API had dropped it).
+      const failed = c.res;
+      const stale = fromStored(stored, "STALE", now());
+      for (const [name, value] of failed.headers) {
+        if (name.startsWith("access-control-") || name === "vary") stale.headers.set(name, value);
+      }
+      c.res = undefined;
+      c.res = stale;
+      return;
+    }
+    stored?.body?.cancel();
+
+    c.res.headers.set("X-Cache", "MISS");
+    const policy = storagePolicy(c.res, scope, url.pathname);
+    if (!policy) return;
+    const copy = c.res.clone();
+    const path = url.pathname + url.search;
+    await afterResponse(
+      c,
+      (async () => {
+        const storedAt = now();
+        await cache.put(key, toStored(copy, policy, storedAt));
+        const expiresAt = storedAt + (policy.ttl + policy.staleIfError) * 1000;
+        const indexed = await indexFor(c, scope).register(key, path, startedAt, expiresAt);
+        if (!indexed) await cache.delete(key);
+      })().catch((err) => console.error(JSON.stringify({ msg: "cache store failed", key, error: String(err) }))),
+    );
+  };
+}

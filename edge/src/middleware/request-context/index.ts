@@ -1,0 +1,1 @@
+export { requestContext } from "./request-context";

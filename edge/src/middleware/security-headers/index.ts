@@ -1,0 +1,1 @@
+export { securityHeaders, SEED_SECURITY_HEADERS } from "./security-headers";
