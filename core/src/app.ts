@@ -23,6 +23,7 @@ export function createApp(deps: Deps) {
       path: '/swagger',
       specPath: '/swagger/json',
       provider: 'swagger-ui',
+      exclude: { staticFile: false },
       documentation: {
         info: { title: 'ytempire API', version: '1.0.0', description: 'Operators run faceless YouTube channels: accounts, channels, videos, publishing, analytics, billing. Errors are application/problem+json.' },
         components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT or ytk_ API key' } } },

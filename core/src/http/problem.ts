@@ -16,8 +16,8 @@ export class Problem extends Error {
 const TYPE_BASE = 'https://ytempire.dev/problems/'
 
 export function problemBody(p: { status: number; title: string; detail?: string; type?: string; instance?: string; [k: string]: unknown }) {
-  const { headers: _h, ...rest } = p as Record<string, unknown>
-  return JSON.stringify({ type: TYPE_BASE + (p.type ?? slug(p.title)), ...rest })
+  const { headers: _h, type, ...rest } = p as Record<string, unknown>
+  return JSON.stringify({ type: TYPE_BASE + ((type as string | undefined) ?? slug(p.title)), ...rest })
 }
 
 export function problemResponse(p: Problem, instance?: string, headers: Record<string, string> = {}): Response {

@@ -1,0 +1,115 @@
+// Test harness: each test file gets its own database on the real PostgreSQL server and its own Redis
+// key prefix, so files can run in any order without seeing each other's data.
+import { afterAll } from 'bun:test'
+import postgres from 'postgres'
+import { loadConfig, type Config } from '../src/config'
+import { migrateDatabase, openDatabase, type Database } from '../src/db'
+import { createDeps, type Deps } from '../src/deps'
+import { createApp, type App } from '../src/app'
+import { createRedis } from '../src/infra/redis'
+import * as OTPAuth from 'otpauth'
+
+export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
+export const PASSWORD = 'correct horse battery!'
+
+const randomId = () => Math.random().toString(36).slice(2, 10)
+
+export interface TestDb { url: string; drop(): Promise<void> }
+
+export async function createTestDatabase(): Promise<TestDb> {
+  const name = `ytempire_t_${randomId()}`
+  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} })
+  await admin.unsafe(`create database ${name}`)
+  await admin.end()
+  const url = new URL(ADMIN_URL)
+  url.pathname = `/${name}`
+  return {
+    url: url.toString(),
+    async drop() {
+      const a = postgres(ADMIN_URL, { max: 1, onnotice: () => {} })
+      await a.unsafe(`drop database if exists ${name} with (force)`).catch(() => {})
+      await a.end()
+    },
+  }
+}
+
+export interface Core { app: App; deps: Deps; request(path: string, init?: RequestInit & { json?: unknown; token?: string; ip?: string }): Promise<Response> }
+
+/**
+ * A test environment: one database, one Redis prefix, and any number of core instances sharing them
+ * (like replicas behind a load balancer).
+ */
+export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
+  const db = await createTestDatabase()
+  const prefix = `t:${randomId()}:`
+  const cores: { deps: Deps; database: Database }[] = []
+  const baseConfig = overrides({
+    ...loadConfig({ NODE_ENV: 'test', DATABASE_URL: db.url, REDIS_URL: REDIS_URL, REDIS_PREFIX: prefix, TRUST_PROXY: 'true', CORS_ORIGINS: 'https://app.ytempire.test', EDGE_SHARED_SECRET: 'edge-test-secret' }),
+  })
+  // Tests log in many times from one address; the rate-limit tests lower this again.
+  const config: Config = { ...baseConfig, rateLimits: { ...baseConfig.rateLimits, auth: { limit: 10_000, windowS: 60 }, default: { limit: 10_000, windowS: 60 } } }
+
+  let migrated = false
+  async function core(perCore: (c: Config) => Config = (c) => c): Promise<Core> {
+    const database = await openDatabase({ url: db.url, dataDir: '/tmp', poolMax: 5 })
+    if (!migrated) { await migrateDatabase(database); migrated = true }
+    const deps = await createDeps(perCore(config), database, createRedis(REDIS_URL, 'test'))
+    cores.push({ deps, database })
+    const app = createApp(deps)
+    return {
+      app, deps,
+      request: (path, init = {}) => {
+        const headers = new Headers(init.headers)
+        if (init.json !== undefined) headers.set('content-type', 'application/json')
+        if (init.token) headers.set('authorization', `Bearer ${init.token}`)
+        headers.set('x-forwarded-for', init.ip ?? '203.0.113.7')
+        return app.handle(new Request(`http://localhost${path}`, { ...init, headers, body: init.json !== undefined ? JSON.stringify(init.json) : init.body }))
+      },
+    }
+  }
+
+  afterAll(async () => {
+    for (const c of cores) {
+      await c.deps.bus.close()
+      c.deps.redis.disconnect()
+      await c.database.close()
+    }
+    const cleaner = createRedis(REDIS_URL, 'test-cleanup')
+    const keys = await cleaner.keys(`${prefix}*`)
+    if (keys.length) await cleaner.del(...keys)
+    cleaner.disconnect()
+    await db.drop()
+  })
+  return { core, config, db, prefix }
+}
+
+let counter = 0
+export const uniqueEmail = (tag = 'user') => `${tag}.${Date.now().toString(36)}.${++counter}.${randomId()}@example.com`
+
+export async function json<T = any>(res: Response): Promise<T> {
+  return (await res.json()) as T
+}
+
+export async function signUp(core: Core, opts: { email?: string; password?: string } = {}) {
+  const email = opts.email ?? uniqueEmail()
+  const password = opts.password ?? PASSWORD
+  const reg = await core.request('/v1/auth/register', { method: 'POST', json: { email, password } })
+  if (reg.status !== 201) throw new Error(`register failed: ${reg.status} ${await reg.text()}`)
+  const user = await json(reg)
+  const login = await core.request('/v1/auth/login', { method: 'POST', json: { email, password } })
+  if (login.status !== 200) throw new Error(`login failed: ${login.status} ${await login.text()}`)
+  const tokens = await json(login)
+  return { email, password, user, accessToken: tokens.accessToken as string, refreshToken: tokens.refreshToken as string }
+}
+
+/** A TOTP code for a secret, `offset` steps away from now. */
+export function totp(secret: string, offset = 0): string {
+  const t = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret), digits: 6, period: 30, algorithm: 'SHA1' })
+  return t.generate({ timestamp: Date.now() + offset * 30_000 })
+}
+
+export function decodeJwt(token: string) {
+  const [h, p] = token.split('.')
+  return { header: JSON.parse(Buffer.from(h!, 'base64url').toString()), payload: JSON.parse(Buffer.from(p!, 'base64url').toString()) }
+}

@@ -1,0 +1,75 @@
+import { beforeAll, describe, expect, test } from 'bun:test'
+import { json, signUp, testEnv, type Core } from './harness'
+import { RATE_LIMITS } from '../src/config'
+
+const env = await testEnv()
+let core: Core
+// This instance runs the seed's real limits (the harness raises them for other tests).
+let strict: Core
+beforeAll(async () => {
+  core = await env.core()
+  strict = await env.core((c) => ({ ...c, rateLimits: RATE_LIMITS }))
+})
+
+describe('rate limits (Redis, shared by all instances)', () => {
+  test('the 6th login in a minute gets 429 with Retry-After and RateLimit headers', async () => {
+    const ip = '198.51.100.10'
+    const statuses: number[] = []
+    let last: Response | undefined
+    for (let i = 0; i < 6; i++) {
+      last = await strict.request('/v1/auth/login', { method: 'POST', json: { email: 'nobody@example.com', password: 'whatever-pass!' }, ip })
+      statuses.push(last.status)
+    }
+    expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401])
+    expect(statuses[5]).toBe(429)
+    const retryAfter = Number(last!.headers.get('retry-after'))
+    expect(retryAfter).toBeGreaterThan(0)
+    expect(retryAfter).toBeLessThanOrEqual(60)
+    expect(last!.headers.get('ratelimit-limit')).toBe('5')
+    expect(last!.headers.get('ratelimit-remaining')).toBe('0')
+    expect(last!.headers.get('content-type')).toContain('application/problem+json')
+    // Another address is not affected.
+    expect((await strict.request('/v1/auth/login', { method: 'POST', json: { email: 'nobody@example.com', password: 'whatever-pass!' }, ip: '198.51.100.11' })).status).toBe(401)
+  })
+
+  test('counts are shared across core instances', async () => {
+    const other = await env.core((c) => ({ ...c, rateLimits: RATE_LIMITS }))
+    const ip = '198.51.100.20'
+    for (let i = 0; i < 3; i++) await strict.request('/v1/auth/login', { method: 'POST', json: { email: 'n@example.com', password: 'whatever-pass!' }, ip })
+    for (let i = 0; i < 2; i++) await other.request('/v1/auth/login', { method: 'POST', json: { email: 'n@example.com', password: 'whatever-pass!' }, ip })
+    expect((await other.request('/v1/auth/login', { method: 'POST', json: { email: 'n@example.com', password: 'whatever-pass!' }, ip })).status).toBe(429)
+  })
+
+  test('authenticated requests are limited per user (default class), whatever the address', async () => {
+    const s = await signUp(core)
+    const small = await env.core((c) => ({ ...c, rateLimits: { ...c.rateLimits, default: { limit: 3, windowS: 60 } } }))
+    const statuses = []
+    for (let i = 0; i < 4; i++) statuses.push((await small.request('/v1/me', { token: s.accessToken, ip: `203.0.113.${i + 1}` })).status)
+    expect(statuses).toEqual([200, 200, 200, 429])
+    const other = await signUp(core)
+    expect((await small.request('/v1/me', { token: other.accessToken })).status).toBe(200)
+  })
+
+  test('the window resets', async () => {
+    const quick = await env.core((c) => ({ ...c, rateLimits: { ...c.rateLimits, auth: { limit: 1, windowS: 1 } } }))
+    const ip = '198.51.100.30'
+    const body = { email: 'n@example.com', password: 'whatever-pass!' }
+    expect((await quick.request('/v1/auth/login', { method: 'POST', json: body, ip })).status).toBe(401)
+    expect((await quick.request('/v1/auth/login', { method: 'POST', json: body, ip })).status).toBe(429)
+    await Bun.sleep(1100)
+    expect((await quick.request('/v1/auth/login', { method: 'POST', json: body, ip })).status).toBe(401)
+  })
+
+  test('the expensive_operations class applies to the GDPR export', async () => {
+    const s = await signUp(core)
+    const res = await core.request('/v1/me/export', { token: s.accessToken })
+    expect(res.headers.get('ratelimit-limit')).toBe(String(RATE_LIMITS.expensive_operations.limit))
+    expect(res.headers.get('ratelimit-policy')).toBe('100;w=86400')
+  })
+
+  test('rejections are counted in /metrics', async () => {
+    const text = await (await strict.request('/metrics')).text()
+    expect(text).toMatch(/rate_limit_rejections_total\{class="auth"\} [1-9]/)
+    expect(await json(await strict.request('/health'))).toEqual({ status: 'ok' })
+  })
+})
