@@ -61,7 +61,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     corsOrigins: (env.CORS_ORIGINS ?? 'http://localhost:5173').split(',').map((s) => s.trim()).filter(Boolean),
     maxBodyBytes: z.int(env, 'MAX_BODY_BYTES', 1024 * 1024),
     trustProxy: env.TRUST_PROXY === 'true',
-    rateLimits: RATE_LIMITS,
+    rateLimits: parseRateLimits(env.RATE_LIMITS),
     cacheTtlS: { api: 300, analytics: 60, sessions: 3600, static: 86400 },
     publicUrl: env.PUBLIC_URL ?? `http://localhost:${port}`,
   }
@@ -80,4 +80,16 @@ function parseSecretKeys(raw: string | undefined, mode: Config['env']): Config['
     if (key.length !== 32) throw new Error(`SECRET_KEYS key "${kid}" must be 32 bytes (AES-256), got ${key.length}`)
     return { kid, key }
   })
+}
+
+/** RATE_LIMITS="default=100/60,auth=5/60" overrides the seed's limits per class (limit/window seconds). */
+function parseRateLimits(raw: string | undefined): Config['rateLimits'] {
+  const limits = { ...RATE_LIMITS }
+  if (!raw) return limits
+  for (const part of raw.split(',')) {
+    const m = part.trim().match(/^(\w+)=(\d+)\/(\d+)$/)
+    if (!m || !(m[1]! in limits)) throw new Error(`RATE_LIMITS entry "${part}" must be <class>=<limit>/<window seconds> with class one of ${Object.keys(limits).join(', ')}`)
+    limits[m[1] as RateLimitClass] = { limit: Number(m[2]), windowS: Number(m[3]) }
+  }
+  return limits
 }

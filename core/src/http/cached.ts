@@ -20,7 +20,8 @@ export async function cachedForUser<T>(
   const hit = await deps.cache.get(key)
   if (hit) {
     req.set.headers['x-cache'] = 'HIT'
-    return JSON.parse(hit.body) as T
+    // The stored body is already serialised: send it as is (the declared type is what it decodes to).
+    return new Response(hit.body, { status: hit.status, headers: { 'content-type': 'application/json;charset=utf-8' } }) as unknown as T
   }
   const generation = deps.cache.generation(tag)
   const value = await compute()

@@ -34,13 +34,12 @@ export function authGuard(deps: Deps, apiKeys: ApiKeyService) {
         async resolve({ request, set }) {
           const { access, rate } = typeof option === 'string' ? { access: option, rate: undefined } : option
           const principal = await authenticate(request.headers.get('authorization'))
-          const [alive, limits] = await Promise.all([
-            principal.sessionId ? deps.sessions.touch(principal.sessionId) : Promise.resolve(true),
-            deps.limiter.enforce(rate ?? 'default', principal.userId).catch((e: unknown) => e as Error),
-          ])
-          if (!alive) throw unauthorized('The session has ended (signed out or idle for an hour); sign in again', 'session-ended')
+          // One Redis round trip counts the rate limit and slides the session's idle timer.
+          const slide = principal.sessionId ? deps.sessions.slideSpec(principal.sessionId) : undefined
+          const limits = await deps.limiter.enforce(rate ?? 'default', principal.userId, slide).catch((e: unknown) => e as Error)
           if (limits instanceof Error) throw limits
-          Object.assign(set.headers, limits)
+          if (slide && !limits.slid) throw unauthorized('The session has ended (signed out or idle for an hour); sign in again', 'session-ended')
+          Object.assign(set.headers, limits.headers)
           if (!roleAllowsScope(principal.role, access)) throw forbidden(access === 'admin' ? 'Administrators only' : `Your role (${principal.role}) cannot ${access === 'write' ? 'change' : 'read'} this`)
           if (!principal.scopes.includes(access)) throw forbidden(`This API key lacks the "${access}" scope`)
           return { principal, ctx: requestContext(request) }
@@ -49,7 +48,7 @@ export function authGuard(deps: Deps, apiKeys: ApiKeyService) {
       anonymous: (rate: RateLimitClass) => ({
         async resolve({ request, set }) {
           const ctx = requestContext(request)
-          Object.assign(set.headers, await deps.limiter.enforce(rate, `ip:${ctx.clientIp}`))
+          Object.assign(set.headers, (await deps.limiter.enforce(rate, `ip:${ctx.clientIp}`)).headers)
           return { ctx }
         },
       }),

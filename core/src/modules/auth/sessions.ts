@@ -10,6 +10,8 @@ export interface SessionStore {
   /** Slides the idle timer; false when the session has ended. */
   touch(sessionId: string): Promise<boolean>
   end(sessionIds: string[]): Promise<void>
+  /** The Redis key and idle timeout of a session, for callers that slide it inside another script. */
+  slideSpec(sessionId: string): { key: string; ttlS: number }
 }
 
 export function createSessionStore(redis: Redis, config: Pick<Config, 'redisPrefix' | 'sessionIdleS'>): SessionStore {
@@ -18,5 +20,6 @@ export function createSessionStore(redis: Redis, config: Pick<Config, 'redisPref
     async open(id) { await redis.set(key(id), '1', 'EX', config.sessionIdleS) },
     async touch(id) { return (await redis.set(key(id), '1', 'EX', config.sessionIdleS, 'XX')) === 'OK' },
     async end(ids) { if (ids.length) await redis.del(...ids.map(key)) },
+    slideSpec: (id) => ({ key: key(id), ttlS: config.sessionIdleS }),
   }
 }

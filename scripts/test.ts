@@ -1,0 +1,56 @@
+// `bun run test`: every suite, against real PostgreSQL, Redis, ffmpeg and workerd.
+// Ends with one line "N passed, N failed" (the CI reads it), and exits non-zero on any failure.
+import { existsSync } from 'node:fs'
+import { ensurePostgres, ensureRedis } from './services'
+
+const dataDir = process.env.DATA_DIR ?? '.data'
+const log = (m: string) => console.log(`[test] ${m}`)
+const pg = await ensurePostgres({ url: process.env.TEST_DATABASE_URL, dataDir, log })
+const redis = await ensureRedis({ redisUrl: process.env.TEST_REDIS_URL ?? process.env.REDIS_URL, dataDir, log })
+const env = { ...process.env, TEST_DATABASE_URL: pg.url, TEST_REDIS_URL: redis.url, REDIS_URL: redis.url, NODE_ENV: 'test' }
+
+const only = process.argv.slice(2)
+interface Suite { name: string; cmd: string[]; parse(out: string): { passed: number; failed: number } }
+const bunParse = (out: string) => ({
+  passed: Number(out.match(/^\s*(\d+) pass$/m)?.[1] ?? 0),
+  failed: Number(out.match(/^\s*(\d+) fail$/m)?.[1] ?? 0),
+})
+const vitestParse = (out: string) => {
+  // "Tests  12 passed | 1 failed (13)" (colour codes stripped)
+  const line = out.replace(/\x1b\[[0-9;]*m/g, '').split('\n').find((l) => /^\s*Tests\s+/.test(l)) ?? ''
+  return { passed: Number(line.match(/(\d+) passed/)?.[1] ?? 0), failed: Number(line.match(/(\d+) failed/)?.[1] ?? 0) }
+}
+const suites: Suite[] = [
+  { name: 'core', cmd: ['bun', 'test', '--timeout', '60000', 'core/test'], parse: bunParse },
+  ...(existsSync('render/test') ? [{ name: 'render', cmd: ['bun', 'test', '--timeout', '120000', 'render/test'], parse: bunParse }] : []),
+  ...(existsSync('edge/scripts/test.ts') ? [{ name: 'edge', cmd: ['bun', 'run', '--cwd', 'edge', 'test'], parse: vitestParse }] : []),
+]
+
+let passed = 0
+let failed = 0
+for (const suite of suites) {
+  if (only.length && !only.includes(suite.name)) continue
+  log(`running ${suite.name}: ${suite.cmd.join(' ')}`)
+  const proc = Bun.spawn(suite.cmd, { env, stdout: 'pipe', stderr: 'pipe' })
+  let out = ''
+  const pump = async (stream: ReadableStream<Uint8Array>, sink: NodeJS.WriteStream) => {
+    const decoder = new TextDecoder()
+    for await (const chunk of stream) {
+      const text = decoder.decode(chunk)
+      out += text
+      sink.write(text)
+    }
+  }
+  await Promise.all([pump(proc.stdout, process.stdout), pump(proc.stderr, process.stderr)])
+  const code = await proc.exited
+  const r = suite.parse(out)
+  // A suite that crashed before reporting counts as one failure rather than silently passing.
+  if (code !== 0 && r.failed === 0) r.failed = 1
+  log(`${suite.name}: ${r.passed} passed, ${r.failed} failed (exit ${code})`)
+  passed += r.passed
+  failed += r.failed
+}
+pg.stop()
+redis.stop()
+console.log(`${passed} passed, ${failed} failed`)
+process.exit(failed > 0 || passed === 0 ? 1 : 0)
