@@ -1,0 +1,26 @@
+# One image for the core API and the render workers (the command picks which).
+FROM oven/bun:1.4.5-debian AS base
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ffmpeg espeak-ng fonts-dejavu-core ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+
+FROM base AS deps
+COPY package.json bun.lock bunfig.toml ./
+COPY core/package.json core/package.json
+COPY render/package.json render/package.json
+COPY edge/package.json edge/package.json
+RUN bun install --frozen-lockfile --production --filter '@ytempire/core' --filter '@ytempire/render'
+
+FROM base
+ENV NODE_ENV=production
+COPY --from=deps /app/node_modules node_modules
+COPY package.json bunfig.toml tsconfig.json ./
+COPY core core
+COPY render render
+COPY drizzle drizzle
+RUN mkdir -p /data && chown bun:bun /data
+USER bun
+EXPOSE 3000
+HEALTHCHECK --interval=10s --timeout=3s CMD bun -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
+CMD ["bun", "core/src/main.ts"]
