@@ -1,0 +1,164 @@
+// Every environment variable the render workers read, read once here and passed in from main.ts.
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { QUEUE_PREFIX, type VoiceProvider } from './contract';
+import type { StorageConfig } from './storage/storage';
+
+export type EncoderChoice = 'auto' | 'nvenc' | 'libx264';
+
+export interface RenderConfig {
+  redisUrl: string;
+  queuePrefix: string;
+  storage: StorageConfig;
+  tmpDir: string;
+  logLevel: string;
+  metricsPort: number | null;
+
+  renderConcurrency: number;
+  stageConcurrency: number;
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+  maxStalledCount: number;
+  shutdownGraceMs: number;
+  cancelPollMs: number;
+
+  openai: { baseURL?: string; apiKey?: string; scriptModel: string; ttsModel: string; ttsVoice: string };
+  /** true when an LLM is configured; otherwise a job must carry its script */
+  llmEnabled: boolean;
+  elevenlabs: { baseURL: string; apiKey?: string; voiceId: string; modelId: string };
+  pexels: { baseURL: string; apiKey?: string };
+  pixabay: { baseURL: string; apiKey?: string };
+  voiceProvider: VoiceProvider;
+  espeakVoice: string;
+
+  media: { maxBytes: number; timeoutMs: number; allowPrivateHosts: boolean };
+
+  video: {
+    encoder: EncoderChoice;
+    x264Preset: string;
+    x264Crf: number;
+    nvencPreset: string;
+    fps: number;
+    threads: number;
+    /** scale factor applied to the aspect's size (tests render small) */
+    scale: number;
+    crossfadeS: number;
+    renderTimeoutS: number;
+    fontFile: string;
+    fontBoldFile: string;
+    loudnessLufs: number;
+    musicVolume: number;
+  };
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+function num(env: Env, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min) throw new ConfigError(`${name} must be a number >= ${min}, got ${raw}`);
+  return n;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!allowed.includes(raw as T)) throw new ConfigError(`${name} must be one of ${allowed.join('|')}, got ${raw}`);
+  return raw as T;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  return ['1', 'true', 'yes', 'on'].includes(raw.toLowerCase());
+}
+
+const FONT_DIR = '/usr/share/fonts/truetype/dejavu';
+
+export function loadConfig(env: Env = process.env): RenderConfig {
+  const storage: StorageConfig =
+    oneOf(env, 'STORAGE_DRIVER', ['local', 's3'] as const, env.S3_BUCKET ? 's3' : 'local') === 's3'
+      ? {
+          kind: 's3',
+          bucket: env.S3_BUCKET ?? '',
+          endpoint: env.S3_ENDPOINT || undefined,
+          region: env.S3_REGION || undefined,
+          accessKeyId: env.S3_ACCESS_KEY_ID || undefined,
+          secretAccessKey: env.S3_SECRET_ACCESS_KEY || undefined,
+          prefix: env.S3_PREFIX || undefined,
+        }
+      : { kind: 'local', dir: env.STORAGE_DIR || '.data/storage' };
+  if (storage.kind === 's3' && !storage.bucket) throw new ConfigError('S3_BUCKET is required when STORAGE_DRIVER=s3');
+
+  const openaiKey = env.OPENAI_API_KEY || undefined;
+  const openaiBase = env.OPENAI_BASE_URL || undefined;
+  const metricsPort = env.RENDER_METRICS_PORT ? num(env, 'RENDER_METRICS_PORT', 0, 1) : null;
+
+  return {
+    redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
+    queuePrefix: env.QUEUE_PREFIX || QUEUE_PREFIX,
+    storage,
+    tmpDir: env.RENDER_TMP_DIR || join(tmpdir(), 'ytempire-render'),
+    logLevel: env.LOG_LEVEL || 'info',
+    metricsPort,
+
+    renderConcurrency: num(env, 'RENDER_CONCURRENCY', 1, 1),
+    stageConcurrency: num(env, 'STAGE_CONCURRENCY', 4, 1),
+    lockDurationMs: num(env, 'RENDER_LOCK_DURATION_MS', 30_000, 500),
+    stalledIntervalMs: num(env, 'RENDER_STALLED_INTERVAL_MS', 30_000, 200),
+    maxStalledCount: num(env, 'RENDER_MAX_STALLED_COUNT', 1, 0),
+    shutdownGraceMs: num(env, 'RENDER_SHUTDOWN_GRACE_S', 60, 0) * 1000,
+    cancelPollMs: num(env, 'RENDER_CANCEL_POLL_MS', 250, 20),
+
+    openai: {
+      baseURL: openaiBase,
+      apiKey: openaiKey,
+      scriptModel: env.SCRIPT_MODEL || 'gpt-4o-mini',
+      ttsModel: env.OPENAI_TTS_MODEL || 'gpt-4o-mini-tts',
+      ttsVoice: env.OPENAI_TTS_VOICE || 'alloy',
+    },
+    llmEnabled: Boolean(openaiKey || openaiBase),
+    elevenlabs: {
+      baseURL: (env.ELEVENLABS_BASE_URL || 'https://api.elevenlabs.io').replace(/\/+$/, ''),
+      apiKey: env.ELEVENLABS_API_KEY || undefined,
+      voiceId: env.ELEVENLABS_VOICE_ID || '21m00Tcm4TlvDq8ikWAM',
+      modelId: env.ELEVENLABS_MODEL_ID || 'eleven_multilingual_v2',
+    },
+    pexels: { baseURL: (env.PEXELS_BASE_URL || 'https://api.pexels.com').replace(/\/+$/, ''), apiKey: env.PEXELS_API_KEY || undefined },
+    pixabay: { baseURL: (env.PIXABAY_BASE_URL || 'https://pixabay.com').replace(/\/+$/, ''), apiKey: env.PIXABAY_API_KEY || undefined },
+    voiceProvider: oneOf(env, 'VOICE_PROVIDER', ['espeak', 'openai', 'elevenlabs'] as const, 'espeak'),
+    espeakVoice: env.ESPEAK_VOICE || '',
+
+    media: {
+      maxBytes: num(env, 'MEDIA_MAX_BYTES', 200 * 1024 * 1024, 1),
+      timeoutMs: num(env, 'MEDIA_FETCH_TIMEOUT_S', 60, 1) * 1000,
+      allowPrivateHosts: bool(env, 'MEDIA_ALLOW_PRIVATE_HOSTS', false),
+    },
+
+    video: {
+      encoder: oneOf(env, 'VIDEO_ENCODER', ['auto', 'nvenc', 'libx264'] as const, 'auto'),
+      x264Preset: oneOf(
+        env,
+        'X264_PRESET',
+        ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow'] as const,
+        'veryfast',
+      ),
+      x264Crf: num(env, 'X264_CRF', 21, 0),
+      nvencPreset: env.NVENC_PRESET || 'p4',
+      fps: num(env, 'VIDEO_FPS', 30, 1),
+      threads: num(env, 'FFMPEG_THREADS', 0, 0),
+      scale: num(env, 'VIDEO_SCALE', 1, 0.05),
+      crossfadeS: num(env, 'VIDEO_CROSSFADE_S', 0.4, 0),
+      renderTimeoutS: num(env, 'RENDER_TIMEOUT_S', 600, 1),
+      fontFile: env.FONT_FILE || `${FONT_DIR}/DejaVuSans.ttf`,
+      fontBoldFile: env.FONT_BOLD_FILE || `${FONT_DIR}/DejaVuSans-Bold.ttf`,
+      loudnessLufs: num(env, 'VOICE_LOUDNESS_LUFS', -14, -70) ,
+      musicVolume: num(env, 'MUSIC_VOLUME', 0.25, 0),
+    },
+  };
+}

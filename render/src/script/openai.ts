@@ -1,0 +1,52 @@
+// Any OpenAI-compatible chat API (OPENAI_BASE_URL), with JSON-schema structured output.
+import OpenAI from 'openai';
+import { SCRIPT_JSON_SCHEMA, validateScript, type ScriptRequest, type ScriptResult, type ScriptWriter } from './script';
+
+export class OpenAIScriptWriter implements ScriptWriter {
+  readonly name = 'openai';
+
+  constructor(
+    private readonly client: OpenAI,
+    private readonly model: string,
+  ) {}
+
+  async write(req: ScriptRequest): Promise<ScriptResult> {
+    const words = Math.round(req.targetSeconds * 2.6);
+    const completion = await this.client.chat.completions.create(
+      {
+        model: this.model,
+        messages: [
+          {
+            role: 'system',
+            content:
+              'You write scripts for short faceless YouTube videos. Narration is spoken by a text-to-speech voice: ' +
+              'plain sentences, no stage directions, no emojis. Keywords are concrete things a stock-footage search can find.',
+          },
+          {
+            role: 'user',
+            content: `Topic: ${req.topic}\nLanguage: ${req.language}\nLength: about ${req.targetSeconds} seconds (~${words} words of narration in total), 5-8 scenes.`,
+          },
+        ],
+        response_format: { type: 'json_schema', json_schema: { name: 'video_script', strict: true, schema: SCRIPT_JSON_SCHEMA } },
+      },
+      { signal: req.signal },
+    );
+    const message = completion.choices[0]?.message;
+    if (!message?.content) throw new Error(`model returned no content${message?.refusal ? `: ${message.refusal}` : ''}`);
+    // A malformed answer is the model's fault, not the job's: retryable.
+    let script;
+    try {
+      script = validateScript(JSON.parse(message.content));
+    } catch (err) {
+      throw new Error(`model returned an unusable script: ${(err as Error).message}`);
+    }
+    return {
+      script,
+      usage: {
+        model: completion.model || this.model,
+        inputTokens: completion.usage?.prompt_tokens ?? 0,
+        outputTokens: completion.usage?.completion_tokens ?? 0,
+      },
+    };
+  }
+}
