@@ -4,7 +4,7 @@ import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import type { EdgeConfig } from "./config";
 import { apiKeyVerifier, auth } from "./middleware/auth";
-import { edgeCache } from "./middleware/cache";
+import { cacheLookup, edgeCache } from "./middleware/cache";
 import { rateLimit } from "./middleware/rate-limit";
 import { requestContext } from "./middleware/request-context";
 import { securityHeaders } from "./middleware/security-headers";
@@ -21,7 +21,7 @@ export interface AppDependencies {
 /**
  * The edge worker. Order matters:
  * request id -> security headers -> CORS -> body limit -> [webhooks: rate limit -> origin]
- * -> auth -> rate limit -> cache -> origin.
+ * -> auth -> cache lookup (started, not awaited) -> rate limit -> cache -> origin.
  */
 export function newApp(config: EdgeConfig, deps: AppDependencies = {}) {
   const origin = newOriginClient(config);
@@ -62,6 +62,8 @@ export function newApp(config: EdgeConfig, deps: AppDependencies = {}) {
       verifyApiKey: apiKeyVerifier({ origin, cacheSeconds: config.apiKeyCacheSeconds }),
     }),
   );
+  // The cache lookup and the rate limiter's round trip overlap; nothing is served before both.
+  app.use(cacheLookup());
   app.use(limit);
   app.use(edgeCache({ clock: deps.clock }));
   app.all("*", forward);

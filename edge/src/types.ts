@@ -1,4 +1,5 @@
 import type { Env } from "./config";
+import type { CacheLookup } from "./middleware/cache/cache";
 
 /** Who the edge verified the caller to be. */
 export type Principal =
@@ -13,6 +14,7 @@ export interface EdgeVariables {
   requestId: string;
   clientIp: string;
   principal: Principal;
+  cacheLookup?: CacheLookup;
 }
 
 export interface EdgeEnv {

@@ -88,7 +88,13 @@ export async function startCore(options: { sharedSecret: string; env?: Record<st
   return core;
 }
 
-export async function startWranglerDev(options: { originUrl: string; sharedSecret: string; vars?: Record<string, string> }): Promise<Running> {
+export async function startWranglerDev(options: {
+  originUrl: string;
+  sharedSecret: string;
+  vars?: Record<string, string>;
+  /** Another wrangler config (the benchmark's floor worker); edge/wrangler.jsonc by default. */
+  config?: string;
+}): Promise<Running> {
   const port = await freePort();
   const inspector = await freePort();
   const vars = { ORIGIN_URL: options.originUrl, EDGE_SHARED_SECRET: options.sharedSecret, ...options.vars };
@@ -108,6 +114,7 @@ export async function startWranglerDev(options: { originUrl: string; sharedSecre
       "--show-interactive-dev-session=false",
       "--log-level",
       "warn",
+      ...(options.config ? ["--config", options.config] : []),
       ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
     ],
     {
@@ -118,4 +125,43 @@ export async function startWranglerDev(options: { originUrl: string; sharedSecre
   );
   const edge = track(child, `http://127.0.0.1:${port}`);
   return edge;
+}
+
+/**
+ * `wrangler dev` answers through its own dev proxy (a Durable Object queue plus an extra HTTP hop
+ * to the worker's workerd socket). For measuring what the worker itself costs, find that socket:
+ * a port that a workerd under this wrangler listens on and that answers like the worker. Linux only.
+ */
+export async function innerWorkerUrl(edge: Running, probePath: string): Promise<string | undefined> {
+  const { execFileSync } = await import("node:child_process");
+  const { readFileSync, readdirSync } = await import("node:fs");
+  const descendants = new Set<number>();
+  const visit = (pid: number) => {
+    descendants.add(pid);
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const children = readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").trim();
+      for (const child of children ? children.split(/\s+/).map(Number) : []) visit(child);
+    }
+  };
+  try {
+    visit(edge.child.pid!);
+    const listening = execFileSync("ss", ["-ltnpH"], { encoding: "utf8" });
+    const outer = new URL(edge.url).port;
+    for (const line of listening.split("\n")) {
+      const pid = Number(/pid=(\d+)/.exec(line)?.[1]);
+      const port = /127\.0\.0\.1:(\d+)/.exec(line)?.[1];
+      if (!port || port === outer || !descendants.has(pid) || !line.includes("workerd")) continue;
+      const url = `http://127.0.0.1:${port}`;
+      try {
+        const res = await fetch(url + probePath, { signal: AbortSignal.timeout(2_000) });
+        await res.arrayBuffer();
+        if (res.headers.has("x-request-id") && res.headers.has("ratelimit-limit")) return url;
+      } catch {
+        // not the worker's socket
+      }
+    }
+  } catch {
+    // no /proc or no ss: the caller reports only the wrangler dev figure
+  }
+  return undefined;
 }

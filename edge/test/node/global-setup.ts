@@ -19,12 +19,3 @@ export default async function setup(project: TestProject) {
   project.provide("deadOriginUrl", `http://127.0.0.1:${await closedPort()}`);
   return () => core.close();
 }
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    originUrl: string;
-    sharedSecret: string;
-    privateJwk: import("jose").JWK;
-    deadOriginUrl: string;
-  }
-}

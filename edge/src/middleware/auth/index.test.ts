@@ -48,7 +48,7 @@ describe("auth", () => {
 
   it("refuses HS256 signed with the public key (algorithm confusion)", async () => {
     const publicKey = await importJWK({ kty: PRIVATE_JWK.kty, n: PRIVATE_JWK.n, e: PRIVATE_JWK.e }, "RS256");
-    const pem = await exportSPKI(publicKey as CryptoKey);
+    const pem = await exportSPKI(publicKey as unknown as CryptoKey);
     const token = await new SignJWT({ role: "admin" })
       .setProtectedHeader({ alg: "HS256", kid: PRIVATE_JWK.kid, typ: "JWT" })
       .setIssuer("ytempire")

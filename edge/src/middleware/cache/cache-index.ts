@@ -27,7 +27,7 @@ export class CacheIndex extends DurableObject {
   #entries = new Map<string, Entry>();
   #invalidations: Invalidation[] = [];
 
-  constructor(ctx: DurableObjectState, env: unknown) {
+  constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
     super(ctx, env);
     ctx.blockConcurrencyWhile(async () => {
       for (const [key, entry] of await ctx.storage.list<Entry>({ prefix: ENTRY })) {

@@ -50,7 +50,7 @@ function isFresh(stored: Response, now: number): boolean {
 
 /** Runs `work` after the response when the runtime allows it, else before. */
 async function afterResponse(c: Context<EdgeEnv>, work: Promise<unknown>): Promise<void> {
-  let ctx: ExecutionContext | undefined;
+  let ctx: { waitUntil(promise: Promise<unknown>): void } | undefined;
   try {
     ctx = c.executionCtx;
   } catch {
@@ -60,8 +60,36 @@ async function afterResponse(c: Context<EdgeEnv>, work: Promise<unknown>): Promi
   else await work;
 }
 
+export interface CacheLookup {
+  key: string;
+  scope: string;
+  /** Epoch ms when the request began; an invalidation after it makes its answer suspect. */
+  startedAt: number;
+  stored: Promise<Response | undefined>;
+}
+
 /**
- * Edge cache for GETs (Cache API) and invalidation on writes.
+ * Starts looking a GET up in the caller's cache scope, without waiting: the rate limiter's
+ * round trip runs meanwhile, and `edgeCache` collects the result.
+ */
+export function cacheLookup(): MiddlewareHandler<EdgeEnv> {
+  return async function cacheLookup(c, next) {
+    if (c.req.method === "GET") {
+      const scope = cacheScope(c.get("principal") ?? ANONYMOUS);
+      const key = cacheKey(new URL(c.req.url), scope);
+      const bypass = parseCacheControl(c.req.header("cache-control") ?? null).noCache;
+      const stored = bypass ? Promise.resolve(undefined) : caches.default.match(key);
+      // Nobody awaits it if the request is refused before edgeCache runs.
+      stored.catch(() => undefined);
+      // Real time, not the freshness clock: the cache index compares it with its own.
+      c.set("cacheLookup", { key, scope, startedAt: Date.now(), stored });
+    }
+    await next();
+  };
+}
+
+/**
+ * Edge cache for GETs (Cache API) and invalidation on writes; `cacheLookup` must run before it.
  * - GET: a fresh entry in the caller's scope is answered without the origin (`X-Cache: HIT`);
  *   otherwise the origin answers (`MISS`) and what the core marked cacheable is stored; an entry
  *   past its TTL but inside its stale-if-error window stands in when the origin fails (`STALE`).
@@ -73,7 +101,6 @@ export function edgeCache(options: CacheOptions = {}): MiddlewareHandler<EdgeEnv
 
   return async function edgeCache(c, next) {
     const method = c.req.method;
-    const principal = c.get("principal") ?? ANONYMOUS;
     const url = new URL(c.req.url);
 
     if (WRITE_METHODS.has(method)) {
@@ -84,22 +111,19 @@ export function edgeCache(options: CacheOptions = {}): MiddlewareHandler<EdgeEnv
       const prefixes = [url.pathname, ...(named ?? "").split(",").map((p) => p.trim()).filter((p) => p.startsWith("/"))];
       const cache = caches.default;
       await Promise.all(
-        invalidationScopes(principal).map(async (scope) => {
+        invalidationScopes(c.get("principal") ?? ANONYMOUS).map(async (scope) => {
           const keys = await indexFor(c, scope).invalidate(prefixes);
           await Promise.all(keys.map((key) => cache.delete(key)));
         }),
       );
       return;
     }
-    if (method !== "GET") return next();
+    const lookup = c.get("cacheLookup");
+    if (method !== "GET" || !lookup) return next();
 
-    const scope = cacheScope(principal);
-    const key = cacheKey(url, scope);
-    const cache = caches.default;
-    const startedAt = now();
-    const bypass = parseCacheControl(c.req.header("cache-control") ?? null).noCache;
-    const stored = bypass ? undefined : await cache.match(key);
-    if (stored && isFresh(stored, startedAt)) return fromStored(stored, "HIT", startedAt);
+    const { key, scope, startedAt } = lookup;
+    const stored = await lookup.stored;
+    if (stored && isFresh(stored, now())) return fromStored(stored, "HIT", now());
 
     await next();
 
@@ -114,7 +138,7 @@ export function edgeCache(options: CacheOptions = {}): MiddlewareHandler<EdgeEnv
       c.res = stale;
       return;
     }
-    stored?.body?.cancel();
+    void stored?.body?.cancel();
 
     c.res.headers.set("X-Cache", "MISS");
     const policy = storagePolicy(c.res, scope, url.pathname);
@@ -125,10 +149,10 @@ export function edgeCache(options: CacheOptions = {}): MiddlewareHandler<EdgeEnv
       c,
       (async () => {
         const storedAt = now();
-        await cache.put(key, toStored(copy, policy, storedAt));
+        await caches.default.put(key, toStored(copy, policy, storedAt));
         const expiresAt = storedAt + (policy.ttl + policy.staleIfError) * 1000;
         const indexed = await indexFor(c, scope).register(key, path, startedAt, expiresAt);
-        if (!indexed) await cache.delete(key);
+        if (!indexed) await caches.default.delete(key);
       })().catch((err) => console.error(JSON.stringify({ msg: "cache store failed", key, error: String(err) }))),
     );
   };

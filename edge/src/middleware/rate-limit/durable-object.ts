@@ -15,16 +15,22 @@ interface Window {
 }
 
 const WINDOW_KEY = "window";
+// Under load, counts reach storage at most this often; a new window is written at once.
+const FLUSH_INTERVAL_MS = 100;
 
 /**
- * One object per (class, user-or-IP): every isolate in every location asks the same object, so
- * the count is exact. Fixed window: it opens with the first request and an alarm at its end
- * clears the storage, so idle keys leave nothing behind.
+ * One object per (class, user-or-IP): every isolate in every location asks the same object, and
+ * it answers one request at a time, so the count is exact. Fixed window: it opens with the first
+ * request, and an alarm at its end clears the storage, so idle keys leave nothing behind.
+ *
+ * The in-memory window is authoritative; storage only lets a count survive the object being
+ * evicted, so writes are batched and the answer never waits for one.
  */
 export class RateLimiter extends DurableObject {
   #window: Window | undefined;
+  #flush: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(ctx: DurableObjectState, env: unknown) {
+  constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
     super(ctx, env);
     ctx.blockConcurrencyWhile(async () => {
       this.#window = await ctx.storage.get<Window>(WINDOW_KEY);
@@ -36,13 +42,15 @@ export class RateLimiter extends DurableObject {
     let window = this.#window;
     if (!window || now >= window.resetAt) {
       window = { count: 0, resetAt: now + windowSeconds * 1000 };
+      this.#window = window;
       void this.ctx.storage.setAlarm(window.resetAt);
+      this.#persist();
     }
     const allowed = window.count < limit;
-    if (allowed) window.count += 1;
-    this.#window = window;
-    // Not awaited: the output gate holds the answer until the write is durable.
-    void this.ctx.storage.put(WINDOW_KEY, window);
+    if (allowed) {
+      window.count += 1;
+      this.#flush ??= setTimeout(() => this.#persist(), FLUSH_INTERVAL_MS);
+    }
     return {
       allowed,
       limit,
@@ -52,7 +60,15 @@ export class RateLimiter extends DurableObject {
   }
 
   override async alarm(): Promise<void> {
+    if (this.#flush !== undefined) clearTimeout(this.#flush);
+    this.#flush = undefined;
     this.#window = undefined;
     await this.ctx.storage.deleteAll();
+  }
+
+  #persist(): void {
+    if (this.#flush !== undefined) clearTimeout(this.#flush);
+    this.#flush = undefined;
+    if (this.#window) void this.ctx.storage.put(WINDOW_KEY, { ...this.#window }, { allowUnconfirmed: true });
   }
 }
