@@ -10,12 +10,24 @@ import { adminModule } from './modules/admin'
 import { createAuthService } from './modules/auth/service'
 import { createApiKeyService } from './modules/api-keys/service'
 import { createUserService } from './modules/users/service'
+import { channelsModule } from './modules/channels'
+import { createChannelService } from './modules/channels/service'
+import { videosModule } from './modules/videos'
+import { createVideoService } from './modules/videos/service'
 
-/** One factory wires the services and controllers of a core instance. */
-export function createApp(deps: Deps) {
+export function createServices(deps: Deps) {
   const apiKeys = createApiKeyService(deps)
   const auth = createAuthService(deps)
   const users = createUserService(deps, auth, apiKeys)
+  const channels = createChannelService(deps)
+  const videos = createVideoService(deps, channels)
+  return { apiKeys, auth, users, channels, videos }
+}
+export type Services = ReturnType<typeof createServices>
+
+/** One factory wires the services and controllers of a core instance. */
+export function createApp(deps: Deps, services: Services = createServices(deps)) {
+  const { apiKeys, auth, users, channels, videos } = services
 
   return new Elysia({ name: 'ytempire-core', normalize: false })
     .use(httpLayer(deps))
@@ -35,6 +47,8 @@ export function createApp(deps: Deps) {
       .use(authModule(deps, auth, apiKeys))
       .use(usersModule(deps, users, auth, apiKeys))
       .use(apiKeysModule(deps, apiKeys))
+      .use(channelsModule(deps, channels, apiKeys))
+      .use(videosModule(deps, videos, apiKeys))
       .use(adminModule(deps, auth, apiKeys)))
 }
 

@@ -1,5 +1,6 @@
 // Configuration is read and validated once, here; everything else receives it.
 import { z } from './infra/env'
+import type { StorageConfig } from '@ytempire/render/contract'
 
 export type RateLimitClass = 'default' | 'auth' | 'video_generation' | 'expensive_operations' | 'webhook'
 
@@ -24,6 +25,14 @@ export interface Config {
   rateLimits: Record<RateLimitClass, { limit: number; windowS: number }>
   cacheTtlS: { api: number; analytics: number; sessions: number; static: number }
   publicUrl: string
+  /** BullMQ key prefix shared with the render workers (QUEUE_PREFIX). */
+  queuePrefix: string
+  /** Where artifacts live; the same settings as the render workers (STORAGE_DRIVER, STORAGE_DIR, S3_*). */
+  storage: StorageConfig
+  /** True when the workers can write scripts (an OpenAI-compatible LLM is configured); else requests must carry a script. */
+  scriptLlmConfigured: boolean
+  /** Channels an account may own, by plan (billing changes plans). */
+  channelLimits: Record<'free' | 'pro' | 'premium', number>
 }
 
 // The seed's numbers (technical-architecture 4.4 / 4.5).
@@ -64,6 +73,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rateLimits: parseRateLimits(env.RATE_LIMITS),
     cacheTtlS: { api: 300, analytics: 60, sessions: 3600, static: 86400 },
     publicUrl: env.PUBLIC_URL ?? `http://localhost:${port}`,
+    queuePrefix: env.QUEUE_PREFIX || 'ytempire',
+    storage: env.STORAGE_DRIVER === 's3' || (!env.STORAGE_DRIVER && env.S3_BUCKET)
+      ? { kind: 's3', bucket: env.S3_BUCKET ?? '', endpoint: env.S3_ENDPOINT || undefined, region: env.S3_REGION || undefined, accessKeyId: env.S3_ACCESS_KEY_ID || undefined, secretAccessKey: env.S3_SECRET_ACCESS_KEY || undefined, prefix: env.S3_PREFIX || undefined }
+      : { kind: 'local', dir: env.STORAGE_DIR || '.data/storage' },
+    scriptLlmConfigured: Boolean(env.OPENAI_API_KEY || env.OPENAI_BASE_URL),
+    channelLimits: { free: 5, pro: 25, premium: 100 },
   }
 }
 

@@ -10,6 +10,7 @@ import { createResponseCache, type ResponseCache } from './http/cache'
 import { createRateLimiter, type RateLimiter } from './http/rate-limit'
 import { createAuditLog, type AuditLog } from './modules/users/audit'
 import { createSessionStore, type SessionStore } from './modules/auth/sessions'
+import { createStorage, type Storage } from '@ytempire/render/contract'
 
 /** Everything a request handler may use, built once per core instance by one factory. */
 export interface Deps {
@@ -26,6 +27,36 @@ export interface Deps {
   limiter: RateLimiter
   audit: AuditLog
   sessions: SessionStore
+  /** BullMQ connection (no per-command retry limit, as BullMQ requires) for dispatching and consuming. */
+  queue: Redis
+  storage: Storage
+  /** Live video updates, fanned out to this instance's Server-Sent-Event streams. */
+  videoUpdates: VideoUpdateHub
+}
+
+export interface VideoUpdateHub {
+  listen(videoId: string, fn: (update: unknown) => void): () => void
+  publish(videoId: string, update: unknown): Promise<void>
+}
+
+function createVideoUpdateHub(bus: EventBus): VideoUpdateHub {
+  const listeners = new Map<string, Set<(u: unknown) => void>>()
+  void bus.subscribe('video-updates', (m) => {
+    const { videoId, update } = m as { videoId: string; update: unknown }
+    for (const fn of listeners.get(videoId) ?? []) fn(update)
+  })
+  return {
+    listen(videoId, fn) {
+      let set = listeners.get(videoId)
+      if (!set) listeners.set(videoId, (set = new Set()))
+      set.add(fn)
+      return () => {
+        set.delete(fn)
+        if (set.size === 0) listeners.delete(videoId)
+      }
+    },
+    publish: (videoId, update) => bus.publish('video-updates', { videoId, update }),
+  }
 }
 
 export async function createDeps(config: Config, database: Database, redis: Redis, opts: { defaultMetrics?: boolean } = {}): Promise<Deps> {
@@ -43,6 +74,9 @@ export async function createDeps(config: Config, database: Database, redis: Redi
     limiter: createRateLimiter(redis, config, metrics),
     audit: createAuditLog(database.db, log),
     sessions: createSessionStore(redis, config),
+    queue: redis.duplicate({ connectionName: 'ytempire-core-queue', maxRetriesPerRequest: null, enableAutoPipelining: false }),
+    storage: createStorage(config.storage),
+    videoUpdates: createVideoUpdateHub(bus),
   }
   await database.withLock(7261505, () => keys.init())
   await cache.start()

@@ -1,7 +1,8 @@
 import type { Config } from './config'
 import { migrateDatabase, openDatabase, type Database } from './db'
 import { createDeps, type Deps } from './deps'
-import { createApp, type App } from './app'
+import { createApp, createServices, type App } from './app'
+import { startVideoEventConsumer } from './modules/videos/events'
 import { createRedis } from './infra/redis'
 import { ensureRedis } from './infra/local-redis'
 
@@ -16,8 +17,11 @@ export async function startCore(config: Config, opts: { manageRedis?: boolean } 
   await migrateDatabase(database)
   const redis = createRedis(redisUrl)
   const deps = await createDeps({ ...config, redisUrl }, database, redis, { defaultMetrics: true })
-  const app = createApp(deps)
-  app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: config.maxBodyBytes + 1024 })
+  const services = createServices(deps)
+  const app = createApp(deps, services)
+  const consumer = startVideoEventConsumer(deps, services.videos)
+  // idleTimeout above the SSE ping interval, so progress streams stay open.
+  app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: config.maxBodyBytes + 1024, idleTimeout: 30 })
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${app.server!.port}`
   deps.log.info({ url, database: database.kind }, 'core listening')
   let stopping: Promise<void> | undefined
@@ -26,7 +30,9 @@ export async function startCore(config: Config, opts: { manageRedis?: boolean } 
     stop: () => (stopping ??= (async () => {
       // Stop accepting, let in-flight requests finish, then close the pools.
       await app.server?.stop(false)
+      await consumer.close()
       await deps.bus.close()
+      deps.queue.disconnect()
       redis.disconnect()
       await database.close()
       redisInfo?.stop()

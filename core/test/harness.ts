@@ -8,6 +8,11 @@ import { createDeps, type Deps } from '../src/deps'
 import { createApp, type App } from '../src/app'
 import { createRedis } from '../src/infra/redis'
 import * as OTPAuth from 'otpauth'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createServices } from '../src/app'
+import { startVideoEventConsumer } from '../src/modules/videos/events'
 
 export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
@@ -34,7 +39,7 @@ export async function createTestDatabase(): Promise<TestDb> {
   }
 }
 
-export interface Core { app: App; deps: Deps; request(path: string, init?: RequestInit & { json?: unknown; token?: string; ip?: string }): Promise<Response> }
+export interface Core { app: App; deps: Deps; services: ReturnType<typeof createServices>; request(path: string, init?: RequestInit & { json?: unknown; token?: string; ip?: string }): Promise<Response> }
 
 /**
  * A test environment: one database, one Redis prefix, and any number of core instances sharing them
@@ -43,22 +48,29 @@ export interface Core { app: App; deps: Deps; request(path: string, init?: Reque
 export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
   const db = await createTestDatabase()
   const prefix = `t:${randomId()}:`
-  const cores: { deps: Deps; database: Database }[] = []
+  const storageDir = mkdtempSync(join(tmpdir(), 'ytempire-storage-'))
+  const cores: { deps: Deps; database: Database; consumer?: { close(): Promise<void> } }[] = []
   const baseConfig = overrides({
-    ...loadConfig({ NODE_ENV: 'test', DATABASE_URL: db.url, REDIS_URL: REDIS_URL, REDIS_PREFIX: prefix, TRUST_PROXY: 'true', CORS_ORIGINS: 'https://app.ytempire.test', EDGE_SHARED_SECRET: 'edge-test-secret' }),
+    ...loadConfig({
+      NODE_ENV: 'test', DATABASE_URL: db.url, REDIS_URL: REDIS_URL, REDIS_PREFIX: prefix, TRUST_PROXY: 'true',
+      CORS_ORIGINS: 'https://app.ytempire.test', EDGE_SHARED_SECRET: 'edge-test-secret',
+      QUEUE_PREFIX: `tq-${prefix.split(':')[1]}`, STORAGE_DIR: storageDir,
+    }),
   })
   // Tests log in many times from one address; the rate-limit tests lower this again.
   const config: Config = { ...baseConfig, rateLimits: { ...baseConfig.rateLimits, auth: { limit: 10_000, windowS: 60 }, default: { limit: 10_000, windowS: 60 } } }
 
   let migrated = false
-  async function core(perCore: (c: Config) => Config = (c) => c): Promise<Core> {
+  async function core(perCore: (c: Config) => Config = (c) => c, opts: { consumeEvents?: boolean } = {}): Promise<Core> {
     const database = await openDatabase({ url: db.url, dataDir: '/tmp', poolMax: 5 })
     if (!migrated) { await migrateDatabase(database); migrated = true }
     const deps = await createDeps(perCore(config), database, createRedis(REDIS_URL, 'test'))
-    cores.push({ deps, database })
-    const app = createApp(deps)
+    const services = createServices(deps)
+    const consumer = opts.consumeEvents ? startVideoEventConsumer(deps, services.videos) : undefined
+    cores.push({ deps, database, consumer })
+    const app = createApp(deps, services)
     return {
-      app, deps,
+      app, deps, services,
       request: (path, init = {}) => {
         const headers = new Headers(init.headers)
         if (init.json !== undefined) headers.set('content-type', 'application/json')
@@ -71,17 +83,22 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
 
   afterAll(async () => {
     for (const c of cores) {
+      await c.consumer?.close()
       await c.deps.bus.close()
       c.deps.redis.disconnect()
+      c.deps.queue.disconnect()
       await c.database.close()
     }
     const cleaner = createRedis(REDIS_URL, 'test-cleanup')
     const keys = await cleaner.keys(`${prefix}*`)
     if (keys.length) await cleaner.del(...keys)
+    const queueKeys = await cleaner.keys(`${config.queuePrefix}:*`)
+    if (queueKeys.length) await cleaner.del(...queueKeys)
     cleaner.disconnect()
+    rmSync(storageDir, { recursive: true, force: true })
     await db.drop()
   })
-  return { core, config, db, prefix }
+  return { core, config, db, prefix, storageDir }
 }
 
 let counter = 0

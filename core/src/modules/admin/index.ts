@@ -9,6 +9,9 @@ import { authGuard } from '../auth/guard'
 import { PublicUser } from '../auth/model'
 import { publicUser, type AuthService } from '../auth/service'
 import { AuditEventView, auditView } from '../users'
+import { listDeadLetters, redriveDeadLetter } from '@ytempire/render/contract'
+import { videos } from '../../db/schema'
+import { videoView } from '../videos/service'
 
 const strict = { additionalProperties: false } as const
 const Role = t.Union([t.Literal('admin'), t.Literal('member'), t.Literal('viewer')])
@@ -55,6 +58,21 @@ export function adminModule(deps: Deps, auth: AuthService, apiKeys: ApiKeyServic
       await deps.audit.record({ userId: principal.userId, type: 'signing_key.rotated', ip: ctx.clientIp, requestId: ctx.requestId, data: { kid } })
       return { kid }
     }, { auth: 'admin', detail: { summary: 'Rotate the JWT signing key', description: 'New tokens use the new key; the old public key stays in the JWKS until its tokens expire.' } })
+    .get('/dead-letters', ({ query }) => listDeadLetters(deps.queue, { prefix: deps.config.queuePrefix, start: query.offset ?? 0, end: (query.offset ?? 0) + (query.limit ?? 50) - 1 }), {
+      auth: 'admin',
+      query: t.Object({ limit: t.Optional(t.Integer({ minimum: 1, maximum: 200 })), offset: t.Optional(t.Integer({ minimum: 0 })) }, strict),
+      detail: { summary: 'Videos whose stage failed its last attempt', description: 'Each entry carries the stage, the reason, the attempts and the job to re-drive.' },
+    })
+    .post('/dead-letters/:id/redrive', async ({ params }) => {
+      const entries = await listDeadLetters(deps.queue, { prefix: deps.config.queuePrefix, start: 0, end: 10_000 })
+      const entry = entries.find((e) => e.id === params.id)
+      if (!entry) throw notFound('Dead letter')
+      // The row goes back to queued first, so the reports of the new run are not ignored as after a final state.
+      const [row] = await db.update(videos).set({ status: 'queued', error: null, deadLetterJobId: null, finishedAt: null, updatedAt: new Date() }).where(eq(videos.id, entry.videoId)).returning()
+      if (!row) throw notFound('Video')
+      await redriveDeadLetter(deps.queue, params.id, { prefix: deps.config.queuePrefix })
+      return videoView(row)
+    }, { auth: 'admin', params: t.Object({ id: t.String({ minLength: 1, maxLength: 200 }) }), detail: { summary: 'Run a dead-lettered video again' } })
     .post('/secrets/reseal', async ({ principal, ctx }) => {
       // After adding a new first key to SECRET_KEYS: re-encrypt everything sealed under older keys.
       let mfa = 0

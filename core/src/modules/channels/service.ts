@@ -1,0 +1,66 @@
+import { and, asc, count, eq, inArray } from 'drizzle-orm'
+import type { Deps } from '../../deps'
+import { channels, users, videos } from '../../db/schema'
+import { conflict, notFound, Problem, unprocessable } from '../../http/problem'
+
+type ChannelRow = typeof channels.$inferSelect
+export type ChannelInput = Partial<Omit<ChannelRow, 'id' | 'userId' | 'createdAt' | 'updatedAt'>>
+
+export const channelView = (c: ChannelRow) => ({
+  id: c.id, name: c.name, niche: c.niche, language: c.language, defaultVoice: c.defaultVoice, visualSource: c.visualSource,
+  visualStyle: c.visualStyle, aspect: c.aspect, captionStyle: c.captionStyle, defaultPrivacy: c.defaultPrivacy,
+  cadence: c.cadence, timeZone: c.timeZone, createdAt: c.createdAt.toISOString(), updatedAt: c.updatedAt.toISOString(),
+})
+
+const DEFAULT_CADENCE = { videosPerWeek: 3, days: ['mon', 'wed', 'fri'], time: '15:00' }
+
+function checkTimeZone(tz: string | undefined) {
+  if (tz === undefined) return
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz })
+  } catch {
+    throw unprocessable(`Unknown time zone "${tz}"`, [{ field: 'timeZone', message: 'must be an IANA time zone such as Europe/Berlin' }])
+  }
+}
+
+export function createChannelService(deps: Deps) {
+  const db = deps.database.db
+  return {
+    async create(userId: string, input: ChannelInput & { name: string; niche: string }) {
+      checkTimeZone(input.timeZone ?? undefined)
+      return db.transaction(async (tx) => {
+        // Lock the owner row so two concurrent creates cannot both pass the plan limit.
+        const [owner] = await tx.select({ plan: users.plan }).from(users).where(eq(users.id, userId)).for('update')
+        if (!owner) throw notFound('User')
+        const [{ n } = { n: 0 }] = await tx.select({ n: count() }).from(channels).where(eq(channels.userId, userId))
+        const limit = deps.config.channelLimits[owner.plan]
+        if (n >= limit) throw new Problem(403, 'Forbidden', `Your plan (${owner.plan}) allows ${limit} channels`, { type: 'plan-limit' })
+        const [row] = await tx.insert(channels).values({ ...input, cadence: input.cadence ?? DEFAULT_CADENCE, userId }).returning()
+        return channelView(row!)
+      })
+    },
+    async list(userId: string) {
+      const rows = await db.select().from(channels).where(eq(channels.userId, userId)).orderBy(asc(channels.createdAt))
+      return rows.map(channelView)
+    },
+    /** The owner's channel, or 404 (also when it belongs to someone else). */
+    async get(userId: string, id: string) {
+      const [row] = await db.select().from(channels).where(and(eq(channels.id, id), eq(channels.userId, userId)))
+      if (!row) throw notFound('Channel')
+      return row
+    },
+    async update(userId: string, id: string, input: ChannelInput) {
+      checkTimeZone(input.timeZone ?? undefined)
+      const [row] = await db.update(channels).set({ ...input, updatedAt: new Date() }).where(and(eq(channels.id, id), eq(channels.userId, userId))).returning()
+      if (!row) throw notFound('Channel')
+      return channelView(row)
+    },
+    async remove(userId: string, id: string) {
+      await this.get(userId, id)
+      const [active] = await db.select({ n: count() }).from(videos).where(and(eq(videos.channelId, id), inArray(videos.status, ['queued', 'running'])))
+      if (active && active.n > 0) throw conflict(`The channel has ${active.n} video(s) in progress; cancel them first`)
+      await db.delete(channels).where(and(eq(channels.id, id), eq(channels.userId, userId)))
+    },
+  }
+}
+export type ChannelService = ReturnType<typeof createChannelService>
