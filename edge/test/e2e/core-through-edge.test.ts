@@ -52,6 +52,20 @@ describe.skipIf(!coreExists)("edge in front of the real core", () => {
     expect(again.headers.get("x-cache")).toBe("HIT");
     expect(((await again.json()) as { id: string }).id).toBe(account.id);
 
+    // An API key made through the edge works through the edge (the edge asks the core whose it is).
+    const created = await fetch(`${edge.url}/v1/api-keys`, {
+      method: "POST",
+      headers: { ...json, authorization: `Bearer ${accessToken}` },
+      body: JSON.stringify({ name: "edge e2e", scopes: ["read"] }),
+    });
+    expect(created.status, await created.clone().text()).toBe(201);
+    const { key } = (await created.json()) as { key: string };
+    const viaKey = await fetch(`${edge.url}/v1/me`, { headers: { authorization: `Bearer ${key}` } });
+    expect(viaKey.status, await viaKey.clone().text()).toBe(200);
+    expect(((await viaKey.json()) as { email: string }).email).toBe(email);
+    const badKey = await fetch(`${edge.url}/v1/me`, { headers: { authorization: `Bearer ${key.slice(0, -4)}xxxx` } });
+    expect(badKey.status).toBe(401);
+
     // A tampered token never reaches the core.
     const [head, payload] = accessToken.split(".");
     const forged = `${head}.${payload}.${"A".repeat(342)}`;

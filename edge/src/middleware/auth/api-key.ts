@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import type { OriginClient } from "../../origin/origin";
+import { type OriginClient, OriginUnavailableError } from "../../origin/origin";
 import type { EdgeEnv } from "../../types";
 
 export const API_KEY_PREFIX = "ytk_";
@@ -44,9 +44,10 @@ export function apiKeyVerifier(options: { origin: OriginClient; cacheSeconds: nu
       requestId: c.get("requestId"),
     });
     if (answer.status === 401 || answer.status === 403) return null;
-    if (!answer.ok) throw new Error(`API key check answered ${answer.status}`);
-    const me = (await answer.json()) as { id?: unknown };
-    if (typeof me.id !== "string" || !me.id) throw new Error("API key check answered without a user id");
+    // Anything else is the core failing, not the key: answered 502 like any origin failure.
+    if (!answer.ok) throw new OriginUnavailableError(`API key check answered ${answer.status}`);
+    const me = (await answer.json().catch(() => ({}))) as { id?: unknown };
+    if (typeof me.id !== "string" || !me.id) throw new OriginUnavailableError("API key check answered without a user id");
 
     const stored = new Response(JSON.stringify({ id: me.id }), {
       headers: { "content-type": "application/json", "cache-control": `max-age=${options.cacheSeconds}` },
