@@ -108,7 +108,7 @@ export const channels = pgTable('channels', {
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 }, (t) => [index('channels_user_idx').on(t.userId, t.createdAt)])
 
-export type StageState = { status: 'pending' | 'running' | 'completed' | 'failed'; percent: number; durationMs?: number; attempt?: number }
+export type StageState = { status: 'pending' | 'running' | 'completed' | 'failed'; percent: number; durationMs?: number; attempt?: number; /** time of the last applied report, ms */ at?: number }
 
 export const videos = pgTable('videos', {
   id: uuid('id').primaryKey().defaultRandom(),

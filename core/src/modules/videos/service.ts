@@ -25,6 +25,7 @@ export type VideoRequest = {
 const TERMINAL = new Set(['completed', 'failed', 'cancelled'])
 // Share of the whole pipeline each stage stands for, for one overall progress figure.
 const STAGE_WEIGHT: Record<Stage, number> = { script: 10, voice: 15, visuals: 15, render: 50, thumbnail: 10 }
+const STAGE_ORDER: Record<Stage, number> = { script: 0, voice: 1, visuals: 1, render: 2, thumbnail: 3 }
 
 export function videoView(v: VideoRow) {
   const base = `/v1/videos/${v.id}`
@@ -183,11 +184,15 @@ export function createVideoService(deps: Deps, channels: ChannelService) {
         }
         if (isTerminal(v.status)) return undefined
         const stages = structuredClone(v.stages)
+        // Reports can arrive out of order (several consumers); within a stage an older report never overrides a newer one.
+        const when = new Date(at).getTime()
+        if ('stage' in event && event.type.startsWith('stage.') && (stages[event.stage]?.at ?? 0) > when) return undefined
         const patch: Partial<VideoRow> = { updatedAt: new Date() }
         switch (event.type) {
           case 'stage.started':
             stages[event.stage] = { status: 'running', percent: 0, attempt: event.attempt }
-            Object.assign(patch, { status: 'running', stage: event.stage, startedAt: v.startedAt ?? new Date(at) })
+            // The current stage is the furthest one started, whatever order the reports arrive in.
+            Object.assign(patch, { status: 'running', stage: STAGE_ORDER[event.stage] >= (STAGE_ORDER[v.stage as Stage] ?? 0) ? event.stage : v.stage, startedAt: v.startedAt ?? new Date(at) })
             break
           case 'stage.progress':
             stages[event.stage] = { ...(stages[event.stage] ?? { status: 'running', percent: 0 }), percent: Math.max(stages[event.stage]?.percent ?? 0, Math.min(100, event.percent)) }
@@ -216,6 +221,7 @@ export function createVideoService(deps: Deps, channels: ChannelService) {
             Object.assign(patch, { status: 'cancelled', finishedAt: new Date(at) })
             break
         }
+        if ('stage' in event && event.type.startsWith('stage.')) stages[event.stage] = { ...stages[event.stage]!, at: when }
         patch.stages = stages
         patch.progress = Math.round(Object.entries(STAGE_WEIGHT).reduce((sum, [s, w]) => sum + (w * (stages[s]?.percent ?? 0)) / 100, 0))
         const [row] = await tx.update(videos).set(patch).where(eq(videos.id, v.id)).returning()
