@@ -73,8 +73,9 @@ export async function startCore(options: { sharedSecret: string; env?: Record<st
       ...process.env,
       PORT: String(port),
       HOST: "127.0.0.1",
-      DATABASE_URL: process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test",
-      REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+      // The repository's test runner passes TEST_*; a plain run uses the local services.
+      DATABASE_URL: process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test",
+      REDIS_URL: process.env.TEST_REDIS_URL ?? process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
       REDIS_PREFIX: `edge-e2e-${process.pid}-${port}:`,
       DATA_DIR: mkdtempSync(join(tmpdir(), "edge-e2e-core-")),
       EDGE_SHARED_SECRET: options.sharedSecret,

@@ -74,7 +74,8 @@ export interface CacheLookup {
  */
 export function cacheLookup(): MiddlewareHandler<EdgeEnv> {
   return async function cacheLookup(c, next) {
-    if (c.req.method === "GET") {
+    // A Range request wants part of a body; a cached whole one would not do.
+    if (c.req.method === "GET" && !c.req.header("range")) {
       const scope = cacheScope(c.get("principal") ?? ANONYMOUS);
       const key = cacheKey(new URL(c.req.url), scope);
       const bypass = parseCacheControl(c.req.header("cache-control") ?? null).noCache;
@@ -110,12 +111,17 @@ export function edgeCache(options: CacheOptions = {}): MiddlewareHandler<EdgeEnv
       if (c.res.status < 200 || c.res.status >= 300) return;
       const prefixes = [url.pathname, ...(named ?? "").split(",").map((p) => p.trim()).filter((p) => p.startsWith("/"))];
       const cache = caches.default;
-      await Promise.all(
-        invalidationScopes(c.get("principal") ?? ANONYMOUS).map(async (scope) => {
-          const keys = await indexFor(c, scope).invalidate(prefixes);
-          await Promise.all(keys.map((key) => cache.delete(key)));
-        }),
-      );
+      try {
+        await Promise.all(
+          invalidationScopes(c.get("principal") ?? ANONYMOUS).map(async (scope) => {
+            const keys = await indexFor(c, scope).invalidate(prefixes);
+            await Promise.all(keys.map((key) => cache.delete(key)));
+          }),
+        );
+      } catch (err) {
+        // The write happened; failing its response would invite a retry. Entries age out by their TTL.
+        console.error(JSON.stringify({ msg: "cache invalidation failed", requestId: c.get("requestId"), prefixes, error: String(err) }));
+      }
       return;
     }
     const lookup = c.get("cacheLookup");

@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, inject, it } from "vitest";
 import { accessToken, bearer, edge, edgeApp, json, originHits, uniqueId } from "../../../test/helpers";
 import { parseCacheControl, pathIsUnder, routeTtlCap, storagePolicy } from "./policy";
@@ -64,6 +65,16 @@ describe("edge cache", () => {
     expect(await originHits(path)).toBe(2);
   });
 
+  it("sends Range requests to the origin even when the whole body is cached", async () => {
+    const { headers } = await userHeaders();
+    const path = `/v1/private/${uniqueId()}`;
+    await edge(path, { headers });
+    expect((await edge(path, { headers })).headers.get("x-cache")).toBe("HIT");
+    const ranged = await edge(path, { headers: { ...headers, range: "bytes=0-9" } });
+    expect(ranged.headers.has("x-cache")).toBe(false);
+    expect(await originHits(path)).toBe(2);
+  });
+
   it("invalidates what a write names, so the writer reads its own write", async () => {
     const { headers } = await userHeaders();
     const channel = `/v1/private/channels/${uniqueId()}`;
@@ -95,6 +106,20 @@ describe("edge cache", () => {
     expect((await edge(path, { headers })).headers.get("x-cache")).toBe("HIT");
     expect((await edge(path, { method: "DELETE", headers })).status).toBe(200);
     expect((await edge(path, { headers })).headers.get("x-cache")).toBe("MISS");
+  });
+
+  it("will not index an answer fetched before a write that covers it (a GET racing a write)", async () => {
+    const index = env.CACHE_INDEX.get(env.CACHE_INDEX.idFromName(uniqueId("scope")));
+    const expiresAt = Date.now() + 600_000;
+    const getStarted = Date.now() - 10;
+    expect(await index.register("k-before", "/v1/channels/1", getStarted - 5_000, expiresAt)).toBe(true);
+    expect(await index.invalidate(["/v1/channels"])).toEqual(["k-before"]);
+    // Began before the invalidation: its body may predate the write.
+    expect(await index.register("k-racing", "/v1/channels/1?x=1", getStarted, expiresAt)).toBe(false);
+    // Not under the prefix, or begun well after it: fine.
+    expect(await index.register("k-other", "/v1/videos/1", getStarted, expiresAt)).toBe(true);
+    expect(await index.register("k-after", "/v1/channels/1", Date.now() + 5_000, expiresAt)).toBe(true);
+    expect(await index.invalidate(["/v1/channels/1"])).toEqual(["k-after"]);
   });
 
   it("serves a stale answer when the origin fails after the TTL, and nothing stale while fresh", async () => {

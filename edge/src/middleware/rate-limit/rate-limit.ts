@@ -34,7 +34,14 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<EdgeEnv>
         : `ip:${c.get("clientIp")}`;
     const namespace = c.env.RATE_LIMITER;
     const limiter = namespace.get(namespace.idFromName(`${cls}:${subject}`));
-    const decision = await limiter.hit(rule.limit, rule.windowSeconds);
+    let decision: RateLimitDecision;
+    try {
+      decision = await limiter.hit(rule.limit, rule.windowSeconds);
+    } catch (err) {
+      // The core enforces the same classes, so an unreachable limiter fails open rather than failing the API.
+      console.error(JSON.stringify({ msg: "rate limiter unavailable", requestId: c.get("requestId"), error: String(err) }));
+      return next();
+    }
 
     if (!decision.allowed) {
       throw problemException(
