@@ -142,10 +142,11 @@ export function loadConfig(env: Env = process.env): RenderConfig {
 
     video: {
       encoder: oneOf(env, 'VIDEO_ENCODER', ['auto', 'nvenc', 'libx264'] as const, 'auto'),
+      // no ultrafast: it drops CABAC and 8x8 transforms, so the stream would not be H.264 High
       x264Preset: oneOf(
         env,
         'X264_PRESET',
-        ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow'] as const,
+        ['superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow'] as const,
         'veryfast',
       ),
       x264Crf: num(env, 'X264_CRF', 21, 0),

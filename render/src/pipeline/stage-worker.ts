@@ -7,7 +7,7 @@ import { DelayedError, Queue, UnrecoverableError, Worker, type FlowProducer, typ
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { RenderConfig } from '../config';
-import { QUEUES, cancelKey, type Artifact, type CostItem, type DeadLetterEntry, type Stage } from '../contract';
+import { QUEUES, cancelKey, type VideoJob, type Artifact, type CostItem, type DeadLetterEntry, type Stage } from '../contract';
 import { storageCost } from '../cost/cost';
 import { CancelledError } from '../errors/cancelled-error';
 import { stageDuration, stageJobs } from '../metrics';
@@ -46,7 +46,9 @@ export function createStageWorker<R>(stage: Stage, processor: StageProcessor<R>,
   const worker = new Worker<StageJobData, R>(
     QUEUES[stage],
     async (job, token) => {
-      const { video } = job.data;
+      // The script job carries the VideoJob itself (what the core dispatches); later stages wrap it.
+      const data: StageJobData = stage === 'script' ? { video: job.data as unknown as VideoJob } : job.data;
+      const { video } = data;
       const jlog = log.child({ stage, videoId: video.videoId, jobId: job.id, attempt: job.attemptsMade + 1 });
       const started = performance.now();
       const abort = new AbortController();
@@ -73,6 +75,7 @@ export function createStageWorker<R>(stage: Stage, processor: StageProcessor<R>,
       const ctx: StageContext = {
         stage,
         job,
+        data,
         video,
         config,
         providers: deps.providers,
@@ -163,14 +166,15 @@ export function createStageWorker<R>(stage: Stage, processor: StageProcessor<R>,
   // Last attempt spent (or a permanent error): move to the dead-letter queue and report it.
   worker.on('failed', (job: Job<StageJobData> | undefined, err: Error) => {
     if (!job || !job.finishedOn || err instanceof CancelledError || err.name === 'CancelledError') return;
-    deadLetter(stage, job, err, deps).catch((e) => log.error({ err: e, jobId: job.id }, 'dead-lettering failed'));
+    const data: StageJobData = stage === 'script' ? { video: job.data as unknown as VideoJob } : job.data;
+    deadLetter(stage, job, data, err, deps).catch((e) => log.error({ err: e, jobId: job.id }, 'dead-lettering failed'));
   });
   worker.on('error', (err) => log.error({ err, stage }, 'worker error'));
   return worker;
 }
 
-async function deadLetter(stage: Stage, job: Job<StageJobData>, err: Error, deps: StageWorkerDeps): Promise<void> {
-  const { video } = job.data;
+async function deadLetter(stage: Stage, job: Job<StageJobData>, data: StageJobData, err: Error, deps: StageWorkerDeps): Promise<void> {
+  const { video } = data;
   const failedAt = new Date(job.finishedOn ?? Date.now()).toISOString();
   const entry: Omit<DeadLetterEntry, 'id'> = { videoId: video.videoId, stage, reason: err.message, attempts: job.attemptsMade, failedAt, video };
   // Deterministic id: a duplicate 'failed' for the same attempt adds nothing.

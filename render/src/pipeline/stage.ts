@@ -16,6 +16,7 @@ export interface StageJobData {
 export interface StageContext {
   stage: Stage;
   job: Job<StageJobData>;
+  data: StageJobData;
   video: VideoJob;
   config: RenderConfig;
   providers: Providers;

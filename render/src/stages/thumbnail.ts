@@ -14,7 +14,7 @@ export interface ThumbnailStageResult {
 export async function thumbnailStage(ctx: StageContext): Promise<ThumbnailStageResult> {
   const { video } = ctx;
   const render = await childValue<RenderStageResult>(ctx, QUEUES.render);
-  const script = await loadScript(ctx, ctx.job.data.scriptKey!);
+  const script = await loadScript(ctx, ctx.data.scriptKey!);
   const title = video.title?.trim() || script.title;
   const lines = wrapTitle(title);
   const titleFile = `${ctx.dir}/title.txt`;
@@ -34,7 +34,7 @@ export async function thumbnailStage(ctx: StageContext): Promise<ThumbnailStageR
     return s ? { key: s.key, contentType: s.contentType, size: s.size } : null;
   };
   const videoArtifact = render.artifacts.find((a) => a.key === render.videoKey)!;
-  const artifacts = (await Promise.all([stat(ctx.job.data.scriptKey!), stat(render.voiceKey), ...render.artifacts.map((a) => stat(a.key))])).filter((a): a is Artifact => a !== null);
+  const artifacts = (await Promise.all([stat(ctx.data.scriptKey!), stat(render.voiceKey), ...render.artifacts.map((a) => stat(a.key))])).filter((a): a is Artifact => a !== null);
   artifacts.push(thumbnail);
   const stageDurationsMs: Partial<Record<Stage, number>> = {};
   for (const stage of ['script', 'voice', 'visuals', 'render'] as const) {

@@ -17,7 +17,7 @@ export function outputSize(aspect: keyof typeof ASPECT_SIZE, scale: number): { w
 
 export async function visualsStage(ctx: StageContext): Promise<VisualsStageResult> {
   const { video } = ctx;
-  const script = await loadScript(ctx, ctx.job.data.scriptKey!);
+  const script = await loadScript(ctx, ctx.data.scriptKey!);
   const { width, height } = outputSize(video.aspect, ctx.config.video.scale);
   const req: VisualRequest = { video, scenes: script.scenes, width, height, aspect: video.aspect, dir: ctx.dir, signal: ctx.signal };
   const found = await ctx.providers.visualsFor(video.visualSource).scenes(req);

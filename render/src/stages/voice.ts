@@ -32,7 +32,7 @@ export async function voiceStage(ctx: StageContext): Promise<VoiceStageResult> {
     const track = JSON.parse(new TextDecoder().decode(await ctx.storage.get(trackKey))) as VoiceTrack;
     return { voiceKey, trackKey, durationS: track.durationS, sceneStarts: track.sceneStarts };
   }
-  const script = await loadScript(ctx, ctx.job.data.scriptKey!);
+  const script = await loadScript(ctx, ctx.data.scriptKey!);
   const provider = ctx.providers.voiceFor(video);
   const phonemeVoice = espeakVoiceFor(video.language);
 
