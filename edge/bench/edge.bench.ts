@@ -60,7 +60,8 @@ async function stubTarget(sharedSecret: string): Promise<Target> {
 }
 
 async function coreTarget(sharedSecret: string): Promise<Target> {
-  const core: Running = await startCore({ sharedSecret, env: { LOG_LEVEL: "error" } });
+  // The core's own limits (RATE_LIMITS, limit/window seconds) would refuse the direct phase.
+  const core: Running = await startCore({ sharedSecret, env: { LOG_LEVEL: "error", RATE_LIMITS: "default=1000000000/60" } });
   const email = `edge-bench-${Date.now()}@example.com`;
   const password = "edge bench password!";
   const json = { "content-type": "application/json" };

@@ -27,6 +27,15 @@ describe("auth", () => {
     expect(echo.edge).toMatchObject({ signature: "valid", user });
   });
 
+  it("fetches the key set once per isolate, not once per request", async () => {
+    const before = await originHits("/.well-known/jwks.json");
+    for (let i = 0; i < 5; i++) {
+      const res = await edge(`/v1/echo/${uniqueId()}`, { headers: bearer(await accessToken(uniqueId("user"))) });
+      expect(res.status).toBe(200);
+    }
+    expect((await originHits("/.well-known/jwks.json")) - before).toBeLessThanOrEqual(1);
+  });
+
   it("passes anonymous requests with an empty user", async () => {
     const res = await edge(`/v1/echo/${uniqueId()}`);
     expect(res.status).toBe(200);

@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { accessToken, bearer, edge, json, uniqueId } from "../../../test/helpers";
+import { accessToken, bearer, edge, edgeApp, json, uniqueId } from "../../../test/helpers";
 import { classify, DEFAULT_RATE_LIMITS, type RateLimitClass } from "./classes";
 
 function limiterFor(key: string) {
@@ -99,6 +99,17 @@ describe("rate limits", () => {
     const other = bearer(await accessToken(uniqueId("user")));
     expect((await edge("/v1/auth/login", { method: "POST", headers: other, ip: "10.0.0.99" })).status).not.toBe(429);
     expect((await edge("/v1/auth/login", { method: "POST", ip: "10.0.0.99" })).status).not.toBe(429);
+  });
+
+  it("counts in the Durable Object, so separate edge instances share one exact count", async () => {
+    // Two apps stand in for two isolates: each has its own memory, both reach the same object.
+    const instances = [undefined, edgeApp(), edgeApp()];
+    const ip = uniqueId("ip");
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      statuses.push((await edge("/v1/auth/login", { method: "POST", ip }, instances[i % 3])).status);
+    }
+    expect(statuses.map((s) => s === 429)).toEqual([false, false, false, false, false, true, true]);
   });
 
   it("puts RateLimit headers on every limited response", async () => {
