@@ -166,6 +166,8 @@ export function createStageWorker<R>(stage: Stage, processor: StageProcessor<R>,
   // Last attempt spent (or a permanent error): move to the dead-letter queue and report it.
   worker.on('failed', (job: Job<StageJobData> | undefined, err: Error) => {
     if (!job || !job.finishedOn || err instanceof CancelledError || err.name === 'CancelledError') return;
+    // A parent failed because a child did: the child is the one dead-lettered (or cancelled).
+    if (job.deferredFailure) return;
     const data: StageJobData = stage === 'script' ? { video: job.data as unknown as VideoJob } : job.data;
     deadLetter(stage, job, data, err, deps).catch((e) => log.error({ err: e, jobId: job.id }, 'dead-lettering failed'));
   });
