@@ -1,0 +1,68 @@
+// End to end: the core API queues a video, a real render worker process (BullMQ, espeak-ng, ffmpeg)
+// produces it, and the core records the reports, serves the file with Range, and prices it.
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { resolve } from 'node:path'
+import { json, REDIS_URL, signUp, testEnv, type Core } from './harness'
+
+const env = await testEnv()
+let core: Core
+let worker: ReturnType<typeof Bun.spawn>
+beforeAll(async () => {
+  core = await env.core((c) => c, { consumeEvents: true })
+  worker = Bun.spawn(['bun', resolve(import.meta.dir, '../../render/src/main.ts')], {
+    env: { ...process.env, REDIS_URL, QUEUE_PREFIX: env.config.queuePrefix, STORAGE_DIR: env.storageDir, LOG_LEVEL: 'warn', VIDEO_ENCODER: 'libx264', X264_PRESET: 'ultrafast' },
+    stdout: 'inherit', stderr: 'inherit',
+  })
+})
+afterAll(async () => { worker.kill('SIGTERM'); await worker.exited })
+
+const SCRIPT = {
+  title: 'Tiny facts',
+  description: 'Two short scenes.',
+  tags: ['test'],
+  scenes: [
+    { narration: 'Honey never spoils.', keywords: ['honey'] },
+    { narration: 'Bananas are berries.', keywords: ['banana'] },
+  ],
+}
+
+describe('core + render worker', () => {
+  test('a submitted script becomes a playable MP4 with thumbnail, costs and recorded stages', async () => {
+    const s = await signUp(core)
+    const ch = await json(await core.request('/v1/channels', { method: 'POST', token: s.accessToken, json: { name: 'E2E', niche: 'facts', aspect: '1:1' } }))
+    const submitted = await json(await core.request(`/v1/channels/${ch.id}/videos`, { method: 'POST', token: s.accessToken, json: { script: SCRIPT } }))
+    let video: any
+    for (let i = 0; i < 600; i++) {
+      video = await json(await core.request(`/v1/videos/${submitted.id}`, { token: s.accessToken }))
+      if (['completed', 'failed', 'cancelled'].includes(video.status)) break
+      await Bun.sleep(200)
+    }
+    expect(video.error).toBeNull()
+    expect(video.status).toBe('completed')
+    expect(video.progress).toBe(100)
+    expect(video.encoder).toBe('libx264')
+    for (const stage of ['script', 'voice', 'visuals', 'render', 'thumbnail']) expect(video.stages[stage].status).toBe('completed')
+
+    const file = await core.request(`/v1/videos/${video.id}/file`, { token: s.accessToken })
+    expect(file.status).toBe(200)
+    const mp4 = new Uint8Array(await file.arrayBuffer())
+    expect(new TextDecoder().decode(mp4.slice(4, 8))).toBe('ftyp')
+    const path = `${env.storageDir}/probe-${video.id}.mp4`
+    await Bun.write(path, mp4)
+    const probe = JSON.parse(Bun.spawnSync(['ffprobe', '-v', 'error', '-show_entries', 'stream=codec_type,width,height:format=duration', '-of', 'json', path]).stdout.toString())
+    const v = probe.streams.find((x: { codec_type: string }) => x.codec_type === 'video')
+    expect([v.width, v.height]).toEqual([1080, 1080])
+    expect(probe.streams.some((x: { codec_type: string }) => x.codec_type === 'audio')).toBe(true)
+    expect(Math.abs(Number(probe.format.duration) - video.durationS)).toBeLessThan(0.5)
+
+    const range = await core.request(`/v1/videos/${video.id}/file`, { token: s.accessToken, headers: { range: 'bytes=0-7' } })
+    expect(range.status).toBe(206)
+    expect(new TextDecoder().decode(new Uint8Array(await range.arrayBuffer()).slice(4, 8))).toBe('ftyp')
+    const thumb = await core.request(`/v1/videos/${video.id}/thumbnail`, { token: s.accessToken })
+    expect(thumb.headers.get('content-type')).toBe('image/jpeg')
+
+    const cost = await json(await core.request(`/v1/videos/${video.id}/cost`, { token: s.accessToken }))
+    expect(cost.items.map((i: { kind: string }) => i.kind)).toEqual(expect.arrayContaining(['render_seconds', 'tts_characters', 'storage_bytes']))
+    expect(cost.totalUsd).toBeGreaterThan(0)
+  }, 180_000)
+})
