@@ -183,7 +183,8 @@ export function renderPlan(plan: RenderPlan): string[] {
         graph.push(clipSegment(input, plan, s));
       });
     } else {
-      args.push('-i', scene.path);
+      // -framerate only labels the single frame's stream (xfade/concat insist on equal rates).
+      args.push('-framerate', String(fps), '-i', scene.path);
       graph.push(...stillSegments(i, plan, length, segments));
     }
     if (head) order.push(`x${i}`);

@@ -15,6 +15,8 @@ export interface SafeFetchOptions {
   signal?: AbortSignal;
   /** tests only: let loopback/private hosts through */
   allowPrivateHosts?: boolean;
+  /** exact `host:port` origins trusted despite a private address (an internal media CDN) */
+  allowHosts?: string[];
   maxRedirects?: number;
   headers?: Record<string, string>;
 }
@@ -123,7 +125,7 @@ export async function safeDownload(rawUrl: string, path: string, opts: SafeFetch
   const timeout = AbortSignal.timeout(opts.timeoutMs);
   const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
   for (let hop = 0; hop <= (opts.maxRedirects ?? 5); hop++) {
-    await assertPublicUrl(url, opts.allowPrivateHosts);
+    await assertPublicUrl(url, opts.allowPrivateHosts || (opts.allowHosts ?? []).includes(url.host));
     const res = await fetch(url, { redirect: 'manual', signal, headers: opts.headers });
     if (res.status >= 300 && res.status < 400) {
       const location = res.headers.get('location');
