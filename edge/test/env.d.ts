@@ -1,13 +1,4 @@
-// Types for tests inside workerd: what globalSetup provides, and the worker's bindings.
-declare module "vitest" {
-  export interface ProvidedContext {
-    originUrl: string;
-    sharedSecret: string;
-    privateJwk: import("jose").JWK;
-    deadOriginUrl: string;
-  }
-}
-
+// The worker's bindings, as `env` from "cloudflare:workers" has them in tests.
 declare global {
   namespace Cloudflare {
     interface Env extends Omit<import("../src/config").Env, never> {}

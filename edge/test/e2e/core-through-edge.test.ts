@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CORE_MAIN, type Running, startCore, startWranglerDev, waitFor } from "./processes";
+import { CORE_MAIN, type Running, startCore, startWranglerDev, waitFor } from "./processes.ts";
 
 const coreExists = existsSync(CORE_MAIN);
 

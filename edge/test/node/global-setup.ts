@@ -1,6 +1,6 @@
 import { createServer } from "node:net";
 import type { TestProject } from "vitest/node";
-import { startStubCore } from "./stub-core";
+import { startStubCore } from "./stub-core.ts";
 
 /** A port nothing listens on, for "origin down". */
 async function closedPort(): Promise<number> {
