@@ -29,6 +29,10 @@ function toStored(response: Response, policy: StoragePolicy, now: number): Respo
   stored.headers.set("cache-control", `public, max-age=${policy.ttl + policy.staleIfError}`);
   stored.headers.set(STORED_AT, String(now));
   stored.headers.set(FRESH_FOR, String(policy.ttl));
+  // Per-request headers belong to the request that fetched it, not to the ones the entry will answer.
+  for (const name of [...stored.headers.keys()]) {
+    if (name.startsWith("access-control-") || name === "x-cache") stored.headers.delete(name);
+  }
   return stored;
 }
 

@@ -41,6 +41,13 @@ describe("security headers", () => {
     const foreign = await edge(path, { method: "OPTIONS", headers: { origin: "https://evil.test" } });
     expect(foreign.headers.get("access-control-allow-origin")).toBeNull();
 
+    // A cached answer carries the CORS headers of the request it answers, not of the one that filled it.
+    const cached = `/static/${uniqueId()}.css`;
+    await edge(cached, { headers: { origin: "https://app.ytempire.test" } });
+    const hit = await edge(cached);
+    expect(hit.headers.get("x-cache")).toBe("HIT");
+    expect(hit.headers.get("access-control-allow-origin")).toBeNull();
+
     const get = await edge(`/v1/echo/${uniqueId()}`, { headers: { origin: "https://app.ytempire.test" } });
     expect(get.headers.get("access-control-allow-origin")).toBe("https://app.ytempire.test");
     expect(get.headers.get("access-control-expose-headers")).toContain("RateLimit-Remaining");
