@@ -65,4 +65,31 @@ describe('core + render worker', () => {
     expect(cost.items.map((i: { kind: string }) => i.kind)).toEqual(expect.arrayContaining(['render_seconds', 'tts_characters', 'storage_bytes']))
     expect(cost.totalUsd).toBeGreaterThan(0)
   }, 180_000)
+
+  test('media on a private address is refused (no SSRF), the video fails with the reason and lands in the dead letters; an admin re-drives it', async () => {
+    const admin = await signUp(core)
+    await core.deps.database.db.execute(`update users set role = 'admin' where id = '${admin.user.id}'` as never)
+    const adminToken = (await json(await core.request('/v1/auth/login', { method: 'POST', json: { email: admin.email, password: admin.password } }))).accessToken
+    const s = await signUp(core)
+    const ch = await json(await core.request('/v1/channels', { method: 'POST', token: s.accessToken, json: { name: 'SSRF', niche: 'x', aspect: '1:1' } }))
+    const submitted = await json(await core.request(`/v1/channels/${ch.id}/videos`, { method: 'POST', token: s.accessToken, json: { script: SCRIPT, visualSource: 'uploads', media: ['http://127.0.0.1:9/secret.jpg', 'http://169.254.169.254/latest/meta-data'] } }))
+    let video: any
+    for (let i = 0; i < 600; i++) {
+      video = await json(await core.request(`/v1/videos/${submitted.id}`, { token: s.accessToken }))
+      if (['completed', 'failed', 'cancelled'].includes(video.status)) break
+      await Bun.sleep(200)
+    }
+    expect(video.status).toBe('failed')
+    expect(video.error).toMatch(/private|not allowed|refused|public/i)
+
+    const letters = await json(await core.request('/v1/admin/dead-letters', { token: adminToken }))
+    const letter = letters.find((l: { videoId: string }) => l.videoId === submitted.id)
+    expect(letter).toBeDefined()
+    expect(letter.stage).toBe('visuals')
+    expect((await core.request('/v1/admin/dead-letters', { token: s.accessToken })).status).toBe(403)
+    const redriven = await core.request(`/v1/admin/dead-letters/${letter.id}/redrive`, { method: 'POST', token: adminToken })
+    expect(redriven.status).toBe(200)
+    expect((await json(redriven)).status).toBe('queued')
+    expect((await json(await core.request('/v1/admin/dead-letters', { token: adminToken }))).some((l: { id: string }) => l.id === letter.id)).toBe(false)
+  }, 180_000)
 })

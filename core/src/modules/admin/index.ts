@@ -9,7 +9,7 @@ import { authGuard } from '../auth/guard'
 import { PublicUser } from '../auth/model'
 import { publicUser, type AuthService } from '../auth/service'
 import { AuditEventView, auditView } from '../users'
-import { listDeadLetters, redriveDeadLetter } from '@ytempire/render/contract'
+import { listDeadLetters, pipelineQueue, QUEUES, redriveDeadLetter, type DeadLetterEntry } from '@ytempire/render/contract'
 import { videos } from '../../db/schema'
 import { videoView } from '../videos/service'
 
@@ -64,8 +64,8 @@ export function adminModule(deps: Deps, auth: AuthService, apiKeys: ApiKeyServic
       detail: { summary: 'Videos whose stage failed its last attempt', description: 'Each entry carries the stage, the reason, the attempts and the job to re-drive.' },
     })
     .post('/dead-letters/:id/redrive', async ({ params }) => {
-      const entries = await listDeadLetters(deps.queue, { prefix: deps.config.queuePrefix, start: 0, end: 10_000 })
-      const entry = entries.find((e) => e.id === params.id)
+      const job = await pipelineQueue(deps.queue, QUEUES.deadLetter, deps.config.queuePrefix).getJob(params.id)
+      const entry = job?.data as DeadLetterEntry | undefined
       if (!entry) throw notFound('Dead letter')
       // The row goes back to queued first, so the reports of the new run are not ignored as after a final state.
       const [row] = await db.update(videos).set({ status: 'queued', error: null, deadLetterJobId: null, finishedAt: null, updatedAt: new Date() }).where(eq(videos.id, entry.videoId)).returning()
