@@ -46,7 +46,7 @@ export function newApp(config: EdgeConfig, deps: AppDependencies = {}) {
     bodyLimit({
       maxSize: config.maxBodyBytes,
       onError: () => {
-        throw problemException(413, "payload-too-large", "Payload Too Large", `Request bodies are limited to ${config.maxBodyBytes} bytes.`);
+        throw problemException(413, "content-too-large", "Content Too Large", `Request bodies are limited to ${config.maxBodyBytes} bytes.`);
       },
     }),
   );

@@ -22,7 +22,8 @@ export async function edge(
   init: RequestInit & { ip?: string } = {},
   target: Fetchable = worker as unknown as Fetchable,
 ): Promise<Response> {
-  const { ip = "203.0.113.10", ...rest } = init;
+  // A fresh address per request unless a test picks one, so anonymous tests never share a rate-limit bucket.
+  const { ip = `198.18.${Math.floor(Math.random() * 256)}.${Math.floor(Math.random() * 256)}`, ...rest } = init;
   const headers = new Headers(rest.headers);
   if (!headers.has("cf-connecting-ip")) headers.set("cf-connecting-ip", ip);
   const ctx = createExecutionContext();
