@@ -25,10 +25,19 @@ interface PexelsSearch {
 
 export const ORIENTATION: Record<Aspect, string> = { '16:9': 'landscape', '9:16': 'portrait', '1:1': 'square' };
 
-/** The smallest file at least as wide as the output (or the widest there is): no 4K downloads for 1080p. */
+/**
+ * The smallest file at least as wide as the output, never wider than 1920 (no 4K downloads to
+ * make 1080p); failing that the widest narrower one; failing that the smallest.
+ */
 export function pickFile<T extends { width: number | null }>(files: T[], targetWidth: number): T | undefined {
+  const cap = Math.max(targetWidth, 1920);
   const sized = files.filter((f) => (f.width ?? 0) > 0).sort((a, b) => a.width! - b.width!);
-  return sized.find((f) => f.width! >= targetWidth) ?? sized[sized.length - 1] ?? files[0];
+  return (
+    sized.find((f) => f.width! >= targetWidth && f.width! <= cap) ??
+    sized.filter((f) => f.width! < targetWidth).at(-1) ??
+    sized[0] ??
+    files[0]
+  );
 }
 
 export class PexelsVisuals implements VisualProvider {
