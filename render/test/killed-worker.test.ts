@@ -1,0 +1,71 @@
+// A worker process killed mid-render (SIGKILL: no cleanup, lock left to lapse): another worker
+// process picks the stalled job up and the video still completes.
+import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { dispatchVideo, type VideoScript } from '../src/contract';
+import { createTestEnv, EventLog, ffprobe, videoJob, type TestEnv } from './helpers';
+
+let t: TestEnv;
+let events: EventLog;
+const procs: ReturnType<typeof Bun.spawn>[] = [];
+
+beforeAll(async () => {
+  t = await createTestEnv();
+  events = new EventLog(t.prefix);
+});
+
+afterAll(async () => {
+  for (const p of procs) if (p.exitCode === null && !p.killed) p.kill('SIGKILL');
+  await Promise.all(procs.map((p) => p.exited));
+  // ffmpeg children orphaned by the SIGKILLed worker, found by their private temp dir.
+  for (const pid of await readdir('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (cmd.startsWith('ffmpeg') && cmd.includes(t.tmpDir)) process.kill(Number(pid), 'SIGKILL');
+  }
+  await events.close();
+  await t.cleanup();
+});
+
+function startWorkerProcess() {
+  const proc = Bun.spawn(['bun', join(import.meta.dir, '../src/main.ts')], {
+    env: {
+      ...process.env,
+      ...t.env,
+      VIDEO_SCALE: '0.5',
+      RENDER_LOCK_DURATION_MS: '2000',
+      RENDER_STALLED_INTERVAL_MS: '1000',
+      RENDER_SHUTDOWN_GRACE_S: '1',
+    },
+    stdout: 'ignore',
+    stderr: 'ignore',
+  });
+  procs.push(proc);
+  return proc;
+}
+
+test('a worker SIGKILLed mid-render: the job completes on another worker via stalled recovery', async () => {
+  const [a, b] = [startWorkerProcess(), startWorkerProcess()];
+  const script = (await Bun.file(join(import.meta.dir, '../assets/sample-script.json')).json()) as VideoScript;
+  const job = videoJob({ script });
+  await dispatchVideo(t.redis, job, { prefix: t.prefix });
+
+  const started = await events.waitUntil((e) => e.videoId === job.videoId && e.type === 'stage.started' && e.stage === 'render', 60_000);
+  if (started.type !== 'stage.started') throw new Error('unexpected');
+  await events.waitUntil((e) => e.videoId === job.videoId && e.type === 'stage.progress' && e.stage === 'render', 30_000);
+  const victimPid = Number(started.worker.split(':').at(-1));
+  const victim = [a, b].find((p) => p.pid === victimPid)!;
+  expect(victim).toBeDefined();
+  victim.kill('SIGKILL');
+  await victim.exited;
+
+  const done = await events.waitFor(job.videoId, ['video.completed', 'video.failed'], 120_000);
+  if (done.type !== 'video.completed') throw new Error(JSON.stringify(done));
+  const renderStarts = events.of(job.videoId).filter((e) => e.type === 'stage.started' && e.stage === 'render');
+  expect(renderStarts.length).toBe(2);
+  const survivor = renderStarts[1]!.type === 'stage.started' ? renderStarts[1]!.worker : '';
+  expect(survivor).not.toBe(started.worker);
+  const probe = await ffprobe(join(t.storageDir, done.video.key));
+  expect(probe.streams.find((s) => s.codec_type === 'video')!.height).toBe(540);
+}, 150_000);
