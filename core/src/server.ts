@@ -24,11 +24,19 @@ export async function startCore(config: Config, opts: { manageRedis?: boolean } 
   app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: config.maxBodyBytes + 1024, idleTimeout: 30 })
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${app.server!.port}`
   deps.log.info({ url, database: database.kind }, 'core listening')
+  // Long-running instances rotate the signing key on schedule too (one instance does it, under a lock).
+  const keyTimer = setInterval(() => {
+    database.withLock(7261505, () => deps.keys.rotateIfDue())
+      .then((rotated) => { if (rotated) deps.log.info('signing key rotated on schedule') })
+      .catch((err) => deps.log.error({ err }, 'scheduled signing-key rotation failed'))
+  }, 3600_000)
+  keyTimer.unref()
   let stopping: Promise<void> | undefined
   return {
     app, deps, url,
     stop: () => (stopping ??= (async () => {
       // Stop accepting, let in-flight requests finish, then close the pools.
+      clearInterval(keyTimer)
       await app.server?.stop(false)
       await consumer.close()
       await deps.bus.close()

@@ -32,6 +32,16 @@ describe('signing-key rotation', () => {
     expect((await b.request('/v1/me', { token: after.accessToken })).status).toBe(200)
   })
 
+  test('a key older than the rotation period is rotated by the scheduled check', async () => {
+    const core = await env.core()
+    expect(await core.deps.keys.rotateIfDue()).toBe(false)
+    const aged = await env.core((c) => ({ ...c, jwt: { ...c.jwt, keyRotationDays: 0 } }))
+    await Bun.sleep(5)
+    const before = aged.deps.keys.jwks().keys.length
+    expect(await aged.deps.keys.rotateIfDue()).toBe(true)
+    expect(aged.deps.keys.jwks().keys.length).toBe(before + 1)
+  })
+
   test('only admins rotate keys', async () => {
     const m = await signUp(a)
     expect((await a.request('/v1/admin/signing-keys/rotate', { method: 'POST', token: m.accessToken })).status).toBe(403)

@@ -14,6 +14,8 @@ export interface KeyStore {
   verifyAccessToken(token: string): Promise<AccessClaims>
   jwks(): { keys: JWK[] }
   rotate(): Promise<string>
+  /** Rotates when the active key is older than the rotation period; also drops expired keys from the JWKS. */
+  rotateIfDue(): Promise<boolean>
   /** Re-seals private keys that were sealed under an older secret key. */
   reseal(): Promise<number>
 }
@@ -109,6 +111,12 @@ export function createKeyStore(deps: { db: Db; box: SecretBox; bus: EventBus; is
       return payload
     },
     jwks: () => ({ keys: keys.map((k) => k.publicJwk) }),
+    async rotateIfDue() {
+      await load()
+      if (active && Date.now() - active.createdAt.getTime() <= deps.rotationDays * 86400_000) return false
+      await store.rotate()
+      return true
+    },
     async rotate() {
       const kid = await createKey()
       await load()
