@@ -28,7 +28,7 @@ afterAll(async () => {
   await t.cleanup();
 });
 
-function startWorkerProcess() {
+function startWorkerProcess(extra: Record<string, string> = {}) {
   const proc = Bun.spawn(['bun', join(import.meta.dir, '../src/main.ts')], {
     env: {
       ...process.env,
@@ -37,6 +37,7 @@ function startWorkerProcess() {
       RENDER_LOCK_DURATION_MS: '2000',
       RENDER_STALLED_INTERVAL_MS: '1000',
       RENDER_SHUTDOWN_GRACE_S: '1',
+      ...extra,
     },
     stdout: 'ignore',
     stderr: 'ignore',
@@ -68,4 +69,22 @@ test('a worker SIGKILLed mid-render: the job completes on another worker via sta
   expect(survivor).not.toBe(started.worker);
   const probe = await ffprobe(join(t.storageDir, done.video.key));
   expect(probe.streams.find((s) => s.codec_type === 'video')!.height).toBe(540);
+}, 150_000);
+
+test('SIGTERM past the grace deadline hands the running render back without spending an attempt', async () => {
+  const first = startWorkerProcess({ RENDER_SHUTDOWN_GRACE_S: '0' });
+  const script = (await Bun.file(join(import.meta.dir, '../assets/sample-script.json')).json()) as VideoScript;
+  const job = videoJob({ script: { ...script, scenes: script.scenes.slice(0, 4) } });
+  await dispatchVideo(t.redis, job, { prefix: t.prefix });
+  await events.waitUntil((e) => e.videoId === job.videoId && e.type === 'stage.progress' && e.stage === 'render', 60_000);
+  first.kill('SIGTERM');
+  expect(await first.exited).toBe(0);
+  // Nothing failed: the job went back to the queue.
+  expect(events.of(job.videoId).some((e) => e.type === 'stage.failed' || e.type === 'video.failed')).toBe(false);
+
+  startWorkerProcess();
+  const done = await events.waitFor(job.videoId, ['video.completed', 'video.failed'], 120_000);
+  expect(done.type).toBe('video.completed');
+  const renderStarts = events.of(job.videoId).filter((e) => e.type === 'stage.started' && e.stage === 'render');
+  expect(renderStarts.map((e) => (e.type === 'stage.started' ? e.attempt : 0))).toEqual([1, 1]);
 }, 150_000);
