@@ -49,6 +49,11 @@ describe('pipeline end to end', () => {
     for (let i = 1; i < track.words.length; i++) expect(track.words[i]!.start).toBeGreaterThanOrEqual(track.words[i - 1]!.start);
     expect(track.words.at(-1)!.end).toBeLessThanOrEqual(narration + 0.01);
 
+    // Loudness-normalised for YouTube: integrated loudness of the narration near -14 LUFS.
+    const meter = Bun.spawnSync(['ffmpeg', '-hide_banner', '-nostdin', '-i', join(t.storageDir, `videos/${job.videoId}/voice.wav`), '-af', 'ebur128', '-f', 'null', '-']);
+    const integrated = Number(meter.stderr.toString().match(/I:\s+(-?[\d.]+) LUFS\s*\n\s*Threshold/)?.[1]);
+    expect(Math.abs(integrated - -14)).toBeLessThan(1.5);
+
     const thumb = await ffprobe(join(t.storageDir, done.thumbnail.key));
     expect(thumb.streams[0]!.codec_name).toBe('mjpeg');
     expect([thumb.streams[0]!.width, thumb.streams[0]!.height]).toEqual([1280, 720]);

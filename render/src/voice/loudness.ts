@@ -21,7 +21,10 @@ export async function normalizeVoice(
   targetLufs: number,
   signal: AbortSignal,
 ): Promise<{ measured: LoudnessMeasurement }> {
-  const loud = `loudnorm=I=${targetLufs}:TP=-1.5:LRA=11`;
+  // TTS speech is peaky: without gentle compression the true-peak ceiling keeps linear loudnorm
+  // short of the target. The same chain runs in both passes so the measurement matches.
+  const pre = 'acompressor=threshold=-20dB:ratio=4:attack=5:release=80:makeup=2';
+  const loud = `${pre},loudnorm=I=${targetLufs}:TP=-1.5:LRA=11`;
   const inputArgs = inputs.flatMap((p) => ['-i', p]);
   const pass1 = await runFfmpeg(
     ['-hide_banner', '-nostdin', '-loglevel', 'info', ...inputArgs, '-filter_complex', `${joinGraph(inputs.length)},${loud}:print_format=json`, '-f', 'null', '-'],
