@@ -26,7 +26,7 @@ export function startFakeApis(): FakeApis {
     port: 0,
     async fetch(req) {
       const url = new URL(req.url);
-      const body = req.method === 'POST' ? await req.json().catch(() => null) : null;
+      const body: any = req.method === 'POST' ? await req.json().catch(() => null) : null;
       requests.push({ path: url.pathname + url.search, headers: req.headers, body });
       const origin = url.origin;
 

@@ -126,7 +126,7 @@ describe('queue behaviour', () => {
       await cancelVideo(t.redis, job.videoId, { prefix });
       const cancelled = await log.waitFor(job.videoId, ['video.cancelled', 'video.completed'], 30_000);
       expect(cancelled.type).toBe('video.cancelled');
-      expect(cancelled.stage).toBe('render');
+      expect(cancelled.type === 'video.cancelled' && cancelled.stage).toBe('render');
       expect(await ffmpegProcessesUnder(t.tmpDir)).toBe(0);
       expect(await Bun.file(join(t.storageDir, `videos/${job.videoId}/video.mp4`)).exists()).toBe(false);
       // Not dead-lettered: a cancel is not a failure.
