@@ -167,7 +167,8 @@ export function createStageWorker<R>(stage: Stage, processor: StageProcessor<R>,
   worker.on('failed', (job: Job<StageJobData> | undefined, err: Error) => {
     if (!job || !job.finishedOn || err instanceof CancelledError || err.name === 'CancelledError') return;
     // A parent failed because a child did: the child is the one dead-lettered (or cancelled).
-    if (job.deferredFailure) return;
+    // (A job over the stall limit also fails through deferredFailure, and is dead-lettered.)
+    if (job.deferredFailure?.startsWith('child ')) return;
     const data: StageJobData = stage === 'script' ? { video: job.data as unknown as VideoJob } : job.data;
     deadLetter(stage, job, data, err, deps).catch((e) => log.error({ err: e, jobId: job.id }, 'dead-lettering failed'));
   });
