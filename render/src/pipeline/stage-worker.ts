@@ -111,9 +111,9 @@ export function createStageWorker<R>(stage: Stage, processor: StageProcessor<R>,
         },
       };
 
-      await deps.events.report({ type: 'stage.started', videoId: video.videoId, stage, attempt: job.attemptsMade + 1, worker: WORKER_ID });
-      jlog.info('stage started');
       try {
+        await deps.events.report({ type: 'stage.started', videoId: video.videoId, stage, attempt: job.attemptsMade + 1, worker: WORKER_ID });
+        jlog.info('stage started');
         const result = await processor(ctx);
         abort.signal.throwIfAborted();
         const durationMs = Math.round(performance.now() - started);
