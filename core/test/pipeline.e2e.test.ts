@@ -10,7 +10,7 @@ let worker: ReturnType<typeof Bun.spawn>
 beforeAll(async () => {
   core = await env.core((c) => c, { consumeEvents: true })
   worker = Bun.spawn(['bun', resolve(import.meta.dir, '../../render/src/main.ts')], {
-    env: { ...process.env, REDIS_URL, QUEUE_PREFIX: env.config.queuePrefix, STORAGE_DIR: env.storageDir, LOG_LEVEL: 'warn', VIDEO_ENCODER: 'libx264', X264_PRESET: 'ultrafast' },
+    env: { ...process.env, REDIS_URL, QUEUE_PREFIX: env.config.queuePrefix, STORAGE_DIR: env.storageDir, LOG_LEVEL: 'fatal', VIDEO_ENCODER: 'libx264', X264_PRESET: 'superfast' },
     stdout: 'inherit', stderr: 'inherit',
   })
 })
