@@ -163,9 +163,13 @@ async function followVideo(base: string, id: string, bearer: string) {
       buffer = buffer.slice(cut + 2)
       const data = block.split('\n').find((l) => l.startsWith('data: '))
       if (!data) continue
+      const previous = last
       last = JSON.parse(data.slice(6))
       const bar = '#'.repeat(Math.round(last.progress / 4)).padEnd(25, '.')
-      process.stdout.write(`\r   [${bar}] ${String(last.progress).padStart(3)}%  ${last.status.padEnd(9)} stage: ${last.stage.padEnd(10)}`)
+      const line = `   [${bar}] ${String(last.progress).padStart(3)}%  ${last.status.padEnd(9)} stage: ${last.stage.padEnd(10)}`
+      // On a terminal the bar redraws in place; in a log, one line per stage or status change.
+      if (process.stdout.isTTY) process.stdout.write(`\r${line}`)
+      else if (previous.stage !== last.stage || previous.status !== last.status) console.log(line)
     }
   }
   return last
