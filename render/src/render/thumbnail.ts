@@ -21,7 +21,9 @@ export function wrapTitle(title: string, width = 20, maxLines = 3): string[] {
 }
 
 export interface ThumbnailPlan {
-  videoPath: string;
+  /** a still image or a video (the first scene's background, or the rendered video) */
+  inputPath: string;
+  /** where in a video to take the frame; 0 for a still */
   atS: number;
   /** file holding the wrapped title (drawtext reads it, so no escaping is needed) */
   titleFile: string;
@@ -35,7 +37,7 @@ export function thumbnailArgs(p: ThumbnailPlan): string[] {
   const band = Math.min(720, Math.round(p.lineCount * fontSize * 1.25 + 90));
   return [
     '-hide_banner', '-nostdin', '-y', '-loglevel', 'error',
-    '-ss', p.atS.toFixed(3), '-i', p.videoPath,
+    '-ss', p.atS.toFixed(3), '-i', p.inputPath,
     '-frames:v', '1',
     '-vf',
     'scale=1280:720:force_original_aspect_ratio=increase,crop=1280:720,' +

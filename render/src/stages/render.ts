@@ -21,6 +21,8 @@ export interface RenderStageResult {
   sceneStarts: number[];
   encoder: string;
   artifacts: Artifact[];
+  /** The first scene's background, without captions: what the thumbnail is made from. */
+  firstScene?: { key: string; kind: 'still' | 'clip'; clipDurationS?: number };
 }
 
 /** Values of a flow job's children, picked by the queue they ran in. */
@@ -107,5 +109,6 @@ export async function renderStage(ctx: StageContext): Promise<RenderStageResult>
     sceneStarts: track.sceneStarts,
     encoder: codec,
     artifacts,
+    firstScene: visuals.scenes[0] ? { key: visuals.scenes[0].key, kind: visuals.scenes[0].kind, clipDurationS: visuals.scenes[0].clipDurationS } : undefined,
   };
 }

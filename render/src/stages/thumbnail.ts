@@ -19,12 +19,15 @@ export async function thumbnailStage(ctx: StageContext): Promise<ThumbnailStageR
   const lines = wrapTitle(title);
   const titleFile = `${ctx.dir}/title.txt`;
   await Bun.write(titleFile, lines.join('\n'));
-  const videoPath = await ctx.storage.toLocalFile(render.videoKey, ctx.dir);
-  // The middle of the first scene: past the opening fade, before the first crossfade.
+  // The first scene's own background (no burned-in captions under the title); the video frame otherwise.
+  const scene = render.firstScene;
   const firstSceneEnd = render.sceneStarts[1] ?? render.durationS;
+  const source = scene
+    ? { path: await ctx.storage.toLocalFile(scene.key, ctx.dir), atS: scene.kind === 'clip' ? Math.min(1, (scene.clipDurationS ?? 2) / 2) : 0 }
+    : { path: await ctx.storage.toLocalFile(render.videoKey, ctx.dir), atS: Math.min(firstSceneEnd / 2, Math.max(0, render.durationS - 0.1)) };
   const outputPath = `${ctx.dir}/thumbnail.jpg`;
   await runFfmpeg(
-    thumbnailArgs({ videoPath, atS: Math.min(firstSceneEnd / 2, Math.max(0, render.durationS - 0.1)), titleFile, lineCount: lines.length, fontFile: ctx.config.video.fontBoldFile, outputPath }),
+    thumbnailArgs({ inputPath: source.path, atS: source.atS, titleFile, lineCount: lines.length, fontFile: ctx.config.video.fontBoldFile, outputPath }),
     { signal: ctx.signal, timeoutS: 60 },
   );
   const thumbnail = await ctx.store(artifactKey(video.videoId, 'thumbnail.jpg'), outputPath, 'image/jpeg');
