@@ -1,4 +1,5 @@
 import type { Deps } from '../deps'
+import { pathOf } from './plugin'
 
 type CacheKind = 'api' | 'analytics'
 
@@ -12,8 +13,7 @@ export async function cachedForUser<T>(
   kind: CacheKind,
   compute: () => Promise<T>,
 ): Promise<T> {
-  const url = new URL(req.request.url)
-  const key = `u:${req.userId}:${url.pathname}${url.search}`
+  const key = `u:${req.userId}:${pathOf(req.request.url)}`
   const tag = userCacheTag(req.userId)
   const ttl = deps.config.cacheTtlS[kind]
   req.set.headers['cache-control'] = `private, max-age=${ttl}`

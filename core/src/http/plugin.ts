@@ -5,12 +5,18 @@ import { timingSafeEqualHex } from '../crypto/hash'
 import { Problem, problemResponse, unauthorized, type FieldError } from './problem'
 import { SECURITY_HEADERS, SWAGGER_CSP } from './security-headers'
 
-export interface RequestContext { requestId: string; clientIp: string; startedAt: number; edgeUser?: string }
+export interface RequestContext { requestId: string; readonly clientIp: string; startedAt: number; edgeUser?: string }
 
 const contexts = new WeakMap<Request, RequestContext>()
 /** The per-request context the HTTP layer computed before routing. */
 export const requestContext = (request: Request): RequestContext =>
   contexts.get(request) ?? { requestId: 'unknown', clientIp: 'unknown', startedAt: performance.now() }
+
+/** Path and query of an absolute URL, without the cost of a URL object on every request. */
+export function pathOf(url: string): string {
+  const start = url.indexOf('/', url.indexOf('//') + 2)
+  return start === -1 ? '/' : url.slice(start)
+}
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/
 const EDGE_SKEW_S = 60
@@ -36,9 +42,18 @@ export function httpLayer(deps: Deps) {
       const pathWithQuery = pathOf(request.url)
       if (pathWithQuery.startsWith('/swagger') && !pathWithQuery.startsWith('/swagger/json')) set.headers['content-security-policy'] = SWAGGER_CSP
 
-      let clientIp = server?.requestIP(request)?.address ?? 'unknown'
-      if (config.trustProxy) clientIp = h.get('x-forwarded-for')?.split(',')[0]?.trim() || clientIp
-      const ctx: RequestContext = { requestId, clientIp, startedAt }
+      // The client address is looked up only when something asks for it (anonymous limits, audit, logs).
+      let clientIp: string | undefined
+      const ctx: RequestContext = {
+        requestId, startedAt,
+        get clientIp() {
+          if (clientIp === undefined) {
+            clientIp = server?.requestIP(request)?.address ?? 'unknown'
+            if (config.trustProxy) clientIp = h.get('x-forwarded-for')?.split(',')[0]?.trim() || clientIp
+          }
+          return clientIp
+        },
+      }
       contexts.set(request, ctx)
 
       const origin = h.get('origin')
@@ -67,7 +82,7 @@ export function httpLayer(deps: Deps) {
       if (EDGE_HEADERS.some((name) => h.has(name))) {
         const verified = verifyEdge(config.edgeSharedSecret, request.method, pathWithQuery, h, requestId)
         if (!verified) throw unauthorized('Edge headers did not verify', 'forged-edge-headers')
-        ctx.clientIp = verified.clientIp
+        clientIp = verified.clientIp
         ctx.edgeUser = verified.user || undefined
       }
     })
@@ -110,12 +125,6 @@ export function httpLayer(deps: Deps) {
       if (log.isLevelEnabled('info')) log.info({ requestId: ctx.requestId, method: request.method, route, status, ms: Math.round(seconds * 1e4) / 10, ip: ctx.clientIp }, 'request')
     })
     .as('global')
-}
-
-/** Path and query of an absolute URL, without the cost of a URL object on every request. */
-function pathOf(url: string): string {
-  const start = url.indexOf('/', url.indexOf('//') + 2)
-  return start === -1 ? '/' : url.slice(start)
 }
 
 function safePath(request: Request): string {
