@@ -10,7 +10,7 @@ COPY package.json bun.lock bunfig.toml ./
 COPY core/package.json core/package.json
 COPY render/package.json render/package.json
 COPY edge/package.json edge/package.json
-RUN bun install --frozen-lockfile --production --filter '@ytempire/core' --filter '@ytempire/render'
+RUN bun install --frozen-lockfile --production
 
 FROM base
 ENV NODE_ENV=production

@@ -20,7 +20,10 @@ const vitestParse = (out: string) => {
   const line = out.replace(/\x1b\[[0-9;]*m/g, '').split('\n').find((l) => /^\s*Tests\s+/.test(l)) ?? ''
   return { passed: Number(line.match(/(\d+) passed/)?.[1] ?? 0), failed: Number(line.match(/(\d+) failed/)?.[1] ?? 0) }
 }
+// A type error is a failed check too: strict TypeScript over core, render and scripts, then the edge's own.
+const typecheckParse = (out: string) => (/error TS\d+/.test(out) ? { passed: 0, failed: 1 } : { passed: 1, failed: 0 })
 const suites: Suite[] = [
+  { name: 'typecheck', cmd: ['sh', '-c', 'bun run typecheck && bun run --cwd edge typecheck'], parse: typecheckParse },
   { name: 'core', cmd: ['bun', 'test', '--timeout', '60000', 'core/test'], parse: bunParse },
   ...(existsSync('render/test') ? [{ name: 'render', cmd: ['bun', 'test', '--timeout', '120000', 'render/test'], parse: bunParse }] : []),
   ...(existsSync('edge/scripts/test.ts') ? [{ name: 'edge', cmd: ['bun', 'run', '--cwd', 'edge', 'test'], parse: vitestParse }] : []),
