@@ -72,6 +72,9 @@ test('a worker SIGKILLed mid-render: the job completes on another worker via sta
 }, 150_000);
 
 test('SIGTERM past the grace deadline hands the running render back without spending an attempt', async () => {
+  // The survivor of the previous test must not pick this job up instead of the worker we stop.
+  for (const p of procs) if (p.exitCode === null) p.kill('SIGTERM');
+  await Promise.all(procs.map((p) => p.exited));
   const first = startWorkerProcess({ RENDER_SHUTDOWN_GRACE_S: '0' });
   const script = (await Bun.file(join(import.meta.dir, '../assets/sample-script.json')).json()) as VideoScript;
   const job = videoJob({ script });
