@@ -14,6 +14,8 @@ import { channelsModule } from './modules/channels'
 import { createChannelService } from './modules/channels/service'
 import { videosModule } from './modules/videos'
 import { createVideoService } from './modules/videos/service'
+import { uploadsModule } from './modules/uploads'
+import { createUploadService } from './modules/uploads/service'
 
 export function createServices(deps: Deps) {
   const apiKeys = createApiKeyService(deps)
@@ -21,13 +23,14 @@ export function createServices(deps: Deps) {
   const users = createUserService(deps, auth, apiKeys)
   const channels = createChannelService(deps)
   const videos = createVideoService(deps, channels)
-  return { apiKeys, auth, users, channels, videos }
+  const uploads = createUploadService(deps)
+  return { apiKeys, auth, users, channels, videos, uploads }
 }
 export type Services = ReturnType<typeof createServices>
 
 /** One factory wires the services and controllers of a core instance. */
 export function createApp(deps: Deps, services: Services = createServices(deps)) {
-  const { apiKeys, auth, users, channels, videos } = services
+  const { apiKeys, auth, users, channels, videos, uploads } = services
 
   return new Elysia({ name: 'ytempire-core', normalize: false })
     .use(httpLayer(deps))
@@ -49,6 +52,7 @@ export function createApp(deps: Deps, services: Services = createServices(deps))
       .use(apiKeysModule(deps, apiKeys))
       .use(channelsModule(deps, channels, apiKeys))
       .use(videosModule(deps, videos, apiKeys))
+      .use(uploadsModule(deps, uploads, apiKeys))
       .use(adminModule(deps, auth, apiKeys)))
 }
 

@@ -21,6 +21,8 @@ export interface Config {
   edgeSharedSecret?: string
   corsOrigins: string[]
   maxBodyBytes: number
+  /** Cap for media uploads (POST /v1/uploads), which alone may exceed maxBodyBytes. */
+  maxUploadBytes: number
   trustProxy: boolean
   rateLimits: Record<RateLimitClass, { limit: number; windowS: number }>
   cacheTtlS: { api: number; analytics: number; sessions: number; static: number }
@@ -69,6 +71,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     edgeSharedSecret: env.EDGE_SHARED_SECRET || undefined,
     corsOrigins: (env.CORS_ORIGINS ?? 'http://localhost:5173').split(',').map((s) => s.trim()).filter(Boolean),
     maxBodyBytes: z.int(env, 'MAX_BODY_BYTES', 1024 * 1024),
+    maxUploadBytes: z.int(env, 'MAX_UPLOAD_BYTES', 500 * 1024 * 1024),
     trustProxy: env.TRUST_PROXY === 'true',
     rateLimits: parseRateLimits(env.RATE_LIMITS),
     cacheTtlS: { api: 300, analytics: 60, sessions: 3600, static: 86400 },

@@ -21,7 +21,7 @@ export async function startCore(config: Config, opts: { manageRedis?: boolean } 
   const app = createApp(deps, services)
   const consumer = startVideoEventConsumer(deps, services.videos)
   // idleTimeout above the SSE ping interval, so progress streams stay open.
-  app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: config.maxBodyBytes + 1024, idleTimeout: 30 })
+  app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: Math.max(config.maxBodyBytes, config.maxUploadBytes) + 1024, idleTimeout: 30 })
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${app.server!.port}`
   deps.log.info({ url, database: database.kind }, 'core listening')
   // Long-running instances rotate the signing key on schedule too (one instance does it, under a lock).

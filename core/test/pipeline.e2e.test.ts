@@ -92,4 +92,27 @@ describe('core + render worker', () => {
     expect((await json(redriven)).status).toBe('queued')
     expect((await json(await core.request('/v1/admin/dead-letters', { token: adminToken }))).some((l: { id: string }) => l.id === letter.id)).toBe(false)
   }, 180_000)
+
+  test("the operator's own upload becomes the scene background", async () => {
+    const s = await signUp(core)
+    const png = new Uint8Array(Bun.spawnSync(['ffmpeg', '-v', 'error', '-f', 'lavfi', '-i', 'color=c=0xff00ff:s=320x320', '-frames:v', '1', '-f', 'image2', '-c:v', 'png', 'pipe:1']).stdout)
+    const up = await json(await core.request('/v1/uploads?name=magenta.png', { method: 'POST', token: s.accessToken, body: png }))
+    const ch = await json(await core.request('/v1/channels', { method: 'POST', token: s.accessToken, json: { name: 'Own media', niche: 'x', aspect: '1:1', captionStyle: 'none' } }))
+    const submitted = await json(await core.request(`/v1/channels/${ch.id}/videos`, { method: 'POST', token: s.accessToken, json: { script: { ...SCRIPT, scenes: [SCRIPT.scenes[0]] }, visualSource: 'uploads', media: [up.key] } }))
+    let video: any
+    for (let i = 0; i < 600; i++) {
+      video = await json(await core.request(`/v1/videos/${submitted.id}`, { token: s.accessToken }))
+      if (['completed', 'failed', 'cancelled'].includes(video.status)) break
+      await Bun.sleep(200)
+    }
+    expect(video.error).toBeNull()
+    expect(video.status).toBe('completed')
+    const path = `${env.storageDir}/own-${video.id}.mp4`
+    await Bun.write(path, await (await core.request(`/v1/videos/${video.id}/file`, { token: s.accessToken })).arrayBuffer())
+    // The middle pixel of a frame is the uploaded magenta (allowing for YUV rounding and the pan).
+    const rgb = new Uint8Array(Bun.spawnSync(['ffmpeg', '-v', 'error', '-ss', '0.8', '-i', path, '-frames:v', '1', '-vf', 'crop=2:2:539:539', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1']).stdout)
+    expect(rgb[0]).toBeGreaterThan(200)
+    expect(rgb[1]).toBeLessThan(60)
+    expect(rgb[2]).toBeGreaterThan(200)
+  }, 180_000)
 })

@@ -171,3 +171,14 @@ export const costLedger = pgTable('cost_ledger', {
   amountUsd: numeric('amount_usd', { precision: 18, scale: 10, mode: 'number' }).notNull(),
   createdAt: createdAt(),
 }, (t) => [uniqueIndex('cost_ledger_event_item_idx').on(t.eventKey, t.item), index('cost_ledger_user_created_idx').on(t.userId, t.createdAt), index('cost_ledger_video_idx').on(t.videoId)])
+
+/** Operators' own media (images, clips, music) for their videos, stored under uploads/<userId>/. */
+export const uploads = pgTable('uploads', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  key: text('key').notNull(),
+  name: text('name').notNull(),
+  contentType: text('content_type').notNull(),
+  size: bigint('size', { mode: 'number' }).notNull(),
+  createdAt: createdAt(),
+}, (t) => [uniqueIndex('uploads_key_idx').on(t.key), index('uploads_user_idx').on(t.userId, t.createdAt)])

@@ -20,6 +20,7 @@ export function pathOf(url: string): string {
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/
 const EDGE_SKEW_S = 60
+const UPLOADS_PATH = '/v1/uploads'
 const EDGE_HEADERS = ['x-edge-signature', 'x-edge-timestamp', 'x-edge-client-ip', 'x-edge-user']
 const EXPOSED = 'X-Request-Id, X-Cache, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, Retry-After'
 
@@ -76,8 +77,13 @@ export function httpLayer(deps: Deps) {
         })
       }
 
+      // Media uploads have their own, larger cap; every other body is small, and must say its length.
+      const cap = pathWithQuery.startsWith(UPLOADS_PATH) ? config.maxUploadBytes : config.maxBodyBytes
       const length = Number(h.get('content-length') ?? 0)
-      if (length > config.maxBodyBytes) throw new Problem(413, 'Content Too Large', `Request body is limited to ${config.maxBodyBytes} bytes`)
+      if (length > cap) throw new Problem(413, 'Content Too Large', `Request body is limited to ${cap} bytes`)
+      if (cap === config.maxBodyBytes && !h.has('content-length') && h.get('transfer-encoding')?.includes('chunked')) {
+        throw new Problem(411, 'Length Required', 'Send Content-Length with the request body')
+      }
 
       if (EDGE_HEADERS.some((name) => h.has(name))) {
         const verified = verifyEdge(config.edgeSharedSecret, request.method, pathWithQuery, h, requestId)
