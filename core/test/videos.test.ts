@@ -188,6 +188,12 @@ describe('worker reports become recorded state', () => {
     await core.services.videos.recordEvent({ type: 'stage.started', videoId: video.id, stage: 'voice', attempt: 1, worker: 'w', at: at(0) }, `o-${video.id}-1`)
     const v = await json(await core.request(`/v1/videos/${video.id}`, { token: op.accessToken }))
     expect(v.stages.voice).toMatchObject({ status: 'completed', percent: 100 })
+    // A stale start still tells that the video runs and has reached that stage.
+    await core.services.videos.recordEvent({ type: 'stage.progress', videoId: video.id, stage: 'render', percent: 40, at: at(500) }, `o-${video.id}-4`)
+    await core.services.videos.recordEvent({ type: 'stage.started', videoId: video.id, stage: 'render', attempt: 1, worker: 'w', at: at(400) }, `o-${video.id}-3`)
+    const r = await json(await core.request(`/v1/videos/${video.id}`, { token: op.accessToken }))
+    expect(r).toMatchObject({ status: 'running', stage: 'render' })
+    expect(r.stages.render.percent).toBe(40)
   })
 
   test('the same event delivered twice is recorded once', async () => {

@@ -184,15 +184,22 @@ export function createVideoService(deps: Deps, channels: ChannelService) {
         }
         if (isTerminal(v.status)) return undefined
         const stages = structuredClone(v.stages)
-        // Reports can arrive out of order (several consumers); within a stage an older report never overrides a newer one.
+        // Reports can arrive out of order (several consumers). Any stage report means the video is running and
+        // has reached at least that stage; within a stage an older report never overrides a newer one.
         const when = new Date(at).getTime()
-        if ('stage' in event && event.type.startsWith('stage.') && (stages[event.stage]?.at ?? 0) > when) return undefined
         const patch: Partial<VideoRow> = { updatedAt: new Date() }
-        switch (event.type) {
+        const stageEvent = event.type === 'stage.started' || event.type === 'stage.progress' || event.type === 'stage.completed' || event.type === 'stage.failed' ? event : undefined
+        if (stageEvent) {
+          Object.assign(patch, {
+            status: 'running',
+            stage: STAGE_ORDER[stageEvent.stage] >= (STAGE_ORDER[v.stage as Stage] ?? 0) ? stageEvent.stage : v.stage,
+            startedAt: v.startedAt ?? new Date(at),
+          })
+        }
+        const stale = stageEvent !== undefined && (stages[stageEvent.stage]?.at ?? 0) > when
+        if (!stale) switch (event.type) {
           case 'stage.started':
             stages[event.stage] = { status: 'running', percent: 0, attempt: event.attempt }
-            // The current stage is the furthest one started, whatever order the reports arrive in.
-            Object.assign(patch, { status: 'running', stage: STAGE_ORDER[event.stage] >= (STAGE_ORDER[v.stage as Stage] ?? 0) ? event.stage : v.stage, startedAt: v.startedAt ?? new Date(at) })
             break
           case 'stage.progress':
             stages[event.stage] = { ...(stages[event.stage] ?? { status: 'running', percent: 0 }), percent: Math.max(stages[event.stage]?.percent ?? 0, Math.min(100, event.percent)) }
@@ -221,7 +228,7 @@ export function createVideoService(deps: Deps, channels: ChannelService) {
             Object.assign(patch, { status: 'cancelled', finishedAt: new Date(at) })
             break
         }
-        if ('stage' in event && event.type.startsWith('stage.')) stages[event.stage] = { ...stages[event.stage]!, at: when }
+        if (stageEvent && !stale) stages[stageEvent.stage] = { ...stages[stageEvent.stage]!, at: when }
         patch.stages = stages
         patch.progress = Math.round(Object.entries(STAGE_WEIGHT).reduce((sum, [s, w]) => sum + (w * (stages[s]?.percent ?? 0)) / 100, 0))
         const [row] = await tx.update(videos).set(patch).where(eq(videos.id, v.id)).returning()
