@@ -26,17 +26,23 @@ const SCRIPT = {
   ],
 }
 
+/** Polls the video until the pipeline has finished with it (2 minutes at most). */
+async function finished(id: string, token: string): Promise<any> {
+  let video: any
+  for (let i = 0; i < 600; i++) {
+    video = await json(await core.request(`/v1/videos/${id}`, { token }))
+    if (['completed', 'failed', 'cancelled'].includes(video.status)) break
+    await Bun.sleep(200)
+  }
+  return video
+}
+
 describe('core + render worker', () => {
   test('a submitted script becomes a playable MP4 with thumbnail, costs and recorded stages', async () => {
     const s = await signUp(core)
     const ch = await json(await core.request('/v1/channels', { method: 'POST', token: s.accessToken, json: { name: 'E2E', niche: 'facts', aspect: '1:1' } }))
     const submitted = await json(await core.request(`/v1/channels/${ch.id}/videos`, { method: 'POST', token: s.accessToken, json: { script: SCRIPT } }))
-    let video: any
-    for (let i = 0; i < 600; i++) {
-      video = await json(await core.request(`/v1/videos/${submitted.id}`, { token: s.accessToken }))
-      if (['completed', 'failed', 'cancelled'].includes(video.status)) break
-      await Bun.sleep(200)
-    }
+    const video = await finished(submitted.id, s.accessToken)
     expect(video.error).toBeNull()
     expect(video.status).toBe('completed')
     expect(video.progress).toBe(100)
@@ -73,12 +79,7 @@ describe('core + render worker', () => {
     const s = await signUp(core)
     const ch = await json(await core.request('/v1/channels', { method: 'POST', token: s.accessToken, json: { name: 'SSRF', niche: 'x', aspect: '1:1' } }))
     const submitted = await json(await core.request(`/v1/channels/${ch.id}/videos`, { method: 'POST', token: s.accessToken, json: { script: SCRIPT, visualSource: 'uploads', media: ['http://127.0.0.1:9/secret.jpg', 'http://169.254.169.254/latest/meta-data'] } }))
-    let video: any
-    for (let i = 0; i < 600; i++) {
-      video = await json(await core.request(`/v1/videos/${submitted.id}`, { token: s.accessToken }))
-      if (['completed', 'failed', 'cancelled'].includes(video.status)) break
-      await Bun.sleep(200)
-    }
+    const video = await finished(submitted.id, s.accessToken)
     expect(video.status).toBe('failed')
     expect(video.error).toMatch(/private|not allowed|refused|public/i)
 
@@ -99,12 +100,7 @@ describe('core + render worker', () => {
     const up = await json(await core.request('/v1/uploads?name=magenta.png', { method: 'POST', token: s.accessToken, body: png }))
     const ch = await json(await core.request('/v1/channels', { method: 'POST', token: s.accessToken, json: { name: 'Own media', niche: 'x', aspect: '1:1', captionStyle: 'none' } }))
     const submitted = await json(await core.request(`/v1/channels/${ch.id}/videos`, { method: 'POST', token: s.accessToken, json: { script: { ...SCRIPT, scenes: [SCRIPT.scenes[0]] }, visualSource: 'uploads', media: [up.key] } }))
-    let video: any
-    for (let i = 0; i < 600; i++) {
-      video = await json(await core.request(`/v1/videos/${submitted.id}`, { token: s.accessToken }))
-      if (['completed', 'failed', 'cancelled'].includes(video.status)) break
-      await Bun.sleep(200)
-    }
+    const video = await finished(submitted.id, s.accessToken)
     expect(video.error).toBeNull()
     expect(video.status).toBe('completed')
     const path = `${env.storageDir}/own-${video.id}.mp4`
