@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { InvalidInputError } from '../errors/invalid-input-error';
 import type { Storage } from '../storage/storage';
 import { safeDownload } from './safe-fetch';
-import type { MediaFetchLimits } from './pexels';
+import type { MediaFetchLimits } from './stock-clips';
 import type { SceneVisual, VisualProvider, VisualRequest } from './visuals';
 
 const VIDEO_EXT = /\.(mp4|mov|webm|mkv|m4v)$/i;
