@@ -7,6 +7,7 @@ export interface S3StorageConfig {
   region?: string;
   accessKeyId?: string;
   secretAccessKey?: string;
+  /** key prefix inside the bucket */
   prefix?: string;
 }
 

@@ -1,6 +1,6 @@
 // Artifact storage shared by the render workers and the core (which serves files with HTTP Range).
 import { LocalStorage } from './local';
-import { S3Storage } from './s3';
+import { S3Storage, type S3StorageConfig } from './s3';
 
 export interface StoredObject {
   key: string;
@@ -33,18 +33,7 @@ export interface Storage {
   toLocalFile(key: string, dir: string): Promise<string>;
 }
 
-export type StorageConfig =
-  | { kind: 'local'; dir: string }
-  | {
-      kind: 's3';
-      bucket: string;
-      endpoint?: string;
-      region?: string;
-      accessKeyId?: string;
-      secretAccessKey?: string;
-      /** key prefix inside the bucket */
-      prefix?: string;
-    };
+export type StorageConfig = { kind: 'local'; dir: string } | ({ kind: 's3' } & S3StorageConfig);
 
 export function createStorage(config: StorageConfig): Storage {
   return config.kind === 's3' ? new S3Storage(config) : new LocalStorage(config.dir);
