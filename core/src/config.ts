@@ -1,6 +1,6 @@
 // Configuration is read and validated once, here; everything else receives it.
 import { z } from './infra/env'
-import type { StorageConfig } from '@ytempire/render/contract'
+import { storageConfigFromEnv, type StorageConfig } from '@ytempire/render/contract'
 
 export type RateLimitClass = 'default' | 'auth' | 'video_generation' | 'expensive_operations' | 'webhook'
 
@@ -77,9 +77,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     cacheTtlS: { api: 300, analytics: 60, sessions: 3600, static: 86400 },
     publicUrl: env.PUBLIC_URL ?? `http://localhost:${port}`,
     queuePrefix: env.QUEUE_PREFIX || 'ytempire',
-    storage: env.STORAGE_DRIVER === 's3' || (!env.STORAGE_DRIVER && env.S3_BUCKET)
-      ? { kind: 's3', bucket: env.S3_BUCKET ?? '', endpoint: env.S3_ENDPOINT || undefined, region: env.S3_REGION || undefined, accessKeyId: env.S3_ACCESS_KEY_ID || undefined, secretAccessKey: env.S3_SECRET_ACCESS_KEY || undefined, prefix: env.S3_PREFIX || undefined }
-      : { kind: 'local', dir: env.STORAGE_DIR || '.data/storage' },
+    storage: storageConfigFromEnv(env),
     scriptLlmConfigured: Boolean(env.OPENAI_API_KEY || env.OPENAI_BASE_URL),
     channelLimits: { free: 5, pro: 25, premium: 100 },
   }

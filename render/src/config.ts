@@ -2,7 +2,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QUEUE_PREFIX, type VoiceProvider } from './contract';
-import type { StorageConfig } from './storage/storage';
+import { storageConfigFromEnv, type StorageConfig } from './storage/storage';
 
 export type EncoderChoice = 'auto' | 'nvenc' | 'libx264';
 
@@ -81,19 +81,12 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
 const FONT_DIR = '/usr/share/fonts/truetype/dejavu';
 
 export function loadConfig(env: Env = process.env): RenderConfig {
-  const storage: StorageConfig =
-    oneOf(env, 'STORAGE_DRIVER', ['local', 's3'] as const, env.S3_BUCKET ? 's3' : 'local') === 's3'
-      ? {
-          kind: 's3',
-          bucket: env.S3_BUCKET ?? '',
-          endpoint: env.S3_ENDPOINT || undefined,
-          region: env.S3_REGION || undefined,
-          accessKeyId: env.S3_ACCESS_KEY_ID || undefined,
-          secretAccessKey: env.S3_SECRET_ACCESS_KEY || undefined,
-          prefix: env.S3_PREFIX || undefined,
-        }
-      : { kind: 'local', dir: env.STORAGE_DIR || '.data/storage' };
-  if (storage.kind === 's3' && !storage.bucket) throw new ConfigError('S3_BUCKET is required when STORAGE_DRIVER=s3');
+  let storage: StorageConfig;
+  try {
+    storage = storageConfigFromEnv(env);
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
 
   const openaiKey = env.OPENAI_API_KEY || undefined;
   const openaiBase = env.OPENAI_BASE_URL || undefined;

@@ -6,7 +6,7 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 
-export { createStorage, type Storage, type StorageConfig, type StoredObject, type ByteRange } from './storage/storage';
+export { createStorage, storageConfigFromEnv, type Storage, type StorageConfig, type StoredObject, type ByteRange } from './storage/storage';
 
 /** BullMQ key prefix: every key lives under `ytempire:<queue>:...`. */
 export const QUEUE_PREFIX = 'ytempire';
