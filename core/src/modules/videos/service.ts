@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, lt, or, sql, type SQL } from 'drizzle-orm'
+import { and, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm'
 import {
   ASPECT_SIZE, cancelVideo, dispatchVideo, type CostItem, type Plan, type Stage, type VideoEvent, type VideoJob,
 } from '@ytempire/render/contract'
@@ -137,21 +137,16 @@ export function createVideoService(deps: Deps, channels: ChannelService) {
       if (q.channelId) where.push(eq(videos.channelId, q.channelId))
       if (q.status) where.push(eq(videos.status, q.status))
       if (q.cursor) {
-        let at: Date, id: string
-        try {
-          [at, id] = ((c) => [new Date(c[0]), String(c[1])] as const)(JSON.parse(Buffer.from(q.cursor, 'base64url').toString()))
-          if (Number.isNaN(at.getTime())) throw new Error()
-        } catch {
-          throw unprocessable('Invalid cursor', [{ field: 'cursor', message: 'use nextCursor from the previous page' }])
-        }
-        where.push(or(lt(videos.createdAt, at), and(eq(videos.createdAt, at), lt(videos.id, id)))!)
+        // Compared in the database, at its full (microsecond) precision: videos made in the same millisecond keep their order.
+        const after = decodeCursor(q.cursor)
+        where.push(sql`(${videos.createdAt}, ${videos.id}) < (select v.created_at, v.id from ${videos} v where v.id = ${after})`)
       }
       const rows = await db.select().from(videos).where(and(...where)).orderBy(desc(videos.createdAt), desc(videos.id)).limit(limit + 1)
       const page = rows.slice(0, limit)
       const last = page[page.length - 1]
       return {
         items: page.map(videoView),
-        nextCursor: rows.length > limit && last ? Buffer.from(JSON.stringify([last.createdAt.toISOString(), last.id])).toString('base64url') : null,
+        nextCursor: rows.length > limit && last ? Buffer.from(last.id).toString('base64url') : null,
       }
     },
 
@@ -266,3 +261,10 @@ export function createVideoService(deps: Deps, channels: ChannelService) {
 export type VideoService = ReturnType<typeof createVideoService>
 
 const round = (n: number) => Math.round(n * 1e6) / 1e6
+
+/** A page cursor is the id of the last video shown, base64url. */
+function decodeCursor(cursor: string): string {
+  const id = Buffer.from(cursor, 'base64url').toString()
+  if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) return id
+  throw unprocessable('Invalid cursor', [{ field: 'cursor', message: 'use nextCursor from the previous page' }])
+}
