@@ -1,5 +1,5 @@
-import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
-import { defineConfig } from "vitest/config";
+import { cloudflareTest } from '@cloudflare/vitest-pool-workers'
+import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
@@ -8,33 +8,33 @@ export default defineConfig({
         // The worker and its middleware, run inside workerd in front of a stub core (test/node/stub-core.ts).
         plugins: [
           cloudflareTest(({ inject }) => ({
-            wrangler: { configPath: "./wrangler.jsonc" },
+            wrangler: { configPath: './wrangler.jsonc' },
             miniflare: {
               bindings: {
-                ORIGIN_URL: inject("originUrl"),
-                EDGE_SHARED_SECRET: inject("sharedSecret"),
-                CORS_ORIGINS: "https://app.ytempire.test",
-                MAX_BODY_BYTES: "65536",
+                ORIGIN_URL: inject('originUrl'),
+                EDGE_SHARED_SECRET: inject('sharedSecret'),
+                CORS_ORIGINS: 'https://app.ytempire.test',
+                MAX_BODY_BYTES: '65536',
               },
             },
           })),
         ],
         test: {
-          name: "workerd",
-          include: ["src/**/*.test.ts", "test/*.test.ts"],
-          globalSetup: ["test/node/global-setup.ts"],
+          name: 'workerd',
+          include: ['src/**/*.test.ts', 'test/*.test.ts'],
+          globalSetup: ['test/node/global-setup.ts'],
         },
       },
       {
         // wrangler dev in front of the real core, run from Node.
         test: {
-          name: "e2e",
-          include: ["test/e2e/**/*.test.ts"],
-          environment: "node",
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 180_000,
         },
       },
     ],
   },
-});
+})

@@ -1,38 +1,58 @@
 // `bun run demo`: the main job on a fresh machine, with no keys and no servers configured.
 // Starts the core on its embedded defaults (PGlite under .data/, a private redis-server if none runs)
 // and walks an operator through the account flow with the typed Eden client.
-import * as OTPAuth from 'otpauth'
-import { loadConfig } from '../core/src/config'
-import { startCore } from '../core/src/server'
-import { createClient } from '../core/src/client'
-import { freePort } from '../core/src/infra/local-redis'
-import { join, resolve } from 'node:path'
+
 import { readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { eq } from 'drizzle-orm'
+import * as OTPAuth from 'otpauth'
+import { createClient } from '../core/src/client'
+import { loadConfig } from '../core/src/config'
 import { videos } from '../core/src/db/schema'
+import { freePort } from '../core/src/infra/local-redis'
+import { startCore } from '../core/src/server'
 
 const started = performance.now()
 const step = (n: number, text: string) => console.log(`\n\x1b[1m${n}. ${text}\x1b[0m`)
-const show = (label: string, value: unknown) => console.log(`   ${label.padEnd(22)} ${typeof value === 'string' ? value : JSON.stringify(value)}`)
+const show = (label: string, value: unknown) =>
+  console.log(`   ${label.padEnd(22)} ${typeof value === 'string' ? value : JSON.stringify(value)}`)
 
 const port = process.env.PORT ? Number(process.env.PORT) : await freePort()
 // The walk-through signs in a dozen times from one address, so it lifts the auth class from the seed's
 // 5/minute to 20/minute (RATE_LIMITS); step 7 then shows that limit refusing a flood.
 const dataDir = process.env.DATA_DIR ?? '.data/demo'
 const storageDir = resolve(process.env.STORAGE_DIR ?? join(dataDir, 'storage'))
-const config = { ...loadConfig({ RATE_LIMITS: 'auth=20/60', ...process.env, PORT: String(port), DATA_DIR: dataDir, STORAGE_DIR: storageDir, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' }), host: '127.0.0.1' }
+const config = {
+  ...loadConfig({
+    RATE_LIMITS: 'auth=20/60',
+    ...process.env,
+    PORT: String(port),
+    DATA_DIR: dataDir,
+    STORAGE_DIR: storageDir,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+  }),
+  host: '127.0.0.1',
+}
 const core = await startCore(config, { manageRedis: true })
 console.log(`ytempire core on ${core.url} — database: ${core.deps.database.kind}, docs: ${core.url}/swagger`)
 // One render worker beside it, on the same Redis and storage (run `bun run render` on more hosts to scale out).
 const worker = Bun.spawn(['bun', 'render/src/main.ts'], {
-  env: { ...process.env, REDIS_URL: core.deps.config.redisUrl!, QUEUE_PREFIX: config.queuePrefix, STORAGE_DIR: storageDir, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
-  stdout: 'inherit', stderr: 'inherit',
+  env: {
+    ...process.env,
+    REDIS_URL: core.deps.config.redisUrl!,
+    QUEUE_PREFIX: config.queuePrefix,
+    STORAGE_DIR: storageDir,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+  },
+  stdout: 'inherit',
+  stderr: 'inherit',
 })
 
 let token: string | undefined
 const api = createClient(core.url, { token: () => token })
 const must = <T>(r: { data: T | null; error: unknown; status: number }, what: string): T => {
-  if (r.error || r.data === null) throw new Error(`${what} failed (${r.status}): ${JSON.stringify((r.error as { value?: unknown })?.value ?? r.error)}`)
+  if (r.error || r.data === null)
+    throw new Error(`${what} failed (${r.status}): ${JSON.stringify((r.error as { value?: unknown })?.value ?? r.error)}`)
   return r.data
 }
 
@@ -88,7 +108,13 @@ try {
 
   step(6, 'Audit log and GDPR export')
   const audit = must(await api.v1.me.audit.get({ query: { limit: 20 } }), 'audit')
-  show('security events', audit.map((a) => a.type).reverse().join(', '))
+  show(
+    'security events',
+    audit
+      .map((a) => a.type)
+      .reverse()
+      .join(', '),
+  )
   const exported = must(await api.v1.me.export.get(), 'export') as { apiKeys: unknown[]; auditLog: unknown[] }
   show('export', `${exported.apiKeys.length} API key(s), ${exported.auditLog.length} audit events`)
 
@@ -98,10 +124,16 @@ try {
   while (attempts < 40) {
     attempts++
     const r = await api.v1.auth.login.post({ email, password: 'wrong password!!' })
-    if (r.status === 429) { limited = r; break }
+    if (r.status === 429) {
+      limited = r
+      break
+    }
   }
   show('refused after', `${attempts} attempts in this minute (limit ${config.rateLimits.auth.limit}/${config.rateLimits.auth.windowS} s)`)
-  show('Retry-After', `${limited?.headers instanceof Headers ? limited.headers.get('retry-after') : (limited?.headers as Record<string, string> | undefined)?.['retry-after']} s`)
+  show(
+    'Retry-After',
+    `${limited?.headers instanceof Headers ? limited.headers.get('retry-after') : (limited?.headers as Record<string, string> | undefined)?.['retry-after']} s`,
+  )
 
   step(8, 'Operations endpoints')
   const ready = await (await fetch(`${core.url}/ready`)).json()
@@ -110,12 +142,26 @@ try {
   show('/metrics', `${metrics.split('\n').filter((l) => l.startsWith('http_request_duration_seconds_count')).length} route/status series`)
 
   step(9, 'Create a channel and ask for a video (the bundled sample script)')
-  const channel = must(await api.v1.channels.post({ name: 'Curious Creatures', niche: 'animal facts', aspect: '16:9', captionStyle: 'highlight', timeZone: 'Europe/London' }), 'channel')
+  const channel = must(
+    await api.v1.channels.post({
+      name: 'Curious Creatures',
+      niche: 'animal facts',
+      aspect: '16:9',
+      captionStyle: 'highlight',
+      timeZone: 'Europe/London',
+    }),
+    'channel',
+  )
   show('channel', `${channel.name} (${channel.aspect}, captions ${channel.captionStyle})`)
   const sample = JSON.parse(readFileSync(resolve(import.meta.dir, '../render/assets/sample-script.json'), 'utf8'))
   const script = { title: sample.title, description: sample.description, tags: sample.tags, scenes: sample.scenes }
   const submittedAt = performance.now()
-  const submitted = must(await api.v1.channels({ id: channel.id }).videos.post({ script, targetSeconds: 60 }, { headers: { 'idempotency-key': `demo-${Date.now()}` } }), 'submit')
+  const submitted = must(
+    await api.v1
+      .channels({ id: channel.id })
+      .videos.post({ script, targetSeconds: 60 }, { headers: { 'idempotency-key': `demo-${Date.now()}` } }),
+    'submit',
+  )
   show('video', `${submitted.id}: ${submitted.status}, ${script.scenes.length} scenes`)
 
   step(10, 'Progress, live over Server-Sent Events')
@@ -127,20 +173,42 @@ try {
   step(11, 'The result')
   const video = must(await api.v1.videos({ id: submitted.id }).get(), 'video')
   // Local storage keeps each artifact at STORAGE_DIR/<key>; the keys are in the core's database.
-  const [keys] = await core.deps.database.db.select({ video: videos.videoKey, thumbnail: videos.thumbnailKey }).from(videos).where(eq(videos.id, video.id))
+  const [keys] = await core.deps.database.db
+    .select({ video: videos.videoKey, thumbnail: videos.thumbnailKey })
+    .from(videos)
+    .where(eq(videos.id, video.id))
   const mp4 = join(storageDir, keys!.video!)
-  const probe = JSON.parse(Bun.spawnSync(['ffprobe', '-v', 'error', '-show_entries', 'stream=codec_name,profile,width,height:format=duration', '-of', 'json', mp4]).stdout.toString() || '{}')
+  const probe = JSON.parse(
+    Bun.spawnSync([
+      'ffprobe',
+      '-v',
+      'error',
+      '-show_entries',
+      'stream=codec_name,profile,width,height:format=duration',
+      '-of',
+      'json',
+      mp4,
+    ]).stdout.toString() || '{}',
+  )
   const v = probe.streams?.find((s: { width?: number }) => s.width)
   show('MP4', mp4)
   show('thumbnail', join(storageDir, keys!.thumbnail!))
   show('duration', `${Number(probe.format?.duration ?? video.durationS).toFixed(2)} s`)
   show('resolution', v ? `${v.width}x${v.height} ${v.codec_name} ${v.profile}` : `${video.width}x${video.height}`)
   show('encoder', video.encoder ?? 'unknown')
-  show('stage times', Object.entries(video.stageDurationsMs ?? {}).map(([k, ms]) => `${k} ${(Number(ms) / 1000).toFixed(1)} s`).join(', '))
+  show(
+    'stage times',
+    Object.entries(video.stageDurationsMs ?? {})
+      .map(([k, ms]) => `${k} ${(Number(ms) / 1000).toFixed(1)} s`)
+      .join(', '),
+  )
   show('wall time', `${wall.toFixed(1)} s from submit to finished file`)
   const cost = must(await api.v1.videos({ id: video.id }).cost.get(), 'cost')
   show('cost', `$${cost.totalUsd.toFixed(6)}`)
-  for (const i of cost.items) console.log(`   ${''.padEnd(22)} ${i.stage.padEnd(10)} ${i.item.padEnd(18)} ${String(i.quantity).padStart(10)} ${i.unit.padEnd(11)} $${i.amountUsd.toFixed(6)}`)
+  for (const i of cost.items)
+    console.log(
+      `   ${''.padEnd(22)} ${i.stage.padEnd(10)} ${i.item.padEnd(18)} ${String(i.quantity).padStart(10)} ${i.unit.padEnd(11)} $${i.amountUsd.toFixed(6)}`,
+    )
 
   console.log(`\nDone in ${((performance.now() - started) / 1000).toFixed(1)} s. Data is kept in ${config.dataDir}.`)
 } finally {
@@ -154,11 +222,15 @@ async function followVideo(base: string, id: string, bearer: string) {
   const res = await fetch(`${base}/v1/videos/${id}/events`, { headers: { authorization: `Bearer ${bearer}` } })
   const decoder = new TextDecoder()
   let buffer = ''
-  let last: { status: string; stage: string; progress: number; error: string | null } = { status: 'queued', stage: 'script', progress: 0, error: null }
+  let last: { status: string; stage: string; progress: number; error: string | null } = {
+    status: 'queued',
+    stage: 'script',
+    progress: 0,
+    error: null,
+  }
   for await (const chunk of res.body!) {
     buffer += decoder.decode(chunk)
-    let cut: number
-    while ((cut = buffer.indexOf('\n\n')) !== -1) {
+    for (let cut = buffer.indexOf('\n\n'); cut !== -1; cut = buffer.indexOf('\n\n')) {
       const block = buffer.slice(0, cut)
       buffer = buffer.slice(cut + 2)
       const data = block.split('\n').find((l) => l.startsWith('data: '))

@@ -6,14 +6,18 @@ import { ensureRedis, freePort, portAnswers } from '../core/src/infra/local-redi
 
 export { ensureRedis }
 
-export async function ensurePostgres(opts: { url?: string; dataDir: string; log?: (m: string) => void }): Promise<{ url: string; stop(): void }> {
+export async function ensurePostgres(opts: {
+  url?: string
+  dataDir: string
+  log?: (m: string) => void
+}): Promise<{ url: string; stop(): void }> {
   if (opts.url) return { url: opts.url, stop() {} }
   if (await portAnswers('127.0.0.1', 5432)) return { url: 'postgres://postgres@127.0.0.1:5432/test', stop() {} }
   const bin = postgresBinDir()
   if (!bin) {
     throw new Error(
       'No PostgreSQL: TEST_DATABASE_URL is unset, nothing answers on 127.0.0.1:5432, and no PostgreSQL binaries were found.\n' +
-      'Install them (Debian/Ubuntu: sudo apt-get install postgresql; macOS: brew install postgresql@15) or set TEST_DATABASE_URL.',
+        'Install them (Debian/Ubuntu: sudo apt-get install postgresql; macOS: brew install postgresql@15) or set TEST_DATABASE_URL.',
     )
   }
   const dir = resolve(opts.dataDir, 'test-postgres')
@@ -23,15 +27,33 @@ export async function ensurePostgres(opts: { url?: string; dataDir: string; log?
   if (!existsSync(join(dir, 'PG_VERSION'))) {
     mkdirSync(dir, { recursive: true })
     if (runAsRoot) Bun.spawnSync(['chown', '-R', 'postgres', resolve(opts.dataDir, 'test-postgres')])
-    const init = Bun.spawnSync(asUser([join(bin, 'initdb'), '-D', dir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8']), { stdout: 'ignore', stderr: 'pipe' })
+    const init = Bun.spawnSync(asUser([join(bin, 'initdb'), '-D', dir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8']), {
+      stdout: 'ignore',
+      stderr: 'pipe',
+    })
     if (init.exitCode !== 0) throw new Error(`initdb failed: ${init.stderr.toString()}`)
   }
   const port = await freePort()
-  const start = Bun.spawnSync(asUser([join(bin, 'pg_ctl'), '-D', dir, '-o', `-p ${port} -k /tmp -c listen_addresses=127.0.0.1`, '-l', join(dir, 'server.log'), '-w', 'start']), { stdout: 'ignore', stderr: 'pipe' })
+  const start = Bun.spawnSync(
+    asUser([
+      join(bin, 'pg_ctl'),
+      '-D',
+      dir,
+      '-o',
+      `-p ${port} -k /tmp -c listen_addresses=127.0.0.1`,
+      '-l',
+      join(dir, 'server.log'),
+      '-w',
+      'start',
+    ]),
+    { stdout: 'ignore', stderr: 'pipe' },
+  )
   if (start.exitCode !== 0) throw new Error(`pg_ctl start failed: ${start.stderr.toString()}`)
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`
   opts.log?.(`started a private PostgreSQL on port ${port} (files in ${dir})`)
-  const stop = () => { Bun.spawnSync(asUser([join(bin, 'pg_ctl'), '-D', dir, '-m', 'fast', 'stop']), { stdout: 'ignore', stderr: 'ignore' }) }
+  const stop = () => {
+    Bun.spawnSync(asUser([join(bin, 'pg_ctl'), '-D', dir, '-m', 'fast', 'stop']), { stdout: 'ignore', stderr: 'ignore' })
+  }
   process.once('exit', stop)
   writeFileSync(join(opts.dataDir, 'test-postgres.url'), url)
   return { url, stop }

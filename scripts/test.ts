@@ -10,19 +10,31 @@ const redis = await ensureRedis({ redisUrl: process.env.TEST_REDIS_URL ?? proces
 const env = { ...process.env, TEST_DATABASE_URL: pg.url, TEST_REDIS_URL: redis.url, REDIS_URL: redis.url, NODE_ENV: 'test' }
 
 const only = process.argv.slice(2)
-interface Suite { name: string; cmd: string[]; parse(out: string): { passed: number; failed: number } }
+interface Suite {
+  name: string
+  cmd: string[]
+  parse(out: string, code: number): { passed: number; failed: number }
+}
 const bunParse = (out: string) => ({
   passed: Number(out.match(/^\s*(\d+) pass$/m)?.[1] ?? 0),
   failed: Number(out.match(/^\s*(\d+) fail$/m)?.[1] ?? 0),
 })
 const vitestParse = (out: string) => {
   // "Tests  12 passed | 1 failed (13)" (colour codes stripped)
-  const line = out.replace(/\x1b\[[0-9;]*m/g, '').split('\n').find((l) => /^\s*Tests\s+/.test(l)) ?? ''
+  const line =
+    out
+      .replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), '')
+      .split('\n')
+      .find((l) => /^\s*Tests\s+/.test(l)) ?? ''
   return { passed: Number(line.match(/(\d+) passed/)?.[1] ?? 0), failed: Number(line.match(/(\d+) failed/)?.[1] ?? 0) }
 }
 // A type error is a failed check too: strict TypeScript over core, render and scripts, then the edge's own.
-const typecheckParse = (out: string) => (/error TS\d+/.test(out) ? { passed: 0, failed: 1 } : { passed: 1, failed: 0 })
+const typecheckParse = (out: string, code: number) =>
+  code !== 0 || /error TS\d+/.test(out) ? { passed: 0, failed: 1 } : { passed: 1, failed: 0 }
+// Formatting and lint drift fail the run: `bun run format` fixes what it can.
+const checkParse = (_out: string, code: number) => (code === 0 ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 })
 const suites: Suite[] = [
+  { name: 'biome', cmd: ['bun', 'run', 'lint'], parse: checkParse },
   { name: 'typecheck', cmd: ['sh', '-c', 'bun run typecheck && bun run --cwd edge typecheck'], parse: typecheckParse },
   { name: 'core', cmd: ['bun', 'test', '--timeout', '60000', 'core/test'], parse: bunParse },
   ...(existsSync('render/test') ? [{ name: 'render', cmd: ['bun', 'test', '--timeout', '120000', 'render/test'], parse: bunParse }] : []),
@@ -46,7 +58,7 @@ for (const suite of suites) {
   }
   await Promise.all([pump(proc.stdout, process.stdout), pump(proc.stderr, process.stderr)])
   const code = await proc.exited
-  const r = suite.parse(out)
+  const r = suite.parse(out, code)
   // A suite that crashed before reporting counts as one failure rather than silently passing.
   if (code !== 0 && r.failed === 0) r.failed = 1
   log(`${suite.name}: ${r.passed} passed, ${r.failed} failed (exit ${code})`)

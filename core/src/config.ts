@@ -1,6 +1,7 @@
 // Configuration is read and validated once, here; everything else receives it.
+
+import { type StorageConfig, storageConfigFromEnv } from '@ytempire/render/contract'
 import { z } from './infra/env'
-import { storageConfigFromEnv, type StorageConfig } from '@ytempire/render/contract'
 
 export type RateLimitClass = 'default' | 'auth' | 'video_generation' | 'expensive_operations' | 'webhook'
 
@@ -69,7 +70,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sessionIdleS: 3600,
     secretKeys,
     edgeSharedSecret: env.EDGE_SHARED_SECRET || undefined,
-    corsOrigins: (env.CORS_ORIGINS ?? 'http://localhost:5173').split(',').map((s) => s.trim()).filter(Boolean),
+    corsOrigins: (env.CORS_ORIGINS ?? 'http://localhost:5173')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     maxBodyBytes: z.int(env, 'MAX_BODY_BYTES', 1024 * 1024),
     maxUploadBytes: z.int(env, 'MAX_UPLOAD_BYTES', 500 * 1024 * 1024),
     trustProxy: env.TRUST_PROXY === 'true',
@@ -104,7 +108,10 @@ function parseRateLimits(raw: string | undefined): Config['rateLimits'] {
   if (!raw) return limits
   for (const part of raw.split(',')) {
     const m = part.trim().match(/^(\w+)=(\d+)\/(\d+)$/)
-    if (!m || !(m[1]! in limits)) throw new Error(`RATE_LIMITS entry "${part}" must be <class>=<limit>/<window seconds> with class one of ${Object.keys(limits).join(', ')}`)
+    if (!m || !(m[1]! in limits))
+      throw new Error(
+        `RATE_LIMITS entry "${part}" must be <class>=<limit>/<window seconds> with class one of ${Object.keys(limits).join(', ')}`,
+      )
     limits[m[1] as RateLimitClass] = { limit: Number(m[2]), windowS: Number(m[3]) }
   }
   return limits

@@ -1,16 +1,16 @@
+import { createStorage, type Storage } from '@ytempire/render/contract'
 import type { Redis } from 'ioredis'
 import type { Config } from './config'
+import { createSecretBox, type SecretBox } from './crypto/secret-box'
+import { createKeyStore, type KeyStore } from './crypto/signing-keys'
 import type { Database } from './db'
+import { createResponseCache, type ResponseCache } from './http/cache'
+import { createRateLimiter, type RateLimiter } from './http/rate-limit'
 import { createEventBus, type EventBus } from './infra/bus'
 import { createLogger, type Logger } from './infra/logger'
 import { createMetrics, type Metrics } from './infra/metrics'
-import { createSecretBox, type SecretBox } from './crypto/secret-box'
-import { createKeyStore, type KeyStore } from './crypto/signing-keys'
-import { createResponseCache, type ResponseCache } from './http/cache'
-import { createRateLimiter, type RateLimiter } from './http/rate-limit'
-import { createAuditLog, type AuditLog } from './modules/users/audit'
 import { createSessionStore, type SessionStore } from './modules/auth/sessions'
-import { createStorage, type Storage } from '@ytempire/render/contract'
+import { type AuditLog, createAuditLog } from './modules/users/audit'
 
 /** Everything a request handler may use, built once per core instance by one factory. */
 export interface Deps {
@@ -48,7 +48,10 @@ function createVideoUpdateHub(bus: EventBus): VideoUpdateHub {
   return {
     listen(videoId, fn) {
       let set = listeners.get(videoId)
-      if (!set) listeners.set(videoId, (set = new Set()))
+      if (!set) {
+        set = new Set()
+        listeners.set(videoId, set)
+      }
       set.add(fn)
       return () => {
         set.delete(fn)
@@ -65,12 +68,26 @@ export async function createDeps(config: Config, database: Database, redis: Redi
   const bus = createEventBus(redis, config.redisPrefix)
   const box = createSecretBox(config.secretKeys)
   const keys = createKeyStore({
-    db: database.db, box, bus, issuer: config.jwt.issuer, audience: config.jwt.audience,
-    accessTtlS: config.jwt.accessTtlS, rotationDays: config.jwt.keyRotationDays,
+    db: database.db,
+    box,
+    bus,
+    issuer: config.jwt.issuer,
+    audience: config.jwt.audience,
+    accessTtlS: config.jwt.accessTtlS,
+    rotationDays: config.jwt.keyRotationDays,
   })
   const cache = createResponseCache(redis, bus, config.redisPrefix, metrics)
   const deps: Deps = {
-    instanceId: crypto.randomUUID(), config, database, redis, bus, log, metrics, box, keys, cache,
+    instanceId: crypto.randomUUID(),
+    config,
+    database,
+    redis,
+    bus,
+    log,
+    metrics,
+    box,
+    keys,
+    cache,
     limiter: createRateLimiter(redis, config, metrics),
     audit: createAuditLog(database.db, log),
     sessions: createSessionStore(redis, config),

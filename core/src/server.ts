@@ -1,16 +1,23 @@
+import { type App, createApp, createServices } from './app'
 import type { Config } from './config'
-import { migrateDatabase, openDatabase, type Database } from './db'
+import { type Database, migrateDatabase, openDatabase } from './db'
 import { createDeps, type Deps } from './deps'
-import { createApp, createServices, type App } from './app'
-import { startVideoEventConsumer } from './modules/videos/events'
-import { createRedis } from './infra/redis'
 import { ensureRedis } from './infra/local-redis'
+import { createRedis } from './infra/redis'
+import { startVideoEventConsumer } from './modules/videos/events'
 
-export interface RunningCore { app: App; deps: Deps; url: string; stop(): Promise<void> }
+export interface RunningCore {
+  app: App
+  deps: Deps
+  url: string
+  stop(): Promise<void>
+}
 
 /** Opens the stores, applies migrations, and serves the API; stop() drains in-flight requests and closes pools. */
 export async function startCore(config: Config, opts: { manageRedis?: boolean } = {}): Promise<RunningCore> {
-  const redisInfo = opts.manageRedis ? await ensureRedis({ redisUrl: config.redisUrl, dataDir: config.dataDir, log: (m) => console.log(m) }) : undefined
+  const redisInfo = opts.manageRedis
+    ? await ensureRedis({ redisUrl: config.redisUrl, dataDir: config.dataDir, log: (m) => console.log(m) })
+    : undefined
   const redisUrl = redisInfo?.url ?? config.redisUrl
   if (!redisUrl) throw new Error('REDIS_URL is required')
   const database: Database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir })
@@ -21,29 +28,40 @@ export async function startCore(config: Config, opts: { manageRedis?: boolean } 
   const app = createApp(deps, services)
   const consumer = startVideoEventConsumer(deps, services.videos)
   // idleTimeout above the SSE ping interval, so progress streams stay open.
-  app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: Math.max(config.maxBodyBytes, config.maxUploadBytes) + 1024, idleTimeout: 30 })
+  app.listen({
+    port: config.port,
+    hostname: config.host,
+    maxRequestBodySize: Math.max(config.maxBodyBytes, config.maxUploadBytes) + 1024,
+    idleTimeout: 30,
+  })
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${app.server!.port}`
   deps.log.info({ url, database: database.kind }, 'core listening')
   // Long-running instances rotate the signing key on schedule too (one instance does it, under a lock).
   const keyTimer = setInterval(() => {
-    database.withLock(7261505, () => deps.keys.rotateIfDue())
-      .then((rotated) => { if (rotated) deps.log.info('signing key rotated on schedule') })
+    database
+      .withLock(7261505, () => deps.keys.rotateIfDue())
+      .then((rotated) => {
+        if (rotated) deps.log.info('signing key rotated on schedule')
+      })
       .catch((err) => deps.log.error({ err }, 'scheduled signing-key rotation failed'))
   }, 3600_000)
   keyTimer.unref()
   let stopping: Promise<void> | undefined
   return {
-    app, deps, url,
-    stop: () => (stopping ??= (async () => {
-      // Stop accepting, let in-flight requests finish, then close the pools.
-      clearInterval(keyTimer)
-      await app.server?.stop(false)
-      await consumer.close()
-      await deps.bus.close()
-      deps.queue.disconnect()
-      redis.disconnect()
-      await database.close()
-      redisInfo?.stop()
-    })()),
+    app,
+    deps,
+    url,
+    stop: () =>
+      (stopping ??= (async () => {
+        // Stop accepting, let in-flight requests finish, then close the pools.
+        clearInterval(keyTimer)
+        await app.server?.stop(false)
+        await consumer.close()
+        await deps.bus.close()
+        deps.queue.disconnect()
+        redis.disconnect()
+        await database.close()
+        redisInfo?.stop()
+      })()),
   }
 }

@@ -1,9 +1,12 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
-import { json, signUp, testEnv, type Core } from './harness'
+import { type Core, json, signUp, testEnv } from './harness'
 
 const env = await testEnv()
 let core: Core
-beforeAll(async () => { core = await env.core(); await signUp(core) })
+beforeAll(async () => {
+  core = await env.core()
+  await signUp(core)
+})
 
 const createKey = (token: string, body: Record<string, unknown>) => core.request('/v1/api-keys', { method: 'POST', token, json: body })
 
@@ -17,7 +20,9 @@ describe('API keys', () => {
     const list = await json(await core.request('/v1/api-keys', { token: s.accessToken }))
     expect(list).toHaveLength(1)
     expect(JSON.stringify(list)).not.toContain(created.key.slice(21))
-    const rows = await core.deps.database.db.execute(`select secret_hash from api_keys where id = '${created.id}'` as never) as unknown as { secret_hash: string }[]
+    const rows = (await core.deps.database.db.execute(
+      `select secret_hash from api_keys where id = '${created.id}'` as never,
+    )) as unknown as { secret_hash: string }[]
     expect(rows[0]!.secret_hash).not.toContain(created.key.slice(21))
 
     const me = await core.request('/v1/me', { token: created.key })

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
-import { SignJWT, UnsecuredJWT, generateKeyPair } from 'jose'
-import { decodeJwt, json, PASSWORD, signUp, testEnv, uniqueEmail, type Core } from './harness'
+import { generateKeyPair, SignJWT, UnsecuredJWT } from 'jose'
+import { type Core, decodeJwt, json, PASSWORD, signUp, testEnv, uniqueEmail } from './harness'
 
 const env = await testEnv()
 let core: Core
@@ -29,7 +29,10 @@ describe('registration', () => {
   })
 
   test('refuses a long password without a special character', async () => {
-    const res = await core.request('/v1/auth/register', { method: 'POST', json: { email: uniqueEmail(), password: 'onlylettersanddigits123' } })
+    const res = await core.request('/v1/auth/register', {
+      method: 'POST',
+      json: { email: uniqueEmail(), password: 'onlylettersanddigits123' },
+    })
     expect(res.status).toBe(422)
     const body = await json(res)
     expect(body.errors[0].field).toBe('password')
@@ -50,7 +53,10 @@ describe('registration', () => {
   })
 
   test('unknown body fields are rejected, naming the field', async () => {
-    const res = await core.request('/v1/auth/register', { method: 'POST', json: { email: uniqueEmail(), password: PASSWORD, role: 'admin' } })
+    const res = await core.request('/v1/auth/register', {
+      method: 'POST',
+      json: { email: uniqueEmail(), password: PASSWORD, role: 'admin' },
+    })
     expect(res.status).toBe(422)
     const body = await json(res)
     expect(body.errors.map((e: { field: string }) => e.field)).toContain('role')
@@ -58,7 +64,9 @@ describe('registration', () => {
 
   test('the password is stored as an argon2id hash', async () => {
     const { user } = await signUp(core)
-    const rows = await core.deps.database.db.execute<{ password_hash: string }>(`select password_hash from users where id = '${user.id}'` as never)
+    const rows = await core.deps.database.db.execute<{ password_hash: string }>(
+      `select password_hash from users where id = '${user.id}'` as never,
+    )
     const hash = (rows as unknown as { password_hash: string }[])[0]!.password_hash
     expect(hash.startsWith('$argon2id$')).toBe(true)
   })
@@ -101,7 +109,9 @@ describe('login and access tokens', () => {
 
   describe('forged and broken tokens are refused', () => {
     let real: Awaited<ReturnType<typeof signUp>>
-    beforeAll(async () => { real = await signUp(core) })
+    beforeAll(async () => {
+      real = await signUp(core)
+    })
     const expect401 = async (token: string) => {
       const res = await core.request('/v1/me', { token })
       expect(res.status).toBe(401)
@@ -145,7 +155,15 @@ describe('login and access tokens', () => {
     test('wrong issuer, wrong audience, expired (signed with our real key)', async () => {
       const base = { sub: real.user.id, role: 'member', sid: decodeJwt(real.accessToken).payload.sid }
       const sign = (claims: Record<string, unknown>, iss: string, aud: string, exp: number) =>
-        withRealKey(core, (key, kid) => new SignJWT({ ...base, ...claims }).setProtectedHeader({ alg: 'RS256', kid }).setIssuer(iss).setAudience(aud).setIssuedAt().setExpirationTime(exp).sign(key))
+        withRealKey(core, (key, kid) =>
+          new SignJWT({ ...base, ...claims })
+            .setProtectedHeader({ alg: 'RS256', kid })
+            .setIssuer(iss)
+            .setAudience(aud)
+            .setIssuedAt()
+            .setExpirationTime(exp)
+            .sign(key),
+        )
       const inAWhile = Math.floor(Date.now() / 1000) + 600
       // Sanity: the same construction with correct claims is accepted, so each refusal below is for its own reason.
       expect((await core.request('/v1/me', { token: await sign({}, 'ytempire', 'ytempire-api', inAWhile) })).status).toBe(200)
@@ -183,7 +201,9 @@ describe('refresh tokens', () => {
 
   test('refresh tokens are stored hashed', async () => {
     const s = await signUp(core)
-    const rows = await core.deps.database.db.execute(`select token_hash from refresh_tokens` as never) as unknown as { token_hash: string }[]
+    const rows = (await core.deps.database.db.execute(`select token_hash from refresh_tokens` as never)) as unknown as {
+      token_hash: string
+    }[]
     expect(rows.some((r) => r.token_hash === s.refreshToken)).toBe(false)
     const hash = new Bun.CryptoHasher('sha256').update(s.refreshToken).digest('hex')
     expect(rows.some((r) => r.token_hash === hash)).toBe(true)

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
-import { json, signUp, testEnv, totp, type Core } from './harness'
+import { type Core, json, signUp, testEnv, totp } from './harness'
 
 const env = await testEnv()
 let a: Core
@@ -34,7 +34,9 @@ describe('response cache', () => {
 
     // A write on A changes what /v1/me says.
     const { secret } = await json(await a.request('/v1/auth/mfa/enroll', { method: 'POST', token: u.accessToken }))
-    expect((await a.request('/v1/auth/mfa/confirm', { method: 'POST', token: u.accessToken, json: { code: totp(secret) } })).status).toBe(200)
+    expect((await a.request('/v1/auth/mfa/confirm', { method: 'POST', token: u.accessToken, json: { code: totp(secret) } })).status).toBe(
+      200,
+    )
     await Bun.sleep(50) // pub/sub delivery
 
     const fromB = await b.request('/v1/me', { token: u.accessToken })

@@ -1,9 +1,12 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
-import { json, signUp, testEnv, type Core } from './harness'
+import { type Core, json, signUp, testEnv } from './harness'
 
 const env = await testEnv()
 let core: Core
-beforeAll(async () => { core = await env.core(); await signUp(core) })
+beforeAll(async () => {
+  core = await env.core()
+  await signUp(core)
+})
 
 const create = (token: string, body: Record<string, unknown>) => core.request('/v1/channels', { method: 'POST', token, json: body })
 
@@ -13,9 +16,23 @@ describe('channels', () => {
     const res = await create(s.accessToken, { name: 'Space Facts', niche: 'astronomy', aspect: '9:16', timeZone: 'Europe/Berlin' })
     expect(res.status).toBe(201)
     const ch = await json(res)
-    expect(ch).toMatchObject({ name: 'Space Facts', niche: 'astronomy', aspect: '9:16', language: 'en', captionStyle: 'highlight', defaultPrivacy: 'private', timeZone: 'Europe/Berlin' })
+    expect(ch).toMatchObject({
+      name: 'Space Facts',
+      niche: 'astronomy',
+      aspect: '9:16',
+      language: 'en',
+      captionStyle: 'highlight',
+      defaultPrivacy: 'private',
+      timeZone: 'Europe/Berlin',
+    })
     expect(ch.cadence.days.length).toBeGreaterThan(0)
-    const patched = await json(await core.request(`/v1/channels/${ch.id}`, { method: 'PATCH', token: s.accessToken, json: { captionStyle: 'plain', cadence: { videosPerWeek: 7, days: ['mon', 'tue'], time: '09:30' } } }))
+    const patched = await json(
+      await core.request(`/v1/channels/${ch.id}`, {
+        method: 'PATCH',
+        token: s.accessToken,
+        json: { captionStyle: 'plain', cadence: { videosPerWeek: 7, days: ['mon', 'tue'], time: '09:30' } },
+      }),
+    )
     expect(patched.captionStyle).toBe('plain')
     expect(patched.cadence.time).toBe('09:30')
     const list = await json(await core.request('/v1/channels', { token: s.accessToken }))
@@ -65,9 +82,19 @@ describe('channels', () => {
     const b = await signUp(core)
     const ch = await json(await create(a.accessToken, { name: 'mine', niche: 'n' }))
     expect((await core.request(`/v1/channels/${ch.id}`, { token: b.accessToken })).status).toBe(404)
-    expect((await core.request(`/v1/channels/${ch.id}`, { method: 'PATCH', token: b.accessToken, json: { name: 'stolen' } })).status).toBe(404)
+    expect((await core.request(`/v1/channels/${ch.id}`, { method: 'PATCH', token: b.accessToken, json: { name: 'stolen' } })).status).toBe(
+      404,
+    )
     expect((await core.request(`/v1/channels/${ch.id}`, { method: 'DELETE', token: b.accessToken })).status).toBe(404)
-    expect((await core.request(`/v1/channels/${ch.id}/videos`, { method: 'POST', token: b.accessToken, json: { script: { title: 't', description: '', tags: [], scenes: [{ narration: 'hi', keywords: ['k'] }] } } })).status).toBe(404)
+    expect(
+      (
+        await core.request(`/v1/channels/${ch.id}/videos`, {
+          method: 'POST',
+          token: b.accessToken,
+          json: { script: { title: 't', description: '', tags: [], scenes: [{ narration: 'hi', keywords: ['k'] }] } },
+        })
+      ).status,
+    ).toBe(404)
     expect((await json(await core.request(`/v1/channels/${ch.id}`, { token: a.accessToken }))).name).toBe('mine')
   })
 })

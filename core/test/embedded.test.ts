@@ -11,10 +11,14 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
 
 describe('embedded PostgreSQL (PGlite) when DATABASE_URL is unset', () => {
   test('migrates, serves the account flow, and keeps data across a restart', async () => {
-    const config = { ...loadConfig({ NODE_ENV: 'test', REDIS_URL, REDIS_PREFIX: `emb:${Date.now()}:`, PORT: '0', DATA_DIR: dataDir }), host: '127.0.0.1' }
+    const config = {
+      ...loadConfig({ NODE_ENV: 'test', REDIS_URL, REDIS_PREFIX: `emb:${Date.now()}:`, PORT: '0', DATA_DIR: dataDir }),
+      host: '127.0.0.1',
+    }
     let core = await startCore(config)
     expect(core.deps.database.kind).toBe('pglite')
-    const post = (path: string, body: unknown) => fetch(`${core.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    const post = (path: string, body: unknown) =>
+      fetch(`${core.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
     expect((await post('/v1/auth/register', { email: 'embedded@example.com', password: PASSWORD })).status).toBe(201)
     await core.stop()
 

@@ -1,14 +1,19 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
-import { json, signUp, testEnv, totp, type Core } from './harness'
+import { type Core, json, signUp, testEnv, totp } from './harness'
 
 const env = await testEnv()
 let core: Core
-beforeAll(async () => { core = await env.core(); await signUp(core) })
+beforeAll(async () => {
+  core = await env.core()
+  await signUp(core)
+})
 
 describe('GDPR', () => {
   test('export returns all of the user’s data and no secrets', async () => {
     const s = await signUp(core)
-    const key = await json(await core.request('/v1/api-keys', { method: 'POST', token: s.accessToken, json: { name: 'export-me', scopes: ['read'] } }))
+    const key = await json(
+      await core.request('/v1/api-keys', { method: 'POST', token: s.accessToken, json: { name: 'export-me', scopes: ['read'] } }),
+    )
     const { secret } = await json(await core.request('/v1/auth/mfa/enroll', { method: 'POST', token: s.accessToken }))
     await core.request('/v1/auth/mfa/confirm', { method: 'POST', token: s.accessToken, json: { code: totp(secret) } })
     const res = await core.request('/v1/me/export', { token: s.accessToken })
@@ -20,7 +25,9 @@ describe('GDPR', () => {
     expect(data.mfa.enabled).toBe(true)
     expect(data.mfa.recoveryCodes).toHaveLength(10)
     expect(data.sessions.length).toBeGreaterThan(0)
-    expect(data.auditLog.map((a: { type: string }) => a.type)).toEqual(expect.arrayContaining(['user.registered', 'login.succeeded', 'api_key.created', 'mfa.enabled']))
+    expect(data.auditLog.map((a: { type: string }) => a.type)).toEqual(
+      expect.arrayContaining(['user.registered', 'login.succeeded', 'api_key.created', 'mfa.enabled']),
+    )
     const text = JSON.stringify(data)
     for (const leaked of [secret, key.key, s.refreshToken, 'argon2']) expect(text).not.toContain(leaked)
   })
@@ -28,11 +35,13 @@ describe('GDPR', () => {
   test('delete erases the account and everything hanging off it', async () => {
     const s = await signUp(core)
     await core.request('/v1/api-keys', { method: 'POST', token: s.accessToken, json: { name: 'gone', scopes: ['read'] } })
-    expect((await core.request('/v1/me', { method: 'DELETE', token: s.accessToken, json: { password: 'not the password!' } })).status).toBe(422)
+    expect((await core.request('/v1/me', { method: 'DELETE', token: s.accessToken, json: { password: 'not the password!' } })).status).toBe(
+      422,
+    )
     expect((await core.request('/v1/me', { method: 'DELETE', token: s.accessToken, json: { password: s.password } })).status).toBe(204)
     const db = core.deps.database.db
     for (const table of ['users where id', 'api_keys where user_id', 'token_families where user_id', 'audit_events where user_id']) {
-      const rows = await db.execute(`select 1 from ${table} = '${s.user.id}'` as never) as unknown as unknown[]
+      const rows = (await db.execute(`select 1 from ${table} = '${s.user.id}'` as never)) as unknown as unknown[]
       expect(rows).toHaveLength(0)
     }
     expect((await core.request('/v1/me', { token: s.accessToken })).status).toBe(401)

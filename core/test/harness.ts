@@ -1,17 +1,16 @@
 // Test harness: each test file gets its own database on the real PostgreSQL server and its own Redis
 // key prefix, so files can run in any order without seeing each other's data.
 import { afterAll } from 'bun:test'
-import postgres from 'postgres'
-import { loadConfig, type Config } from '../src/config'
-import { migrateDatabase, openDatabase, type Database } from '../src/db'
-import { createDeps, type Deps } from '../src/deps'
-import { createApp, type App } from '../src/app'
-import { createRedis } from '../src/infra/redis'
-import * as OTPAuth from 'otpauth'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createServices } from '../src/app'
+import * as OTPAuth from 'otpauth'
+import postgres from 'postgres'
+import { type App, createApp, createServices } from '../src/app'
+import { type Config, loadConfig } from '../src/config'
+import { type Database, migrateDatabase, openDatabase } from '../src/db'
+import { createDeps, type Deps } from '../src/deps'
+import { createRedis } from '../src/infra/redis'
 import { startVideoEventConsumer } from '../src/modules/videos/events'
 
 export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
@@ -20,7 +19,10 @@ export const PASSWORD = 'correct horse battery!'
 
 const randomId = () => Math.random().toString(36).slice(2, 10)
 
-export interface TestDb { url: string; drop(): Promise<void> }
+export interface TestDb {
+  url: string
+  drop(): Promise<void>
+}
 
 export async function createTestDatabase(): Promise<TestDb> {
   const name = `ytempire_t_${randomId()}`
@@ -39,7 +41,12 @@ export async function createTestDatabase(): Promise<TestDb> {
   }
 }
 
-export interface Core { app: App; deps: Deps; services: ReturnType<typeof createServices>; request(path: string, init?: RequestInit & { json?: unknown; token?: string; ip?: string }): Promise<Response> }
+export interface Core {
+  app: App
+  deps: Deps
+  services: ReturnType<typeof createServices>
+  request(path: string, init?: RequestInit & { json?: unknown; token?: string; ip?: string }): Promise<Response>
+}
 
 /**
  * A test environment: one database, one Redis prefix, and any number of core instances sharing them
@@ -52,31 +59,51 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
   const cores: { deps: Deps; database: Database; consumer?: { close(): Promise<void> } }[] = []
   const baseConfig = overrides({
     ...loadConfig({
-      NODE_ENV: 'test', DATABASE_URL: db.url, REDIS_URL: REDIS_URL, REDIS_PREFIX: prefix, TRUST_PROXY: 'true',
-      CORS_ORIGINS: 'https://app.ytempire.test', EDGE_SHARED_SECRET: 'edge-test-secret',
-      QUEUE_PREFIX: `tq-${prefix.split(':')[1]}`, STORAGE_DIR: storageDir,
+      NODE_ENV: 'test',
+      DATABASE_URL: db.url,
+      REDIS_URL: REDIS_URL,
+      REDIS_PREFIX: prefix,
+      TRUST_PROXY: 'true',
+      CORS_ORIGINS: 'https://app.ytempire.test',
+      EDGE_SHARED_SECRET: 'edge-test-secret',
+      QUEUE_PREFIX: `tq-${prefix.split(':')[1]}`,
+      STORAGE_DIR: storageDir,
     }),
   })
   // Tests log in many times from one address; the rate-limit tests lower this again.
-  const config: Config = { ...baseConfig, rateLimits: { ...baseConfig.rateLimits, auth: { limit: 10_000, windowS: 60 }, default: { limit: 10_000, windowS: 60 } } }
+  const config: Config = {
+    ...baseConfig,
+    rateLimits: { ...baseConfig.rateLimits, auth: { limit: 10_000, windowS: 60 }, default: { limit: 10_000, windowS: 60 } },
+  }
 
   let migrated = false
   async function core(perCore: (c: Config) => Config = (c) => c, opts: { consumeEvents?: boolean } = {}): Promise<Core> {
     const database = await openDatabase({ url: db.url, dataDir: '/tmp', poolMax: 5 })
-    if (!migrated) { await migrateDatabase(database); migrated = true }
+    if (!migrated) {
+      await migrateDatabase(database)
+      migrated = true
+    }
     const deps = await createDeps(perCore(config), database, createRedis(REDIS_URL, 'test'))
     const services = createServices(deps)
     const consumer = opts.consumeEvents ? startVideoEventConsumer(deps, services.videos) : undefined
     cores.push({ deps, database, consumer })
     const app = createApp(deps, services)
     return {
-      app, deps, services,
+      app,
+      deps,
+      services,
       request: (path, init = {}) => {
         const headers = new Headers(init.headers)
         if (init.json !== undefined) headers.set('content-type', 'application/json')
         if (init.token) headers.set('authorization', `Bearer ${init.token}`)
         headers.set('x-forwarded-for', init.ip ?? '203.0.113.7')
-        return app.handle(new Request(`http://localhost${path}`, { ...init, headers, body: init.json !== undefined ? JSON.stringify(init.json) : init.body }))
+        return app.handle(
+          new Request(`http://localhost${path}`, {
+            ...init,
+            headers,
+            body: init.json !== undefined ? JSON.stringify(init.json) : init.body,
+          }),
+        )
       },
     }
   }

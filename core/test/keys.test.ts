@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { createSecretBox } from '../src/crypto/secret-box'
-import { decodeJwt, json, signUp, testEnv, type Core } from './harness'
+import { type Core, decodeJwt, json, signUp, testEnv } from './harness'
 
 const env = await testEnv()
 let a: Core
@@ -91,7 +91,9 @@ describe('secrets at rest (AES-256-GCM with key ids)', () => {
     expect(res.status).toBe(200)
     const { resealed } = await json(res)
     expect(resealed.signingKeys).toBeGreaterThan(0)
-    const rows = await rotatedCore.deps.database.db.execute('select private_jwk_enc from signing_keys' as never) as unknown as { private_jwk_enc: string }[]
+    const rows = (await rotatedCore.deps.database.db.execute('select private_jwk_enc from signing_keys' as never)) as unknown as {
+      private_jwk_enc: string
+    }[]
     for (const r of rows) expect(r.private_jwk_enc.split('.')[1]).toBe('k-next')
   })
 })

@@ -2,7 +2,7 @@
 // produces it, and the core records the reports, serves the file with Range, and prices it.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { resolve } from 'node:path'
-import { json, REDIS_URL, signUp, testEnv, type Core } from './harness'
+import { type Core, json, REDIS_URL, signUp, testEnv } from './harness'
 
 const env = await testEnv()
 let core: Core
@@ -10,11 +10,23 @@ let worker: ReturnType<typeof Bun.spawn>
 beforeAll(async () => {
   core = await env.core((c) => c, { consumeEvents: true })
   worker = Bun.spawn(['bun', resolve(import.meta.dir, '../../render/src/main.ts')], {
-    env: { ...process.env, REDIS_URL, QUEUE_PREFIX: env.config.queuePrefix, STORAGE_DIR: env.storageDir, LOG_LEVEL: 'fatal', VIDEO_ENCODER: 'libx264', X264_PRESET: 'superfast' },
-    stdout: 'inherit', stderr: 'inherit',
+    env: {
+      ...process.env,
+      REDIS_URL,
+      QUEUE_PREFIX: env.config.queuePrefix,
+      STORAGE_DIR: env.storageDir,
+      LOG_LEVEL: 'fatal',
+      VIDEO_ENCODER: 'libx264',
+      X264_PRESET: 'superfast',
+    },
+    stdout: 'inherit',
+    stderr: 'inherit',
   })
 })
-afterAll(async () => { worker.kill('SIGTERM'); await worker.exited })
+afterAll(async () => {
+  worker.kill('SIGTERM')
+  await worker.exited
+})
 
 const SCRIPT = {
   title: 'Tiny facts',
@@ -40,8 +52,12 @@ async function finished(id: string, token: string): Promise<any> {
 describe('core + render worker', () => {
   test('a submitted script becomes a playable MP4 with thumbnail, costs and recorded stages', async () => {
     const s = await signUp(core)
-    const ch = await json(await core.request('/v1/channels', { method: 'POST', token: s.accessToken, json: { name: 'E2E', niche: 'facts', aspect: '1:1' } }))
-    const submitted = await json(await core.request(`/v1/channels/${ch.id}/videos`, { method: 'POST', token: s.accessToken, json: { script: SCRIPT } }))
+    const ch = await json(
+      await core.request('/v1/channels', { method: 'POST', token: s.accessToken, json: { name: 'E2E', niche: 'facts', aspect: '1:1' } }),
+    )
+    const submitted = await json(
+      await core.request(`/v1/channels/${ch.id}/videos`, { method: 'POST', token: s.accessToken, json: { script: SCRIPT } }),
+    )
     const video = await finished(submitted.id, s.accessToken)
     expect(video.error).toBeNull()
     expect(video.status).toBe('completed')
@@ -55,7 +71,18 @@ describe('core + render worker', () => {
     expect(new TextDecoder().decode(mp4.slice(4, 8))).toBe('ftyp')
     const path = `${env.storageDir}/probe-${video.id}.mp4`
     await Bun.write(path, mp4)
-    const probe = JSON.parse(Bun.spawnSync(['ffprobe', '-v', 'error', '-show_entries', 'stream=codec_type,width,height:format=duration', '-of', 'json', path]).stdout.toString())
+    const probe = JSON.parse(
+      Bun.spawnSync([
+        'ffprobe',
+        '-v',
+        'error',
+        '-show_entries',
+        'stream=codec_type,width,height:format=duration',
+        '-of',
+        'json',
+        path,
+      ]).stdout.toString(),
+    )
     const v = probe.streams.find((x: { codec_type: string }) => x.codec_type === 'video')
     expect([v.width, v.height]).toEqual([1080, 1080])
     expect(probe.streams.some((x: { codec_type: string }) => x.codec_type === 'audio')).toBe(true)
@@ -68,17 +95,33 @@ describe('core + render worker', () => {
     expect(thumb.headers.get('content-type')).toBe('image/jpeg')
 
     const cost = await json(await core.request(`/v1/videos/${video.id}/cost`, { token: s.accessToken }))
-    expect(cost.items.map((i: { kind: string }) => i.kind)).toEqual(expect.arrayContaining(['render_seconds', 'tts_characters', 'storage_bytes']))
+    expect(cost.items.map((i: { kind: string }) => i.kind)).toEqual(
+      expect.arrayContaining(['render_seconds', 'tts_characters', 'storage_bytes']),
+    )
     expect(cost.totalUsd).toBeGreaterThan(0)
   }, 180_000)
 
   test('media on a private address is refused (no SSRF), the video fails with the reason and lands in the dead letters; an admin re-drives it', async () => {
     const admin = await signUp(core)
     await core.deps.database.db.execute(`update users set role = 'admin' where id = '${admin.user.id}'` as never)
-    const adminToken = (await json(await core.request('/v1/auth/login', { method: 'POST', json: { email: admin.email, password: admin.password } }))).accessToken
+    const adminToken = (
+      await json(await core.request('/v1/auth/login', { method: 'POST', json: { email: admin.email, password: admin.password } }))
+    ).accessToken
     const s = await signUp(core)
-    const ch = await json(await core.request('/v1/channels', { method: 'POST', token: s.accessToken, json: { name: 'SSRF', niche: 'x', aspect: '1:1' } }))
-    const submitted = await json(await core.request(`/v1/channels/${ch.id}/videos`, { method: 'POST', token: s.accessToken, json: { script: SCRIPT, visualSource: 'uploads', media: ['http://127.0.0.1:9/secret.jpg', 'http://169.254.169.254/latest/meta-data'] } }))
+    const ch = await json(
+      await core.request('/v1/channels', { method: 'POST', token: s.accessToken, json: { name: 'SSRF', niche: 'x', aspect: '1:1' } }),
+    )
+    const submitted = await json(
+      await core.request(`/v1/channels/${ch.id}/videos`, {
+        method: 'POST',
+        token: s.accessToken,
+        json: {
+          script: SCRIPT,
+          visualSource: 'uploads',
+          media: ['http://127.0.0.1:9/secret.jpg', 'http://169.254.169.254/latest/meta-data'],
+        },
+      }),
+    )
     const video = await finished(submitted.id, s.accessToken)
     expect(video.status).toBe('failed')
     expect(video.error).toMatch(/private|not allowed|refused|public/i)
@@ -91,22 +134,72 @@ describe('core + render worker', () => {
     const redriven = await core.request(`/v1/admin/dead-letters/${letter.id}/redrive`, { method: 'POST', token: adminToken })
     expect(redriven.status).toBe(200)
     expect((await json(redriven)).status).toBe('queued')
-    expect((await json(await core.request('/v1/admin/dead-letters', { token: adminToken }))).some((l: { id: string }) => l.id === letter.id)).toBe(false)
+    expect(
+      (await json(await core.request('/v1/admin/dead-letters', { token: adminToken }))).some((l: { id: string }) => l.id === letter.id),
+    ).toBe(false)
   }, 180_000)
 
   test("the operator's own upload becomes the scene background", async () => {
     const s = await signUp(core)
-    const png = new Uint8Array(Bun.spawnSync(['ffmpeg', '-v', 'error', '-f', 'lavfi', '-i', 'color=c=0xff00ff:s=320x320', '-frames:v', '1', '-f', 'image2', '-c:v', 'png', 'pipe:1']).stdout)
+    const png = new Uint8Array(
+      Bun.spawnSync([
+        'ffmpeg',
+        '-v',
+        'error',
+        '-f',
+        'lavfi',
+        '-i',
+        'color=c=0xff00ff:s=320x320',
+        '-frames:v',
+        '1',
+        '-f',
+        'image2',
+        '-c:v',
+        'png',
+        'pipe:1',
+      ]).stdout,
+    )
     const up = await json(await core.request('/v1/uploads?name=magenta.png', { method: 'POST', token: s.accessToken, body: png }))
-    const ch = await json(await core.request('/v1/channels', { method: 'POST', token: s.accessToken, json: { name: 'Own media', niche: 'x', aspect: '1:1', captionStyle: 'none' } }))
-    const submitted = await json(await core.request(`/v1/channels/${ch.id}/videos`, { method: 'POST', token: s.accessToken, json: { script: { ...SCRIPT, scenes: [SCRIPT.scenes[0]] }, visualSource: 'uploads', media: [up.key] } }))
+    const ch = await json(
+      await core.request('/v1/channels', {
+        method: 'POST',
+        token: s.accessToken,
+        json: { name: 'Own media', niche: 'x', aspect: '1:1', captionStyle: 'none' },
+      }),
+    )
+    const submitted = await json(
+      await core.request(`/v1/channels/${ch.id}/videos`, {
+        method: 'POST',
+        token: s.accessToken,
+        json: { script: { ...SCRIPT, scenes: [SCRIPT.scenes[0]] }, visualSource: 'uploads', media: [up.key] },
+      }),
+    )
     const video = await finished(submitted.id, s.accessToken)
     expect(video.error).toBeNull()
     expect(video.status).toBe('completed')
     const path = `${env.storageDir}/own-${video.id}.mp4`
     await Bun.write(path, await (await core.request(`/v1/videos/${video.id}/file`, { token: s.accessToken })).arrayBuffer())
     // The middle pixel of a frame is the uploaded magenta (allowing for YUV rounding and the pan).
-    const rgb = new Uint8Array(Bun.spawnSync(['ffmpeg', '-v', 'error', '-ss', '0.8', '-i', path, '-frames:v', '1', '-vf', 'crop=2:2:539:539', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1']).stdout)
+    const rgb = new Uint8Array(
+      Bun.spawnSync([
+        'ffmpeg',
+        '-v',
+        'error',
+        '-ss',
+        '0.8',
+        '-i',
+        path,
+        '-frames:v',
+        '1',
+        '-vf',
+        'crop=2:2:539:539',
+        '-f',
+        'rawvideo',
+        '-pix_fmt',
+        'rgb24',
+        'pipe:1',
+      ]).stdout,
+    )
     expect(rgb[0]).toBeGreaterThan(200)
     expect(rgb[1]).toBeLessThan(60)
     expect(rgb[2]).toBeGreaterThan(200)

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
-import { json, signUp, testEnv, type Core } from './harness'
 import { RATE_LIMITS } from '../src/config'
+import { type Core, json, signUp, testEnv } from './harness'
 
 const env = await testEnv()
 let core: Core
@@ -17,7 +17,11 @@ describe('rate limits (Redis, shared by all instances)', () => {
     const statuses: number[] = []
     let last: Response | undefined
     for (let i = 0; i < 6; i++) {
-      last = await strict.request('/v1/auth/login', { method: 'POST', json: { email: 'nobody@example.com', password: 'whatever-pass!' }, ip })
+      last = await strict.request('/v1/auth/login', {
+        method: 'POST',
+        json: { email: 'nobody@example.com', password: 'whatever-pass!' },
+        ip,
+      })
       statuses.push(last.status)
     }
     expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401])
@@ -29,15 +33,27 @@ describe('rate limits (Redis, shared by all instances)', () => {
     expect(last!.headers.get('ratelimit-remaining')).toBe('0')
     expect(last!.headers.get('content-type')).toContain('application/problem+json')
     // Another address is not affected.
-    expect((await strict.request('/v1/auth/login', { method: 'POST', json: { email: 'nobody@example.com', password: 'whatever-pass!' }, ip: '198.51.100.11' })).status).toBe(401)
+    expect(
+      (
+        await strict.request('/v1/auth/login', {
+          method: 'POST',
+          json: { email: 'nobody@example.com', password: 'whatever-pass!' },
+          ip: '198.51.100.11',
+        })
+      ).status,
+    ).toBe(401)
   })
 
   test('counts are shared across core instances', async () => {
     const other = await env.core((c) => ({ ...c, rateLimits: RATE_LIMITS }))
     const ip = '198.51.100.20'
-    for (let i = 0; i < 3; i++) await strict.request('/v1/auth/login', { method: 'POST', json: { email: 'n@example.com', password: 'whatever-pass!' }, ip })
-    for (let i = 0; i < 2; i++) await other.request('/v1/auth/login', { method: 'POST', json: { email: 'n@example.com', password: 'whatever-pass!' }, ip })
-    expect((await other.request('/v1/auth/login', { method: 'POST', json: { email: 'n@example.com', password: 'whatever-pass!' }, ip })).status).toBe(429)
+    for (let i = 0; i < 3; i++)
+      await strict.request('/v1/auth/login', { method: 'POST', json: { email: 'n@example.com', password: 'whatever-pass!' }, ip })
+    for (let i = 0; i < 2; i++)
+      await other.request('/v1/auth/login', { method: 'POST', json: { email: 'n@example.com', password: 'whatever-pass!' }, ip })
+    expect(
+      (await other.request('/v1/auth/login', { method: 'POST', json: { email: 'n@example.com', password: 'whatever-pass!' }, ip })).status,
+    ).toBe(429)
   })
 
   test('authenticated requests are limited per user (default class), whatever the address', async () => {
@@ -56,7 +72,10 @@ describe('rate limits (Redis, shared by all instances)', () => {
     const responses = await Promise.all(Array.from({ length: 20 }, () => small.request('/v1/me', { token: s.accessToken })))
     expect(responses.filter((r) => r.status === 200)).toHaveLength(10)
     expect(responses.filter((r) => r.status === 429)).toHaveLength(10)
-    const remaining = responses.filter((r) => r.status === 200).map((r) => Number(r.headers.get('ratelimit-remaining'))).sort((x, y) => x - y)
+    const remaining = responses
+      .filter((r) => r.status === 200)
+      .map((r) => Number(r.headers.get('ratelimit-remaining')))
+      .sort((x, y) => x - y)
     expect(remaining).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
     // The same count is seen by another instance.
     const other = await env.core((c) => ({ ...c, rateLimits: { ...c.rateLimits, default: { limit: 10, windowS: 60 } } }))

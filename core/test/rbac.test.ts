@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
-import { json, signUp, testEnv, type Core } from './harness'
+import { type Core, json, signUp, testEnv } from './harness'
 
 const env = await testEnv()
 let core: Core
@@ -37,7 +37,15 @@ describe('roles', () => {
   test('a member cannot use admin routes', async () => {
     const member = await withRole('member')
     expect((await core.request('/v1/admin/users', { token: member.accessToken })).status).toBe(403)
-    expect((await core.request(`/v1/admin/users/${member.user.id}/role`, { method: 'PATCH', token: member.accessToken, json: { role: 'admin' } })).status).toBe(403)
+    expect(
+      (
+        await core.request(`/v1/admin/users/${member.user.id}/role`, {
+          method: 'PATCH',
+          token: member.accessToken,
+          json: { role: 'admin' },
+        })
+      ).status,
+    ).toBe(403)
     expect((await core.request('/v1/admin/audit', { token: member.accessToken })).status).toBe(403)
   })
 
@@ -45,7 +53,11 @@ describe('roles', () => {
     const member = await withRole('member')
     const list = await json(await core.request(`/v1/admin/users?email=${encodeURIComponent(member.email)}`, { token: admin.accessToken }))
     expect(list.map((u: { id: string }) => u.id)).toEqual([member.user.id])
-    const res = await core.request(`/v1/admin/users/${member.user.id}/role`, { method: 'PATCH', token: admin.accessToken, json: { role: 'viewer' } })
+    const res = await core.request(`/v1/admin/users/${member.user.id}/role`, {
+      method: 'PATCH',
+      token: admin.accessToken,
+      json: { role: 'viewer' },
+    })
     expect((await json(res)).role).toBe('viewer')
     expect((await core.request('/v1/me', { token: member.accessToken })).status).toBe(401)
     const audit = await json(await core.request(`/v1/admin/audit?userId=${member.user.id}`, { token: admin.accessToken }))
@@ -55,13 +67,21 @@ describe('roles', () => {
   })
 
   test('the last admin cannot be demoted', async () => {
-    const res = await core.request(`/v1/admin/users/${admin.user.id}/role`, { method: 'PATCH', token: admin.accessToken, json: { role: 'member' } })
+    const res = await core.request(`/v1/admin/users/${admin.user.id}/role`, {
+      method: 'PATCH',
+      token: admin.accessToken,
+      json: { role: 'member' },
+    })
     expect(res.status).toBe(409)
   })
 
   test('an invalid role names the field', async () => {
     const member = await withRole('member')
-    const res = await core.request(`/v1/admin/users/${member.user.id}/role`, { method: 'PATCH', token: admin.accessToken, json: { role: 'owner' } })
+    const res = await core.request(`/v1/admin/users/${member.user.id}/role`, {
+      method: 'PATCH',
+      token: admin.accessToken,
+      json: { role: 'owner' },
+    })
     expect(res.status).toBe(422)
     expect((await json(res)).errors[0].field).toBe('role')
   })

@@ -1,12 +1,15 @@
-import { createHmac } from 'node:crypto'
 import { beforeAll, describe, expect, test } from 'bun:test'
+import { createHmac } from 'node:crypto'
 import { SECURITY_HEADERS } from '../src/http/security-headers'
-import { json, signUp, testEnv, type Core } from './harness'
+import { type Core, json, signUp, testEnv } from './harness'
 
 const env = await testEnv()
 let core: Core
 let user: Awaited<ReturnType<typeof signUp>>
-beforeAll(async () => { core = await env.core(); user = await signUp(core) })
+beforeAll(async () => {
+  core = await env.core()
+  user = await signUp(core)
+})
 
 const expectSecurityHeaders = (res: Response) => {
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) expect(res.headers.get(name)).toBe(value)
@@ -59,7 +62,11 @@ describe('errors', () => {
   })
 
   test('bodies over the size cap are refused with 413', async () => {
-    const res = await core.request('/v1/auth/register', { method: 'POST', headers: { 'content-length': String(2 * 1024 * 1024) }, json: { email: 'x'.repeat(100) } })
+    const res = await core.request('/v1/auth/register', {
+      method: 'POST',
+      headers: { 'content-length': String(2 * 1024 * 1024) },
+      json: { email: 'x'.repeat(100) },
+    })
     expect(res.status).toBe(413)
     expect(res.headers.get('content-type')).toContain('application/problem+json')
   })
@@ -101,7 +108,13 @@ describe('edge-signed headers', () => {
     createHmac('sha256', secret).update([ts, method, path, ip, userId, rid].join('\n')).digest('hex')
   const edgeHeaders = (secret: string, ip: string, path = '/health', ts = String(Math.floor(Date.now() / 1000))) => {
     const rid = 'edge-req-0001'
-    return { 'x-edge-timestamp': ts, 'x-edge-client-ip': ip, 'x-edge-user': '', 'x-request-id': rid, 'x-edge-signature': sign(secret, ts, 'GET', path, ip, '', rid) }
+    return {
+      'x-edge-timestamp': ts,
+      'x-edge-client-ip': ip,
+      'x-edge-user': '',
+      'x-request-id': rid,
+      'x-edge-signature': sign(secret, ts, 'GET', path, ip, '', rid),
+    }
   }
 
   test('correctly signed edge headers are trusted (client IP used for rate limits)', async () => {
@@ -113,7 +126,9 @@ describe('edge-signed headers', () => {
     const forged = await core.request('/health', { headers: edgeHeaders('not-the-secret', '192.0.2.44') })
     expect(forged.status).toBe(401)
     expect((await json(forged)).type).toContain('forged-edge-headers')
-    const stale = await core.request('/health', { headers: edgeHeaders('edge-test-secret', '192.0.2.44', '/health', String(Math.floor(Date.now() / 1000) - 600)) })
+    const stale = await core.request('/health', {
+      headers: edgeHeaders('edge-test-secret', '192.0.2.44', '/health', String(Math.floor(Date.now() / 1000) - 600)),
+    })
     expect(stale.status).toBe(401)
     const unsigned = await core.request('/health', { headers: { 'x-edge-client-ip': '192.0.2.44' } })
     expect(unsigned.status).toBe(401)

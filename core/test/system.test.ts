@@ -2,11 +2,14 @@ import { beforeAll, describe, expect, test } from 'bun:test'
 import { createLocalClient } from '../src/client'
 import { loadConfig } from '../src/config'
 import { startCore } from '../src/server'
-import { json, PASSWORD, REDIS_URL, signUp, testEnv, uniqueEmail, type Core } from './harness'
+import { type Core, json, PASSWORD, REDIS_URL, signUp, testEnv, uniqueEmail } from './harness'
 
 const env = await testEnv()
 let core: Core
-beforeAll(async () => { core = await env.core(); await signUp(core) })
+beforeAll(async () => {
+  core = await env.core()
+  await signUp(core)
+})
 
 describe('health, readiness, metrics, docs', () => {
   test('/health and /ready', async () => {
@@ -38,7 +41,21 @@ describe('health, readiness, metrics, docs', () => {
   test('OpenAPI document at /swagger/json covers every route; Swagger UI at /swagger', async () => {
     const doc = await json(await core.request('/swagger/json'))
     expect(doc.openapi).toStartWith('3.')
-    for (const path of ['/v1/auth/register', '/v1/auth/login', '/v1/auth/refresh', '/v1/auth/logout', '/v1/me', '/v1/me/export', '/v1/api-keys', '/v1/api-keys/{id}', '/v1/admin/users', '/v1/admin/users/{id}/role', '/.well-known/jwks.json', '/health', '/ready']) {
+    for (const path of [
+      '/v1/auth/register',
+      '/v1/auth/login',
+      '/v1/auth/refresh',
+      '/v1/auth/logout',
+      '/v1/me',
+      '/v1/me/export',
+      '/v1/api-keys',
+      '/v1/api-keys/{id}',
+      '/v1/admin/users',
+      '/v1/admin/users/{id}/role',
+      '/.well-known/jwks.json',
+      '/health',
+      '/ready',
+    ]) {
       expect(Object.keys(doc.paths)).toContain(path)
     }
     const ui = await core.request('/swagger')
@@ -64,13 +81,24 @@ describe('Eden client', () => {
 
 describe('graceful shutdown', () => {
   test('stop() lets an in-flight request finish, then refuses new connections', async () => {
-    const config = { ...loadConfig({ NODE_ENV: 'test', DATABASE_URL: env.db.url, REDIS_URL, REDIS_PREFIX: env.prefix, PORT: '0' }), host: '127.0.0.1' }
+    const config = {
+      ...loadConfig({ NODE_ENV: 'test', DATABASE_URL: env.db.url, REDIS_URL, REDIS_PREFIX: env.prefix, PORT: '0' }),
+      host: '127.0.0.1',
+    }
     const running = await startCore(config)
     const url = running.url
     const email = uniqueEmail('drain')
-    await fetch(`${url}/v1/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: PASSWORD }) })
+    await fetch(`${url}/v1/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: PASSWORD }),
+    })
     // Login spends ~100 ms in argon2: it is in flight when the stop begins.
-    const inFlight = fetch(`${url}/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: PASSWORD }) })
+    const inFlight = fetch(`${url}/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: PASSWORD }),
+    })
     await Bun.sleep(20)
     const stopped = running.stop()
     const res = await inFlight

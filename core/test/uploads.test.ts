@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { json, signUp, testEnv, type Core } from './harness'
+import { type Core, json, signUp, testEnv } from './harness'
 
 const env = await testEnv()
 let core: Core
@@ -9,12 +9,32 @@ let png: Uint8Array
 beforeAll(async () => {
   core = await env.core()
   await signUp(core)
-  const made = Bun.spawnSync(['ffmpeg', '-v', 'error', '-f', 'lavfi', '-i', 'color=c=orange:s=64x64', '-frames:v', '1', '-f', 'image2', '-c:v', 'png', 'pipe:1'])
+  const made = Bun.spawnSync([
+    'ffmpeg',
+    '-v',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    'color=c=orange:s=64x64',
+    '-frames:v',
+    '1',
+    '-f',
+    'image2',
+    '-c:v',
+    'png',
+    'pipe:1',
+  ])
   png = new Uint8Array(made.stdout)
 })
 
 const upload = (token: string, body: Uint8Array | string, headers: Record<string, string> = {}, name = 'logo.png') =>
-  core.request(`/v1/uploads?name=${encodeURIComponent(name)}`, { method: 'POST', token, body, headers: { 'content-type': 'application/octet-stream', ...headers } })
+  core.request(`/v1/uploads?name=${encodeURIComponent(name)}`, {
+    method: 'POST',
+    token,
+    body,
+    headers: { 'content-type': 'application/octet-stream', ...headers },
+  })
 
 describe('uploads', () => {
   test('a PNG is stored under the owner’s prefix, listed, usable in a video request, and deletable', async () => {
@@ -28,7 +48,15 @@ describe('uploads', () => {
     expect((await json(await core.request('/v1/uploads', { token: s.accessToken }))).map((u: { id: string }) => u.id)).toEqual([up.id])
 
     const ch = await json(await core.request('/v1/channels', { method: 'POST', token: s.accessToken, json: { name: 'U', niche: 'u' } }))
-    const video = await core.request(`/v1/channels/${ch.id}/videos`, { method: 'POST', token: s.accessToken, json: { script: { title: 't', description: '', tags: [], scenes: [{ narration: 'Hello.', keywords: ['k'] }] }, visualSource: 'uploads', media: [up.key] } })
+    const video = await core.request(`/v1/channels/${ch.id}/videos`, {
+      method: 'POST',
+      token: s.accessToken,
+      json: {
+        script: { title: 't', description: '', tags: [], scenes: [{ narration: 'Hello.', keywords: ['k'] }] },
+        visualSource: 'uploads',
+        media: [up.key],
+      },
+    })
     expect(video.status).toBe(202)
 
     expect((await core.request(`/v1/uploads/${up.id}`, { method: 'DELETE', token: s.accessToken })).status).toBe(204)
@@ -48,13 +76,29 @@ describe('uploads', () => {
     const s = await signUp(small)
     const byLength = await small.request('/v1/uploads', { method: 'POST', token: s.accessToken, body: png })
     expect(byLength.status).toBe(413)
-    const stream = new ReadableStream({ start(c) { c.enqueue(png); c.close() } })
-    const streamed = await small.app.handle(new Request('http://localhost/v1/uploads', { method: 'POST', body: stream, headers: { authorization: `Bearer ${s.accessToken}` }, duplex: 'half' } as RequestInit))
+    const stream = new ReadableStream({
+      start(c) {
+        c.enqueue(png)
+        c.close()
+      },
+    })
+    const streamed = await small.app.handle(
+      new Request('http://localhost/v1/uploads', {
+        method: 'POST',
+        body: stream,
+        headers: { authorization: `Bearer ${s.accessToken}` },
+        duplex: 'half',
+      } as RequestInit),
+    )
     expect(streamed.status).toBe(413)
   })
 
   test('other routes keep the small body cap and need a length', async () => {
-    const chunked = await core.request('/v1/auth/login', { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } })
+    const chunked = await core.request('/v1/auth/login', {
+      method: 'POST',
+      body: '{}',
+      headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+    })
     expect(chunked.status).toBe(411)
   })
 
@@ -64,7 +108,11 @@ describe('uploads', () => {
     const up = await json(await upload(a.accessToken, png))
     expect((await core.request(`/v1/uploads/${up.id}`, { method: 'DELETE', token: b.accessToken })).status).toBe(404)
     const ch = await json(await core.request('/v1/channels', { method: 'POST', token: b.accessToken, json: { name: 'B', niche: 'b' } }))
-    const stolen = await core.request(`/v1/channels/${ch.id}/videos`, { method: 'POST', token: b.accessToken, json: { script: { title: 't', description: '', tags: [], scenes: [{ narration: 'Hi.', keywords: ['k'] }] }, media: [up.key] } })
+    const stolen = await core.request(`/v1/channels/${ch.id}/videos`, {
+      method: 'POST',
+      token: b.accessToken,
+      json: { script: { title: 't', description: '', tags: [], scenes: [{ narration: 'Hi.', keywords: ['k'] }] }, media: [up.key] },
+    })
     expect(stolen.status).toBe(422)
     expect(await core.deps.storage.stat(up.key)).not.toBeNull()
   })
@@ -72,10 +120,13 @@ describe('uploads', () => {
   test('a viewer cannot upload', async () => {
     const admin = await signUp(core)
     await core.deps.database.db.execute(`update users set role = 'admin' where id = '${admin.user.id}'` as never)
-    const adminToken = (await json(await core.request('/v1/auth/login', { method: 'POST', json: { email: admin.email, password: admin.password } }))).accessToken
+    const adminToken = (
+      await json(await core.request('/v1/auth/login', { method: 'POST', json: { email: admin.email, password: admin.password } }))
+    ).accessToken
     const v = await signUp(core)
     await core.request(`/v1/admin/users/${v.user.id}/role`, { method: 'PATCH', token: adminToken, json: { role: 'viewer' } })
-    const token = (await json(await core.request('/v1/auth/login', { method: 'POST', json: { email: v.email, password: v.password } }))).accessToken
+    const token = (await json(await core.request('/v1/auth/login', { method: 'POST', json: { email: v.email, password: v.password } })))
+      .accessToken
     expect((await upload(token, png)).status).toBe(403)
   })
 

@@ -1,9 +1,9 @@
-import { beforeAll, afterAll, describe, expect, test } from 'bun:test'
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { cancelKey, QUEUES, stageJobId } from '@ytempire/render/contract'
 import { Queue } from 'bullmq'
-import { QUEUES, cancelKey, stageJobId } from '@ytempire/render/contract'
 import { EventReporter } from '../../render/src/pipeline/events'
-import { json, signUp, testEnv, type Core } from './harness'
 import { RATE_LIMITS } from '../src/config'
+import { type Core, json, signUp, testEnv } from './harness'
 
 const env = await testEnv()
 let core: Core
@@ -16,13 +16,26 @@ beforeAll(async () => {
   reporter = new EventReporter(core.deps.queue, env.config.queuePrefix)
   scriptQueue = new Queue(QUEUES.script, { connection: core.deps.queue, prefix: env.config.queuePrefix })
 })
-afterAll(async () => { await reporter.close(); await scriptQueue.close() })
+afterAll(async () => {
+  await reporter.close()
+  await scriptQueue.close()
+})
 
-const SCRIPT = { title: 'Why the sky is blue', description: 'Rayleigh scattering in 30 seconds.', tags: ['science'], scenes: [{ narration: 'Sunlight holds every colour.', keywords: ['sunlight'] }, { narration: 'Air scatters blue light most.', keywords: ['sky'] }] }
+const SCRIPT = {
+  title: 'Why the sky is blue',
+  description: 'Rayleigh scattering in 30 seconds.',
+  tags: ['science'],
+  scenes: [
+    { narration: 'Sunlight holds every colour.', keywords: ['sunlight'] },
+    { narration: 'Air scatters blue light most.', keywords: ['sky'] },
+  ],
+}
 
 async function operator() {
   const s = await signUp(core)
-  const ch = await json(await core.request('/v1/channels', { method: 'POST', token: s.accessToken, json: { name: 'Science', niche: 'science' } }))
+  const ch = await json(
+    await core.request('/v1/channels', { method: 'POST', token: s.accessToken, json: { name: 'Science', niche: 'science' } }),
+  )
   const submit = (body: Record<string, unknown>, headers: Record<string, string> = {}) =>
     core.request(`/v1/channels/${ch.id}/videos`, { method: 'POST', token: s.accessToken, json: body, headers })
   return { ...s, channel: ch, submit }
@@ -47,7 +60,17 @@ describe('submitting videos', () => {
     expect(video).toMatchObject({ status: 'queued', stage: 'script', progress: 0, width: 1920, height: 1080, title: SCRIPT.title })
     expect(res.headers.get('location')).toBe(`/v1/videos/${video.id}`)
     const job = await scriptQueue.getJob(stageJobId(video.id, 'script'))
-    expect(job?.data).toMatchObject({ videoId: video.id, userId: op.user.id, channelId: op.channel.id, plan: 'free', aspect: '16:9', captionStyle: 'highlight', language: 'en', targetSeconds: 30, visualSource: 'generated' })
+    expect(job?.data).toMatchObject({
+      videoId: video.id,
+      userId: op.user.id,
+      channelId: op.channel.id,
+      plan: 'free',
+      aspect: '16:9',
+      captionStyle: 'highlight',
+      language: 'en',
+      targetSeconds: 30,
+      visualSource: 'generated',
+    })
     expect(job?.data.script).toEqual(SCRIPT)
     expect(job?.opts.priority).toBe(10)
     expect(job?.opts.attempts).toBe(3)
@@ -61,14 +84,18 @@ describe('submitting videos', () => {
     expect(topic.status).toBe(422)
     expect((await json(topic)).errors[0]).toMatchObject({ field: 'topic' })
     expect((await json(await op.submit({}))).errors[0].field).toBe('topic')
-    expect((await json(await op.submit({ topic: 'coffee', script: SCRIPT }))).errors.map((e: { field: string }) => e.field)).toContain('script')
+    expect((await json(await op.submit({ topic: 'coffee', script: SCRIPT }))).errors.map((e: { field: string }) => e.field)).toContain(
+      'script',
+    )
   })
 
   test('bad input is named: scenes, media of another user, unknown fields', async () => {
     const op = await operator()
     const noScenes = await json(await op.submit({ script: { ...SCRIPT, scenes: [] } }))
     expect(noScenes.errors[0].field).toBe('script.scenes')
-    const foreign = await json(await op.submit({ script: SCRIPT, media: ['https://example.com/a.jpg', 'uploads/someone-else/x.mp4', 'file:///etc/passwd'] }))
+    const foreign = await json(
+      await op.submit({ script: SCRIPT, media: ['https://example.com/a.jpg', 'uploads/someone-else/x.mp4', 'file:///etc/passwd'] }),
+    )
     expect(foreign.errors.map((e: { field: string }) => e.field)).toEqual(['media.1', 'media.2'])
     expect((await json(await op.submit({ script: SCRIPT, priority: 1 }))).errors[0].field).toBe('priority')
   })
@@ -93,33 +120,51 @@ describe('submitting videos', () => {
     const s = await signUp(strict)
     const ch = await json(await strict.request('/v1/channels', { method: 'POST', token: s.accessToken, json: { name: 'R', niche: 'r' } }))
     const statuses = []
-    for (let i = 0; i < 11; i++) statuses.push((await strict.request(`/v1/channels/${ch.id}/videos`, { method: 'POST', token: s.accessToken, json: { script: SCRIPT } })).status)
+    for (let i = 0; i < 11; i++)
+      statuses.push(
+        (await strict.request(`/v1/channels/${ch.id}/videos`, { method: 'POST', token: s.accessToken, json: { script: SCRIPT } })).status,
+      )
     expect(statuses.slice(0, 10).every((s) => s === 202)).toBe(true)
     expect(statuses[10]).toBe(429)
   })
 
   test('batch: up to 50, all or nothing', async () => {
     const op = await operator()
-    const bad = await core.request(`/v1/channels/${op.channel.id}/videos/batch`, { method: 'POST', token: op.accessToken, json: { videos: [{ script: SCRIPT }, { topic: 'needs an llm' }] } })
+    const bad = await core.request(`/v1/channels/${op.channel.id}/videos/batch`, {
+      method: 'POST',
+      token: op.accessToken,
+      json: { videos: [{ script: SCRIPT }, { topic: 'needs an llm' }] },
+    })
     expect(bad.status).toBe(422)
     expect((await json(bad)).errors[0].field).toBe('videos.1.topic')
     expect((await json(await core.request(`/v1/videos?channelId=${op.channel.id}`, { token: op.accessToken }))).items).toHaveLength(0)
-    const ok = await core.request(`/v1/channels/${op.channel.id}/videos/batch`, { method: 'POST', token: op.accessToken, json: { videos: [{ script: SCRIPT }, { script: SCRIPT, captionStyle: 'none' }, { script: SCRIPT }] } })
+    const ok = await core.request(`/v1/channels/${op.channel.id}/videos/batch`, {
+      method: 'POST',
+      token: op.accessToken,
+      json: { videos: [{ script: SCRIPT }, { script: SCRIPT, captionStyle: 'none' }, { script: SCRIPT }] },
+    })
     expect(ok.status).toBe(202)
     const made = (await json(ok)).videos as { id: string }[]
     expect(made).toHaveLength(3)
     // Paging one by one through videos created within the same millisecond loses none and repeats none.
-    for (const [i, v] of made.entries()) await core.deps.database.db.execute(`update videos set created_at = '2026-01-01 00:00:00.1231${i}+00' where id = '${v.id}'` as never)
+    for (const [i, v] of made.entries())
+      await core.deps.database.db.execute(`update videos set created_at = '2026-01-01 00:00:00.1231${i}+00' where id = '${v.id}'` as never)
     const seen: string[] = []
     let cursor: string | null = ''
     while (cursor !== null) {
-      const page: { items: { id: string }[]; nextCursor: string | null } = await json(await core.request(`/v1/videos?channelId=${op.channel.id}&limit=1${cursor ? `&cursor=${cursor}` : ''}`, { token: op.accessToken }))
+      const page: { items: { id: string }[]; nextCursor: string | null } = await json(
+        await core.request(`/v1/videos?channelId=${op.channel.id}&limit=1${cursor ? `&cursor=${cursor}` : ''}`, { token: op.accessToken }),
+      )
       seen.push(...page.items.map((v) => v.id))
       cursor = page.nextCursor
     }
     expect(seen).toHaveLength(3)
     expect(new Set(seen).size).toBe(3)
-    const tooMany = await core.request(`/v1/channels/${op.channel.id}/videos/batch`, { method: 'POST', token: op.accessToken, json: { videos: Array.from({ length: 51 }, () => ({ script: SCRIPT })) } })
+    const tooMany = await core.request(`/v1/channels/${op.channel.id}/videos/batch`, {
+      method: 'POST',
+      token: op.accessToken,
+      json: { videos: Array.from({ length: 51 }, () => ({ script: SCRIPT })) },
+    })
     expect(tooMany.status).toBe(422)
   })
 
@@ -146,28 +191,87 @@ describe('worker reports become recorded state', () => {
     const reader = sse.body!.getReader()
     const decoder = new TextDecoder()
     let streamed = ''
-    const readAll = (async () => { for (;;) { const { done, value } = await reader.read(); if (done) break; streamed += decoder.decode(value) } })()
+    const readAll = (async () => {
+      for (;;) {
+        const { done, value } = await reader.read()
+        if (done) break
+        streamed += decoder.decode(value)
+      }
+    })()
 
     const id = video.id
     await reporter.report({ type: 'stage.started', videoId: id, stage: 'script', attempt: 1, worker: 'w1' })
     await reporter.report({ type: 'stage.completed', videoId: id, stage: 'script', durationMs: 12, artifacts: [] })
     await reporter.report({ type: 'stage.started', videoId: id, stage: 'render', attempt: 1, worker: 'w1' })
     await reporter.report({ type: 'stage.progress', videoId: id, stage: 'render', percent: 50 })
-    const mid = await until(async () => { const v = await json(await core.request(`/v1/videos/${id}`, { token: op.accessToken })); return v.stages.render.percent === 50 && v.stage === 'render' && v.stages.script.status === 'completed' ? v : undefined }, 'render 50%')
+    const mid = await until(async () => {
+      const v = await json(await core.request(`/v1/videos/${id}`, { token: op.accessToken }))
+      return v.stages.render.percent === 50 && v.stage === 'render' && v.stages.script.status === 'completed' ? v : undefined
+    }, 'render 50%')
     expect(mid).toMatchObject({ status: 'running', stage: 'render' })
     expect(mid.progress).toBe(10 + 25)
 
-    await core.deps.storage.put(`videos/${id}/video.mp4`, new Uint8Array(1000).map((_, i) => i % 256), 'video/mp4')
+    await core.deps.storage.put(
+      `videos/${id}/video.mp4`,
+      new Uint8Array(1000).map((_, i) => i % 256),
+      'video/mp4',
+    )
     await core.deps.storage.put(`videos/${id}/thumbnail.jpg`, new Uint8Array([0xff, 0xd8, 0xff, 0xd9]), 'image/jpeg')
-    await reporter.report({ type: 'cost', videoId: id, stage: 'render', items: [{ stage: 'render', kind: 'render_seconds', item: 'libx264:cpu', quantity: 20, unit: 'cpu_second', unitPriceUsd: 0.000012, amountUsd: 0.00024 }] })
-    await reporter.report({ type: 'cost', videoId: id, stage: 'voice', items: [{ stage: 'voice', kind: 'tts_characters', item: 'elevenlabs', quantity: 1000, unit: 'character', unitPriceUsd: 0.0003, amountUsd: 0.3 }] })
     await reporter.report({
-      type: 'video.completed', videoId: id, title: SCRIPT.title, description: SCRIPT.description, tags: SCRIPT.tags, durationS: 31.2,
-      video: { key: `videos/${id}/video.mp4`, contentType: 'video/mp4', size: 1000 }, thumbnail: { key: `videos/${id}/thumbnail.jpg`, contentType: 'image/jpeg', size: 4 },
-      artifacts: [], stageDurationsMs: { script: 12, render: 900 },
+      type: 'cost',
+      videoId: id,
+      stage: 'render',
+      items: [
+        {
+          stage: 'render',
+          kind: 'render_seconds',
+          item: 'libx264:cpu',
+          quantity: 20,
+          unit: 'cpu_second',
+          unitPriceUsd: 0.000012,
+          amountUsd: 0.00024,
+        },
+      ],
     })
-    const done = await until(async () => { const v = await json(await core.request(`/v1/videos/${id}`, { token: op.accessToken })); return v.status === 'completed' ? v : undefined }, 'completed')
-    expect(done).toMatchObject({ progress: 100, durationS: 31.2, fileBytes: 1000, encoder: 'libx264', links: { file: `/v1/videos/${id}/file`, thumbnail: `/v1/videos/${id}/thumbnail` } })
+    await reporter.report({
+      type: 'cost',
+      videoId: id,
+      stage: 'voice',
+      items: [
+        {
+          stage: 'voice',
+          kind: 'tts_characters',
+          item: 'elevenlabs',
+          quantity: 1000,
+          unit: 'character',
+          unitPriceUsd: 0.0003,
+          amountUsd: 0.3,
+        },
+      ],
+    })
+    await reporter.report({
+      type: 'video.completed',
+      videoId: id,
+      title: SCRIPT.title,
+      description: SCRIPT.description,
+      tags: SCRIPT.tags,
+      durationS: 31.2,
+      video: { key: `videos/${id}/video.mp4`, contentType: 'video/mp4', size: 1000 },
+      thumbnail: { key: `videos/${id}/thumbnail.jpg`, contentType: 'image/jpeg', size: 4 },
+      artifacts: [],
+      stageDurationsMs: { script: 12, render: 900 },
+    })
+    const done = await until(async () => {
+      const v = await json(await core.request(`/v1/videos/${id}`, { token: op.accessToken }))
+      return v.status === 'completed' ? v : undefined
+    }, 'completed')
+    expect(done).toMatchObject({
+      progress: 100,
+      durationS: 31.2,
+      fileBytes: 1000,
+      encoder: 'libx264',
+      links: { file: `/v1/videos/${id}/file`, thumbnail: `/v1/videos/${id}/thumbnail` },
+    })
 
     // A late, out-of-order report does not roll the finished video back.
     await reporter.report({ type: 'stage.failed', videoId: id, stage: 'render', attempt: 1, reason: 'late', willRetry: false })
@@ -186,9 +290,20 @@ describe('worker reports become recorded state', () => {
     const month = await json(await core.request('/v1/me/costs', { token: op.accessToken }))
     expect(month).toMatchObject({ videos: 1, byKind: { render_seconds: 0.00024, tts_characters: 0.3 } })
 
-    const events = await core.deps.database.db.execute(`select type from video_events where video_id = '${id}' order by id` as never) as unknown as { type: string }[]
+    const events = (await core.deps.database.db.execute(
+      `select type from video_events where video_id = '${id}' order by id` as never,
+    )) as unknown as { type: string }[]
     // Consumers run concurrently, so arrival order may differ from report order; every report is there once.
-    expect(events.map((e) => e.type).sort()).toEqual(['cost', 'cost', 'stage.completed', 'stage.failed', 'stage.progress', 'stage.started', 'stage.started', 'video.completed'])
+    expect(events.map((e) => e.type).sort()).toEqual([
+      'cost',
+      'cost',
+      'stage.completed',
+      'stage.failed',
+      'stage.progress',
+      'stage.started',
+      'stage.started',
+      'video.completed',
+    ])
   })
 
   test('an older report for a stage never overrides a newer one', async () => {
@@ -196,13 +311,25 @@ describe('worker reports become recorded state', () => {
     const video = await json(await op.submit({ script: SCRIPT }))
     const t0 = Date.now()
     const at = (ms: number) => new Date(t0 + ms).toISOString()
-    await core.services.videos.recordEvent({ type: 'stage.completed', videoId: video.id, stage: 'voice', durationMs: 5, artifacts: [], at: at(200) }, `o-${video.id}-2`)
-    await core.services.videos.recordEvent({ type: 'stage.started', videoId: video.id, stage: 'voice', attempt: 1, worker: 'w', at: at(0) }, `o-${video.id}-1`)
+    await core.services.videos.recordEvent(
+      { type: 'stage.completed', videoId: video.id, stage: 'voice', durationMs: 5, artifacts: [], at: at(200) },
+      `o-${video.id}-2`,
+    )
+    await core.services.videos.recordEvent(
+      { type: 'stage.started', videoId: video.id, stage: 'voice', attempt: 1, worker: 'w', at: at(0) },
+      `o-${video.id}-1`,
+    )
     const v = await json(await core.request(`/v1/videos/${video.id}`, { token: op.accessToken }))
     expect(v.stages.voice).toMatchObject({ status: 'completed', percent: 100 })
     // A stale start still tells that the video runs and has reached that stage.
-    await core.services.videos.recordEvent({ type: 'stage.progress', videoId: video.id, stage: 'render', percent: 40, at: at(500) }, `o-${video.id}-4`)
-    await core.services.videos.recordEvent({ type: 'stage.started', videoId: video.id, stage: 'render', attempt: 1, worker: 'w', at: at(400) }, `o-${video.id}-3`)
+    await core.services.videos.recordEvent(
+      { type: 'stage.progress', videoId: video.id, stage: 'render', percent: 40, at: at(500) },
+      `o-${video.id}-4`,
+    )
+    await core.services.videos.recordEvent(
+      { type: 'stage.started', videoId: video.id, stage: 'render', attempt: 1, worker: 'w', at: at(400) },
+      `o-${video.id}-3`,
+    )
     const r = await json(await core.request(`/v1/videos/${video.id}`, { token: op.accessToken }))
     expect(r).toMatchObject({ status: 'running', stage: 'render' })
     expect(r.stages.render.percent).toBe(40)
@@ -211,7 +338,23 @@ describe('worker reports become recorded state', () => {
   test('the same event delivered twice is recorded once', async () => {
     const op = await operator()
     const video = await json(await op.submit({ script: SCRIPT }))
-    const event = { type: 'cost' as const, videoId: video.id, at: new Date().toISOString(), stage: 'script' as const, items: [{ stage: 'script' as const, kind: 'llm_tokens' as const, item: 'gpt-4o-mini:input', quantity: 1000, unit: 'token' as const, unitPriceUsd: 1.5e-7, amountUsd: 0.00015 }] }
+    const event = {
+      type: 'cost' as const,
+      videoId: video.id,
+      at: new Date().toISOString(),
+      stage: 'script' as const,
+      items: [
+        {
+          stage: 'script' as const,
+          kind: 'llm_tokens' as const,
+          item: 'gpt-4o-mini:input',
+          quantity: 1000,
+          unit: 'token' as const,
+          unitPriceUsd: 1.5e-7,
+          amountUsd: 0.00015,
+        },
+      ],
+    }
     await core.services.videos.recordEvent(event, 'dup-1')
     await core.services.videos.recordEvent(event, 'dup-1')
     expect((await json(await core.request(`/v1/videos/${video.id}/cost`, { token: op.accessToken }))).items).toHaveLength(1)
@@ -220,8 +363,18 @@ describe('worker reports become recorded state', () => {
   test('a final failure is recorded with its reason', async () => {
     const op = await operator()
     const video = await json(await op.submit({ script: SCRIPT }))
-    await reporter.report({ type: 'video.failed', videoId: video.id, stage: 'voice', reason: 'ElevenLabs said 401', attempts: 3, deadLetterJobId: 'dl-1' })
-    const failed = await until(async () => { const v = await json(await core.request(`/v1/videos/${video.id}`, { token: op.accessToken })); return v.status === 'failed' ? v : undefined }, 'failed')
+    await reporter.report({
+      type: 'video.failed',
+      videoId: video.id,
+      stage: 'voice',
+      reason: 'ElevenLabs said 401',
+      attempts: 3,
+      deadLetterJobId: 'dl-1',
+    })
+    const failed = await until(async () => {
+      const v = await json(await core.request(`/v1/videos/${video.id}`, { token: op.accessToken }))
+      return v.status === 'failed' ? v : undefined
+    }, 'failed')
     expect(failed.error).toContain('ElevenLabs said 401')
     expect(failed.error).toContain('3 attempt')
   })
@@ -233,7 +386,22 @@ describe('files', () => {
     const video = await json(await op.submit({ script: SCRIPT }))
     const bytes = new Uint8Array(5000).map((_, i) => i % 251)
     await core.deps.storage.put(`videos/${video.id}/video.mp4`, bytes, 'video/mp4')
-    await core.services.videos.recordEvent({ type: 'video.completed', videoId: video.id, at: new Date().toISOString(), title: 't', description: '', tags: [], durationS: 1, video: { key: `videos/${video.id}/video.mp4`, contentType: 'video/mp4', size: 5000 }, thumbnail: { key: `videos/${video.id}/t.jpg`, contentType: 'image/jpeg', size: 1 }, artifacts: [], stageDurationsMs: {} }, `files-${video.id}`)
+    await core.services.videos.recordEvent(
+      {
+        type: 'video.completed',
+        videoId: video.id,
+        at: new Date().toISOString(),
+        title: 't',
+        description: '',
+        tags: [],
+        durationS: 1,
+        video: { key: `videos/${video.id}/video.mp4`, contentType: 'video/mp4', size: 5000 },
+        thumbnail: { key: `videos/${video.id}/t.jpg`, contentType: 'image/jpeg', size: 1 },
+        artifacts: [],
+        stageDurationsMs: {},
+      },
+      `files-${video.id}`,
+    )
     const full = await core.request(`/v1/videos/${video.id}/file`, { token: op.accessToken })
     expect(full.status).toBe(200)
     expect(full.headers.get('accept-ranges')).toBe('bytes')
@@ -271,7 +439,14 @@ describe('ownership (BOLA) on every video route', () => {
     const a = await operator()
     const b = await operator()
     const video = await json(await a.submit({ script: SCRIPT }))
-    for (const [method, path] of [['GET', ''], ['GET', '/events'], ['POST', '/cancel'], ['GET', '/file'], ['GET', '/thumbnail'], ['GET', '/cost']] as const) {
+    for (const [method, path] of [
+      ['GET', ''],
+      ['GET', '/events'],
+      ['POST', '/cancel'],
+      ['GET', '/file'],
+      ['GET', '/thumbnail'],
+      ['GET', '/cost'],
+    ] as const) {
       const res = await core.request(`/v1/videos/${video.id}${path}`, { method, token: b.accessToken })
       expect(res.status).toBe(404)
     }
@@ -282,12 +457,20 @@ describe('ownership (BOLA) on every video route', () => {
   test('a viewer cannot ask for videos', async () => {
     const admin = await signUp(core) // not the first user: promote via SQL to admin for this check
     await core.deps.database.db.execute(`update users set role = 'admin' where id = '${admin.user.id}'` as never)
-    const relog = await json(await core.request('/v1/auth/login', { method: 'POST', json: { email: admin.email, password: admin.password } }))
+    const relog = await json(
+      await core.request('/v1/auth/login', { method: 'POST', json: { email: admin.email, password: admin.password } }),
+    )
     const v = await operator()
     await core.request(`/v1/admin/users/${v.user.id}/role`, { method: 'PATCH', token: relog.accessToken, json: { role: 'viewer' } })
     const login = await json(await core.request('/v1/auth/login', { method: 'POST', json: { email: v.email, password: v.password } }))
-    const res = await core.request(`/v1/channels/${v.channel.id}/videos`, { method: 'POST', token: login.accessToken, json: { script: SCRIPT } })
+    const res = await core.request(`/v1/channels/${v.channel.id}/videos`, {
+      method: 'POST',
+      token: login.accessToken,
+      json: { script: SCRIPT },
+    })
     expect(res.status).toBe(403)
-    expect((await core.request('/v1/channels', { method: 'POST', token: login.accessToken, json: { name: 'x', niche: 'y' } })).status).toBe(403)
+    expect((await core.request('/v1/channels', { method: 'POST', token: login.accessToken, json: { name: 'x', niche: 'y' } })).status).toBe(
+      403,
+    )
   })
 })

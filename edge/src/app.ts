@@ -1,21 +1,21 @@
-import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
-import { cors } from "hono/cors";
-import { HTTPException } from "hono/http-exception";
-import type { EdgeConfig } from "./config";
-import { apiKeyVerifier, auth } from "./middleware/auth";
-import { cacheLookup, edgeCache } from "./middleware/cache";
-import { rateLimit } from "./middleware/rate-limit";
-import { requestContext } from "./middleware/request-context";
-import { securityHeaders } from "./middleware/security-headers";
-import { forwardToOrigin } from "./origin/forward";
-import { newOriginClient, OriginTimeoutError, OriginUnavailableError } from "./origin/origin";
-import { problemException, problemResponse } from "./problem";
-import type { EdgeEnv } from "./types";
+import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { cors } from 'hono/cors'
+import { HTTPException } from 'hono/http-exception'
+import type { EdgeConfig } from './config'
+import { apiKeyVerifier, auth } from './middleware/auth'
+import { cacheLookup, edgeCache } from './middleware/cache'
+import { rateLimit } from './middleware/rate-limit'
+import { requestContext } from './middleware/request-context'
+import { securityHeaders } from './middleware/security-headers'
+import { forwardToOrigin } from './origin/forward'
+import { newOriginClient, OriginTimeoutError, OriginUnavailableError } from './origin/origin'
+import { problemException, problemResponse } from './problem'
+import type { EdgeEnv } from './types'
 
 export interface AppDependencies {
   /** Clock for cache freshness (epoch ms); tests move it to age entries. */
-  clock?: () => number;
+  clock?: () => number
 }
 
 /**
@@ -24,35 +24,35 @@ export interface AppDependencies {
  * -> auth -> cache lookup (started, not awaited) -> rate limit -> cache -> origin.
  */
 export function newApp(config: EdgeConfig, deps: AppDependencies = {}) {
-  const origin = newOriginClient(config);
-  const forward = forwardToOrigin(origin);
-  const limit = rateLimit({ rules: config.rateLimits });
+  const origin = newOriginClient(config)
+  const forward = forwardToOrigin(origin)
+  const limit = rateLimit({ rules: config.rateLimits })
 
-  const app = new Hono<EdgeEnv>();
+  const app = new Hono<EdgeEnv>()
 
-  app.use(requestContext());
-  app.use(securityHeaders());
+  app.use(requestContext())
+  app.use(securityHeaders())
   app.use(
     cors({
       origin: config.corsOrigins,
-      allowHeaders: ["Authorization", "Content-Type", "X-Request-Id", "Idempotency-Key"],
-      allowMethods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-      exposeHeaders: ["X-Request-Id", "X-Cache", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"],
+      allowHeaders: ['Authorization', 'Content-Type', 'X-Request-Id', 'Idempotency-Key'],
+      allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+      exposeHeaders: ['X-Request-Id', 'X-Cache', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'],
       credentials: true,
       maxAge: 600,
     }),
-  );
+  )
   app.use(
     bodyLimit({
       maxSize: config.maxBodyBytes,
       onError: () => {
-        throw problemException(413, "content-too-large", "Content Too Large", `Request bodies are limited to ${config.maxBodyBytes} bytes.`);
+        throw problemException(413, 'content-too-large', 'Content Too Large', `Request bodies are limited to ${config.maxBodyBytes} bytes.`)
       },
     }),
-  );
+  )
 
   // Webhooks (Stripe, YouTube) sign their raw body themselves: no JWT, no cache, body untouched.
-  app.all("/v1/webhooks/*", limit, forward);
+  app.all('/v1/webhooks/*', limit, forward)
 
   app.use(
     auth({
@@ -61,22 +61,22 @@ export function newApp(config: EdgeConfig, deps: AppDependencies = {}) {
       audience: config.jwtAudience,
       verifyApiKey: apiKeyVerifier({ origin, cacheSeconds: config.apiKeyCacheSeconds }),
     }),
-  );
+  )
   // The cache lookup and the rate limiter's round trip overlap; nothing is served before both.
-  app.use(cacheLookup());
-  app.use(limit);
-  app.use(edgeCache({ clock: deps.clock }));
-  app.all("*", forward);
+  app.use(cacheLookup())
+  app.use(limit)
+  app.use(edgeCache({ clock: deps.clock }))
+  app.all('*', forward)
 
   app.onError((err, c) => {
-    if (err instanceof HTTPException) return err.getResponse();
-    if (err instanceof OriginTimeoutError) return problemResponse(504, "origin-timeout", "Gateway Timeout", err.message);
+    if (err instanceof HTTPException) return err.getResponse()
+    if (err instanceof OriginTimeoutError) return problemResponse(504, 'origin-timeout', 'Gateway Timeout', err.message)
     if (err instanceof OriginUnavailableError) {
-      return problemResponse(502, "origin-unavailable", "Bad Gateway", "The API is unreachable; try again shortly.");
+      return problemResponse(502, 'origin-unavailable', 'Bad Gateway', 'The API is unreachable; try again shortly.')
     }
-    console.error(JSON.stringify({ msg: "edge error", requestId: c.get("requestId"), error: String(err), stack: err.stack }));
-    return problemResponse(500, "edge-error", "Internal Server Error", "The edge failed to handle the request.");
-  });
+    console.error(JSON.stringify({ msg: 'edge error', requestId: c.get('requestId'), error: String(err), stack: err.stack }))
+    return problemResponse(500, 'edge-error', 'Internal Server Error', 'The edge failed to handle the request.')
+  })
 
-  return app;
+  return app
 }

@@ -1,15 +1,15 @@
-import { HTTPException } from "hono/http-exception";
+import { HTTPException } from 'hono/http-exception'
 
 /** RFC 9457 problem details, the body of every error the edge answers itself. */
 export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  instance?: string;
+  type: string
+  title: string
+  status: number
+  detail: string
+  instance?: string
 }
 
-const PROBLEM_BASE = "https://ytempire.dev/problems/";
+const PROBLEM_BASE = 'https://ytempire.dev/problems/'
 
 export function problemResponse(
   status: number,
@@ -18,11 +18,11 @@ export function problemResponse(
   detail: string,
   headers: Record<string, string> = {},
 ): Response {
-  const body: Problem = { type: PROBLEM_BASE + slug, title, status, detail };
+  const body: Problem = { type: PROBLEM_BASE + slug, title, status, detail }
   return new Response(JSON.stringify(body), {
     status,
-    headers: { "content-type": "application/problem+json", "cache-control": "no-store", ...headers },
-  });
+    headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store', ...headers },
+  })
 }
 
 /** An error that ends the request with a ready problem+json response. */
@@ -33,5 +33,5 @@ export function problemException(
   detail: string,
   headers: Record<string, string> = {},
 ): HTTPException {
-  return new HTTPException(status, { res: problemResponse(status as number, slug, title, detail, headers), message: detail });
+  return new HTTPException(status, { res: problemResponse(status as number, slug, title, detail, headers), message: detail })
 }

@@ -1,8 +1,8 @@
 // The worker's bindings, as `env` from "cloudflare:workers" has them in tests.
 declare global {
   namespace Cloudflare {
-    interface Env extends Omit<import("../src/config").Env, never> {}
+    interface Env extends Omit<import('../src/config').Env, never> {}
   }
 }
 
-export {};
+export {}

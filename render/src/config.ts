@@ -1,96 +1,96 @@
 // Every environment variable the render workers read, read once here and passed in from main.ts.
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { QUEUE_PREFIX, type VoiceProvider } from './contract';
-import { storageConfigFromEnv, type StorageConfig } from './storage/storage';
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { QUEUE_PREFIX, type VoiceProvider } from './contract'
+import { type StorageConfig, storageConfigFromEnv } from './storage/storage'
 
-export type EncoderChoice = 'auto' | 'nvenc' | 'libx264';
+export type EncoderChoice = 'auto' | 'nvenc' | 'libx264'
 
 export interface RenderConfig {
-  redisUrl: string;
-  queuePrefix: string;
-  storage: StorageConfig;
-  tmpDir: string;
-  logLevel: string;
-  metricsPort: number | null;
+  redisUrl: string
+  queuePrefix: string
+  storage: StorageConfig
+  tmpDir: string
+  logLevel: string
+  metricsPort: number | null
 
-  renderConcurrency: number;
-  stageConcurrency: number;
-  lockDurationMs: number;
-  stalledIntervalMs: number;
-  maxStalledCount: number;
-  shutdownGraceMs: number;
-  cancelPollMs: number;
+  renderConcurrency: number
+  stageConcurrency: number
+  lockDurationMs: number
+  stalledIntervalMs: number
+  maxStalledCount: number
+  shutdownGraceMs: number
+  cancelPollMs: number
 
-  openai: { baseURL?: string; apiKey?: string; scriptModel: string; ttsModel: string; ttsVoice: string };
+  openai: { baseURL?: string; apiKey?: string; scriptModel: string; ttsModel: string; ttsVoice: string }
   /** true when an LLM is configured; otherwise a job must carry its script */
-  llmEnabled: boolean;
-  elevenlabs: { baseURL: string; apiKey?: string; voiceId: string; modelId: string };
-  pexels: { baseURL: string; apiKey?: string };
-  pixabay: { baseURL: string; apiKey?: string };
-  voiceProvider: VoiceProvider;
-  espeakVoice: string;
+  llmEnabled: boolean
+  elevenlabs: { baseURL: string; apiKey?: string; voiceId: string; modelId: string }
+  pexels: { baseURL: string; apiKey?: string }
+  pixabay: { baseURL: string; apiKey?: string }
+  voiceProvider: VoiceProvider
+  espeakVoice: string
 
-  media: { maxBytes: number; timeoutMs: number; allowPrivateHosts: boolean };
+  media: { maxBytes: number; timeoutMs: number; allowPrivateHosts: boolean }
 
   video: {
-    encoder: EncoderChoice;
-    x264Preset: string;
-    x264Crf: number;
-    nvencPreset: string;
-    fps: number;
-    threads: number;
+    encoder: EncoderChoice
+    x264Preset: string
+    x264Crf: number
+    nvencPreset: string
+    fps: number
+    threads: number
     /** scale factor applied to the aspect's size (tests render small) */
-    scale: number;
-    crossfadeS: number;
-    renderTimeoutS: number;
-    fontFile: string;
-    fontBoldFile: string;
-    loudnessLufs: number;
-    musicVolume: number;
-  };
+    scale: number
+    crossfadeS: number
+    renderTimeoutS: number
+    fontFile: string
+    fontBoldFile: string
+    loudnessLufs: number
+    musicVolume: number
+  }
 }
 
 export class ConfigError extends Error {
-  override name = 'ConfigError';
+  override name = 'ConfigError'
 }
 
-type Env = Record<string, string | undefined>;
+type Env = Record<string, string | undefined>
 
 function num(env: Env, name: string, fallback: number, min = 0): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < min) throw new ConfigError(`${name} must be a number >= ${min}, got ${raw}`);
-  return n;
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  const n = Number(raw)
+  if (!Number.isFinite(n) || n < min) throw new ConfigError(`${name} must be a number >= ${min}, got ${raw}`)
+  return n
 }
 
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (!allowed.includes(raw as T)) throw new ConfigError(`${name} must be one of ${allowed.join('|')}, got ${raw}`);
-  return raw as T;
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  if (!allowed.includes(raw as T)) throw new ConfigError(`${name} must be one of ${allowed.join('|')}, got ${raw}`)
+  return raw as T
 }
 
 function bool(env: Env, name: string, fallback: boolean): boolean {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  return ['1', 'true', 'yes', 'on'].includes(raw.toLowerCase());
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  return ['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())
 }
 
-const FONT_DIR = '/usr/share/fonts/truetype/dejavu';
+const FONT_DIR = '/usr/share/fonts/truetype/dejavu'
 
 export function loadConfig(env: Env = process.env): RenderConfig {
-  let storage: StorageConfig;
+  let storage: StorageConfig
   try {
-    storage = storageConfigFromEnv(env);
+    storage = storageConfigFromEnv(env)
   } catch (e) {
-    throw new ConfigError((e as Error).message);
+    throw new ConfigError((e as Error).message)
   }
 
-  const openaiKey = env.OPENAI_API_KEY || undefined;
-  const openaiBase = env.OPENAI_BASE_URL || undefined;
-  const metricsPort = env.RENDER_METRICS_PORT ? num(env, 'RENDER_METRICS_PORT', 0, 1) : null;
+  const openaiKey = env.OPENAI_API_KEY || undefined
+  const openaiBase = env.OPENAI_BASE_URL || undefined
+  const metricsPort = env.RENDER_METRICS_PORT ? num(env, 'RENDER_METRICS_PORT', 0, 1) : null
 
   return {
     redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
@@ -136,12 +136,7 @@ export function loadConfig(env: Env = process.env): RenderConfig {
     video: {
       encoder: oneOf(env, 'VIDEO_ENCODER', ['auto', 'nvenc', 'libx264'] as const, 'auto'),
       // no ultrafast: it drops CABAC and 8x8 transforms, so the stream would not be H.264 High
-      x264Preset: oneOf(
-        env,
-        'X264_PRESET',
-        ['superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow'] as const,
-        'veryfast',
-      ),
+      x264Preset: oneOf(env, 'X264_PRESET', ['superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow'] as const, 'veryfast'),
       x264Crf: num(env, 'X264_CRF', 21, 0),
       nvencPreset: env.NVENC_PRESET || 'p4',
       fps: num(env, 'VIDEO_FPS', 30, 1),
@@ -151,8 +146,8 @@ export function loadConfig(env: Env = process.env): RenderConfig {
       renderTimeoutS: num(env, 'RENDER_TIMEOUT_S', 600, 1),
       fontFile: env.FONT_FILE || `${FONT_DIR}/DejaVuSans.ttf`,
       fontBoldFile: env.FONT_BOLD_FILE || `${FONT_DIR}/DejaVuSans-Bold.ttf`,
-      loudnessLufs: num(env, 'VOICE_LOUDNESS_LUFS', -14, -70) ,
+      loudnessLufs: num(env, 'VOICE_LOUDNESS_LUFS', -14, -70),
       musicVolume: num(env, 'MUSIC_VOLUME', 0.25, 0),
     },
-  };
+  }
 }

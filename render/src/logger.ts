@@ -1,7 +1,7 @@
-import pino, { type Logger } from 'pino';
+import pino, { type Logger } from 'pino'
 
-export type { Logger };
+export type { Logger }
 
 export function createLogger(level: string): Logger {
-  return pino({ level, base: { svc: 'render', pid: process.pid } });
+  return pino({ level, base: { svc: 'render', pid: process.pid } })
 }

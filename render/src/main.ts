@@ -1,35 +1,38 @@
 // `bun run render`: all stage workers in one process, metrics over HTTP, graceful SIGTERM.
-import { loadConfig } from './config';
-import { createLogger } from './logger';
-import { registry } from './metrics';
-import { chooseEncoder } from './render/encoder';
-import { startPipeline } from './pipeline/workers';
+import { loadConfig } from './config'
+import { createLogger } from './logger'
+import { registry } from './metrics'
+import { startPipeline } from './pipeline/workers'
+import { chooseEncoder } from './render/encoder'
 
-const config = loadConfig();
-const log = createLogger(config.logLevel);
-await chooseEncoder(config.video.encoder, log);
-const pipeline = startPipeline(config, log);
-log.info({ prefix: config.queuePrefix, renderConcurrency: config.renderConcurrency, storage: config.storage.kind }, 'render workers started');
+const config = loadConfig()
+const log = createLogger(config.logLevel)
+await chooseEncoder(config.video.encoder, log)
+const pipeline = startPipeline(config, log)
+log.info(
+  { prefix: config.queuePrefix, renderConcurrency: config.renderConcurrency, storage: config.storage.kind },
+  'render workers started',
+)
 
 const metrics = config.metricsPort
   ? Bun.serve({
       port: config.metricsPort,
       async fetch(req) {
-        if (new URL(req.url).pathname !== '/metrics') return new Response('not found', { status: 404 });
-        return new Response(await registry.metrics(), { headers: { 'content-type': registry.contentType } });
+        if (new URL(req.url).pathname !== '/metrics') return new Response('not found', { status: 404 })
+        return new Response(await registry.metrics(), { headers: { 'content-type': registry.contentType } })
       },
     })
-  : null;
+  : null
 
-let stopping = false;
+let stopping = false
 async function stop(signal: string) {
-  if (stopping) return;
-  stopping = true;
-  log.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: finishing running jobs');
-  await pipeline.close();
-  metrics?.stop(true);
-  log.info('stopped');
-  process.exit(0);
+  if (stopping) return
+  stopping = true
+  log.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: finishing running jobs')
+  await pipeline.close()
+  metrics?.stop(true)
+  log.info('stopped')
+  process.exit(0)
 }
-process.on('SIGTERM', () => void stop('SIGTERM'));
-process.on('SIGINT', () => void stop('SIGINT'));
+process.on('SIGTERM', () => void stop('SIGTERM'))
+process.on('SIGINT', () => void stop('SIGINT'))

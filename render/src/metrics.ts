@@ -1,7 +1,7 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 
-export const registry = new Registry();
-collectDefaultMetrics({ register: registry, prefix: 'ytempire_render_' });
+export const registry = new Registry()
+collectDefaultMetrics({ register: registry, prefix: 'ytempire_render_' })
 
 /** 1 for the H.264 encoder this worker chose (label), so a fleet shows which hosts use NVENC. */
 export const encoderInfo = new Gauge({
@@ -9,7 +9,7 @@ export const encoderInfo = new Gauge({
   help: 'H.264 encoder chosen by this worker (value 1 on the chosen label)',
   labelNames: ['encoder'] as const,
   registers: [registry],
-});
+})
 
 export const stageDuration = new Histogram({
   name: 'ytempire_render_stage_duration_seconds',
@@ -17,17 +17,17 @@ export const stageDuration = new Histogram({
   labelNames: ['stage', 'outcome'] as const,
   buckets: [0.1, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600],
   registers: [registry],
-});
+})
 
 export const stageJobs = new Counter({
   name: 'ytempire_render_stage_jobs_total',
   help: 'Stage attempts by outcome',
   labelNames: ['stage', 'outcome'] as const,
   registers: [registry],
-});
+})
 
 export const renderSpeed = new Gauge({
   name: 'ytempire_render_last_speed_ratio',
   help: 'Output seconds per wall second of the last render',
   registers: [registry],
-});
+})

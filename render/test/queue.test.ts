@@ -1,142 +1,160 @@
 // Queue behaviour: plan priorities, retries with backoff then the dead-letter queue and re-drive,
 // permanent errors not retried, cancel killing a running ffmpeg.
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { cancelVideo, dispatchVideo, listDeadLetters, redriveDeadLetter } from '../src/contract';
-import { startPipeline, type Pipeline } from '../src/pipeline/workers';
-import { createTestEnv, EventLog, silentLog, videoJob, type TestEnv } from './helpers';
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { readdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { cancelVideo, dispatchVideo, listDeadLetters, redriveDeadLetter } from '../src/contract'
+import { type Pipeline, startPipeline } from '../src/pipeline/workers'
+import { createTestEnv, EventLog, silentLog, type TestEnv, videoJob } from './helpers'
 
-let t: TestEnv;
-let events: EventLog;
-const pipelines: Pipeline[] = [];
+let t: TestEnv
+let events: EventLog
+const pipelines: Pipeline[] = []
 
 beforeAll(async () => {
-  t = await createTestEnv();
-  events = new EventLog(t.prefix);
-});
+  t = await createTestEnv()
+  events = new EventLog(t.prefix)
+})
 
 afterAll(async () => {
-  await Promise.all(pipelines.map((p) => p.close(500)));
-  await events.close();
-  await t.cleanup();
-});
+  await Promise.all(pipelines.map((p) => p.close(500)))
+  await events.close()
+  await t.cleanup()
+})
 
 async function ffmpegProcessesUnder(dir: string): Promise<number> {
-  let count = 0;
+  let count = 0
   for (const pid of await readdir('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
+    if (!/^\d+$/.test(pid)) continue
     try {
-      const cmd = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
-      if (cmd[0]?.endsWith('ffmpeg') && cmd.some((a) => a.includes(dir))) count++;
+      const cmd = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0')
+      if (cmd[0]?.endsWith('ffmpeg') && cmd.some((a) => a.includes(dir))) count++
     } catch {
       // process ended while we looked
     }
   }
-  return count;
+  return count
 }
 
 describe('queue behaviour', () => {
   test('premium jobs run before pro and free ones queued earlier', async () => {
-    const prefix = `${t.prefix}-prio`;
-    const free = videoJob({ plan: 'free' });
-    const pro = videoJob({ plan: 'pro' });
-    const premium = videoJob({ plan: 'premium' });
-    for (const job of [free, pro, premium]) await dispatchVideo(t.redis, job, { prefix });
-    const log = new EventLog(prefix);
-    const p = startPipeline(t.config({ QUEUE_PREFIX: prefix, STAGE_CONCURRENCY: '1' }), silentLog, undefined, ['script']);
+    const prefix = `${t.prefix}-prio`
+    const free = videoJob({ plan: 'free' })
+    const pro = videoJob({ plan: 'pro' })
+    const premium = videoJob({ plan: 'premium' })
+    for (const job of [free, pro, premium]) await dispatchVideo(t.redis, job, { prefix })
+    const log = new EventLog(prefix)
+    const p = startPipeline(t.config({ QUEUE_PREFIX: prefix, STAGE_CONCURRENCY: '1' }), silentLog, undefined, ['script'])
     try {
-      await Promise.all([free, pro, premium].map((j) => log.waitFor(j.videoId, ['stage.completed'], 30_000)));
-      const order = log.events.filter((e) => e.type === 'stage.started').map((e) => e.videoId);
-      expect(order).toEqual([premium.videoId, pro.videoId, free.videoId]);
+      await Promise.all([free, pro, premium].map((j) => log.waitFor(j.videoId, ['stage.completed'], 30_000)))
+      const order = log.events.filter((e) => e.type === 'stage.started').map((e) => e.videoId)
+      expect(order).toEqual([premium.videoId, pro.videoId, free.videoId])
     } finally {
-      await p.close(500);
-      await log.close();
-      const keys = await t.redis.keys(`${prefix}:*`);
-      if (keys.length) await t.redis.del(...keys);
+      await p.close(500)
+      await log.close()
+      const keys = await t.redis.keys(`${prefix}:*`)
+      if (keys.length) await t.redis.del(...keys)
     }
-  }, 60_000);
+  }, 60_000)
 
   test('a failing stage is retried, then dead-lettered with its reason, and can be re-driven', async () => {
-    let hits = 0;
-    let healthy = false;
-    const png = Bun.spawnSync(['ffmpeg', '-v', 'error', '-f', 'lavfi', '-i', 'color=c=orange:s=64x64', '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'png', '-']).stdout;
+    let hits = 0
+    let healthy = false
+    const png = Bun.spawnSync([
+      'ffmpeg',
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'color=c=orange:s=64x64',
+      '-frames:v',
+      '1',
+      '-f',
+      'image2pipe',
+      '-c:v',
+      'png',
+      '-',
+    ]).stdout
     const server = Bun.serve({
       port: 0,
       fetch() {
-        hits++;
-        return healthy ? new Response(png, { headers: { 'content-type': 'image/png' } }) : new Response('upstream down', { status: 500 });
+        hits++
+        return healthy ? new Response(png, { headers: { 'content-type': 'image/png' } }) : new Response('upstream down', { status: 500 })
       },
-    });
-    const p = startPipeline(t.config({ MEDIA_ALLOW_PRIVATE_HOSTS: '1' }), silentLog);
-    pipelines.push(p);
-    const job = videoJob({ visualSource: 'uploads', media: [`http://127.0.0.1:${server.port}/photo.png`] });
+    })
+    const p = startPipeline(t.config({ MEDIA_ALLOW_PRIVATE_HOSTS: '1' }), silentLog)
+    pipelines.push(p)
+    const job = videoJob({ visualSource: 'uploads', media: [`http://127.0.0.1:${server.port}/photo.png`] })
     try {
-      await dispatchVideo(t.redis, job, { prefix: t.prefix, attempts: 2, backoffMs: 50 });
-      const failed = await events.waitFor(job.videoId, ['video.failed'], 30_000);
-      expect(failed.stage).toBe('visuals');
-      expect(failed.reason).toContain('500');
-      expect(failed.attempts).toBe(2);
-      expect(hits).toBe(2);
-      const attempts = events.of(job.videoId).filter((e) => e.type === 'stage.failed' && e.stage === 'visuals');
-      expect(attempts.map((e) => (e.type === 'stage.failed' ? e.willRetry : null))).toEqual([true, false]);
+      await dispatchVideo(t.redis, job, { prefix: t.prefix, attempts: 2, backoffMs: 50 })
+      const failed = await events.waitFor(job.videoId, ['video.failed'], 30_000)
+      expect(failed.stage).toBe('visuals')
+      expect(failed.reason).toContain('500')
+      expect(failed.attempts).toBe(2)
+      expect(hits).toBe(2)
+      const attempts = events.of(job.videoId).filter((e) => e.type === 'stage.failed' && e.stage === 'visuals')
+      expect(attempts.map((e) => (e.type === 'stage.failed' ? e.willRetry : null))).toEqual([true, false])
 
-      const dead = await listDeadLetters(t.redis, { prefix: t.prefix });
-      const entry = dead.find((d) => d.videoId === job.videoId)!;
-      expect(entry).toBeDefined();
-      expect(entry.id).toBe(failed.deadLetterJobId);
-      expect(entry.stage).toBe('visuals');
-      expect(entry.video).toEqual(job);
+      const dead = await listDeadLetters(t.redis, { prefix: t.prefix })
+      const entry = dead.find((d) => d.videoId === job.videoId)!
+      expect(entry).toBeDefined()
+      expect(entry.id).toBe(failed.deadLetterJobId)
+      expect(entry.stage).toBe('visuals')
+      expect(entry.video).toEqual(job)
 
       // Voice ran in parallel and still finishes; an operator re-drives later.
-      await events.waitUntil((e) => e.videoId === job.videoId && e.type === 'stage.completed' && e.stage === 'voice', 30_000);
-      healthy = true;
-      await redriveDeadLetter(t.redis, entry.id, { prefix: t.prefix });
-      const done = await events.waitUntil((e) => e.videoId === job.videoId && (e.type === 'video.completed' || (e.type === 'video.failed' && e !== failed)), 60_000);
-      expect(done.type).toBe('video.completed');
-      expect((await listDeadLetters(t.redis, { prefix: t.prefix })).some((d) => d.videoId === job.videoId)).toBe(false);
+      await events.waitUntil((e) => e.videoId === job.videoId && e.type === 'stage.completed' && e.stage === 'voice', 30_000)
+      healthy = true
+      await redriveDeadLetter(t.redis, entry.id, { prefix: t.prefix })
+      const done = await events.waitUntil(
+        (e) => e.videoId === job.videoId && (e.type === 'video.completed' || (e.type === 'video.failed' && e !== failed)),
+        60_000,
+      )
+      expect(done.type).toBe('video.completed')
+      expect((await listDeadLetters(t.redis, { prefix: t.prefix })).some((d) => d.videoId === job.videoId)).toBe(false)
       // The voice made before the failure was reused, not spoken again.
-      expect(events.of(job.videoId).filter((e) => e.type === 'cost' && e.stage === 'voice').length).toBe(1);
+      expect(events.of(job.videoId).filter((e) => e.type === 'cost' && e.stage === 'voice').length).toBe(1)
     } finally {
-      server.stop(true);
+      server.stop(true)
     }
-  }, 90_000);
+  }, 90_000)
 
   test('a permanent error (no script, no LLM) fails at once without retries', async () => {
-    const job = videoJob({ script: undefined, topic: 'volcanoes' });
-    await dispatchVideo(t.redis, job, { prefix: t.prefix, attempts: 3, backoffMs: 50 });
-    const failed = await events.waitFor(job.videoId, ['video.failed'], 30_000);
-    expect(failed.stage).toBe('script');
-    expect(failed.attempts).toBe(1);
-    expect(failed.reason).toContain('must carry its script');
-    const tries = events.of(job.videoId).filter((e) => e.type === 'stage.started');
-    expect(tries.length).toBe(1);
-  }, 30_000);
+    const job = videoJob({ script: undefined, topic: 'volcanoes' })
+    await dispatchVideo(t.redis, job, { prefix: t.prefix, attempts: 3, backoffMs: 50 })
+    const failed = await events.waitFor(job.videoId, ['video.failed'], 30_000)
+    expect(failed.stage).toBe('script')
+    expect(failed.attempts).toBe(1)
+    expect(failed.reason).toContain('must carry its script')
+    const tries = events.of(job.videoId).filter((e) => e.type === 'stage.started')
+    expect(tries.length).toBe(1)
+  }, 30_000)
 
   test('cancel kills the running ffmpeg and reports the video cancelled', async () => {
-    const script = (await Bun.file(join(import.meta.dir, '../assets/sample-script.json')).json()) as any;
-    const prefix = `${t.prefix}-cancel`;
-    const log = new EventLog(prefix);
-    const p = startPipeline(t.config({ QUEUE_PREFIX: prefix, VIDEO_SCALE: '1', X264_PRESET: 'veryfast' }), silentLog);
-    const job = videoJob({ script });
+    const script = (await Bun.file(join(import.meta.dir, '../assets/sample-script.json')).json()) as any
+    const prefix = `${t.prefix}-cancel`
+    const log = new EventLog(prefix)
+    const p = startPipeline(t.config({ QUEUE_PREFIX: prefix, VIDEO_SCALE: '1', X264_PRESET: 'veryfast' }), silentLog)
+    const job = videoJob({ script })
     try {
-      await dispatchVideo(t.redis, job, { prefix });
-      await log.waitUntil((e) => e.videoId === job.videoId && e.type === 'stage.progress' && e.stage === 'render', 60_000);
-      expect(await ffmpegProcessesUnder(t.tmpDir)).toBeGreaterThan(0);
-      await cancelVideo(t.redis, job.videoId, { prefix });
-      const cancelled = await log.waitFor(job.videoId, ['video.cancelled', 'video.completed'], 30_000);
-      expect(cancelled.type).toBe('video.cancelled');
-      expect(cancelled.type === 'video.cancelled' && cancelled.stage).toBe('render');
-      expect(await ffmpegProcessesUnder(t.tmpDir)).toBe(0);
-      expect(await Bun.file(join(t.storageDir, `videos/${job.videoId}/video.mp4`)).exists()).toBe(false);
+      await dispatchVideo(t.redis, job, { prefix })
+      await log.waitUntil((e) => e.videoId === job.videoId && e.type === 'stage.progress' && e.stage === 'render', 60_000)
+      expect(await ffmpegProcessesUnder(t.tmpDir)).toBeGreaterThan(0)
+      await cancelVideo(t.redis, job.videoId, { prefix })
+      const cancelled = await log.waitFor(job.videoId, ['video.cancelled', 'video.completed'], 30_000)
+      expect(cancelled.type).toBe('video.cancelled')
+      expect(cancelled.type === 'video.cancelled' && cancelled.stage).toBe('render')
+      expect(await ffmpegProcessesUnder(t.tmpDir)).toBe(0)
+      expect(await Bun.file(join(t.storageDir, `videos/${job.videoId}/video.mp4`)).exists()).toBe(false)
       // Not dead-lettered: a cancel is not a failure.
-      await Bun.sleep(300);
-      expect(log.of(job.videoId).some((e) => e.type === 'video.failed')).toBe(false);
+      await Bun.sleep(300)
+      expect(log.of(job.videoId).some((e) => e.type === 'video.failed')).toBe(false)
     } finally {
-      await p.close(500);
-      await log.close();
-      const keys = await t.redis.keys(`${prefix}:*`);
-      if (keys.length) await t.redis.del(...keys);
+      await p.close(500)
+      await log.close()
+      const keys = await t.redis.keys(`${prefix}:*`)
+      if (keys.length) await t.redis.del(...keys)
     }
-  }, 90_000);
-});
+  }, 90_000)
+})

@@ -27,13 +27,21 @@ export function createSecretBox(keys: { kid: string; key: Uint8Array }[]): Secre
     async seal(plaintext, context) {
       const iv = crypto.getRandomValues(new Uint8Array(12))
       // The context (e.g. "mfa:<userId>") is bound as additional data: a ciphertext moved to another row fails.
-      const ct = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: enc.encode(context) }, await keyFor(current), enc.encode(plaintext))
+      const ct = await crypto.subtle.encrypt(
+        { name: 'AES-GCM', iv, additionalData: enc.encode(context) },
+        await keyFor(current),
+        enc.encode(plaintext),
+      )
       return `v1.${current}.${b64u(iv)}.${b64u(new Uint8Array(ct))}`
     },
     async open(sealed, context) {
       const [v, kid, iv, ct] = sealed.split('.')
       if (v !== 'v1' || !kid || !iv || !ct) throw new Error('malformed sealed secret')
-      const pt = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: unb64u(iv), additionalData: enc.encode(context) }, await keyFor(kid), unb64u(ct))
+      const pt = await crypto.subtle.decrypt(
+        { name: 'AES-GCM', iv: unb64u(iv), additionalData: enc.encode(context) },
+        await keyFor(kid),
+        unb64u(ct),
+      )
       return new TextDecoder().decode(pt)
     },
     needsRotation: (sealed) => sealed.split('.')[1] !== current,

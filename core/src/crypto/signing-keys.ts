@@ -1,11 +1,15 @@
 import { desc, eq, isNull } from 'drizzle-orm'
-import { SignJWT, exportJWK, generateKeyPair, importJWK, jwtVerify, type JWK, type JWTPayload } from 'jose'
+import { exportJWK, generateKeyPair, importJWK, type JWK, type JWTPayload, jwtVerify, SignJWT } from 'jose'
 import type { Db } from '../db'
 import { signingKeys } from '../db/schema'
 import type { EventBus } from '../infra/bus'
 import type { SecretBox } from './secret-box'
 
-export interface AccessClaims extends JWTPayload { sub: string; role: 'admin' | 'member' | 'viewer'; sid: string }
+export interface AccessClaims extends JWTPayload {
+  sub: string
+  role: 'admin' | 'member' | 'viewer'
+  sid: string
+}
 
 export interface KeyStore {
   init(): Promise<void>
@@ -20,12 +24,27 @@ export interface KeyStore {
   reseal(): Promise<number>
 }
 
-interface LoadedKey { kid: string; publicJwk: JWK; verifyKey: CryptoKey; privateKey?: CryptoKey; createdAt: Date; retiredAt: Date | null }
+interface LoadedKey {
+  kid: string
+  publicJwk: JWK
+  verifyKey: CryptoKey
+  privateKey?: CryptoKey
+  createdAt: Date
+  retiredAt: Date | null
+}
 
 const CHANNEL = 'signing-keys-changed'
 const CLOCK_SKEW_S = 60
 
-export function createKeyStore(deps: { db: Db; box: SecretBox; bus: EventBus; issuer: string; audience: string; accessTtlS: number; rotationDays: number }): KeyStore {
+export function createKeyStore(deps: {
+  db: Db
+  box: SecretBox
+  bus: EventBus
+  issuer: string
+  audience: string
+  accessTtlS: number
+  rotationDays: number
+}): KeyStore {
   let keys: LoadedKey[] = []
   let active: LoadedKey | undefined
   let lastReload = 0
@@ -80,32 +99,41 @@ export function createKeyStore(deps: { db: Db; box: SecretBox; bus: EventBus; is
         await createKey()
         await load()
       }
-      await deps.bus.subscribe(CHANNEL, () => { void load() })
+      await deps.bus.subscribe(CHANNEL, () => {
+        void load()
+      })
     },
     async signAccessToken({ sub, role, sid }) {
       if (!active?.privateKey) throw new Error('no active signing key')
       const now = Math.floor(Date.now() / 1000)
       return new SignJWT({ role, sid })
         .setProtectedHeader({ alg: 'RS256', kid: active.kid, typ: 'JWT' })
-        .setIssuer(deps.issuer).setAudience(deps.audience).setSubject(sub)
-        .setIssuedAt(now).setExpirationTime(now + deps.accessTtlS)
+        .setIssuer(deps.issuer)
+        .setAudience(deps.audience)
+        .setSubject(sub)
+        .setIssuedAt(now)
+        .setExpirationTime(now + deps.accessTtlS)
         .setJti(crypto.randomUUID())
         .sign(active.privateKey)
     },
     async verifyAccessToken(token) {
       const cached = verified.get(token)
       if (cached && (cached.exp ?? 0) > Date.now() / 1000) return cached
-      const { payload } = await jwtVerify<AccessClaims>(token, async (header) => {
-        if (header.alg !== 'RS256') throw new Error('unexpected algorithm')
-        let key = keys.find((k) => k.kid === header.kid)
-        // An unknown kid may come from a key another instance just created.
-        if (!key && Date.now() - lastReload > 5_000) {
-          await load()
-          key = keys.find((k) => k.kid === header.kid)
-        }
-        if (!key) throw new Error('unknown key id')
-        return key.verifyKey
-      }, { algorithms: ['RS256'], issuer: deps.issuer, audience: deps.audience, requiredClaims: ['sub', 'exp', 'iat', 'sid'] })
+      const { payload } = await jwtVerify<AccessClaims>(
+        token,
+        async (header) => {
+          if (header.alg !== 'RS256') throw new Error('unexpected algorithm')
+          let key = keys.find((k) => k.kid === header.kid)
+          // An unknown kid may come from a key another instance just created.
+          if (!key && Date.now() - lastReload > 5_000) {
+            await load()
+            key = keys.find((k) => k.kid === header.kid)
+          }
+          if (!key) throw new Error('unknown key id')
+          return key.verifyKey
+        },
+        { algorithms: ['RS256'], issuer: deps.issuer, audience: deps.audience, requiredClaims: ['sub', 'exp', 'iat', 'sid'] },
+      )
       if (verified.size > 50_000) verified.clear()
       verified.set(token, payload)
       return payload
@@ -129,7 +157,10 @@ export function createKeyStore(deps: { db: Db; box: SecretBox; bus: EventBus; is
       for (const row of rows) {
         if (!deps.box.needsRotation(row.privateJwkEnc)) continue
         const plain = await deps.box.open(row.privateJwkEnc, context(row.kid))
-        await deps.db.update(signingKeys).set({ privateJwkEnc: await deps.box.seal(plain, context(row.kid)) }).where(eq(signingKeys.kid, row.kid))
+        await deps.db
+          .update(signingKeys)
+          .set({ privateJwkEnc: await deps.box.seal(plain, context(row.kid)) })
+          .where(eq(signingKeys.kid, row.kid))
         n++
       }
       return n

@@ -1,5 +1,5 @@
-import { join, resolve } from 'node:path'
 import { mkdirSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import * as schema from './schema'
 
@@ -26,9 +26,14 @@ export async function openDatabase(opts: { url?: string; dataDir: string; poolMa
     const client = postgres(opts.url, { max: opts.poolMax ?? 20, onnotice: () => {}, connect_timeout: 10 })
     const db = drizzle(client, { schema }) as unknown as Db
     return {
-      db, kind: 'postgres',
-      ping: async () => { await client`select 1` },
-      close: async () => { await client.end({ timeout: 5 }) },
+      db,
+      kind: 'postgres',
+      ping: async () => {
+        await client`select 1`
+      },
+      close: async () => {
+        await client.end({ timeout: 5 })
+      },
       withLock: async (key, fn) => {
         const lockConn = postgres(opts.url!, { max: 1, onnotice: () => {} })
         try {
@@ -49,9 +54,14 @@ export async function openDatabase(opts: { url?: string; dataDir: string; poolMa
   await client.waitReady
   const db = drizzle(client, { schema }) as unknown as Db
   return {
-    db, kind: 'pglite',
-    ping: async () => { await client.query('select 1') },
-    close: async () => { await client.close() },
+    db,
+    kind: 'pglite',
+    ping: async () => {
+      await client.query('select 1')
+    },
+    close: async () => {
+      await client.close()
+    },
     withLock: (_key, fn) => fn(),
   }
 }

@@ -2,7 +2,11 @@ import type { Redis } from 'ioredis'
 import type { EventBus } from '../infra/bus'
 import type { Metrics } from '../infra/metrics'
 
-export interface CachedResponse { status: number; body: string; contentType: string }
+export interface CachedResponse {
+  status: number
+  body: string
+  contentType: string
+}
 
 /**
  * Two-level response cache for GETs: an in-process map in front of Redis.
@@ -18,7 +22,11 @@ export interface ResponseCache {
   start(): Promise<void>
 }
 
-interface Entry { value: CachedResponse; expiresAt: number; tag: string }
+interface Entry {
+  value: CachedResponse
+  expiresAt: number
+  tag: string
+}
 const CHANNEL = 'cache-invalidate'
 const MAX_MEMORY_ENTRIES = 10_000
 
@@ -39,13 +47,18 @@ export function createResponseCache(redis: Redis, bus: EventBus, prefix: string,
     }
     memory.set(key, entry)
     let keys = byTag.get(entry.tag)
-    if (!keys) byTag.set(entry.tag, (keys = new Set()))
+    if (!keys) {
+      keys = new Set()
+      byTag.set(entry.tag, keys)
+    }
     keys.add(key)
   }
 
   return {
     async start() {
-      await bus.subscribe(CHANNEL, (m) => { if (typeof m === 'object' && m && 'tag' in m) dropTag(String((m as { tag: string }).tag)) })
+      await bus.subscribe(CHANNEL, (m) => {
+        if (typeof m === 'object' && m && 'tag' in m) dropTag(String((m as { tag: string }).tag))
+      })
     },
     async get(key) {
       const hit = memory.get(key)
@@ -54,7 +67,7 @@ export function createResponseCache(redis: Redis, bus: EventBus, prefix: string,
         return hit.value
       }
       if (hit) memory.delete(key)
-      const raw = await redis.get(prefix + 'cache:' + key)
+      const raw = await redis.get(`${prefix}cache:${key}`)
       if (!raw) {
         metrics.cacheMisses.inc()
         return undefined
@@ -69,17 +82,18 @@ export function createResponseCache(redis: Redis, bus: EventBus, prefix: string,
       if ((generations.get(tag) ?? 0) !== generation) return
       const exp = Date.now() + ttlS * 1000
       remember(key, { value, expiresAt: exp, tag })
-      await redis.multi()
-        .set(prefix + 'cache:' + key, JSON.stringify({ v: value, exp, tag }), 'EX', ttlS)
-        .sadd(prefix + 'cachetag:' + tag, key)
-        .expire(prefix + 'cachetag:' + tag, 86400)
+      await redis
+        .multi()
+        .set(`${prefix}cache:${key}`, JSON.stringify({ v: value, exp, tag }), 'EX', ttlS)
+        .sadd(`${prefix}cachetag:${tag}`, key)
+        .expire(`${prefix}cachetag:${tag}`, 86400)
         .exec()
     },
     async invalidate(tag) {
       dropTag(tag)
-      const keys = await redis.smembers(prefix + 'cachetag:' + tag)
-      if (keys.length) await redis.del(...keys.map((k) => prefix + 'cache:' + k))
-      await redis.del(prefix + 'cachetag:' + tag)
+      const keys = await redis.smembers(`${prefix}cachetag:${tag}`)
+      if (keys.length) await redis.del(...keys.map((k) => `${prefix}cache:${k}`))
+      await redis.del(`${prefix}cachetag:${tag}`)
       await bus.publish(CHANNEL, { tag })
     },
   }

@@ -1,11 +1,16 @@
 import { createHmac } from 'node:crypto'
 import { Elysia } from 'elysia'
-import type { Deps } from '../deps'
 import { timingSafeEqualHex } from '../crypto/hash'
-import { Problem, problemResponse, unauthorized, type FieldError } from './problem'
+import type { Deps } from '../deps'
+import { type FieldError, Problem, problemResponse, unauthorized } from './problem'
 import { SECURITY_HEADERS, SWAGGER_CSP } from './security-headers'
 
-export interface RequestContext { requestId: string; readonly clientIp: string; startedAt: number; edgeUser?: string }
+export interface RequestContext {
+  requestId: string
+  readonly clientIp: string
+  startedAt: number
+  edgeUser?: string
+}
 
 const contexts = new WeakMap<Request, RequestContext>()
 /** The per-request context the HTTP layer computed before routing. */
@@ -41,12 +46,14 @@ export function httpLayer(deps: Deps) {
       Object.assign(set.headers, SECURITY_HEADERS)
       set.headers['x-request-id'] = requestId
       const pathWithQuery = pathOf(request.url)
-      if (pathWithQuery.startsWith('/swagger') && !pathWithQuery.startsWith('/swagger/json')) set.headers['content-security-policy'] = SWAGGER_CSP
+      if (pathWithQuery.startsWith('/swagger') && !pathWithQuery.startsWith('/swagger/json'))
+        set.headers['content-security-policy'] = SWAGGER_CSP
 
       // The client address is looked up only when something asks for it (anonymous limits, audit, logs).
       let clientIp: string | undefined
       const ctx: RequestContext = {
-        requestId, startedAt,
+        requestId,
+        startedAt,
         get clientIp() {
           if (clientIp === undefined) {
             clientIp = server?.requestIP(request)?.address ?? 'unknown'
@@ -65,7 +72,11 @@ export function httpLayer(deps: Deps) {
         set.headers.vary = 'Origin'
       }
       if (request.method === 'OPTIONS' && h.get('access-control-request-method')) {
-        if (!origin || !allowedOrigins.has(origin)) return problemResponse(new Problem(403, 'Forbidden', 'Origin not allowed by CORS policy'), pathWithQuery.split('?')[0], { ...SECURITY_HEADERS, 'x-request-id': requestId })
+        if (!origin || !allowedOrigins.has(origin))
+          return problemResponse(new Problem(403, 'Forbidden', 'Origin not allowed by CORS policy'), pathWithQuery.split('?')[0], {
+            ...SECURITY_HEADERS,
+            'x-request-id': requestId,
+          })
         return new Response(null, {
           status: 204,
           headers: {
@@ -106,10 +117,19 @@ export function httpLayer(deps: Deps) {
             message: ('summary' in e && e.summary) || ('message' in e && e.message) || 'invalid',
           }))
           const where = error.type === 'body' ? 'request body' : error.type
-          return respond(new Problem(422, 'Unprocessable Content', `Invalid ${where}: ${errors.map((e) => e.field).join(', ')}`, { type: 'validation-error', errors }))
+          return respond(
+            new Problem(422, 'Unprocessable Content', `Invalid ${where}: ${errors.map((e) => e.field).join(', ')}`, {
+              type: 'validation-error',
+              errors,
+            }),
+          )
         }
         case 'PARSE':
-          return respond(new Problem(400, 'Bad Request', 'The request body could not be parsed; send JSON with Content-Type: application/json', { type: 'malformed-body' }))
+          return respond(
+            new Problem(400, 'Bad Request', 'The request body could not be parsed; send JSON with Content-Type: application/json', {
+              type: 'malformed-body',
+            }),
+          )
         case 'NOT_FOUND':
           return respond(new Problem(404, 'Not Found', `No route for ${request.method} ${path}`))
         case 'INVALID_COOKIE_SIGNATURE':
@@ -120,7 +140,9 @@ export function httpLayer(deps: Deps) {
         return respond(new Problem(413, 'Content Too Large', `Request body is limited to ${config.maxBodyBytes} bytes`))
       }
       log.error({ err: error, requestId: requestContext(request).requestId, path }, 'unhandled error')
-      return respond(new Problem(500, 'Internal Server Error', 'Something went wrong on our side; the request id identifies it in our logs'))
+      return respond(
+        new Problem(500, 'Internal Server Error', 'Something went wrong on our side; the request id identifies it in our logs'),
+      )
     })
     .onAfterResponse(({ request, route, set }) => {
       const ctx = contexts.get(request)
@@ -128,13 +150,21 @@ export function httpLayer(deps: Deps) {
       const status = typeof set.status === 'number' ? set.status : 200
       const seconds = (performance.now() - ctx.startedAt) / 1000
       metrics.httpDuration.observe({ method: request.method, route: route || 'unmatched', status: String(status) }, seconds)
-      if (log.isLevelEnabled('info')) log.info({ requestId: ctx.requestId, method: request.method, route, status, ms: Math.round(seconds * 1e4) / 10, ip: ctx.clientIp }, 'request')
+      if (log.isLevelEnabled('info'))
+        log.info(
+          { requestId: ctx.requestId, method: request.method, route, status, ms: Math.round(seconds * 1e4) / 10, ip: ctx.clientIp },
+          'request',
+        )
     })
     .as('global')
 }
 
 function safePath(request: Request): string {
-  try { return new URL(request.url).pathname } catch { return '/' }
+  try {
+    return new URL(request.url).pathname
+  } catch {
+    return '/'
+  }
 }
 
 function verifyEdge(secret: string | undefined, method: string, pathWithQuery: string, h: Headers, requestId: string) {

@@ -1,6 +1,9 @@
 // Every error leaves as application/problem+json (RFC 9457).
 
-export interface FieldError { field: string; message: string }
+export interface FieldError {
+  field: string
+  message: string
+}
 
 export class Problem extends Error {
   constructor(
@@ -25,7 +28,11 @@ export function problemResponse(p: Problem, instance?: string, headers: Record<s
   return new Response(body, { status: p.status, headers: { 'content-type': 'application/problem+json', ...p.extra.headers, ...headers } })
 }
 
-const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')
+const slug = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
 
 export const badRequest = (detail: string, errors?: FieldError[]) => new Problem(400, 'Bad Request', detail, { errors })
 export const unauthorized = (detail = 'Authentication is required', type?: string) =>
@@ -33,4 +40,5 @@ export const unauthorized = (detail = 'Authentication is required', type?: strin
 export const forbidden = (detail = 'You are not allowed to do this') => new Problem(403, 'Forbidden', detail)
 export const notFound = (what = 'Resource') => new Problem(404, 'Not Found', `${what} not found`)
 export const conflict = (detail: string) => new Problem(409, 'Conflict', detail)
-export const unprocessable = (detail: string, errors: FieldError[]) => new Problem(422, 'Unprocessable Content', detail, { type: 'validation-error', errors })
+export const unprocessable = (detail: string, errors: FieldError[]) =>
+  new Problem(422, 'Unprocessable Content', detail, { type: 'validation-error', errors })

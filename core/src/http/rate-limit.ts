@@ -3,7 +3,12 @@ import type { Config, RateLimitClass } from '../config'
 import type { Metrics } from '../infra/metrics'
 import { Problem } from './problem'
 
-export interface RateDecision { allowed: boolean; limit: number; remaining: number; resetS: number }
+export interface RateDecision {
+  allowed: boolean
+  limit: number
+  remaining: number
+  resetS: number
+}
 
 export interface RateLimiter {
   /**
@@ -12,7 +17,11 @@ export interface RateLimiter {
    */
   hit(cls: RateLimitClass, subject: string, alsoSlide?: { key: string; ttlS: number }): Promise<RateDecision & { slid: boolean }>
   /** Throws a 429 Problem when refused; returns headers to put on the response either way. */
-  enforce(cls: RateLimitClass, subject: string, alsoSlide?: { key: string; ttlS: number }): Promise<{ headers: Record<string, string>; slid: boolean }>
+  enforce(
+    cls: RateLimitClass,
+    subject: string,
+    alsoSlide?: { key: string; ttlS: number },
+  ): Promise<{ headers: Record<string, string>; slid: boolean }>
 }
 
 // Fixed window per (class, subject): INCRBY and set the expiry on the window's first hits, in one
@@ -29,7 +38,12 @@ local slid = 0
 if KEYS[2] then slid = redis.call('EXPIRE', KEYS[2], ARGV[2]) end
 return {c, ttl, slid}`
 
-interface Batch { keys: string[]; windowMs: number; slideS: number; waiters: { resolve(r: [number, number, number]): void; reject(e: unknown): void }[] }
+interface Batch {
+  keys: string[]
+  windowMs: number
+  slideS: number
+  waiters: { resolve(r: [number, number, number]): void; reject(e: unknown): void }[]
+}
 
 export function createRateLimiter(redis: Redis, config: Pick<Config, 'rateLimits' | 'redisPrefix'>, metrics: Metrics): RateLimiter {
   const sha = new Bun.CryptoHasher('sha1').update(SCRIPT).digest('hex')
@@ -51,8 +65,12 @@ export function createRateLimiter(redis: Redis, config: Pick<Config, 'rateLimits
     for (const b of batches.values()) {
       const n = b.waiters.length
       run(b.keys, [b.windowMs, b.slideS, n]).then(
-        ([total, ttl, slid]) => b.waiters.forEach((w, i) => w.resolve([total - n + i + 1, ttl, slid])),
-        (err) => b.waiters.forEach((w) => w.reject(err)),
+        ([total, ttl, slid]) => {
+          for (const [i, w] of b.waiters.entries()) w.resolve([total - n + i + 1, ttl, slid])
+        },
+        (err) => {
+          for (const w of b.waiters) w.reject(err)
+        },
       )
     }
   }
@@ -72,7 +90,13 @@ export function createRateLimiter(redis: Redis, config: Pick<Config, 'rateLimits
     async hit(cls, subject, alsoSlide) {
       const { limit, windowS } = config.rateLimits[cls]
       const [n, ttlMs, slid] = await count(`${config.redisPrefix}rl:${cls}:${subject}`, windowS * 1000, alsoSlide)
-      return { allowed: n <= limit, limit, remaining: Math.max(0, limit - n), resetS: Math.max(1, Math.ceil(ttlMs / 1000)), slid: slid === 1 }
+      return {
+        allowed: n <= limit,
+        limit,
+        remaining: Math.max(0, limit - n),
+        resetS: Math.max(1, Math.ceil(ttlMs / 1000)),
+        slid: slid === 1,
+      }
     },
     async enforce(cls, subject, alsoSlide) {
       const d = await limiter.hit(cls, subject, alsoSlide)
@@ -84,9 +108,15 @@ export function createRateLimiter(redis: Redis, config: Pick<Config, 'rateLimits
       }
       if (!d.allowed) {
         metrics.rateLimited.inc({ class: cls })
-        throw new Problem(429, 'Too Many Requests', `Rate limit "${cls}" exceeded: ${d.limit} requests per ${config.rateLimits[cls].windowS} s`, {
-          type: 'rate-limited', headers: { ...headers, 'Retry-After': String(d.resetS) },
-        })
+        throw new Problem(
+          429,
+          'Too Many Requests',
+          `Rate limit "${cls}" exceeded: ${d.limit} requests per ${config.rateLimits[cls].windowS} s`,
+          {
+            type: 'rate-limited',
+            headers: { ...headers, 'Retry-After': String(d.resetS) },
+          },
+        )
       }
       return { headers, slid: d.slid }
     },

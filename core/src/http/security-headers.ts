@@ -9,4 +9,5 @@ export const SECURITY_HEADERS: Record<string, string> = {
 }
 
 // Swagger UI loads its script and styles from a CDN; only that page gets a wider policy.
-export const SWAGGER_CSP = "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https:"
+export const SWAGGER_CSP =
+  "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https:"

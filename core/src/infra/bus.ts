@@ -15,7 +15,11 @@ export function createEventBus(publisher: Redis, prefix: string): EventBus {
   const handlers = new Map<string, ((m: unknown) => void)[]>()
   subscriber.on('message', (channel: string, raw: string) => {
     let message: unknown
-    try { message = JSON.parse(raw) } catch { return }
+    try {
+      message = JSON.parse(raw)
+    } catch {
+      return
+    }
     for (const h of handlers.get(channel) ?? []) h(message)
   })
   return {
@@ -25,7 +29,10 @@ export function createEventBus(publisher: Redis, prefix: string): EventBus {
     async subscribe(channel, handler) {
       const full = prefix + channel
       const list = handlers.get(full)
-      if (list) { list.push(handler); return }
+      if (list) {
+        list.push(handler)
+        return
+      }
       handlers.set(full, [handler])
       await subscriber.subscribe(full)
     },

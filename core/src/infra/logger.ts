@@ -5,7 +5,18 @@ export function createLogger(level: string): Logger {
     level,
     base: { service: 'core' },
     // Never log credentials, even by accident.
-    redact: { paths: ['*.password', '*.authorization', '*.refreshToken', '*.accessToken', '*.privateKey', 'req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
+    redact: {
+      paths: [
+        '*.password',
+        '*.authorization',
+        '*.refreshToken',
+        '*.accessToken',
+        '*.privateKey',
+        'req.headers.authorization',
+        'req.headers.cookie',
+      ],
+      censor: '[redacted]',
+    },
     timestamp: pino.stdTimeFunctions.isoTime,
   })
 }

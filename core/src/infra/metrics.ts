@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client'
 
 export interface Metrics {
   registry: Registry
@@ -15,12 +15,24 @@ export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
   return {
     registry,
     httpDuration: new Histogram({
-      name: 'http_request_duration_seconds', help: 'HTTP request latency by route and status',
-      labelNames: ['method', 'route', 'status'], buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request latency by route and status',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
-    cacheHits: new Counter({ name: 'cache_hits_total', help: 'Response cache hits by layer (memory, redis)', labelNames: ['layer'], registers: [registry] }),
+    cacheHits: new Counter({
+      name: 'cache_hits_total',
+      help: 'Response cache hits by layer (memory, redis)',
+      labelNames: ['layer'],
+      registers: [registry],
+    }),
     cacheMisses: new Counter({ name: 'cache_misses_total', help: 'Response cache misses', registers: [registry] }),
-    rateLimited: new Counter({ name: 'rate_limit_rejections_total', help: 'Requests refused with 429 by class', labelNames: ['class'], registers: [registry] }),
+    rateLimited: new Counter({
+      name: 'rate_limit_rejections_total',
+      help: 'Requests refused with 429 by class',
+      labelNames: ['class'],
+      registers: [registry],
+    }),
   }
 }

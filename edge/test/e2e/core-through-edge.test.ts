@@ -2,90 +2,94 @@
  * End to end: `wrangler dev` (workerd) in front of the real core (`bun core/src/main.ts`, with
  * PostgreSQL and Redis), register -> login -> authenticated read through the edge.
  */
-import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CORE_MAIN, type Running, startCore, startWranglerDev, waitFor } from "./processes.ts";
+import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CORE_MAIN, type Running, startCore, startWranglerDev, waitFor } from './processes.ts'
 
-const coreExists = existsSync(CORE_MAIN);
+const coreExists = existsSync(CORE_MAIN)
 
-describe.skipIf(!coreExists)("edge in front of the real core", () => {
-  const sharedSecret = randomBytes(32).toString("hex");
-  let core: Running;
-  let edge: Running;
+describe.skipIf(!coreExists)('edge in front of the real core', () => {
+  const sharedSecret = randomBytes(32).toString('hex')
+  let core: Running
+  let edge: Running
 
   beforeAll(async () => {
-    core = await startCore({ sharedSecret });
-    edge = await startWranglerDev({ originUrl: core.url, sharedSecret });
-    await waitFor(`${edge.url}/health`, edge);
-  });
+    core = await startCore({ sharedSecret })
+    edge = await startWranglerDev({ originUrl: core.url, sharedSecret })
+    await waitFor(`${edge.url}/health`, edge)
+  })
 
   afterAll(async () => {
-    await edge?.stop();
-    await core?.stop();
-  });
+    await edge?.stop()
+    await core?.stop()
+  })
 
-  it("registers, logs in and reads the account through the edge", async () => {
-    const email = `edge-e2e-${Date.now()}-${randomBytes(4).toString("hex")}@example.com`;
-    const password = "correct horse battery staple!";
-    const json = { "content-type": "application/json" };
+  it('registers, logs in and reads the account through the edge', async () => {
+    const email = `edge-e2e-${Date.now()}-${randomBytes(4).toString('hex')}@example.com`
+    const password = 'correct horse battery staple!'
+    const json = { 'content-type': 'application/json' }
 
-    const registered = await fetch(`${edge.url}/v1/auth/register`, { method: "POST", headers: json, body: JSON.stringify({ email, password }) });
-    expect(registered.status, await registered.clone().text()).toBe(201);
+    const registered = await fetch(`${edge.url}/v1/auth/register`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ email, password }),
+    })
+    expect(registered.status, await registered.clone().text()).toBe(201)
 
-    const login = await fetch(`${edge.url}/v1/auth/login`, { method: "POST", headers: json, body: JSON.stringify({ email, password }) });
-    expect(login.status, await login.clone().text()).toBe(200);
-    const { accessToken } = (await login.json()) as { accessToken: string };
+    const login = await fetch(`${edge.url}/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ email, password }) })
+    expect(login.status, await login.clone().text()).toBe(200)
+    const { accessToken } = (await login.json()) as { accessToken: string }
 
-    const me = await fetch(`${edge.url}/v1/me`, { headers: { authorization: `Bearer ${accessToken}`, "x-request-id": "e2e-req-1" } });
-    expect(me.status, await me.clone().text()).toBe(200);
-    const account = (await me.json()) as { id: string; email: string };
-    expect(account.email).toBe(email);
-    expect(me.headers.get("x-cache")).toBe("MISS");
-    expect(me.headers.get("x-request-id")).toBe("e2e-req-1");
-    expect(me.headers.get("x-frame-options")).toBe("DENY");
-    expect(me.headers.get("ratelimit-limit")).toBe("100");
+    const me = await fetch(`${edge.url}/v1/me`, { headers: { authorization: `Bearer ${accessToken}`, 'x-request-id': 'e2e-req-1' } })
+    expect(me.status, await me.clone().text()).toBe(200)
+    const account = (await me.json()) as { id: string; email: string }
+    expect(account.email).toBe(email)
+    expect(me.headers.get('x-cache')).toBe('MISS')
+    expect(me.headers.get('x-request-id')).toBe('e2e-req-1')
+    expect(me.headers.get('x-frame-options')).toBe('DENY')
+    expect(me.headers.get('ratelimit-limit')).toBe('100')
 
     // The core marks /v1/me `private, max-age=300`: the edge answers the second read itself.
-    const again = await fetch(`${edge.url}/v1/me`, { headers: { authorization: `Bearer ${accessToken}` } });
-    expect(again.status).toBe(200);
-    expect(again.headers.get("x-cache")).toBe("HIT");
-    expect(((await again.json()) as { id: string }).id).toBe(account.id);
+    const again = await fetch(`${edge.url}/v1/me`, { headers: { authorization: `Bearer ${accessToken}` } })
+    expect(again.status).toBe(200)
+    expect(again.headers.get('x-cache')).toBe('HIT')
+    expect(((await again.json()) as { id: string }).id).toBe(account.id)
 
     // An API key made through the edge works through the edge (the edge asks the core whose it is).
     const created = await fetch(`${edge.url}/v1/api-keys`, {
-      method: "POST",
+      method: 'POST',
       headers: { ...json, authorization: `Bearer ${accessToken}` },
-      body: JSON.stringify({ name: "edge e2e", scopes: ["read"] }),
-    });
-    expect(created.status, await created.clone().text()).toBe(201);
-    const { key } = (await created.json()) as { key: string };
-    const viaKey = await fetch(`${edge.url}/v1/me`, { headers: { authorization: `Bearer ${key}` } });
-    expect(viaKey.status, await viaKey.clone().text()).toBe(200);
-    expect(((await viaKey.json()) as { email: string }).email).toBe(email);
-    const badKey = await fetch(`${edge.url}/v1/me`, { headers: { authorization: `Bearer ${key.slice(0, -4)}xxxx` } });
-    expect(badKey.status).toBe(401);
+      body: JSON.stringify({ name: 'edge e2e', scopes: ['read'] }),
+    })
+    expect(created.status, await created.clone().text()).toBe(201)
+    const { key } = (await created.json()) as { key: string }
+    const viaKey = await fetch(`${edge.url}/v1/me`, { headers: { authorization: `Bearer ${key}` } })
+    expect(viaKey.status, await viaKey.clone().text()).toBe(200)
+    expect(((await viaKey.json()) as { email: string }).email).toBe(email)
+    const badKey = await fetch(`${edge.url}/v1/me`, { headers: { authorization: `Bearer ${key.slice(0, -4)}xxxx` } })
+    expect(badKey.status).toBe(401)
 
     // A tampered token never reaches the core.
-    const [head, payload] = accessToken.split(".");
-    const forged = `${head}.${payload}.${"A".repeat(342)}`;
-    const refused = await fetch(`${edge.url}/v1/me`, { headers: { authorization: `Bearer ${forged}` } });
-    expect(refused.status).toBe(401);
-    expect(refused.headers.get("content-type")).toBe("application/problem+json");
-  });
+    const [head, payload] = accessToken.split('.')
+    const forged = `${head}.${payload}.${'A'.repeat(342)}`
+    const refused = await fetch(`${edge.url}/v1/me`, { headers: { authorization: `Bearer ${forged}` } })
+    expect(refused.status).toBe(401)
+    expect(refused.headers.get('content-type')).toBe('application/problem+json')
+  })
 
-  it("the core refuses edge headers that the edge did not sign", async () => {
-    const ts = String(Math.floor(Date.now() / 1000));
+  it('the core refuses edge headers that the edge did not sign', async () => {
+    const ts = String(Math.floor(Date.now() / 1000))
     const res = await fetch(`${core.url}/v1/me`, {
       headers: {
-        "x-edge-timestamp": ts,
-        "x-edge-client-ip": "203.0.113.1",
-        "x-edge-user": "00000000-0000-4000-8000-000000000000",
-        "x-request-id": "forged",
-        "x-edge-signature": "0".repeat(64),
+        'x-edge-timestamp': ts,
+        'x-edge-client-ip': '203.0.113.1',
+        'x-edge-user': '00000000-0000-4000-8000-000000000000',
+        'x-request-id': 'forged',
+        'x-edge-signature': '0'.repeat(64),
       },
-    });
-    expect(res.status).toBe(401);
-    expect(res.headers.get("content-type")).toContain("application/problem+json");
-  });
-});
+    })
+    expect(res.status).toBe(401)
+    expect(res.headers.get('content-type')).toContain('application/problem+json')
+  })
+})

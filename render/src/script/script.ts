@@ -1,22 +1,22 @@
 // Script writers: turn a topic into a VideoScript. Without one configured, jobs must carry a script.
-import type { VideoScript } from '../contract';
-import { InvalidInputError } from '../errors/invalid-input-error';
+import type { VideoScript } from '../contract'
+import { InvalidInputError } from '../errors/invalid-input-error'
 
 export interface ScriptRequest {
-  topic: string;
-  targetSeconds: number;
-  language: string;
-  signal: AbortSignal;
+  topic: string
+  targetSeconds: number
+  language: string
+  signal: AbortSignal
 }
 
 export interface ScriptResult {
-  script: VideoScript;
-  usage: { model: string; inputTokens: number; outputTokens: number };
+  script: VideoScript
+  usage: { model: string; inputTokens: number; outputTokens: number }
 }
 
 export interface ScriptWriter {
-  readonly name: string;
-  write(req: ScriptRequest): Promise<ScriptResult>;
+  readonly name: string
+  write(req: ScriptRequest): Promise<ScriptResult>
 }
 
 /** JSON schema for structured output (strict mode: every property required, no extras). */
@@ -42,35 +42,37 @@ export const SCRIPT_JSON_SCHEMA = {
       },
     },
   },
-} as const;
+} as const
 
-const MAX_SCENES = 30;
-const MAX_NARRATION = 2000;
+const MAX_SCENES = 30
+const MAX_NARRATION = 2000
 
 /** Checks a script from a job or a model; a bad one is a permanent error. */
 export function validateScript(input: unknown): VideoScript {
   const fail = (why: string): never => {
-    throw new InvalidInputError(`invalid script: ${why}`);
-  };
-  if (!input || typeof input !== 'object') fail('not an object');
-  const s = input as Record<string, unknown>;
-  if (typeof s.title !== 'string' || !s.title.trim()) fail('title missing');
-  if (typeof s.description !== 'string') fail('description missing');
-  if (!Array.isArray(s.tags) || s.tags.some((t) => typeof t !== 'string')) fail('tags must be strings');
-  if (!Array.isArray(s.scenes) || s.scenes.length === 0) fail('no scenes');
-  const scenes = s.scenes as unknown[];
-  if (scenes.length > MAX_SCENES) fail(`more than ${MAX_SCENES} scenes`);
+    throw new InvalidInputError(`invalid script: ${why}`)
+  }
+  if (!input || typeof input !== 'object') fail('not an object')
+  const s = input as Record<string, unknown>
+  if (typeof s.title !== 'string' || !s.title.trim()) fail('title missing')
+  if (typeof s.description !== 'string') fail('description missing')
+  if (!Array.isArray(s.tags) || s.tags.some((t) => typeof t !== 'string')) fail('tags must be strings')
+  if (!Array.isArray(s.scenes) || s.scenes.length === 0) fail('no scenes')
+  const scenes = s.scenes as unknown[]
+  if (scenes.length > MAX_SCENES) fail(`more than ${MAX_SCENES} scenes`)
   const clean = scenes.map((raw, i) => {
-    const scene = raw as Record<string, unknown>;
-    if (!scene || typeof scene.narration !== 'string' || !/[\p{L}\p{N}]/u.test(scene.narration)) fail(`scene ${i + 1} has no narration`);
-    if ((scene.narration as string).length > MAX_NARRATION) fail(`scene ${i + 1} narration too long`);
-    const keywords = Array.isArray(scene.keywords) ? scene.keywords.filter((k): k is string => typeof k === 'string' && k.trim() !== '') : [];
-    return { narration: (scene.narration as string).trim(), keywords: keywords.map((k) => k.trim()).slice(0, 5) };
-  });
+    const scene = raw as Record<string, unknown>
+    if (!scene || typeof scene.narration !== 'string' || !/[\p{L}\p{N}]/u.test(scene.narration)) fail(`scene ${i + 1} has no narration`)
+    if ((scene.narration as string).length > MAX_NARRATION) fail(`scene ${i + 1} narration too long`)
+    const keywords = Array.isArray(scene.keywords)
+      ? scene.keywords.filter((k): k is string => typeof k === 'string' && k.trim() !== '')
+      : []
+    return { narration: (scene.narration as string).trim(), keywords: keywords.map((k) => k.trim()).slice(0, 5) }
+  })
   return {
     title: (s.title as string).trim().slice(0, 100),
     description: s.description as string,
     tags: (s.tags as string[]).slice(0, 30),
     scenes: clean,
-  };
+  }
 }

@@ -1,66 +1,72 @@
 // Stage 3: one ffmpeg pass from scenes, voice, music and captions to the final MP4.
-import { QUEUES, type Artifact } from '../contract';
-import { computeCost } from '../cost/cost';
-import { buildAss } from '../render/captions';
-import { chooseEncoder } from '../render/encoder';
-import { runFfmpeg } from '../render/ffmpeg';
-import { renderPlan, type RenderPlan } from '../render/render-plan';
-import { renderSpeed } from '../metrics';
-import { artifactKey, type StageContext } from '../pipeline/stage';
-import { fetchUserMedia } from '../visuals/uploads';
-import type { VisualsStageResult } from './visuals';
-import { outputSize } from './visuals';
-import type { VoiceStageResult, VoiceTrack } from './voice';
-import { dirname } from 'node:path';
+
+import { dirname } from 'node:path'
+import { type Artifact, QUEUES } from '../contract'
+import { computeCost } from '../cost/cost'
+import { renderSpeed } from '../metrics'
+import { artifactKey, type StageContext } from '../pipeline/stage'
+import { buildAss } from '../render/captions'
+import { chooseEncoder } from '../render/encoder'
+import { runFfmpeg } from '../render/ffmpeg'
+import { type RenderPlan, renderPlan } from '../render/render-plan'
+import { fetchUserMedia } from '../visuals/uploads'
+import type { VisualsStageResult } from './visuals'
+import { outputSize } from './visuals'
+import type { VoiceStageResult, VoiceTrack } from './voice'
 
 export interface RenderStageResult {
-  videoKey: string;
-  voiceKey: string;
-  captionsKey?: string;
-  durationS: number;
-  sceneStarts: number[];
-  encoder: string;
-  artifacts: Artifact[];
+  videoKey: string
+  voiceKey: string
+  captionsKey?: string
+  durationS: number
+  sceneStarts: number[]
+  encoder: string
+  artifacts: Artifact[]
   /** The first scene's background, without captions: what the thumbnail is made from. */
-  firstScene?: { key: string; kind: 'still' | 'clip'; clipDurationS?: number };
+  firstScene?: { key: string; kind: 'still' | 'clip'; clipDurationS?: number }
 }
 
 /** Values of a flow job's children, picked by the queue they ran in. */
 export async function childValue<T>(ctx: StageContext, queue: string): Promise<T> {
-  const values = await ctx.job.getChildrenValues<T>();
-  const entry = Object.entries(values).find(([key]) => key.includes(`:${queue}:`));
-  if (!entry) throw new Error(`missing result of ${queue}`);
-  return entry[1];
+  const values = await ctx.job.getChildrenValues<T>()
+  const entry = Object.entries(values).find(([key]) => key.includes(`:${queue}:`))
+  if (!entry) throw new Error(`missing result of ${queue}`)
+  return entry[1]
 }
 
 export async function renderStage(ctx: StageContext): Promise<RenderStageResult> {
-  const { video, config } = ctx;
-  const voice = await childValue<VoiceStageResult & { durationMs?: number }>(ctx, QUEUES.voice);
-  const visuals = await childValue<VisualsStageResult>(ctx, QUEUES.visuals);
-  const { width, height } = outputSize(video.aspect, config.video.scale);
-  const codec = await chooseEncoder(config.video.encoder, ctx.log);
+  const { video, config } = ctx
+  const voice = await childValue<VoiceStageResult & { durationMs?: number }>(ctx, QUEUES.voice)
+  const visuals = await childValue<VisualsStageResult>(ctx, QUEUES.visuals)
+  const { width, height } = outputSize(video.aspect, config.video.scale)
+  const codec = await chooseEncoder(config.video.encoder, ctx.log)
 
-  const track = JSON.parse(new TextDecoder().decode(await ctx.storage.get(voice.trackKey))) as VoiceTrack;
-  const voicePath = await ctx.storage.toLocalFile(voice.voiceKey, ctx.dir);
-  const scenes: RenderPlan['scenes'] = [];
+  const track = JSON.parse(new TextDecoder().decode(await ctx.storage.get(voice.trackKey))) as VoiceTrack
+  const voicePath = await ctx.storage.toLocalFile(voice.voiceKey, ctx.dir)
+  const scenes: RenderPlan['scenes'] = []
   for (const [i, s] of visuals.scenes.entries()) {
-    scenes.push({ kind: s.kind, path: await ctx.storage.toLocalFile(s.key, ctx.dir), start: track.sceneStarts[i] ?? 0, clipDurationS: s.clipDurationS });
+    scenes.push({
+      kind: s.kind,
+      path: await ctx.storage.toLocalFile(s.key, ctx.dir),
+      start: track.sceneStarts[i] ?? 0,
+      clipDurationS: s.clipDurationS,
+    })
   }
   // Scenes beyond the narration (should not happen) are dropped rather than failing the render.
-  const usable = scenes.slice(0, track.sceneStarts.length);
+  const usable = scenes.slice(0, track.sceneStarts.length)
 
-  let captionsPath: string | undefined;
+  let captionsPath: string | undefined
   if (video.captionStyle !== 'none' && track.words.length) {
-    captionsPath = `${ctx.dir}/captions.ass`;
-    await Bun.write(captionsPath, buildAss(track.words, { width, height, aspect: video.aspect, style: video.captionStyle }));
+    captionsPath = `${ctx.dir}/captions.ass`
+    await Bun.write(captionsPath, buildAss(track.words, { width, height, aspect: video.aspect, style: video.captionStyle }))
   }
-  let music: RenderPlan['music'];
+  let music: RenderPlan['music']
   if (video.music) {
-    const fetched = await fetchUserMedia(video.music, video.userId, `${ctx.dir}/music`, ctx.storage, config.media, ['audio/'], ctx.signal);
-    music = { path: fetched.path, volume: config.video.musicVolume };
+    const fetched = await fetchUserMedia(video.music, video.userId, `${ctx.dir}/music`, ctx.storage, config.media, ['audio/'], ctx.signal)
+    music = { path: fetched.path, volume: config.video.musicVolume }
   }
 
-  const outputPath = `${ctx.dir}/video.mp4`;
+  const outputPath = `${ctx.dir}/video.mp4`
   const args = renderPlan({
     width,
     height,
@@ -73,33 +79,34 @@ export async function renderStage(ctx: StageContext): Promise<RenderStageResult>
     music,
     captionsPath,
     fontsDir: dirname(config.video.fontBoldFile),
-    encoder: codec === 'h264_nvenc'
-      ? { codec, preset: config.video.nvencPreset, quality: 23 }
-      : { codec, preset: config.video.x264Preset, quality: config.video.x264Crf },
+    encoder:
+      codec === 'h264_nvenc'
+        ? { codec, preset: config.video.nvencPreset, quality: 23 }
+        : { codec, preset: config.video.x264Preset, quality: config.video.x264Crf },
     threads: config.video.threads,
     outputPath,
-  });
-  ctx.log.debug({ args }, 'ffmpeg render');
+  })
+  ctx.log.debug({ args }, 'ffmpeg render')
   const run = await runFfmpeg(args, {
     signal: ctx.signal,
     timeoutS: config.video.renderTimeoutS,
     durationS: track.durationS,
     onProgress: (f) => ctx.progress(f * 99),
-  });
-  renderSpeed.set(track.durationS / run.wallSeconds);
+  })
+  renderSpeed.set(track.durationS / run.wallSeconds)
   ctx.cost(
     codec === 'h264_nvenc'
       ? computeCost('render', 'h264_nvenc:gpu', run.wallSeconds, true)
       : computeCost('render', 'libx264:cpu', run.cpuSeconds, false),
-  );
+  )
 
-  const videoArtifact = await ctx.store(artifactKey(video.videoId, 'video.mp4'), outputPath, 'video/mp4');
-  const artifacts = [videoArtifact];
-  let captionsKey: string | undefined;
+  const videoArtifact = await ctx.store(artifactKey(video.videoId, 'video.mp4'), outputPath, 'video/mp4')
+  const artifacts = [videoArtifact]
+  let captionsKey: string | undefined
   if (captionsPath) {
-    const a = await ctx.store(artifactKey(video.videoId, 'captions.ass'), captionsPath, 'text/x-ssa');
-    captionsKey = a.key;
-    artifacts.push(a);
+    const a = await ctx.store(artifactKey(video.videoId, 'captions.ass'), captionsPath, 'text/x-ssa')
+    captionsKey = a.key
+    artifacts.push(a)
   }
   return {
     videoKey: videoArtifact.key,
@@ -109,6 +116,8 @@ export async function renderStage(ctx: StageContext): Promise<RenderStageResult>
     sceneStarts: track.sceneStarts,
     encoder: codec,
     artifacts,
-    firstScene: visuals.scenes[0] ? { key: visuals.scenes[0].key, kind: visuals.scenes[0].kind, clipDurationS: visuals.scenes[0].clipDurationS } : undefined,
-  };
+    firstScene: visuals.scenes[0]
+      ? { key: visuals.scenes[0].key, kind: visuals.scenes[0].kind, clipDurationS: visuals.scenes[0].clipDurationS }
+      : undefined,
+  }
 }

@@ -1,42 +1,42 @@
 // Stage 2b: one visual per scene from the chosen source; scenes it cannot fill get a generated one.
-import { ASPECT_SIZE } from '../contract';
-import { probeDuration } from '../render/ffmpeg';
-import { artifactKey, type StageContext } from '../pipeline/stage';
-import type { SceneVisual, VisualRequest } from '../visuals/visuals';
-import { loadScript } from './script';
+import { ASPECT_SIZE } from '../contract'
+import { artifactKey, type StageContext } from '../pipeline/stage'
+import { probeDuration } from '../render/ffmpeg'
+import type { SceneVisual, VisualRequest } from '../visuals/visuals'
+import { loadScript } from './script'
 
 export interface VisualsStageResult {
-  scenes: { key: string; kind: 'still' | 'clip'; clipDurationS?: number; source: string }[];
+  scenes: { key: string; kind: 'still' | 'clip'; clipDurationS?: number; source: string }[]
 }
 
 export function outputSize(aspect: keyof typeof ASPECT_SIZE, scale: number): { width: number; height: number } {
-  const even = (n: number) => Math.max(2, 2 * Math.round(n / 2));
-  const { width, height } = ASPECT_SIZE[aspect];
-  return { width: even(width * scale), height: even(height * scale) };
+  const even = (n: number) => Math.max(2, 2 * Math.round(n / 2))
+  const { width, height } = ASPECT_SIZE[aspect]
+  return { width: even(width * scale), height: even(height * scale) }
 }
 
 export async function visualsStage(ctx: StageContext): Promise<VisualsStageResult> {
-  const { video } = ctx;
-  const script = await loadScript(ctx, ctx.data.scriptKey!);
-  const { width, height } = outputSize(video.aspect, ctx.config.video.scale);
-  const req: VisualRequest = { video, scenes: script.scenes, width, height, aspect: video.aspect, dir: ctx.dir, signal: ctx.signal };
-  const found = await ctx.providers.visualsFor(video.visualSource).scenes(req);
-  ctx.progress(60);
-  const visuals: SceneVisual[] = [];
+  const { video } = ctx
+  const script = await loadScript(ctx, ctx.data.scriptKey!)
+  const { width, height } = outputSize(video.aspect, ctx.config.video.scale)
+  const req: VisualRequest = { video, scenes: script.scenes, width, height, aspect: video.aspect, dir: ctx.dir, signal: ctx.signal }
+  const found = await ctx.providers.visualsFor(video.visualSource).scenes(req)
+  ctx.progress(60)
+  const visuals: SceneVisual[] = []
   for (let i = 0; i < script.scenes.length; i++) {
-    visuals[i] = found[i] ?? (await ctx.providers.generated.background(req, i, script.scenes[i]!.keywords));
+    visuals[i] = found[i] ?? (await ctx.providers.generated.background(req, i, script.scenes[i]!.keywords))
   }
-  const scenes: VisualsStageResult['scenes'] = [];
-  const stored = new Map<string, string>();
+  const scenes: VisualsStageResult['scenes'] = []
+  const stored = new Map<string, string>()
   for (const [i, v] of visuals.entries()) {
-    let key = stored.get(v.path);
+    let key = stored.get(v.path)
     if (!key) {
-      const ext = v.kind === 'clip' ? 'mp4' : v.path.endsWith('.png') ? 'png' : 'img';
-      key = artifactKey(video.videoId, `scenes/${i}.${ext}`);
-      await ctx.store(key, v.path, v.kind === 'clip' ? 'video/mp4' : ext === 'png' ? 'image/png' : 'application/octet-stream');
-      stored.set(v.path, key);
+      const ext = v.kind === 'clip' ? 'mp4' : v.path.endsWith('.png') ? 'png' : 'img'
+      key = artifactKey(video.videoId, `scenes/${i}.${ext}`)
+      await ctx.store(key, v.path, v.kind === 'clip' ? 'video/mp4' : ext === 'png' ? 'image/png' : 'application/octet-stream')
+      stored.set(v.path, key)
     }
-    scenes.push({ key, kind: v.kind, source: v.source, ...(v.kind === 'clip' ? { clipDurationS: await probeDuration(v.path) } : {}) });
+    scenes.push({ key, kind: v.kind, source: v.source, ...(v.kind === 'clip' ? { clipDurationS: await probeDuration(v.path) } : {}) })
   }
-  return { scenes };
+  return { scenes }
 }

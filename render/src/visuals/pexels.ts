@@ -1,25 +1,26 @@
 // Pexels video search: one clip per scene, matched on the scene's keywords, in script order.
-import { providerFailure } from '../errors/provider-error';
-import type { Aspect } from '../contract';
-import { clipPerScene, pickFile, type MediaFetchLimits } from './stock-clips';
-import type { SceneVisual, VisualProvider, VisualRequest } from './visuals';
+
+import type { Aspect } from '../contract'
+import { providerFailure } from '../errors/provider-error'
+import { clipPerScene, type MediaFetchLimits, pickFile } from './stock-clips'
+import type { SceneVisual, VisualProvider, VisualRequest } from './visuals'
 
 interface PexelsVideoFile {
-  link: string;
-  width: number | null;
-  height: number | null;
-  file_type: string;
-  quality: string | null;
+  link: string
+  width: number | null
+  height: number | null
+  file_type: string
+  quality: string | null
 }
 
 interface PexelsSearch {
-  videos: { id: number; duration: number; video_files: PexelsVideoFile[] }[];
+  videos: { id: number; duration: number; video_files: PexelsVideoFile[] }[]
 }
 
-export const ORIENTATION: Record<Aspect, string> = { '16:9': 'landscape', '9:16': 'portrait', '1:1': 'square' };
+export const ORIENTATION: Record<Aspect, string> = { '16:9': 'landscape', '9:16': 'portrait', '1:1': 'square' }
 
 export class PexelsVisuals implements VisualProvider {
-  readonly name = 'pexels';
+  readonly name = 'pexels'
 
   constructor(
     private readonly baseURL: string,
@@ -32,15 +33,21 @@ export class PexelsVisuals implements VisualProvider {
       name: this.name,
       limits: this.limits,
       search: async (query) => {
-        const url = new URL(`${this.baseURL}/videos/search`);
-        url.searchParams.set('query', query);
-        url.searchParams.set('orientation', ORIENTATION[req.aspect]);
-        url.searchParams.set('per_page', '8');
-        const res = await fetch(url, { headers: { Authorization: this.apiKey }, signal: req.signal });
-        if (!res.ok) throw providerFailure('pexels', res.status, await res.text());
-        const body = (await res.json()) as PexelsSearch;
-        return body.videos.map((v) => ({ id: v.id, url: pickFile(v.video_files.filter((f) => f.file_type === 'video/mp4'), req.width)?.link }));
+        const url = new URL(`${this.baseURL}/videos/search`)
+        url.searchParams.set('query', query)
+        url.searchParams.set('orientation', ORIENTATION[req.aspect])
+        url.searchParams.set('per_page', '8')
+        const res = await fetch(url, { headers: { Authorization: this.apiKey }, signal: req.signal })
+        if (!res.ok) throw providerFailure('pexels', res.status, await res.text())
+        const body = (await res.json()) as PexelsSearch
+        return body.videos.map((v) => ({
+          id: v.id,
+          url: pickFile(
+            v.video_files.filter((f) => f.file_type === 'video/mp4'),
+            req.width,
+          )?.link,
+        }))
       },
-    });
+    })
   }
 }

@@ -1,19 +1,19 @@
 // What the stock-footage providers (Pexels, Pixabay) share: one clip per scene, searched on the
 // scene's keywords in script order, never the same clip twice when the search offers another.
-import { join } from 'node:path';
-import { safeDownload } from './safe-fetch';
-import type { SceneVisual, VisualRequest } from './visuals';
+import { join } from 'node:path'
+import { safeDownload } from './safe-fetch'
+import type { SceneVisual, VisualRequest } from './visuals'
 
 export interface MediaFetchLimits {
-  maxBytes: number;
-  timeoutMs: number;
-  allowPrivateHosts: boolean;
+  maxBytes: number
+  timeoutMs: number
+  allowPrivateHosts: boolean
 }
 
 /** A search hit: the clip's id and the URL of the rendition picked for the output size, if any. */
 export interface StockHit {
-  id: number;
-  url?: string;
+  id: number
+  url?: string
 }
 
 /**
@@ -21,38 +21,38 @@ export interface StockHit {
  * make 1080p); failing that the widest narrower one; failing that the smallest.
  */
 export function pickFile<T extends { width: number | null }>(files: T[], targetWidth: number): T | undefined {
-  const cap = Math.max(targetWidth, 1920);
-  const sized = files.filter((f) => (f.width ?? 0) > 0).sort((a, b) => a.width! - b.width!);
+  const cap = Math.max(targetWidth, 1920)
+  const sized = files.filter((f) => (f.width ?? 0) > 0).sort((a, b) => a.width! - b.width!)
   return (
     sized.find((f) => f.width! >= targetWidth && f.width! <= cap) ??
     sized.filter((f) => f.width! < targetWidth).at(-1) ??
     sized[0] ??
     files[0]
-  );
+  )
 }
 
 export async function clipPerScene(
   req: VisualRequest,
   provider: { name: string; limits: MediaFetchLimits; maxQueryLength?: number; search(query: string): Promise<StockHit[]> },
 ): Promise<(SceneVisual | null)[]> {
-  const used = new Set<number>();
-  const out: (SceneVisual | null)[] = [];
+  const used = new Set<number>()
+  const out: (SceneVisual | null)[] = []
   for (const [i, scene] of req.scenes.entries()) {
-    const query = (scene.keywords.join(' ') || req.video.topic || '').slice(0, provider.maxQueryLength);
+    const query = (scene.keywords.join(' ') || req.video.topic || '').slice(0, provider.maxQueryLength)
     if (!query) {
-      out.push(null);
-      continue;
+      out.push(null)
+      continue
     }
-    const hits = await provider.search(query);
-    const hit = hits.find((h) => !used.has(h.id)) ?? hits[0];
+    const hits = await provider.search(query)
+    const hit = hits.find((h) => !used.has(h.id)) ?? hits[0]
     if (!hit?.url) {
-      out.push(null);
-      continue;
+      out.push(null)
+      continue
     }
-    used.add(hit.id);
-    const path = join(req.dir, `scene-${i}.mp4`);
-    await safeDownload(hit.url, path, { ...provider.limits, accept: ['video/'], signal: req.signal });
-    out.push({ kind: 'clip', path, source: `${provider.name}:${hit.id}` });
+    used.add(hit.id)
+    const path = join(req.dir, `scene-${i}.mp4`)
+    await safeDownload(hit.url, path, { ...provider.limits, accept: ['video/'], signal: req.signal })
+    out.push({ kind: 'clip', path, source: `${provider.name}:${hit.id}` })
   }
-  return out;
+  return out
 }

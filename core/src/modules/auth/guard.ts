@@ -1,10 +1,10 @@
 import { Elysia } from 'elysia'
 import type { RateLimitClass } from '../../config'
 import type { Deps } from '../../deps'
-import { forbidden, unauthorized } from '../../http/problem'
 import { requestContext } from '../../http/plugin'
+import { forbidden, unauthorized } from '../../http/problem'
 import type { ApiKeyService } from '../api-keys/service'
-import { roleAllowsScope, scopesFor, type Access, type Principal } from './principal'
+import { type Access, type Principal, roleAllowsScope, scopesFor } from './principal'
 
 export type AuthOption = Access | { access: Access; rate?: RateLimitClass }
 
@@ -19,7 +19,7 @@ export function authGuard(deps: Deps, apiKeys: ApiKeyService) {
     if (!authorization || !/^Bearer\s+/i.test(authorization)) throw unauthorized()
     const token = authorization.replace(/^Bearer\s+/i, '').trim()
     if (token.startsWith('ytk_')) return apiKeys.authenticate(token)
-    let claims
+    let claims: Awaited<ReturnType<typeof deps.keys.verifyAccessToken>>
     try {
       claims = await deps.keys.verifyAccessToken(token)
     } catch {
@@ -38,9 +38,15 @@ export function authGuard(deps: Deps, apiKeys: ApiKeyService) {
           const slide = principal.sessionId ? deps.sessions.slideSpec(principal.sessionId) : undefined
           const limits = await deps.limiter.enforce(rate ?? 'default', principal.userId, slide).catch((e: unknown) => e as Error)
           if (limits instanceof Error) throw limits
-          if (slide && !limits.slid) throw unauthorized('The session has ended (signed out or idle for an hour); sign in again', 'session-ended')
+          if (slide && !limits.slid)
+            throw unauthorized('The session has ended (signed out or idle for an hour); sign in again', 'session-ended')
           Object.assign(set.headers, limits.headers)
-          if (!roleAllowsScope(principal.role, access)) throw forbidden(access === 'admin' ? 'Administrators only' : `Your role (${principal.role}) cannot ${access === 'write' ? 'change' : 'read'} this`)
+          if (!roleAllowsScope(principal.role, access))
+            throw forbidden(
+              access === 'admin'
+                ? 'Administrators only'
+                : `Your role (${principal.role}) cannot ${access === 'write' ? 'change' : 'read'} this`,
+            )
           if (!principal.scopes.includes(access)) throw forbidden(`This API key lacks the "${access}" scope`)
           return { principal, ctx: requestContext(request) }
         },

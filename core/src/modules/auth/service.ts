@@ -1,15 +1,20 @@
 import { and, eq, isNull, lt, sql } from 'drizzle-orm'
 import * as OTPAuth from 'otpauth'
-import type { Deps } from '../../deps'
-import { mfaSecrets, recoveryCodes, refreshTokens, tokenFamilies, users } from '../../db/schema'
 import { hashPassword, randomToken, sha256Hex, verifyPassword } from '../../crypto/hash'
-import { conflict, Problem, unauthorized, unprocessable } from '../../http/problem'
-import type { RequestContext } from '../../http/plugin'
+import { mfaSecrets, recoveryCodes, refreshTokens, tokenFamilies, users } from '../../db/schema'
+import type { Deps } from '../../deps'
 import { invalidateUser } from '../../http/cached'
+import type { RequestContext } from '../../http/plugin'
+import { conflict, Problem, unauthorized, unprocessable } from '../../http/problem'
 
 type UserRow = typeof users.$inferSelect
 export const publicUser = (u: UserRow) => ({
-  id: u.id, email: u.email, role: u.role, plan: u.plan, mfaEnabled: u.mfaEnabled, createdAt: u.createdAt.toISOString(),
+  id: u.id,
+  email: u.email,
+  role: u.role,
+  plan: u.plan,
+  mfaEnabled: u.mfaEnabled,
+  createdAt: u.createdAt.toISOString(),
 })
 
 const SPECIAL = /[^A-Za-z0-9]/
@@ -23,23 +28,33 @@ export function checkPasswordPolicy(password: string, field = 'password') {
   const problems: string[] = []
   if (password.length < 12) problems.push('at least 12 characters')
   if (!SPECIAL.test(password)) problems.push('at least one special character (not a letter or digit)')
-  if (problems.length) throw unprocessable(`The password needs ${problems.join(' and ')}`, [{ field, message: `needs ${problems.join(' and ')}` }])
+  if (problems.length)
+    throw unprocessable(`The password needs ${problems.join(' and ')}`, [{ field, message: `needs ${problems.join(' and ')}` }])
 }
 
 export function createAuthService(deps: Deps) {
   const db = deps.database.db
   const { config, audit } = deps
 
-  const totpFor = (secretB32: string, email: string) => new OTPAuth.TOTP({
-    issuer: 'ytempire', label: email, algorithm: 'SHA1', digits: 6, period: TOTP_PERIOD, secret: OTPAuth.Secret.fromBase32(secretB32),
-  })
+  const totpFor = (secretB32: string, email: string) =>
+    new OTPAuth.TOTP({
+      issuer: 'ytempire',
+      label: email,
+      algorithm: 'SHA1',
+      digits: 6,
+      period: TOTP_PERIOD,
+      secret: OTPAuth.Secret.fromBase32(secretB32),
+    })
 
   async function issueTokens(user: UserRow, ctx: RequestContext, familyId?: string) {
     const refreshToken = randomToken(32)
     const expiresAt = new Date(Date.now() + config.refreshTtlS * 1000)
     let sid = familyId
     if (!sid) {
-      const [family] = await db.insert(tokenFamilies).values({ userId: user.id, expiresAt, ip: ctx.clientIp }).returning({ id: tokenFamilies.id })
+      const [family] = await db
+        .insert(tokenFamilies)
+        .values({ userId: user.id, expiresAt, ip: ctx.clientIp })
+        .returning({ id: tokenFamilies.id })
       sid = family!.id
     } else {
       await db.update(tokenFamilies).set({ lastUsedAt: new Date(), expiresAt }).where(eq(tokenFamilies.id, sid))
@@ -48,8 +63,12 @@ export function createAuthService(deps: Deps) {
     await deps.sessions.open(sid)
     const accessToken = await deps.keys.signAccessToken({ sub: user.id, role: user.role, sid })
     return {
-      tokenType: 'Bearer' as const, accessToken, expiresIn: config.jwt.accessTtlS,
-      refreshToken, refreshExpiresIn: config.refreshTtlS, user: publicUser(user),
+      tokenType: 'Bearer' as const,
+      accessToken,
+      expiresIn: config.jwt.accessTtlS,
+      refreshToken,
+      refreshExpiresIn: config.refreshTtlS,
+      user: publicUser(user),
     }
   }
 
@@ -57,7 +76,11 @@ export function createAuthService(deps: Deps) {
     const where = only
       ? and(eq(tokenFamilies.id, only), eq(tokenFamilies.userId, userId), isNull(tokenFamilies.revokedAt))
       : and(eq(tokenFamilies.userId, userId), isNull(tokenFamilies.revokedAt))
-    const rows = await db.update(tokenFamilies).set({ revokedAt: new Date(), revokedReason: reason }).where(where).returning({ id: tokenFamilies.id })
+    const rows = await db
+      .update(tokenFamilies)
+      .set({ revokedAt: new Date(), revokedReason: reason })
+      .where(where)
+      .returning({ id: tokenFamilies.id })
     await deps.sessions.end(rows.map((r) => r.id))
     return rows.length
   }
@@ -68,25 +91,44 @@ export function createAuthService(deps: Deps) {
     const delta = totpFor(secret, email).validate({ token: code, window: 1 })
     if (delta === null) return false
     const step = Math.floor(Date.now() / 1000 / TOTP_PERIOD) + delta
-    const updated = await db.update(mfaSecrets).set({ lastUsedStep: step })
-      .where(and(eq(mfaSecrets.userId, userId), lt(mfaSecrets.lastUsedStep, step))).returning({ userId: mfaSecrets.userId })
+    const updated = await db
+      .update(mfaSecrets)
+      .set({ lastUsedStep: step })
+      .where(and(eq(mfaSecrets.userId, userId), lt(mfaSecrets.lastUsedStep, step)))
+      .returning({ userId: mfaSecrets.userId })
     return updated.length === 1
   }
 
   async function consumeRecoveryCode(userId: string, code: string): Promise<boolean> {
-    const normalized = code.trim().toLowerCase().replace(/[^a-z0-9]/g, '')
-    const used = await db.update(recoveryCodes).set({ usedAt: new Date() })
+    const normalized = code
+      .trim()
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, '')
+    const used = await db
+      .update(recoveryCodes)
+      .set({ usedAt: new Date() })
       .where(and(eq(recoveryCodes.userId, userId), eq(recoveryCodes.codeHash, sha256Hex(normalized)), isNull(recoveryCodes.usedAt)))
       .returning({ id: recoveryCodes.id })
     return used.length === 1
   }
 
-  async function secondFactor(user: UserRow, input: { mfaCode?: string; recoveryCode?: string }, ctx: RequestContext, event: 'login' | 'mfa.disable') {
+  async function secondFactor(
+    user: UserRow,
+    input: { mfaCode?: string; recoveryCode?: string },
+    ctx: RequestContext,
+    event: 'login' | 'mfa.disable',
+  ) {
     const [secretRow] = await db.select().from(mfaSecrets).where(eq(mfaSecrets.userId, user.id))
     if (!secretRow?.confirmedAt) return true
-    if (input.mfaCode && await consumeTotp(user.id, secretRow, user.email, input.mfaCode)) return true
-    if (input.recoveryCode && await consumeRecoveryCode(user.id, input.recoveryCode)) {
-      await audit.record({ userId: user.id, type: 'mfa.recovery_code_used', ip: ctx.clientIp, requestId: ctx.requestId, data: { during: event } })
+    if (input.mfaCode && (await consumeTotp(user.id, secretRow, user.email, input.mfaCode))) return true
+    if (input.recoveryCode && (await consumeRecoveryCode(user.id, input.recoveryCode))) {
+      await audit.record({
+        userId: user.id,
+        type: 'mfa.recovery_code_used',
+        ip: ctx.clientIp,
+        requestId: ctx.requestId,
+        data: { during: event },
+      })
       return true
     }
     return false
@@ -98,59 +140,95 @@ export function createAuthService(deps: Deps) {
 
     async register(input: { email: string; password: string }, ctx: RequestContext, userAgent?: string) {
       const email = input.email.trim().toLowerCase()
-      if (!EMAIL.test(email)) throw unprocessable('The e-mail address is not valid', [{ field: 'email', message: 'must be a valid e-mail address' }])
+      if (!EMAIL.test(email))
+        throw unprocessable('The e-mail address is not valid', [{ field: 'email', message: 'must be a valid e-mail address' }])
       checkPasswordPolicy(input.password)
       const passwordHash = await hashPassword(input.password)
       // The first account of a fresh installation administers it.
-      const rows = await db.insert(users).values({
-        email, passwordHash,
-        role: sql`(case when exists (select 1 from ${users}) then 'member' else 'admin' end)`,
-      }).onConflictDoNothing().returning()
+      const rows = await db
+        .insert(users)
+        .values({
+          email,
+          passwordHash,
+          role: sql`(case when exists (select 1 from ${users}) then 'member' else 'admin' end)`,
+        })
+        .onConflictDoNothing()
+        .returning()
       const user = rows[0]
       if (!user) throw conflict('An account with this e-mail already exists')
       await audit.record({ userId: user.id, type: 'user.registered', ip: ctx.clientIp, userAgent, requestId: ctx.requestId })
       return publicUser(user)
     },
 
-    async login(input: { email: string; password: string; mfaCode?: string; recoveryCode?: string }, ctx: RequestContext, userAgent?: string) {
+    async login(
+      input: { email: string; password: string; mfaCode?: string; recoveryCode?: string },
+      ctx: RequestContext,
+      userAgent?: string,
+    ) {
       const email = input.email.trim().toLowerCase()
       const [user] = await db.select().from(users).where(sql`lower(${users.email}) = ${email}`)
       const ok = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_HASH)
       if (!user || !ok) {
-        await audit.record({ userId: user?.id ?? null, type: 'login.failed', ip: ctx.clientIp, userAgent, requestId: ctx.requestId, data: { email } })
+        await audit.record({
+          userId: user?.id ?? null,
+          type: 'login.failed',
+          ip: ctx.clientIp,
+          userAgent,
+          requestId: ctx.requestId,
+          data: { email },
+        })
         throw unauthorized('E-mail or password is wrong', 'invalid-credentials')
       }
       if (user.mfaEnabled) {
-        if (!input.mfaCode && !input.recoveryCode) throw unauthorized('This account uses two-factor authentication: send mfaCode (or recoveryCode)', 'mfa-required')
-        if (!await secondFactor(user, input, ctx, 'login')) {
+        if (!input.mfaCode && !input.recoveryCode)
+          throw unauthorized('This account uses two-factor authentication: send mfaCode (or recoveryCode)', 'mfa-required')
+        if (!(await secondFactor(user, input, ctx, 'login'))) {
           await audit.record({ userId: user.id, type: 'login.mfa_failed', ip: ctx.clientIp, userAgent, requestId: ctx.requestId })
           throw unauthorized('The two-factor code is wrong or was already used', 'mfa-invalid')
         }
       }
       const tokens = await issueTokens(user, ctx)
-      await audit.record({ userId: user.id, type: 'login.succeeded', ip: ctx.clientIp, userAgent, requestId: ctx.requestId, data: { sessionId: jwtSid(tokens.accessToken) } })
+      await audit.record({
+        userId: user.id,
+        type: 'login.succeeded',
+        ip: ctx.clientIp,
+        userAgent,
+        requestId: ctx.requestId,
+        data: { sessionId: jwtSid(tokens.accessToken) },
+      })
       return tokens
     },
 
     /** Rotates the refresh token; presenting a spent one revokes its whole family (RFC 9700 4.14.2). */
     async refresh(refreshToken: string, ctx: RequestContext) {
       const hash = sha256Hex(refreshToken)
-      const [row] = await db.select({ token: refreshTokens, family: tokenFamilies, user: users }).from(refreshTokens)
+      const [row] = await db
+        .select({ token: refreshTokens, family: tokenFamilies, user: users })
+        .from(refreshTokens)
         .innerJoin(tokenFamilies, eq(tokenFamilies.id, refreshTokens.familyId))
         .innerJoin(users, eq(users.id, tokenFamilies.userId))
         .where(eq(refreshTokens.tokenHash, hash))
       if (!row) throw unauthorized('Unknown refresh token', 'invalid-refresh-token')
       const { token, family, user } = row
       if (family.revokedAt) throw unauthorized('This session was ended', 'session-ended')
-      const spent = await db.update(refreshTokens).set({ usedAt: new Date() })
-        .where(and(eq(refreshTokens.id, token.id), isNull(refreshTokens.usedAt))).returning({ id: refreshTokens.id })
+      const spent = await db
+        .update(refreshTokens)
+        .set({ usedAt: new Date() })
+        .where(and(eq(refreshTokens.id, token.id), isNull(refreshTokens.usedAt)))
+        .returning({ id: refreshTokens.id })
       if (spent.length === 0) {
         await revokeFamilies(user.id, 'refresh-token-reuse', family.id)
-        await audit.record({ userId: user.id, type: 'refresh.reuse_detected', ip: ctx.clientIp, requestId: ctx.requestId, data: { sessionId: family.id } })
+        await audit.record({
+          userId: user.id,
+          type: 'refresh.reuse_detected',
+          ip: ctx.clientIp,
+          requestId: ctx.requestId,
+          data: { sessionId: family.id },
+        })
         throw unauthorized('This refresh token was already used; the session has been revoked', 'refresh-token-reused')
       }
       if (token.expiresAt.getTime() < Date.now()) throw unauthorized('The refresh token has expired', 'invalid-refresh-token')
-      if (!await deps.sessions.touch(family.id)) {
+      if (!(await deps.sessions.touch(family.id))) {
         await revokeFamilies(user.id, 'idle', family.id)
         throw unauthorized('The session was idle for over an hour; sign in again', 'session-ended')
       }
@@ -161,9 +239,15 @@ export function createAuthService(deps: Deps) {
       let familyId = input.sessionId
       let userId = input.userId
       if (input.refreshToken) {
-        const [row] = await db.select({ familyId: refreshTokens.familyId, userId: tokenFamilies.userId }).from(refreshTokens)
-          .innerJoin(tokenFamilies, eq(tokenFamilies.id, refreshTokens.familyId)).where(eq(refreshTokens.tokenHash, sha256Hex(input.refreshToken)))
-        if (row) { familyId = row.familyId; userId = row.userId }
+        const [row] = await db
+          .select({ familyId: refreshTokens.familyId, userId: tokenFamilies.userId })
+          .from(refreshTokens)
+          .innerJoin(tokenFamilies, eq(tokenFamilies.id, refreshTokens.familyId))
+          .where(eq(refreshTokens.tokenHash, sha256Hex(input.refreshToken)))
+        if (row) {
+          familyId = row.familyId
+          userId = row.userId
+        }
       }
       if (!familyId || !userId) throw unauthorized('Send the refresh token or an access token of the session to end')
       await revokeFamilies(userId, 'logout', familyId)
@@ -176,16 +260,24 @@ export function createAuthService(deps: Deps) {
       if (user.mfaEnabled) throw conflict('Two-factor authentication is already on; disable it first to enroll a new device')
       const secret = new OTPAuth.Secret({ size: 20 }).base32
       const secretEnc = await deps.box.seal(secret, `mfa:${userId}`)
-      await db.insert(mfaSecrets).values({ userId, secretEnc }).onConflictDoUpdate({ target: mfaSecrets.userId, set: { secretEnc, confirmedAt: null, lastUsedStep: 0 } })
+      await db
+        .insert(mfaSecrets)
+        .values({ userId, secretEnc })
+        .onConflictDoUpdate({ target: mfaSecrets.userId, set: { secretEnc, confirmedAt: null, lastUsedStep: 0 } })
       await audit.record({ userId, type: 'mfa.enroll_started', ip: ctx.clientIp, requestId: ctx.requestId })
       return { secret, otpauthUri: totpFor(secret, user.email).toString() }
     },
 
     async confirmMfa(userId: string, code: string, ctx: RequestContext) {
-      const [row] = await db.select({ secret: mfaSecrets, user: users }).from(mfaSecrets).innerJoin(users, eq(users.id, mfaSecrets.userId)).where(eq(mfaSecrets.userId, userId))
+      const [row] = await db
+        .select({ secret: mfaSecrets, user: users })
+        .from(mfaSecrets)
+        .innerJoin(users, eq(users.id, mfaSecrets.userId))
+        .where(eq(mfaSecrets.userId, userId))
       if (!row) throw new Problem(409, 'Conflict', 'Start enrollment first (POST /v1/auth/mfa/enroll)')
       if (row.secret.confirmedAt) throw conflict('Two-factor authentication is already on')
-      if (!await consumeTotp(userId, row.secret, row.user.email, code)) throw unprocessable('The code is wrong or was already used', [{ field: 'code', message: 'wrong or already used' }])
+      if (!(await consumeTotp(userId, row.secret, row.user.email, code)))
+        throw unprocessable('The code is wrong or was already used', [{ field: 'code', message: 'wrong or already used' }])
       const codes = Array.from({ length: RECOVERY_CODES }, () => recoveryCode())
       await db.transaction(async (tx) => {
         await tx.update(mfaSecrets).set({ confirmedAt: new Date() }).where(eq(mfaSecrets.userId, userId))
@@ -202,8 +294,10 @@ export function createAuthService(deps: Deps) {
       const [user] = await db.select().from(users).where(eq(users.id, userId))
       if (!user) throw unauthorized()
       if (!user.mfaEnabled) throw conflict('Two-factor authentication is not on')
-      if (!await secondFactor(user, { mfaCode: input.code, recoveryCode: input.recoveryCode }, ctx, 'mfa.disable')) {
-        throw unprocessable('A current TOTP code or an unused recovery code is required', [{ field: input.code ? 'code' : 'recoveryCode', message: 'wrong or already used' }])
+      if (!(await secondFactor(user, { mfaCode: input.code, recoveryCode: input.recoveryCode }, ctx, 'mfa.disable'))) {
+        throw unprocessable('A current TOTP code or an unused recovery code is required', [
+          { field: input.code ? 'code' : 'recoveryCode', message: 'wrong or already used' },
+        ])
       }
       await db.transaction(async (tx) => {
         await tx.delete(mfaSecrets).where(eq(mfaSecrets.userId, userId))
@@ -214,15 +308,26 @@ export function createAuthService(deps: Deps) {
       await audit.record({ userId, type: 'mfa.disabled', ip: ctx.clientIp, requestId: ctx.requestId })
     },
 
-    async changePassword(userId: string, input: { currentPassword: string; newPassword: string }, ctx: RequestContext, keepSession?: string) {
+    async changePassword(
+      userId: string,
+      input: { currentPassword: string; newPassword: string },
+      ctx: RequestContext,
+      keepSession?: string,
+    ) {
       const [user] = await db.select().from(users).where(eq(users.id, userId))
-      if (!user || !await verifyPassword(input.currentPassword, user.passwordHash)) {
+      if (!user || !(await verifyPassword(input.currentPassword, user.passwordHash))) {
         throw unprocessable('The current password is wrong', [{ field: 'currentPassword', message: 'wrong password' }])
       }
       checkPasswordPolicy(input.newPassword, 'newPassword')
-      await db.update(users).set({ passwordHash: await hashPassword(input.newPassword), updatedAt: new Date() }).where(eq(users.id, userId))
+      await db
+        .update(users)
+        .set({ passwordHash: await hashPassword(input.newPassword), updatedAt: new Date() })
+        .where(eq(users.id, userId))
       // Every other session ends: whoever knew the old password is signed out.
-      const families = await db.select({ id: tokenFamilies.id }).from(tokenFamilies).where(and(eq(tokenFamilies.userId, userId), isNull(tokenFamilies.revokedAt)))
+      const families = await db
+        .select({ id: tokenFamilies.id })
+        .from(tokenFamilies)
+        .where(and(eq(tokenFamilies.userId, userId), isNull(tokenFamilies.revokedAt)))
       for (const f of families) if (f.id !== keepSession) await revokeFamilies(userId, 'password-changed', f.id)
       await audit.record({ userId, type: 'password.changed', ip: ctx.clientIp, requestId: ctx.requestId })
     },
@@ -238,5 +343,9 @@ function recoveryCode(): string {
 }
 
 function jwtSid(token: string): string | undefined {
-  try { return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).sid } catch { return undefined }
+  try {
+    return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).sid
+  } catch {
+    return undefined
+  }
 }

@@ -17,9 +17,15 @@ export interface SessionStore {
 export function createSessionStore(redis: Redis, config: Pick<Config, 'redisPrefix' | 'sessionIdleS'>): SessionStore {
   const key = (id: string) => `${config.redisPrefix}sess:${id}`
   return {
-    async open(id) { await redis.set(key(id), '1', 'EX', config.sessionIdleS) },
-    async touch(id) { return (await redis.set(key(id), '1', 'EX', config.sessionIdleS, 'XX')) === 'OK' },
-    async end(ids) { if (ids.length) await redis.del(...ids.map(key)) },
+    async open(id) {
+      await redis.set(key(id), '1', 'EX', config.sessionIdleS)
+    },
+    async touch(id) {
+      return (await redis.set(key(id), '1', 'EX', config.sessionIdleS, 'XX')) === 'OK'
+    },
+    async end(ids) {
+      if (ids.length) await redis.del(...ids.map(key))
+    },
     slideSpec: (id) => ({ key: key(id), ttlS: config.sessionIdleS }),
   }
 }

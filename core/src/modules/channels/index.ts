@@ -4,33 +4,67 @@ import { cachedForUser, invalidateUser } from '../../http/cached'
 import type { ApiKeyService } from '../api-keys/service'
 import { authGuard } from '../auth/guard'
 import { ChannelView, CreateChannel, UpdateChannel } from './model'
-import { channelView, type ChannelService } from './service'
+import { type ChannelService, channelView } from './service'
 
 const Id = t.Object({ id: t.String({ format: 'uuid' }) })
 
 export function channelsModule(deps: Deps, channels: ChannelService, apiKeys: ApiKeyService) {
   return new Elysia({ name: 'channels-module', seed: deps.instanceId, prefix: '/channels', detail: { tags: ['channels'] } })
     .use(authGuard(deps, apiKeys))
-    .post('', async ({ principal, body, set }) => {
-      const created = await channels.create(principal.userId, body)
-      await invalidateUser(deps, principal.userId, set)
-      set.status = 201
-      return created
-    }, { auth: 'write', body: CreateChannel, response: { 201: ChannelView }, detail: { summary: 'Create a channel', description: 'Plan limit: 5 channels on the free plan.' } })
-    .get('', ({ principal, request, set }) => cachedForUser(deps, { userId: principal.userId, request, set }, 'api', () => channels.list(principal.userId)), {
-      auth: 'read', response: { 200: t.Array(ChannelView) }, detail: { summary: 'Your channels' },
-    })
-    .get('/:id', ({ principal, params, request, set }) => cachedForUser(deps, { userId: principal.userId, request, set }, 'api', async () => channelView(await channels.get(principal.userId, params.id))), {
-      auth: 'read', params: Id, response: { 200: ChannelView }, detail: { summary: 'One channel' },
-    })
-    .patch('/:id', async ({ principal, params, body, set }) => {
-      const updated = await channels.update(principal.userId, params.id, body)
-      await invalidateUser(deps, principal.userId, set)
-      return updated
-    }, { auth: 'write', params: Id, body: UpdateChannel, response: { 200: ChannelView }, detail: { summary: 'Change a channel' } })
-    .delete('/:id', async ({ principal, params, set }) => {
-      await channels.remove(principal.userId, params.id)
-      await invalidateUser(deps, principal.userId, set)
-      set.status = 204
-    }, { auth: 'write', params: Id, detail: { summary: 'Delete a channel and its videos (refused while videos are in progress)' } })
+    .post(
+      '',
+      async ({ principal, body, set }) => {
+        const created = await channels.create(principal.userId, body)
+        await invalidateUser(deps, principal.userId, set)
+        set.status = 201
+        return created
+      },
+      {
+        auth: 'write',
+        body: CreateChannel,
+        response: { 201: ChannelView },
+        detail: { summary: 'Create a channel', description: 'Plan limit: 5 channels on the free plan.' },
+      },
+    )
+    .get(
+      '',
+      ({ principal, request, set }) =>
+        cachedForUser(deps, { userId: principal.userId, request, set }, 'api', () => channels.list(principal.userId)),
+      {
+        auth: 'read',
+        response: { 200: t.Array(ChannelView) },
+        detail: { summary: 'Your channels' },
+      },
+    )
+    .get(
+      '/:id',
+      ({ principal, params, request, set }) =>
+        cachedForUser(deps, { userId: principal.userId, request, set }, 'api', async () =>
+          channelView(await channels.get(principal.userId, params.id)),
+        ),
+      {
+        auth: 'read',
+        params: Id,
+        response: { 200: ChannelView },
+        detail: { summary: 'One channel' },
+      },
+    )
+    .patch(
+      '/:id',
+      async ({ principal, params, body, set }) => {
+        const updated = await channels.update(principal.userId, params.id, body)
+        await invalidateUser(deps, principal.userId, set)
+        return updated
+      },
+      { auth: 'write', params: Id, body: UpdateChannel, response: { 200: ChannelView }, detail: { summary: 'Change a channel' } },
+    )
+    .delete(
+      '/:id',
+      async ({ principal, params, set }) => {
+        await channels.remove(principal.userId, params.id)
+        await invalidateUser(deps, principal.userId, set)
+        set.status = 204
+      },
+      { auth: 'write', params: Id, detail: { summary: 'Delete a channel and its videos (refused while videos are in progress)' } },
+    )
 }

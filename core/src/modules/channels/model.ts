@@ -2,20 +2,30 @@ import { t } from 'elysia'
 
 const strict = { additionalProperties: false } as const
 
-export const Aspect = t.Union([t.Literal('16:9'), t.Literal('9:16'), t.Literal('1:1')], { description: '16:9 = 1920x1080, 9:16 Shorts = 1080x1920, 1:1 = 1080x1080' })
-export const CaptionStyle = t.Union([t.Literal('highlight'), t.Literal('plain'), t.Literal('none')], { description: 'highlight: word-level captions, the spoken word coloured' })
+export const Aspect = t.Union([t.Literal('16:9'), t.Literal('9:16'), t.Literal('1:1')], {
+  description: '16:9 = 1920x1080, 9:16 Shorts = 1080x1920, 1:1 = 1080x1080',
+})
+export const CaptionStyle = t.Union([t.Literal('highlight'), t.Literal('plain'), t.Literal('none')], {
+  description: 'highlight: word-level captions, the spoken word coloured',
+})
 export const VisualSource = t.Union([t.Literal('generated'), t.Literal('pexels'), t.Literal('pixabay'), t.Literal('uploads')])
 export const Privacy = t.Union([t.Literal('private'), t.Literal('unlisted'), t.Literal('public')])
-export const Voice = t.Object({
-  provider: t.Optional(t.Union([t.Literal('espeak'), t.Literal('openai'), t.Literal('elevenlabs')])),
-  voiceId: t.Optional(t.String({ minLength: 1, maxLength: 100 })),
-}, strict)
+export const Voice = t.Object(
+  {
+    provider: t.Optional(t.Union([t.Literal('espeak'), t.Literal('openai'), t.Literal('elevenlabs')])),
+    voiceId: t.Optional(t.String({ minLength: 1, maxLength: 100 })),
+  },
+  strict,
+)
 const Day = t.Union(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => t.Literal(d)))
-export const Cadence = t.Object({
-  videosPerWeek: t.Integer({ minimum: 0, maximum: 70 }),
-  days: t.Array(Day, { maxItems: 7, uniqueItems: true }),
-  time: t.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'local posting time, HH:MM' }),
-}, strict)
+export const Cadence = t.Object(
+  {
+    videosPerWeek: t.Integer({ minimum: 0, maximum: 70 }),
+    days: t.Array(Day, { maxItems: 7, uniqueItems: true }),
+    time: t.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'local posting time, HH:MM' }),
+  },
+  strict,
+)
 
 const fields = {
   name: t.String({ minLength: 1, maxLength: 100 }),
@@ -31,26 +41,38 @@ const fields = {
   timeZone: t.String({ minLength: 1, maxLength: 64, description: 'IANA time zone, e.g. Europe/Berlin' }),
 }
 
-export const CreateChannel = t.Object({
-  name: fields.name,
-  niche: fields.niche,
-  language: t.Optional(fields.language),
-  defaultVoice: t.Optional(fields.defaultVoice),
-  visualSource: t.Optional(fields.visualSource),
-  visualStyle: t.Optional(fields.visualStyle),
-  aspect: t.Optional(fields.aspect),
-  captionStyle: t.Optional(fields.captionStyle),
-  defaultPrivacy: t.Optional(fields.defaultPrivacy),
-  cadence: t.Optional(fields.cadence),
-  timeZone: t.Optional(fields.timeZone),
-}, strict)
+export const CreateChannel = t.Object(
+  {
+    name: fields.name,
+    niche: fields.niche,
+    language: t.Optional(fields.language),
+    defaultVoice: t.Optional(fields.defaultVoice),
+    visualSource: t.Optional(fields.visualSource),
+    visualStyle: t.Optional(fields.visualStyle),
+    aspect: t.Optional(fields.aspect),
+    captionStyle: t.Optional(fields.captionStyle),
+    defaultPrivacy: t.Optional(fields.defaultPrivacy),
+    cadence: t.Optional(fields.cadence),
+    timeZone: t.Optional(fields.timeZone),
+  },
+  strict,
+)
 
 export const UpdateChannel = t.Partial(t.Object(fields, strict), strict)
 
 export const ChannelView = t.Object({
-  id: t.String(), name: t.String(), niche: t.String(), language: t.String(),
+  id: t.String(),
+  name: t.String(),
+  niche: t.String(),
+  language: t.String(),
   defaultVoice: t.Object({ provider: t.Optional(t.String()), voiceId: t.Optional(t.String()) }),
-  visualSource: t.String(), visualStyle: t.String(), aspect: t.String(), captionStyle: t.String(), defaultPrivacy: t.String(),
+  visualSource: t.String(),
+  visualStyle: t.String(),
+  aspect: t.String(),
+  captionStyle: t.String(),
+  defaultPrivacy: t.String(),
   cadence: t.Object({ videosPerWeek: t.Number(), days: t.Array(t.String()), time: t.String() }),
-  timeZone: t.String(), createdAt: t.String(), updatedAt: t.String(),
+  timeZone: t.String(),
+  createdAt: t.String(),
+  updatedAt: t.String(),
 })

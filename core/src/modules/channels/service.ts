@@ -1,15 +1,26 @@
 import { and, asc, count, eq, inArray } from 'drizzle-orm'
-import type { Deps } from '../../deps'
 import { channels, users, videos } from '../../db/schema'
+import type { Deps } from '../../deps'
 import { conflict, notFound, Problem, unprocessable } from '../../http/problem'
 
 type ChannelRow = typeof channels.$inferSelect
 export type ChannelInput = Partial<Omit<ChannelRow, 'id' | 'userId' | 'createdAt' | 'updatedAt'>>
 
 export const channelView = (c: ChannelRow) => ({
-  id: c.id, name: c.name, niche: c.niche, language: c.language, defaultVoice: c.defaultVoice, visualSource: c.visualSource,
-  visualStyle: c.visualStyle, aspect: c.aspect, captionStyle: c.captionStyle, defaultPrivacy: c.defaultPrivacy,
-  cadence: c.cadence, timeZone: c.timeZone, createdAt: c.createdAt.toISOString(), updatedAt: c.updatedAt.toISOString(),
+  id: c.id,
+  name: c.name,
+  niche: c.niche,
+  language: c.language,
+  defaultVoice: c.defaultVoice,
+  visualSource: c.visualSource,
+  visualStyle: c.visualStyle,
+  aspect: c.aspect,
+  captionStyle: c.captionStyle,
+  defaultPrivacy: c.defaultPrivacy,
+  cadence: c.cadence,
+  timeZone: c.timeZone,
+  createdAt: c.createdAt.toISOString(),
+  updatedAt: c.updatedAt.toISOString(),
 })
 
 const DEFAULT_CADENCE = { videosPerWeek: 3, days: ['mon', 'wed', 'fri'], time: '15:00' }
@@ -35,7 +46,10 @@ export function createChannelService(deps: Deps) {
         const [{ n } = { n: 0 }] = await tx.select({ n: count() }).from(channels).where(eq(channels.userId, userId))
         const limit = deps.config.channelLimits[owner.plan]
         if (n >= limit) throw new Problem(403, 'Forbidden', `Your plan (${owner.plan}) allows ${limit} channels`, { type: 'plan-limit' })
-        const [row] = await tx.insert(channels).values({ ...input, cadence: input.cadence ?? DEFAULT_CADENCE, userId }).returning()
+        const [row] = await tx
+          .insert(channels)
+          .values({ ...input, cadence: input.cadence ?? DEFAULT_CADENCE, userId })
+          .returning()
         return channelView(row!)
       })
     },
@@ -45,19 +59,29 @@ export function createChannelService(deps: Deps) {
     },
     /** The owner's channel, or 404 (also when it belongs to someone else). */
     async get(userId: string, id: string) {
-      const [row] = await db.select().from(channels).where(and(eq(channels.id, id), eq(channels.userId, userId)))
+      const [row] = await db
+        .select()
+        .from(channels)
+        .where(and(eq(channels.id, id), eq(channels.userId, userId)))
       if (!row) throw notFound('Channel')
       return row
     },
     async update(userId: string, id: string, input: ChannelInput) {
       checkTimeZone(input.timeZone ?? undefined)
-      const [row] = await db.update(channels).set({ ...input, updatedAt: new Date() }).where(and(eq(channels.id, id), eq(channels.userId, userId))).returning()
+      const [row] = await db
+        .update(channels)
+        .set({ ...input, updatedAt: new Date() })
+        .where(and(eq(channels.id, id), eq(channels.userId, userId)))
+        .returning()
       if (!row) throw notFound('Channel')
       return channelView(row)
     },
     async remove(userId: string, id: string) {
       await this.get(userId, id)
-      const [active] = await db.select({ n: count() }).from(videos).where(and(eq(videos.channelId, id), inArray(videos.status, ['queued', 'running'])))
+      const [active] = await db
+        .select({ n: count() })
+        .from(videos)
+        .where(and(eq(videos.channelId, id), inArray(videos.status, ['queued', 'running'])))
       if (active && active.n > 0) throw conflict(`The channel has ${active.n} video(s) in progress; cancel them first`)
       await db.delete(channels).where(and(eq(channels.id, id), eq(channels.userId, userId)))
     },

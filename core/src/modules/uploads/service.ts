@@ -3,37 +3,66 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { and, desc, eq } from 'drizzle-orm'
 import { fileTypeFromFile } from 'file-type'
-import type { Deps } from '../../deps'
 import { uploads } from '../../db/schema'
+import type { Deps } from '../../deps'
 import { notFound, Problem, unprocessable } from '../../http/problem'
 
 // What the renderer can use: stills, clips, and music beds. The bytes decide, not the declared type.
 const ALLOWED: Record<string, string> = {
-  'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp',
-  'video/mp4': 'mp4', 'video/quicktime': 'mov', 'video/webm': 'webm',
-  'audio/mpeg': 'mp3', 'audio/wav': 'wav', 'audio/x-wav': 'wav', 'audio/vnd.wave': 'wav', 'audio/mp4': 'm4a', 'audio/x-m4a': 'm4a', 'audio/flac': 'flac', 'audio/x-flac': 'flac',
+  'image/jpeg': 'jpg',
+  'image/png': 'png',
+  'image/webp': 'webp',
+  'video/mp4': 'mp4',
+  'video/quicktime': 'mov',
+  'video/webm': 'webm',
+  'audio/mpeg': 'mp3',
+  'audio/wav': 'wav',
+  'audio/x-wav': 'wav',
+  'audio/vnd.wave': 'wav',
+  'audio/mp4': 'm4a',
+  'audio/x-m4a': 'm4a',
+  'audio/flac': 'flac',
+  'audio/x-flac': 'flac',
 }
-const CANONICAL: Record<string, string> = { 'audio/x-wav': 'audio/wav', 'audio/vnd.wave': 'audio/wav', 'audio/x-m4a': 'audio/mp4', 'audio/x-flac': 'audio/flac' }
+const CANONICAL: Record<string, string> = {
+  'audio/x-wav': 'audio/wav',
+  'audio/vnd.wave': 'audio/wav',
+  'audio/x-m4a': 'audio/mp4',
+  'audio/x-flac': 'audio/flac',
+}
 
 type UploadRow = typeof uploads.$inferSelect
-export const uploadView = (u: UploadRow) => ({ id: u.id, key: u.key, name: u.name, contentType: u.contentType, size: u.size, createdAt: u.createdAt.toISOString() })
+export const uploadView = (u: UploadRow) => ({
+  id: u.id,
+  key: u.key,
+  name: u.name,
+  contentType: u.contentType,
+  size: u.size,
+  createdAt: u.createdAt.toISOString(),
+})
 
 export function createUploadService(deps: Deps) {
   const db = deps.database.db
   return {
     /** Streams the body to a temp file (never whole in memory), checks its real type, then stores it under uploads/<userId>/. */
     async create(userId: string, request: Request, name: string) {
-      if (!request.body) throw unprocessable('The request body is empty', [{ field: 'body', message: 'send the file as the raw request body' }])
+      if (!request.body)
+        throw unprocessable('The request body is empty', [{ field: 'body', message: 'send the file as the raw request body' }])
       const dir = await mkdtemp(join(tmpdir(), 'ytempire-upload-'))
       try {
         const path = join(dir, 'file')
         await Bun.write(path, new Response(limited(request.body, deps.config.maxUploadBytes)))
         const size = (await stat(path)).size
-        if (size === 0) throw unprocessable('The request body is empty', [{ field: 'body', message: 'send the file as the raw request body' }])
+        if (size === 0)
+          throw unprocessable('The request body is empty', [{ field: 'body', message: 'send the file as the raw request body' }])
         const detected = await fileTypeFromFile(path)
-        const type = detected && ALLOWED[detected.mime] ? CANONICAL[detected.mime] ?? detected.mime : undefined
+        const type = detected && ALLOWED[detected.mime] ? (CANONICAL[detected.mime] ?? detected.mime) : undefined
         if (!type) {
-          throw new Problem(415, 'Unsupported Media Type', `Allowed: JPEG, PNG, WebP images; MP4, MOV, WebM clips; MP3, WAV, M4A, FLAC audio (this file looks like ${detected?.mime ?? 'something else'})`)
+          throw new Problem(
+            415,
+            'Unsupported Media Type',
+            `Allowed: JPEG, PNG, WebP images; MP4, MOV, WebM clips; MP3, WAV, M4A, FLAC audio (this file looks like ${detected?.mime ?? 'something else'})`,
+          )
         }
         const id = crypto.randomUUID()
         const key = `uploads/${userId}/${id}.${ALLOWED[type]}`
@@ -48,7 +77,10 @@ export function createUploadService(deps: Deps) {
       return (await db.select().from(uploads).where(eq(uploads.userId, userId)).orderBy(desc(uploads.createdAt))).map(uploadView)
     },
     async remove(userId: string, id: string) {
-      const [row] = await db.delete(uploads).where(and(eq(uploads.id, id), eq(uploads.userId, userId))).returning()
+      const [row] = await db
+        .delete(uploads)
+        .where(and(eq(uploads.id, id), eq(uploads.userId, userId)))
+        .returning()
       if (!row) throw notFound('Upload')
       await deps.storage.delete(row.key)
     },
@@ -59,11 +91,13 @@ export type UploadService = ReturnType<typeof createUploadService>
 /** Passes the stream through, failing it once more than `max` bytes have gone by (chunked bodies have no length to check up front). */
 function limited(body: ReadableStream<Uint8Array>, max: number): ReadableStream<Uint8Array> {
   let seen = 0
-  return body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
-      seen += chunk.byteLength
-      if (seen > max) controller.error(new Problem(413, 'Content Too Large', `Uploads are limited to ${max} bytes`))
-      else controller.enqueue(chunk)
-    },
-  }))
+  return body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        seen += chunk.byteLength
+        if (seen > max) controller.error(new Problem(413, 'Content Too Large', `Uploads are limited to ${max} bytes`))
+        else controller.enqueue(chunk)
+      },
+    }),
+  )
 }

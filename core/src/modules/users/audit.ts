@@ -4,12 +4,34 @@ import { auditEvents } from '../../db/schema'
 import type { Logger } from '../../infra/logger'
 
 export type AuditType =
-  | 'user.registered' | 'login.succeeded' | 'login.failed' | 'login.mfa_failed' | 'logout'
-  | 'refresh.reuse_detected' | 'session.revoked' | 'password.changed'
-  | 'mfa.enroll_started' | 'mfa.enabled' | 'mfa.disabled' | 'mfa.recovery_code_used'
-  | 'api_key.created' | 'api_key.revoked' | 'role.changed' | 'signing_key.rotated' | 'secrets.resealed' | 'data.exported'
+  | 'user.registered'
+  | 'login.succeeded'
+  | 'login.failed'
+  | 'login.mfa_failed'
+  | 'logout'
+  | 'refresh.reuse_detected'
+  | 'session.revoked'
+  | 'password.changed'
+  | 'mfa.enroll_started'
+  | 'mfa.enabled'
+  | 'mfa.disabled'
+  | 'mfa.recovery_code_used'
+  | 'api_key.created'
+  | 'api_key.revoked'
+  | 'role.changed'
+  | 'signing_key.rotated'
+  | 'secrets.resealed'
+  | 'data.exported'
 
-export interface AuditEntry { userId: string | null; actorId?: string | null; type: AuditType; ip?: string; userAgent?: string; requestId?: string; data?: Record<string, unknown> }
+export interface AuditEntry {
+  userId: string | null
+  actorId?: string | null
+  type: AuditType
+  ip?: string
+  userAgent?: string
+  requestId?: string
+  data?: Record<string, unknown>
+}
 
 export interface AuditLog {
   record(e: AuditEntry): Promise<void>
@@ -20,8 +42,13 @@ export function createAuditLog(db: Db, log: Logger): AuditLog {
   return {
     async record(e) {
       await db.insert(auditEvents).values({
-        userId: e.userId, actorId: e.actorId ?? e.userId, type: e.type, ip: e.ip, userAgent: e.userAgent?.slice(0, 512),
-        requestId: e.requestId, data: e.data ?? {},
+        userId: e.userId,
+        actorId: e.actorId ?? e.userId,
+        type: e.type,
+        ip: e.ip,
+        userAgent: e.userAgent?.slice(0, 512),
+        requestId: e.requestId,
+        data: e.data ?? {},
       })
       log.info({ audit: e.type, userId: e.userId, requestId: e.requestId }, 'security event')
     },
@@ -29,7 +56,12 @@ export function createAuditLog(db: Db, log: Logger): AuditLog {
       const where: SQL[] = []
       if (userId) where.push(eq(auditEvents.userId, userId))
       if (before) where.push(lt(auditEvents.id, before))
-      return db.select().from(auditEvents).where(where.length ? and(...where) : undefined).orderBy(desc(auditEvents.id)).limit(limit)
+      return db
+        .select()
+        .from(auditEvents)
+        .where(where.length ? and(...where) : undefined)
+        .orderBy(desc(auditEvents.id))
+        .limit(limit)
     },
   }
 }

@@ -1,32 +1,53 @@
 import { and, desc, eq, isNull } from 'drizzle-orm'
+import { verifyPassword } from '../../crypto/hash'
+import {
+  auditEvents,
+  channels,
+  costLedger,
+  mfaSecrets,
+  recoveryCodes,
+  tokenFamilies,
+  uploads,
+  users,
+  videoEvents,
+  videos,
+} from '../../db/schema'
 import type { Deps } from '../../deps'
-import { auditEvents, channels, costLedger, mfaSecrets, recoveryCodes, tokenFamilies, uploads, users, videoEvents, videos } from '../../db/schema'
+import { invalidateUser } from '../../http/cached'
+import type { RequestContext } from '../../http/plugin'
+import { notFound, unauthorized, unprocessable } from '../../http/problem'
+import type { ApiKeyService } from '../api-keys/service'
+import { type AuthService, publicUser } from '../auth/service'
 import { channelView } from '../channels/service'
 import { videoView } from '../videos/service'
-import { verifyPassword } from '../../crypto/hash'
-import { notFound, unauthorized, unprocessable } from '../../http/problem'
-import { publicUser, type AuthService } from '../auth/service'
-import type { ApiKeyService } from '../api-keys/service'
-import type { RequestContext } from '../../http/plugin'
-import { invalidateUser } from '../../http/cached'
 
 export function createUserService(deps: Deps, auth: AuthService, apiKeys: ApiKeyService) {
   const db = deps.database.db
   async function storedKeys(userId: string): Promise<Set<string>> {
     const keys = new Set<string>()
     for (const u of await db.select({ key: uploads.key }).from(uploads).where(eq(uploads.userId, userId))) keys.add(u.key)
-    for (const v of await db.select({ video: videos.videoKey, thumbnail: videos.thumbnailKey }).from(videos).where(eq(videos.userId, userId))) {
+    for (const v of await db
+      .select({ video: videos.videoKey, thumbnail: videos.thumbnailKey })
+      .from(videos)
+      .where(eq(videos.userId, userId))) {
       if (v.video) keys.add(v.video)
       if (v.thumbnail) keys.add(v.thumbnail)
     }
-    const done = await db.select({ data: videoEvents.data }).from(videoEvents).innerJoin(videos, eq(videos.id, videoEvents.videoId))
+    const done = await db
+      .select({ data: videoEvents.data })
+      .from(videoEvents)
+      .innerJoin(videos, eq(videos.id, videoEvents.videoId))
       .where(and(eq(videos.userId, userId), eq(videoEvents.type, 'video.completed')))
     for (const e of done) for (const a of (e.data.artifacts as { key: string }[] | undefined) ?? []) keys.add(a.key)
     return keys
   }
   const sessionView = (f: typeof tokenFamilies.$inferSelect, current?: string) => ({
-    id: f.id, createdAt: f.createdAt.toISOString(), lastUsedAt: f.lastUsedAt.toISOString(), expiresAt: f.expiresAt.toISOString(),
-    ip: f.ip, current: f.id === current,
+    id: f.id,
+    createdAt: f.createdAt.toISOString(),
+    lastUsedAt: f.lastUsedAt.toISOString(),
+    expiresAt: f.expiresAt.toISOString(),
+    ip: f.ip,
+    current: f.id === current,
   })
   return {
     async me(userId: string) {
@@ -35,7 +56,11 @@ export function createUserService(deps: Deps, auth: AuthService, apiKeys: ApiKey
       return publicUser(user)
     },
     async sessions(userId: string, current?: string) {
-      const rows = await db.select().from(tokenFamilies).where(and(eq(tokenFamilies.userId, userId), isNull(tokenFamilies.revokedAt))).orderBy(desc(tokenFamilies.lastUsedAt))
+      const rows = await db
+        .select()
+        .from(tokenFamilies)
+        .where(and(eq(tokenFamilies.userId, userId), isNull(tokenFamilies.revokedAt)))
+        .orderBy(desc(tokenFamilies.lastUsedAt))
       return rows.filter((r) => r.expiresAt.getTime() > Date.now()).map((r) => sessionView(r, current))
     },
     async revokeSession(userId: string, sessionId: string, ctx: RequestContext) {
@@ -48,33 +73,70 @@ export function createUserService(deps: Deps, auth: AuthService, apiKeys: ApiKey
       const [user] = await db.select().from(users).where(eq(users.id, userId))
       if (!user) throw unauthorized()
       const [mfa] = await db.select({ confirmedAt: mfaSecrets.confirmedAt }).from(mfaSecrets).where(eq(mfaSecrets.userId, userId))
-      const codes = await db.select({ usedAt: recoveryCodes.usedAt, createdAt: recoveryCodes.createdAt }).from(recoveryCodes).where(eq(recoveryCodes.userId, userId))
+      const codes = await db
+        .select({ usedAt: recoveryCodes.usedAt, createdAt: recoveryCodes.createdAt })
+        .from(recoveryCodes)
+        .where(eq(recoveryCodes.userId, userId))
       const families = await db.select().from(tokenFamilies).where(eq(tokenFamilies.userId, userId))
       const audit = await db.select().from(auditEvents).where(eq(auditEvents.userId, userId)).orderBy(desc(auditEvents.id))
       await deps.audit.record({ userId, type: 'data.exported', ip: ctx.clientIp, requestId: ctx.requestId })
       return {
         exportedAt: new Date().toISOString(),
         user: { ...publicUser(user), updatedAt: user.updatedAt.toISOString() },
-        mfa: { enabled: user.mfaEnabled, confirmedAt: mfa?.confirmedAt?.toISOString() ?? null, recoveryCodes: codes.map((c) => ({ createdAt: c.createdAt.toISOString(), usedAt: c.usedAt?.toISOString() ?? null })) },
+        mfa: {
+          enabled: user.mfaEnabled,
+          confirmedAt: mfa?.confirmedAt?.toISOString() ?? null,
+          recoveryCodes: codes.map((c) => ({ createdAt: c.createdAt.toISOString(), usedAt: c.usedAt?.toISOString() ?? null })),
+        },
         apiKeys: await apiKeys.list(userId),
         channels: (await db.select().from(channels).where(eq(channels.userId, userId))).map(channelView),
         videos: (await db.select().from(videos).where(eq(videos.userId, userId))).map((v) => ({ ...videoView(v), request: v.request })),
-        costs: (await db.select().from(costLedger).where(eq(costLedger.userId, userId))).map((c) => ({ videoId: c.videoId, stage: c.stage, kind: c.kind, item: c.item, quantity: c.quantity, unit: c.unit, amountUsd: c.amountUsd, createdAt: c.createdAt.toISOString() })),
-        uploads: (await db.select().from(uploads).where(eq(uploads.userId, userId))).map((u) => ({ id: u.id, key: u.key, name: u.name, contentType: u.contentType, size: u.size, createdAt: u.createdAt.toISOString() })),
-        sessions: families.map((f) => ({ ...sessionView(f), revokedAt: f.revokedAt?.toISOString() ?? null, revokedReason: f.revokedReason, userAgent: f.userAgent })),
-        auditLog: audit.map((a) => ({ id: a.id, type: a.type, ip: a.ip, userAgent: a.userAgent, data: a.data, createdAt: a.createdAt.toISOString() })),
+        costs: (await db.select().from(costLedger).where(eq(costLedger.userId, userId))).map((c) => ({
+          videoId: c.videoId,
+          stage: c.stage,
+          kind: c.kind,
+          item: c.item,
+          quantity: c.quantity,
+          unit: c.unit,
+          amountUsd: c.amountUsd,
+          createdAt: c.createdAt.toISOString(),
+        })),
+        uploads: (await db.select().from(uploads).where(eq(uploads.userId, userId))).map((u) => ({
+          id: u.id,
+          key: u.key,
+          name: u.name,
+          contentType: u.contentType,
+          size: u.size,
+          createdAt: u.createdAt.toISOString(),
+        })),
+        sessions: families.map((f) => ({
+          ...sessionView(f),
+          revokedAt: f.revokedAt?.toISOString() ?? null,
+          revokedReason: f.revokedReason,
+          userAgent: f.userAgent,
+        })),
+        auditLog: audit.map((a) => ({
+          id: a.id,
+          type: a.type,
+          ip: a.ip,
+          userAgent: a.userAgent,
+          data: a.data,
+          createdAt: a.createdAt.toISOString(),
+        })),
       }
     },
     /** GDPR Art. 17: erases the account and everything hanging off it (cascading foreign keys). */
     async erase(userId: string, password: string) {
       const [user] = await db.select().from(users).where(eq(users.id, userId))
       if (!user) throw unauthorized()
-      if (!await verifyPassword(password, user.passwordHash)) throw unprocessable('The password is wrong', [{ field: 'password', message: 'wrong password' }])
+      if (!(await verifyPassword(password, user.passwordHash)))
+        throw unprocessable('The password is wrong', [{ field: 'password', message: 'wrong password' }])
       const families = await db.select({ id: tokenFamilies.id }).from(tokenFamilies).where(eq(tokenFamilies.userId, userId))
       const stored = await storedKeys(userId)
       await db.delete(users).where(eq(users.id, userId))
       // The files go too: uploads, and every artifact the render workers reported for the user's videos.
-      for (const key of stored) await deps.storage.delete(key).catch((err) => deps.log.warn({ err, key }, 'could not delete a stored file during erasure'))
+      for (const key of stored)
+        await deps.storage.delete(key).catch((err) => deps.log.warn({ err, key }, 'could not delete a stored file during erasure'))
       await deps.sessions.end(families.map((f) => f.id))
       await apiKeys.forgetUser(userId)
       await invalidateUser(deps, userId)

@@ -5,7 +5,12 @@ import { notFound, Problem } from '../../http/problem'
  * Serves a stored object with HTTP Range (RFC 9110 §14): one byte range answers 206, an
  * unsatisfiable one 416, none (or several) the whole object with 200.
  */
-export async function serveObject(storage: Storage, key: string | null, rangeHeader: string | null, opts: { filename?: string; cacheSeconds?: number } = {}): Promise<Response> {
+export async function serveObject(
+  storage: Storage,
+  key: string | null,
+  rangeHeader: string | null,
+  opts: { filename?: string; cacheSeconds?: number } = {},
+): Promise<Response> {
   if (!key) throw notFound('File')
   const stat = await storage.stat(key)
   if (!stat) throw notFound('File')
@@ -18,7 +23,9 @@ export async function serveObject(storage: Storage, key: string | null, rangeHea
   if (opts.filename) headers['content-disposition'] = `inline; filename="${opts.filename}"`
   const range = parseRange(rangeHeader, stat.size)
   if (range === 'unsatisfiable') {
-    throw new Problem(416, 'Range Not Satisfiable', `The file has ${stat.size} bytes`, { headers: { 'content-range': `bytes */${stat.size}` } })
+    throw new Problem(416, 'Range Not Satisfiable', `The file has ${stat.size} bytes`, {
+      headers: { 'content-range': `bytes */${stat.size}` },
+    })
   }
   if (!range) {
     headers['content-length'] = String(stat.size)

@@ -2,9 +2,9 @@ import { Elysia, t } from 'elysia'
 import type { Deps } from '../../deps'
 import type { ApiKeyService } from '../api-keys/service'
 import { authGuard } from '../auth/guard'
-import { CostLine, CreateVideo, CreateVideoBatch, ListVideosQuery, VideoView } from './model'
 import { serveObject } from './files'
-import { isTerminal, videoView, type VideoService } from './service'
+import { CostLine, CreateVideo, CreateVideoBatch, ListVideosQuery, VideoView } from './model'
+import { isTerminal, type VideoService, videoView } from './service'
 
 const Id = t.Object({ id: t.String({ format: 'uuid' }) })
 const IdempotencyHeaders = t.Object({ 'idempotency-key': t.Optional(t.String({ minLength: 1, maxLength: 200 })) })
@@ -13,82 +13,146 @@ const SSE_PING_MS = 10_000
 export function videosModule(deps: Deps, videos: VideoService, apiKeys: ApiKeyService) {
   return new Elysia({ name: 'videos-module', seed: deps.instanceId, detail: { tags: ['videos'] } })
     .use(authGuard(deps, apiKeys))
-    .post('/channels/:id/videos', async ({ principal, params, body, headers, set }) => {
-      const { video, replayed } = await videos.submit(principal, params.id, body, headers['idempotency-key'])
-      set.status = replayed ? 200 : 202
-      if (replayed) set.headers['idempotent-replayed'] = 'true'
-      set.headers.location = video.links.self
-      return video
-    }, {
-      auth: { access: 'write', rate: 'video_generation' }, params: Id, body: CreateVideo, headers: IdempotencyHeaders,
-      response: { 200: VideoView, 202: VideoView },
-      detail: { summary: 'Ask for a video', description: 'Queues the pipeline (script → voice ‖ visuals → render → thumbnail) and answers 202 at once. `Idempotency-Key` makes a retry return the same video. Limited to 10 per hour (video_generation).' },
-    })
-    .post('/channels/:id/videos/batch', async ({ principal, params, body, set }) => {
-      set.status = 202
-      return { videos: await videos.submitBatch(principal, params.id, body.videos) }
-    }, {
-      auth: { access: 'write', rate: 'video_generation' }, params: Id, body: CreateVideoBatch,
-      response: { 202: t.Object({ videos: t.Array(VideoView) }) },
-      detail: { summary: 'Ask for up to 50 videos at once', description: 'All or nothing: an invalid item refuses the batch and is named. Counts as one video_generation request.' },
-    })
+    .post(
+      '/channels/:id/videos',
+      async ({ principal, params, body, headers, set }) => {
+        const { video, replayed } = await videos.submit(principal, params.id, body, headers['idempotency-key'])
+        set.status = replayed ? 200 : 202
+        if (replayed) set.headers['idempotent-replayed'] = 'true'
+        set.headers.location = video.links.self
+        return video
+      },
+      {
+        auth: { access: 'write', rate: 'video_generation' },
+        params: Id,
+        body: CreateVideo,
+        headers: IdempotencyHeaders,
+        response: { 200: VideoView, 202: VideoView },
+        detail: {
+          summary: 'Ask for a video',
+          description:
+            'Queues the pipeline (script → voice ‖ visuals → render → thumbnail) and answers 202 at once. `Idempotency-Key` makes a retry return the same video. Limited to 10 per hour (video_generation).',
+        },
+      },
+    )
+    .post(
+      '/channels/:id/videos/batch',
+      async ({ principal, params, body, set }) => {
+        set.status = 202
+        return { videos: await videos.submitBatch(principal, params.id, body.videos) }
+      },
+      {
+        auth: { access: 'write', rate: 'video_generation' },
+        params: Id,
+        body: CreateVideoBatch,
+        response: { 202: t.Object({ videos: t.Array(VideoView) }) },
+        detail: {
+          summary: 'Ask for up to 50 videos at once',
+          description: 'All or nothing: an invalid item refuses the batch and is named. Counts as one video_generation request.',
+        },
+      },
+    )
     .get('/videos', ({ principal, query }) => videos.list(principal.userId, query), {
-      auth: 'read', query: ListVideosQuery, response: { 200: t.Object({ items: t.Array(VideoView), nextCursor: t.Nullable(t.String()) }) },
+      auth: 'read',
+      query: ListVideosQuery,
+      response: { 200: t.Object({ items: t.Array(VideoView), nextCursor: t.Nullable(t.String()) }) },
       detail: { summary: 'Your videos, newest first', description: 'Filter by channelId and status; page with cursor.' },
     })
     .get('/videos/:id', async ({ principal, params }) => videoView(await videos.get(principal.userId, params.id)), {
-      auth: 'read', params: Id, response: { 200: VideoView }, detail: { summary: 'Status, stage, progress and error of a video' },
+      auth: 'read',
+      params: Id,
+      response: { 200: VideoView },
+      detail: { summary: 'Status, stage, progress and error of a video' },
     })
-    .get('/videos/:id/events', async ({ principal, params, request }) => {
-      const first = await videos.get(principal.userId, params.id)
-      const encoder = new TextEncoder()
-      let cleanup = () => {}
-      const stream = new ReadableStream<Uint8Array>({
-        start(controller) {
-          const send = (event: string, data: unknown) => controller.enqueue(encoder.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`))
-          let closed = false
-          const close = () => {
-            if (closed) return
-            closed = true
+    .get(
+      '/videos/:id/events',
+      async ({ principal, params, request }) => {
+        const first = await videos.get(principal.userId, params.id)
+        const encoder = new TextEncoder()
+        let cleanup = () => {}
+        const stream = new ReadableStream<Uint8Array>({
+          start(controller) {
+            const send = (event: string, data: unknown) =>
+              controller.enqueue(encoder.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`))
+            let closed = false
+            const close = () => {
+              if (closed) return
+              closed = true
+              cleanup()
+              try {
+                controller.close()
+              } catch {}
+            }
+            const off = deps.videoUpdates.listen(params.id, (update) => {
+              send('update', update)
+              if (isTerminal((update as { status: string }).status)) close()
+            })
+            const ping = setInterval(() => controller.enqueue(encoder.encode(': ping\n\n')), SSE_PING_MS)
+            cleanup = () => {
+              off()
+              clearInterval(ping)
+            }
+            request.signal.addEventListener('abort', close)
+            send('snapshot', videoView(first))
+            if (isTerminal(first.status)) close()
+          },
+          cancel() {
             cleanup()
-            try { controller.close() } catch {}
-          }
-          const off = deps.videoUpdates.listen(params.id, (update) => {
-            send('update', update)
-            if (isTerminal((update as { status: string }).status)) close()
-          })
-          const ping = setInterval(() => controller.enqueue(encoder.encode(': ping\n\n')), SSE_PING_MS)
-          cleanup = () => { off(); clearInterval(ping) }
-          request.signal.addEventListener('abort', close)
-          send('snapshot', videoView(first))
-          if (isTerminal(first.status)) close()
+          },
+        })
+        return new Response(stream, {
+          headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' },
+        })
+      },
+      {
+        auth: 'read',
+        params: Id,
+        detail: {
+          summary: 'Server-Sent Events of stage and progress changes',
+          description:
+            'A `snapshot` event, then an `update` event (the whole video) on every change; the stream ends when the video is completed, failed or cancelled.',
         },
-        cancel() { cleanup() },
-      })
-      return new Response(stream, { headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' } })
-    }, {
-      auth: 'read', params: Id,
-      detail: { summary: 'Server-Sent Events of stage and progress changes', description: 'A `snapshot` event, then an `update` event (the whole video) on every change; the stream ends when the video is completed, failed or cancelled.' },
-    })
+      },
+    )
     .post('/videos/:id/cancel', ({ principal, params }) => videos.cancel(principal.userId, params.id), {
-      auth: 'write', params: Id, response: { 200: VideoView }, detail: { summary: 'Cancel a queued or running video (a running ffmpeg is stopped)' },
+      auth: 'write',
+      params: Id,
+      response: { 200: VideoView },
+      detail: { summary: 'Cancel a queued or running video (a running ffmpeg is stopped)' },
     })
-    .get('/videos/:id/file', async ({ principal, params, request }) => {
-      const v = await videos.get(principal.userId, params.id)
-      return serveObject(deps.storage, v.videoKey, request.headers.get('range'), { filename: `${v.id}.mp4` })
-    }, { auth: { access: 'read', rate: 'expensive_operations' }, params: Id, detail: { summary: 'The MP4 (HTTP Range supported)' } })
-    .get('/videos/:id/thumbnail', async ({ principal, params, request }) => {
-      const v = await videos.get(principal.userId, params.id)
-      return serveObject(deps.storage, v.thumbnailKey, request.headers.get('range'), { filename: `${v.id}.jpg` })
-    }, { auth: 'read', params: Id, detail: { summary: 'The 1280x720 JPEG thumbnail' } })
+    .get(
+      '/videos/:id/file',
+      async ({ principal, params, request }) => {
+        const v = await videos.get(principal.userId, params.id)
+        return serveObject(deps.storage, v.videoKey, request.headers.get('range'), { filename: `${v.id}.mp4` })
+      },
+      { auth: { access: 'read', rate: 'expensive_operations' }, params: Id, detail: { summary: 'The MP4 (HTTP Range supported)' } },
+    )
+    .get(
+      '/videos/:id/thumbnail',
+      async ({ principal, params, request }) => {
+        const v = await videos.get(principal.userId, params.id)
+        return serveObject(deps.storage, v.thumbnailKey, request.headers.get('range'), { filename: `${v.id}.jpg` })
+      },
+      { auth: 'read', params: Id, detail: { summary: 'The 1280x720 JPEG thumbnail' } },
+    )
     .get('/videos/:id/cost', ({ principal, params }) => videos.costOf(principal.userId, params.id), {
-      auth: 'read', params: Id,
-      response: { 200: t.Object({ videoId: t.String(), totalUsd: t.Number(), byStage: t.Record(t.String(), t.Number()), items: t.Array(CostLine) }) },
+      auth: 'read',
+      params: Id,
+      response: {
+        200: t.Object({ videoId: t.String(), totalUsd: t.Number(), byStage: t.Record(t.String(), t.Number()), items: t.Array(CostLine) }),
+      },
       detail: { summary: 'What the video cost, by stage and line item' },
     })
     .get('/me/costs', ({ principal, query }) => videos.monthlyCost(principal.userId, query.month ?? new Date().toISOString().slice(0, 7)), {
-      auth: 'read', query: t.Object({ month: t.Optional(t.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description: 'YYYY-MM (UTC); default this month' })) }, { additionalProperties: false }),
-      response: { 200: t.Object({ month: t.String(), totalUsd: t.Number(), byKind: t.Record(t.String(), t.Number()), videos: t.Number() }) },
+      auth: 'read',
+      query: t.Object(
+        { month: t.Optional(t.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description: 'YYYY-MM (UTC); default this month' })) },
+        { additionalProperties: false },
+      ),
+      response: {
+        200: t.Object({ month: t.String(), totalUsd: t.Number(), byKind: t.Record(t.String(), t.Number()), videos: t.Number() }),
+      },
       detail: { summary: 'Your costs for a month' },
     })
 }

@@ -3,52 +3,103 @@ import { CaptionStyle, VisualSource, Voice } from '../channels/model'
 
 const strict = { additionalProperties: false } as const
 
-export const Scene = t.Object({
-  narration: t.String({ minLength: 1, maxLength: 2000 }),
-  keywords: t.Array(t.String({ minLength: 1, maxLength: 60 }), { minItems: 1, maxItems: 8 }),
-}, strict)
+export const Scene = t.Object(
+  {
+    narration: t.String({ minLength: 1, maxLength: 2000 }),
+    keywords: t.Array(t.String({ minLength: 1, maxLength: 60 }), { minItems: 1, maxItems: 8 }),
+  },
+  strict,
+)
 
-export const Script = t.Object({
-  title: t.String({ minLength: 1, maxLength: 100 }),
-  description: t.String({ maxLength: 5000 }),
-  tags: t.Array(t.String({ minLength: 1, maxLength: 100 }), { maxItems: 30 }),
-  scenes: t.Array(Scene, { minItems: 1, maxItems: 60 }),
-}, strict)
+export const Script = t.Object(
+  {
+    title: t.String({ minLength: 1, maxLength: 100 }),
+    description: t.String({ maxLength: 5000 }),
+    tags: t.Array(t.String({ minLength: 1, maxLength: 100 }), { maxItems: 30 }),
+    scenes: t.Array(Scene, { minItems: 1, maxItems: 60 }),
+  },
+  strict,
+)
 
-export const CreateVideo = t.Object({
-  topic: t.Optional(t.String({ minLength: 3, maxLength: 500, description: 'The LLM writes the script from this (needs an LLM configured)' })),
-  script: t.Optional(Script),
-  targetSeconds: t.Optional(t.Integer({ minimum: 10, maximum: 1800, default: 60 })),
-  voice: t.Optional(Voice),
-  visualSource: t.Optional(VisualSource),
-  media: t.Optional(t.Array(t.String({ minLength: 1, maxLength: 2048 }), { maxItems: 60, description: 'public http(s) URLs, or your storage keys under uploads/<your user id>/, used in scene order' })),
-  captionStyle: t.Optional(CaptionStyle),
-  music: t.Optional(t.String({ minLength: 1, maxLength: 2048, description: 'background music: public URL or your uploads/ key; ducked under the voice' })),
-  title: t.Optional(t.String({ minLength: 1, maxLength: 100 })),
-}, { ...strict, description: 'Exactly one of topic or script' })
+export const CreateVideo = t.Object(
+  {
+    topic: t.Optional(
+      t.String({ minLength: 3, maxLength: 500, description: 'The LLM writes the script from this (needs an LLM configured)' }),
+    ),
+    script: t.Optional(Script),
+    targetSeconds: t.Optional(t.Integer({ minimum: 10, maximum: 1800, default: 60 })),
+    voice: t.Optional(Voice),
+    visualSource: t.Optional(VisualSource),
+    media: t.Optional(
+      t.Array(t.String({ minLength: 1, maxLength: 2048 }), {
+        maxItems: 60,
+        description: 'public http(s) URLs, or your storage keys under uploads/<your user id>/, used in scene order',
+      }),
+    ),
+    captionStyle: t.Optional(CaptionStyle),
+    music: t.Optional(
+      t.String({ minLength: 1, maxLength: 2048, description: 'background music: public URL or your uploads/ key; ducked under the voice' }),
+    ),
+    title: t.Optional(t.String({ minLength: 1, maxLength: 100 })),
+  },
+  { ...strict, description: 'Exactly one of topic or script' },
+)
 
 export const CreateVideoBatch = t.Object({ videos: t.Array(CreateVideo, { minItems: 1, maxItems: 50 }) }, strict)
 
-const StageState = t.Object({ status: t.String(), percent: t.Number(), durationMs: t.Optional(t.Number()), attempt: t.Optional(t.Number()) })
+const StageState = t.Object({
+  status: t.String(),
+  percent: t.Number(),
+  durationMs: t.Optional(t.Number()),
+  attempt: t.Optional(t.Number()),
+})
 export const VideoView = t.Object({
-  id: t.String(), channelId: t.String(),
+  id: t.String(),
+  channelId: t.String(),
   status: t.Union([t.Literal('queued'), t.Literal('running'), t.Literal('completed'), t.Literal('failed'), t.Literal('cancelled')]),
-  stage: t.String(), progress: t.Number({ description: '0..100 over the whole pipeline' }),
+  stage: t.String(),
+  progress: t.Number({ description: '0..100 over the whole pipeline' }),
   stages: t.Record(t.String(), StageState),
   error: t.Nullable(t.String()),
-  title: t.Nullable(t.String()), description: t.Nullable(t.String()), tags: t.Nullable(t.Array(t.String())),
-  durationS: t.Nullable(t.Number()), width: t.Nullable(t.Number()), height: t.Nullable(t.Number()),
-  fileBytes: t.Nullable(t.Number()), encoder: t.Nullable(t.String()),
+  title: t.Nullable(t.String()),
+  description: t.Nullable(t.String()),
+  tags: t.Nullable(t.Array(t.String())),
+  durationS: t.Nullable(t.Number()),
+  width: t.Nullable(t.Number()),
+  height: t.Nullable(t.Number()),
+  fileBytes: t.Nullable(t.Number()),
+  encoder: t.Nullable(t.String()),
   stageDurationsMs: t.Nullable(t.Record(t.String(), t.Number())),
-  createdAt: t.String(), startedAt: t.Nullable(t.String()), finishedAt: t.Nullable(t.String()),
-  links: t.Object({ self: t.String(), events: t.String(), file: t.Nullable(t.String()), thumbnail: t.Nullable(t.String()), cost: t.String() }),
+  createdAt: t.String(),
+  startedAt: t.Nullable(t.String()),
+  finishedAt: t.Nullable(t.String()),
+  links: t.Object({
+    self: t.String(),
+    events: t.String(),
+    file: t.Nullable(t.String()),
+    thumbnail: t.Nullable(t.String()),
+    cost: t.String(),
+  }),
 })
 
-export const ListVideosQuery = t.Object({
-  channelId: t.Optional(t.String({ format: 'uuid' })),
-  status: t.Optional(t.Union([t.Literal('queued'), t.Literal('running'), t.Literal('completed'), t.Literal('failed'), t.Literal('cancelled')])),
-  limit: t.Optional(t.Integer({ minimum: 1, maximum: 100 })),
-  cursor: t.Optional(t.String({ maxLength: 200, description: 'nextCursor of the previous page' })),
-}, strict)
+export const ListVideosQuery = t.Object(
+  {
+    channelId: t.Optional(t.String({ format: 'uuid' })),
+    status: t.Optional(
+      t.Union([t.Literal('queued'), t.Literal('running'), t.Literal('completed'), t.Literal('failed'), t.Literal('cancelled')]),
+    ),
+    limit: t.Optional(t.Integer({ minimum: 1, maximum: 100 })),
+    cursor: t.Optional(t.String({ maxLength: 200, description: 'nextCursor of the previous page' })),
+  },
+  strict,
+)
 
-export const CostLine = t.Object({ stage: t.String(), kind: t.String(), item: t.String(), quantity: t.Number(), unit: t.String(), unitPriceUsd: t.Number(), amountUsd: t.Number() })
+export const CostLine = t.Object({
+  stage: t.String(),
+  kind: t.String(),
+  item: t.String(),
+  quantity: t.Number(),
+  unit: t.String(),
+  unitPriceUsd: t.Number(),
+  amountUsd: t.Number(),
+})

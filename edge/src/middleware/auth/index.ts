@@ -1,2 +1,2 @@
-export { auth, type AuthOptions } from "./auth";
-export { apiKeyVerifier, type ApiKeyVerifier, API_KEY_PREFIX } from "./api-key";
+export { API_KEY_PREFIX, type ApiKeyVerifier, apiKeyVerifier } from './api-key'
+export { type AuthOptions, auth } from './auth'

@@ -1,75 +1,75 @@
-import type { Context, MiddlewareHandler } from "hono";
-import type { EdgeEnv } from "../../types";
-import { ANONYMOUS } from "../../types";
-import { cacheScope, invalidationScopes, parseCacheControl, storagePolicy, type StoragePolicy } from "./policy";
+import type { Context, MiddlewareHandler } from 'hono'
+import type { EdgeEnv } from '../../types'
+import { ANONYMOUS } from '../../types'
+import { cacheScope, invalidationScopes, parseCacheControl, type StoragePolicy, storagePolicy } from './policy'
 
 export interface CacheOptions {
   /** Epoch milliseconds; tests move it to age entries without waiting. */
-  clock?: () => number;
+  clock?: () => number
 }
 
-const WRITE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
-const STORED_AT = "x-edge-stored-at";
-const FRESH_FOR = "x-edge-fresh-for";
-const ORIGINAL_CACHE_CONTROL = "x-edge-cache-control";
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+const STORED_AT = 'x-edge-stored-at'
+const FRESH_FOR = 'x-edge-fresh-for'
+const ORIGINAL_CACHE_CONTROL = 'x-edge-cache-control'
 
 function cacheKey(url: URL, scope: string): string {
-  return `${url.origin}/__edge-cache/${encodeURIComponent(scope)}${url.pathname}${url.search}`;
+  return `${url.origin}/__edge-cache/${encodeURIComponent(scope)}${url.pathname}${url.search}`
 }
 
 function indexFor(c: Context<EdgeEnv>, scope: string) {
-  return c.env.CACHE_INDEX.get(c.env.CACHE_INDEX.idFromName(scope));
+  return c.env.CACHE_INDEX.get(c.env.CACHE_INDEX.idFromName(scope))
 }
 
 /** What goes into the Cache API: kept for ttl + stale window, with our bookkeeping in headers. */
 function toStored(response: Response, policy: StoragePolicy, now: number): Response {
-  const stored = new Response(response.body, response);
-  stored.headers.set(ORIGINAL_CACHE_CONTROL, response.headers.get("cache-control") ?? "");
+  const stored = new Response(response.body, response)
+  stored.headers.set(ORIGINAL_CACHE_CONTROL, response.headers.get('cache-control') ?? '')
   // The Cache API refuses `private`; the scope in the key is what keeps the entry private.
-  stored.headers.set("cache-control", `public, max-age=${policy.ttl + policy.staleIfError}`);
-  stored.headers.set(STORED_AT, String(now));
-  stored.headers.set(FRESH_FOR, String(policy.ttl));
+  stored.headers.set('cache-control', `public, max-age=${policy.ttl + policy.staleIfError}`)
+  stored.headers.set(STORED_AT, String(now))
+  stored.headers.set(FRESH_FOR, String(policy.ttl))
   // Per-request headers belong to the request that fetched it, not to the ones the entry will answer.
   for (const name of [...stored.headers.keys()]) {
-    if (name.startsWith("access-control-") || name === "x-cache") stored.headers.delete(name);
+    if (name.startsWith('access-control-') || name === 'x-cache') stored.headers.delete(name)
   }
-  return stored;
+  return stored
 }
 
-function fromStored(stored: Response, xCache: "HIT" | "STALE", now: number): Response {
-  const response = new Response(stored.body, stored);
-  const storedAt = Number(stored.headers.get(STORED_AT));
-  response.headers.set("cache-control", stored.headers.get(ORIGINAL_CACHE_CONTROL) ?? "private");
-  response.headers.set("age", String(Math.max(0, Math.floor((now - storedAt) / 1000))));
-  for (const name of [STORED_AT, FRESH_FOR, ORIGINAL_CACHE_CONTROL]) response.headers.delete(name);
-  response.headers.set("X-Cache", xCache);
-  return response;
+function fromStored(stored: Response, xCache: 'HIT' | 'STALE', now: number): Response {
+  const response = new Response(stored.body, stored)
+  const storedAt = Number(stored.headers.get(STORED_AT))
+  response.headers.set('cache-control', stored.headers.get(ORIGINAL_CACHE_CONTROL) ?? 'private')
+  response.headers.set('age', String(Math.max(0, Math.floor((now - storedAt) / 1000))))
+  for (const name of [STORED_AT, FRESH_FOR, ORIGINAL_CACHE_CONTROL]) response.headers.delete(name)
+  response.headers.set('X-Cache', xCache)
+  return response
 }
 
 function isFresh(stored: Response, now: number): boolean {
-  const storedAt = Number(stored.headers.get(STORED_AT));
-  const freshFor = Number(stored.headers.get(FRESH_FOR));
-  return Number.isFinite(storedAt) && Number.isFinite(freshFor) && now - storedAt < freshFor * 1000;
+  const storedAt = Number(stored.headers.get(STORED_AT))
+  const freshFor = Number(stored.headers.get(FRESH_FOR))
+  return Number.isFinite(storedAt) && Number.isFinite(freshFor) && now - storedAt < freshFor * 1000
 }
 
 /** Runs `work` after the response when the runtime allows it, else before. */
 async function afterResponse(c: Context<EdgeEnv>, work: Promise<unknown>): Promise<void> {
-  let ctx: { waitUntil(promise: Promise<unknown>): void } | undefined;
+  let ctx: { waitUntil(promise: Promise<unknown>): void } | undefined
   try {
-    ctx = c.executionCtx;
+    ctx = c.executionCtx
   } catch {
-    ctx = undefined;
+    ctx = undefined
   }
-  if (ctx) ctx.waitUntil(work);
-  else await work;
+  if (ctx) ctx.waitUntil(work)
+  else await work
 }
 
 export interface CacheLookup {
-  key: string;
-  scope: string;
+  key: string
+  scope: string
   /** Epoch ms when the request began; an invalidation after it makes its answer suspect. */
-  startedAt: number;
-  stored: Promise<Response | undefined>;
+  startedAt: number
+  stored: Promise<Response | undefined>
 }
 
 /**
@@ -79,18 +79,18 @@ export interface CacheLookup {
 export function cacheLookup(): MiddlewareHandler<EdgeEnv> {
   return async function cacheLookup(c, next) {
     // A Range request wants part of a body; a cached whole one would not do.
-    if (c.req.method === "GET" && !c.req.header("range")) {
-      const scope = cacheScope(c.get("principal") ?? ANONYMOUS);
-      const key = cacheKey(new URL(c.req.url), scope);
-      const bypass = parseCacheControl(c.req.header("cache-control") ?? null).noCache;
-      const stored = bypass ? Promise.resolve(undefined) : caches.default.match(key);
+    if (c.req.method === 'GET' && !c.req.header('range')) {
+      const scope = cacheScope(c.get('principal') ?? ANONYMOUS)
+      const key = cacheKey(new URL(c.req.url), scope)
+      const bypass = parseCacheControl(c.req.header('cache-control') ?? null).noCache
+      const stored = bypass ? Promise.resolve(undefined) : caches.default.match(key)
       // Nobody awaits it if the request is refused before edgeCache runs.
-      stored.catch(() => undefined);
+      stored.catch(() => undefined)
       // Real time, not the freshness clock: the cache index compares it with its own.
-      c.set("cacheLookup", { key, scope, startedAt: Date.now(), stored });
+      c.set('cacheLookup', { key, scope, startedAt: Date.now(), stored })
     }
-    await next();
-  };
+    await next()
+  }
 }
 
 /**
@@ -102,68 +102,74 @@ export function cacheLookup(): MiddlewareHandler<EdgeEnv> {
  *   prefixes and its own path, so the writer reads its own write.
  */
 export function edgeCache(options: CacheOptions = {}): MiddlewareHandler<EdgeEnv> {
-  const now = options.clock ?? Date.now;
+  const now = options.clock ?? Date.now
 
   return async function edgeCache(c, next) {
-    const method = c.req.method;
-    const url = new URL(c.req.url);
+    const method = c.req.method
+    const url = new URL(c.req.url)
 
     if (WRITE_METHODS.has(method)) {
-      await next();
-      const named = c.res.headers.get("x-invalidate");
-      c.res.headers.delete("x-invalidate");
-      if (c.res.status < 200 || c.res.status >= 300) return;
-      const prefixes = [url.pathname, ...(named ?? "").split(",").map((p) => p.trim()).filter((p) => p.startsWith("/"))];
-      const cache = caches.default;
+      await next()
+      const named = c.res.headers.get('x-invalidate')
+      c.res.headers.delete('x-invalidate')
+      if (c.res.status < 200 || c.res.status >= 300) return
+      const prefixes = [
+        url.pathname,
+        ...(named ?? '')
+          .split(',')
+          .map((p) => p.trim())
+          .filter((p) => p.startsWith('/')),
+      ]
+      const cache = caches.default
       try {
         await Promise.all(
-          invalidationScopes(c.get("principal") ?? ANONYMOUS).map(async (scope) => {
-            const keys = await indexFor(c, scope).invalidate(prefixes);
-            await Promise.all(keys.map((key) => cache.delete(key)));
+          invalidationScopes(c.get('principal') ?? ANONYMOUS).map(async (scope) => {
+            const keys = await indexFor(c, scope).invalidate(prefixes)
+            await Promise.all(keys.map((key) => cache.delete(key)))
           }),
-        );
+        )
       } catch (err) {
         // The write happened; failing its response would invite a retry. Entries age out by their TTL.
-        console.error(JSON.stringify({ msg: "cache invalidation failed", requestId: c.get("requestId"), prefixes, error: String(err) }));
+        console.error(JSON.stringify({ msg: 'cache invalidation failed', requestId: c.get('requestId'), prefixes, error: String(err) }))
       }
-      return;
+      return
     }
-    const lookup = c.get("cacheLookup");
-    if (method !== "GET" || !lookup) return next();
+    const lookup = c.get('cacheLookup')
+    if (method !== 'GET' || !lookup) return next()
 
-    const { key, scope, startedAt } = lookup;
-    const stored = await lookup.stored;
-    if (stored && isFresh(stored, now())) return fromStored(stored, "HIT", now());
+    const { key, scope, startedAt } = lookup
+    const stored = await lookup.stored
+    if (stored && isFresh(stored, now())) return fromStored(stored, 'HIT', now())
 
-    await next();
+    await next()
 
     if (stored && c.res.status >= 500) {
       // The origin failed and the entry is inside its stale-if-error window (else the Cache API had dropped it).
-      const failed = c.res;
-      const stale = fromStored(stored, "STALE", now());
+      const failed = c.res
+      const stale = fromStored(stored, 'STALE', now())
       for (const [name, value] of failed.headers) {
-        if (name.startsWith("access-control-") || name === "vary") stale.headers.set(name, value);
+        if (name.startsWith('access-control-') || name === 'vary') stale.headers.set(name, value)
       }
-      c.res = undefined;
-      c.res = stale;
-      return;
+      c.res = undefined
+      c.res = stale
+      return
     }
-    void stored?.body?.cancel();
+    void stored?.body?.cancel()
 
-    c.res.headers.set("X-Cache", "MISS");
-    const policy = storagePolicy(c.res, scope, url.pathname);
-    if (!policy) return;
-    const copy = c.res.clone();
-    const path = url.pathname + url.search;
+    c.res.headers.set('X-Cache', 'MISS')
+    const policy = storagePolicy(c.res, scope, url.pathname)
+    if (!policy) return
+    const copy = c.res.clone()
+    const path = url.pathname + url.search
     await afterResponse(
       c,
       (async () => {
-        const storedAt = now();
-        await caches.default.put(key, toStored(copy, policy, storedAt));
-        const expiresAt = storedAt + (policy.ttl + policy.staleIfError) * 1000;
-        const indexed = await indexFor(c, scope).register(key, path, startedAt, expiresAt);
-        if (!indexed) await caches.default.delete(key);
-      })().catch((err) => console.error(JSON.stringify({ msg: "cache store failed", key, error: String(err) }))),
-    );
-  };
+        const storedAt = now()
+        await caches.default.put(key, toStored(copy, policy, storedAt))
+        const expiresAt = storedAt + (policy.ttl + policy.staleIfError) * 1000
+        const indexed = await indexFor(c, scope).register(key, path, startedAt, expiresAt)
+        if (!indexed) await caches.default.delete(key)
+      })().catch((err) => console.error(JSON.stringify({ msg: 'cache store failed', key, error: String(err) }))),
+    )
+  }
 }

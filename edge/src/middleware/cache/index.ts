@@ -1,3 +1,3 @@
-export { cacheLookup, edgeCache, type CacheLookup, type CacheOptions } from "./cache";
-export { CacheIndex } from "./cache-index";
-export { cacheScope, parseCacheControl, pathIsUnder, routeTtlCap, storagePolicy, ROUTE_TTL_SECONDS } from "./policy";
+export { type CacheLookup, type CacheOptions, cacheLookup, edgeCache } from './cache'
+export { CacheIndex } from './cache-index'
+export { cacheScope, parseCacheControl, pathIsUnder, ROUTE_TTL_SECONDS, routeTtlCap, storagePolicy } from './policy'

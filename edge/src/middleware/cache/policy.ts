@@ -1,36 +1,39 @@
-import type { Principal } from "../../types";
+import type { Principal } from '../../types'
 
 /** CACHE_STRATEGY ttl of the technical architecture: the most a route's answer may be kept. */
-export const ROUTE_TTL_SECONDS = { static: 86_400, api: 300, analytics: 60 } as const;
+export const ROUTE_TTL_SECONDS = { static: 86_400, api: 300, analytics: 60 } as const
 
 export function routeTtlCap(path: string): number {
-  if (/^\/v1\/analytics(\/|$)/.test(path)) return ROUTE_TTL_SECONDS.analytics;
-  if (/^\/v1(\/|$)/.test(path)) return ROUTE_TTL_SECONDS.api;
-  return ROUTE_TTL_SECONDS.static;
+  if (/^\/v1\/analytics(\/|$)/.test(path)) return ROUTE_TTL_SECONDS.analytics
+  if (/^\/v1(\/|$)/.test(path)) return ROUTE_TTL_SECONDS.api
+  return ROUTE_TTL_SECONDS.static
 }
 
 export interface CacheControl {
-  public: boolean;
-  private: boolean;
-  noStore: boolean;
-  noCache: boolean;
-  maxAge?: number;
-  staleIfError?: number;
+  public: boolean
+  private: boolean
+  noStore: boolean
+  noCache: boolean
+  maxAge?: number
+  staleIfError?: number
 }
 
 export function parseCacheControl(value: string | null): CacheControl {
-  const cc: CacheControl = { public: false, private: false, noStore: false, noCache: false };
-  for (const directive of (value ?? "").toLowerCase().split(",")) {
-    const [name = "", arg] = directive.trim().split("=", 2).map((s) => s.trim());
-    const seconds = arg !== undefined && /^\d+$/.test(arg) ? Number(arg) : undefined;
-    if (name === "public") cc.public = true;
-    else if (name === "private") cc.private = true;
-    else if (name === "no-store") cc.noStore = true;
-    else if (name === "no-cache") cc.noCache = true;
-    else if (name === "max-age") cc.maxAge = seconds;
-    else if (name === "stale-if-error") cc.staleIfError = seconds;
+  const cc: CacheControl = { public: false, private: false, noStore: false, noCache: false }
+  for (const directive of (value ?? '').toLowerCase().split(',')) {
+    const [name = '', arg] = directive
+      .trim()
+      .split('=', 2)
+      .map((s) => s.trim())
+    const seconds = arg !== undefined && /^\d+$/.test(arg) ? Number(arg) : undefined
+    if (name === 'public') cc.public = true
+    else if (name === 'private') cc.private = true
+    else if (name === 'no-store') cc.noStore = true
+    else if (name === 'no-cache') cc.noCache = true
+    else if (name === 'max-age') cc.maxAge = seconds
+    else if (name === 'stale-if-error') cc.staleIfError = seconds
   }
-  return cc;
+  return cc
 }
 
 /**
@@ -40,27 +43,27 @@ export function parseCacheControl(value: string | null): CacheControl {
  */
 export function cacheScope(principal: Principal): string {
   switch (principal.kind) {
-    case "anonymous":
-      return "public";
-    case "user":
-      return `u:${principal.userId}`;
-    case "api_key":
-      return `k:${principal.keyHash}`;
+    case 'anonymous':
+      return 'public'
+    case 'user':
+      return `u:${principal.userId}`
+    case 'api_key':
+      return `k:${principal.keyHash}`
   }
 }
 
 /** The scopes a write by this principal makes stale: theirs, their owner's, and the shared one. */
 export function invalidationScopes(principal: Principal): string[] {
-  const scopes = new Set([cacheScope(principal), "public"]);
-  if (principal.kind === "api_key") scopes.add(`u:${principal.userId}`);
-  return [...scopes];
+  const scopes = new Set([cacheScope(principal), 'public'])
+  if (principal.kind === 'api_key') scopes.add(`u:${principal.userId}`)
+  return [...scopes]
 }
 
 export interface StoragePolicy {
   /** Seconds the answer is served without asking the origin. */
-  ttl: number;
+  ttl: number
   /** Seconds after that during which it may still stand in for a failed origin. */
-  staleIfError: number;
+  staleIfError: number
 }
 
 /**
@@ -69,22 +72,22 @@ export interface StoragePolicy {
  * answer only in a user's own scope.
  */
 export function storagePolicy(response: Response, scope: string, path: string): StoragePolicy | null {
-  if (response.status !== 200) return null;
-  if (response.headers.has("set-cookie")) return null;
-  if (response.headers.get("vary")?.includes("*")) return null;
-  const cc = parseCacheControl(response.headers.get("cache-control"));
-  if (cc.noStore || cc.noCache || !cc.maxAge) return null;
-  if (!cc.public && !cc.private) return null;
-  if (cc.private && scope === "public") return null;
-  const ttl = Math.min(cc.maxAge, routeTtlCap(path));
-  return { ttl, staleIfError: cc.staleIfError ?? ttl };
+  if (response.status !== 200) return null
+  if (response.headers.has('set-cookie')) return null
+  if (response.headers.get('vary')?.includes('*')) return null
+  const cc = parseCacheControl(response.headers.get('cache-control'))
+  if (cc.noStore || cc.noCache || !cc.maxAge) return null
+  if (!cc.public && !cc.private) return null
+  if (cc.private && scope === 'public') return null
+  const ttl = Math.min(cc.maxAge, routeTtlCap(path))
+  return { ttl, staleIfError: cc.staleIfError ?? ttl }
 }
 
 /** Whether `path` (with its query) lies under an `X-Invalidate` prefix. */
 export function pathIsUnder(path: string, prefix: string): boolean {
-  if (prefix === "" || prefix === "/") return true;
-  if (!path.startsWith(prefix)) return false;
-  if (path.length === prefix.length || prefix.endsWith("/")) return true;
-  const next = path[prefix.length];
-  return next === "/" || next === "?";
+  if (prefix === '' || prefix === '/') return true
+  if (!path.startsWith(prefix)) return false
+  if (path.length === prefix.length || prefix.endsWith('/')) return true
+  const next = path[prefix.length]
+  return next === '/' || next === '?'
 }

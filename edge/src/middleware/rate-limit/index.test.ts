@@ -1,122 +1,122 @@
-import { runDurableObjectAlarm } from "cloudflare:test";
-import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
-import { accessToken, bearer, edge, edgeApp, json, uniqueId } from "../../../test/helpers";
-import { classify, DEFAULT_RATE_LIMITS, type RateLimitClass } from "./classes";
+import { runDurableObjectAlarm } from 'cloudflare:test'
+import { env } from 'cloudflare:workers'
+import { describe, expect, it } from 'vitest'
+import { accessToken, bearer, edge, edgeApp, json, uniqueId } from '../../../test/helpers'
+import { classify, DEFAULT_RATE_LIMITS, type RateLimitClass } from './classes'
 
 function limiterFor(key: string) {
-  return env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(key));
+  return env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(key))
 }
 
 /** Sends `count` requests in parallel batches and returns their statuses. */
 async function burst(count: number, send: () => Promise<Response>): Promise<Response[]> {
-  const out: Response[] = [];
+  const out: Response[] = []
   for (let i = 0; i < count; i += 25) {
-    out.push(...(await Promise.all(Array.from({ length: Math.min(25, count - i) }, send))));
+    out.push(...(await Promise.all(Array.from({ length: Math.min(25, count - i) }, send))))
   }
-  return out;
+  return out
 }
 
 interface Case {
-  cls: RateLimitClass;
-  method: string;
-  path: () => string;
-  authenticated: boolean;
+  cls: RateLimitClass
+  method: string
+  path: () => string
+  authenticated: boolean
 }
 
 const cases: Case[] = [
-  { cls: "auth", method: "POST", path: () => "/v1/auth/login", authenticated: false },
-  { cls: "video_generation", method: "POST", path: () => `/v1/channels/${uniqueId("ch")}/videos`, authenticated: true },
-  { cls: "expensive_operations", method: "GET", path: () => "/v1/me/export", authenticated: true },
-  { cls: "default", method: "GET", path: () => `/v1/nostore/${uniqueId()}`, authenticated: true },
-  { cls: "webhook", method: "POST", path: () => "/v1/webhooks/stripe", authenticated: false },
-];
+  { cls: 'auth', method: 'POST', path: () => '/v1/auth/login', authenticated: false },
+  { cls: 'video_generation', method: 'POST', path: () => `/v1/channels/${uniqueId('ch')}/videos`, authenticated: true },
+  { cls: 'expensive_operations', method: 'GET', path: () => '/v1/me/export', authenticated: true },
+  { cls: 'default', method: 'GET', path: () => `/v1/nostore/${uniqueId()}`, authenticated: true },
+  { cls: 'webhook', method: 'POST', path: () => '/v1/webhooks/stripe', authenticated: false },
+]
 
-describe("rate limits", () => {
+describe('rate limits', () => {
   it("classifies routes as the contract's table says", () => {
-    expect(classify("POST", "/v1/auth/login")).toBe("auth");
-    expect(classify("GET", "/v1/auth/sessions")).toBe("auth");
-    expect(classify("POST", "/v1/channels/abc/videos")).toBe("video_generation");
-    expect(classify("POST", "/v1/channels/abc/videos/batch")).toBe("video_generation");
-    expect(classify("GET", "/v1/channels/abc/videos")).toBe("default");
-    expect(classify("GET", "/v1/me/export")).toBe("expensive_operations");
-    expect(classify("GET", "/v1/videos/v1/file")).toBe("expensive_operations");
-    expect(classify("POST", "/v1/analytics/ch1/refresh")).toBe("expensive_operations");
-    expect(classify("POST", "/v1/webhooks/youtube")).toBe("webhook");
-    expect(classify("GET", "/v1/me")).toBe("default");
+    expect(classify('POST', '/v1/auth/login')).toBe('auth')
+    expect(classify('GET', '/v1/auth/sessions')).toBe('auth')
+    expect(classify('POST', '/v1/channels/abc/videos')).toBe('video_generation')
+    expect(classify('POST', '/v1/channels/abc/videos/batch')).toBe('video_generation')
+    expect(classify('GET', '/v1/channels/abc/videos')).toBe('default')
+    expect(classify('GET', '/v1/me/export')).toBe('expensive_operations')
+    expect(classify('GET', '/v1/videos/v1/file')).toBe('expensive_operations')
+    expect(classify('POST', '/v1/analytics/ch1/refresh')).toBe('expensive_operations')
+    expect(classify('POST', '/v1/webhooks/youtube')).toBe('webhook')
+    expect(classify('GET', '/v1/me')).toBe('default')
     expect(DEFAULT_RATE_LIMITS).toEqual({
       default: { limit: 100, windowSeconds: 60 },
       auth: { limit: 5, windowSeconds: 60 },
       video_generation: { limit: 10, windowSeconds: 3600 },
       expensive_operations: { limit: 100, windowSeconds: 86400 },
       webhook: { limit: 600, windowSeconds: 60 },
-    });
-  });
+    })
+  })
 
   for (const { cls, method, path, authenticated } of cases) {
     it(`${cls}: answers 429 after ${DEFAULT_RATE_LIMITS[cls].limit} requests, and again after the window resets`, async () => {
-      const { limit, windowSeconds } = DEFAULT_RATE_LIMITS[cls];
-      const user = uniqueId("user");
-      const ip = `198.51.100.${Math.floor(Math.random() * 250) + 1}-${uniqueId()}`;
-      const headers = authenticated ? bearer(await accessToken(user)) : {};
-      const send = () => edge(path(), { method, headers, ip, body: method === "POST" ? "{}" : undefined });
+      const { limit, windowSeconds } = DEFAULT_RATE_LIMITS[cls]
+      const user = uniqueId('user')
+      const ip = `198.51.100.${Math.floor(Math.random() * 250) + 1}-${uniqueId()}`
+      const headers = authenticated ? bearer(await accessToken(user)) : {}
+      const send = () => edge(path(), { method, headers, ip, body: method === 'POST' ? '{}' : undefined })
 
-      const allowed = await burst(limit, send);
-      expect(allowed.map((r) => r.status).filter((s) => s === 429)).toEqual([]);
-      const remaining = allowed.map((r) => Number(r.headers.get("ratelimit-remaining"))).sort((a, b) => a - b);
-      expect(remaining[0]).toBe(0);
-      expect(remaining.at(-1)).toBe(limit - 1);
+      const allowed = await burst(limit, send)
+      expect(allowed.map((r) => r.status).filter((s) => s === 429)).toEqual([])
+      const remaining = allowed.map((r) => Number(r.headers.get('ratelimit-remaining'))).sort((a, b) => a - b)
+      expect(remaining[0]).toBe(0)
+      expect(remaining.at(-1)).toBe(limit - 1)
 
-      const refused = await send();
-      expect(refused.status).toBe(429);
-      expect(refused.headers.get("content-type")).toBe("application/problem+json");
-      expect(refused.headers.get("ratelimit-limit")).toBe(String(limit));
-      expect(refused.headers.get("ratelimit-remaining")).toBe("0");
-      const retryAfter = Number(refused.headers.get("retry-after"));
-      expect(retryAfter).toBeGreaterThan(0);
-      expect(retryAfter).toBeLessThanOrEqual(windowSeconds);
-      expect(refused.headers.get("ratelimit-reset")).toBe(String(retryAfter));
-      expect(await json(refused)).toMatchObject({ status: 429, title: "Too Many Requests" });
+      const refused = await send()
+      expect(refused.status).toBe(429)
+      expect(refused.headers.get('content-type')).toBe('application/problem+json')
+      expect(refused.headers.get('ratelimit-limit')).toBe(String(limit))
+      expect(refused.headers.get('ratelimit-remaining')).toBe('0')
+      const retryAfter = Number(refused.headers.get('retry-after'))
+      expect(retryAfter).toBeGreaterThan(0)
+      expect(retryAfter).toBeLessThanOrEqual(windowSeconds)
+      expect(refused.headers.get('ratelimit-reset')).toBe(String(retryAfter))
+      expect(await json(refused)).toMatchObject({ status: 429, title: 'Too Many Requests' })
 
       // The window's end (the object's alarm) resets the count.
-      const key = `${cls}:${authenticated && cls !== "webhook" ? `user:${user}` : `ip:${ip}`}`;
-      expect(await runDurableObjectAlarm(limiterFor(key))).toBe(true);
-      const after = await send();
-      expect(after.status).not.toBe(429);
-      expect(after.headers.get("ratelimit-remaining")).toBe(String(limit - 1));
-    });
+      const key = `${cls}:${authenticated && cls !== 'webhook' ? `user:${user}` : `ip:${ip}`}`
+      expect(await runDurableObjectAlarm(limiterFor(key))).toBe(true)
+      const after = await send()
+      expect(after.status).not.toBe(429)
+      expect(after.headers.get('ratelimit-remaining')).toBe(String(limit - 1))
+    })
   }
 
-  it("keys anonymous callers by IP and users by user, whatever IP they come from", async () => {
-    const user = uniqueId("user");
-    const token = await accessToken(user);
+  it('keys anonymous callers by IP and users by user, whatever IP they come from', async () => {
+    const user = uniqueId('user')
+    const token = await accessToken(user)
     for (let i = 0; i < 5; i++) {
-      expect((await edge("/v1/auth/login", { method: "POST", headers: bearer(token), ip: `10.0.0.${i}` })).status).not.toBe(429);
+      expect((await edge('/v1/auth/login', { method: 'POST', headers: bearer(token), ip: `10.0.0.${i}` })).status).not.toBe(429)
     }
     // Same user from a sixth address: still the same counter.
-    expect((await edge("/v1/auth/login", { method: "POST", headers: bearer(token), ip: "10.0.0.99" })).status).toBe(429);
+    expect((await edge('/v1/auth/login', { method: 'POST', headers: bearer(token), ip: '10.0.0.99' })).status).toBe(429)
     // Another user, and an anonymous caller, have counters of their own.
-    const other = bearer(await accessToken(uniqueId("user")));
-    expect((await edge("/v1/auth/login", { method: "POST", headers: other, ip: "10.0.0.99" })).status).not.toBe(429);
-    expect((await edge("/v1/auth/login", { method: "POST", ip: "10.0.0.99" })).status).not.toBe(429);
-  });
+    const other = bearer(await accessToken(uniqueId('user')))
+    expect((await edge('/v1/auth/login', { method: 'POST', headers: other, ip: '10.0.0.99' })).status).not.toBe(429)
+    expect((await edge('/v1/auth/login', { method: 'POST', ip: '10.0.0.99' })).status).not.toBe(429)
+  })
 
-  it("counts in the Durable Object, so separate edge instances share one exact count", async () => {
+  it('counts in the Durable Object, so separate edge instances share one exact count', async () => {
     // Two apps stand in for two isolates: each has its own memory, both reach the same object.
-    const instances = [undefined, edgeApp(), edgeApp()];
-    const ip = uniqueId("ip");
-    const statuses: number[] = [];
+    const instances = [undefined, edgeApp(), edgeApp()]
+    const ip = uniqueId('ip')
+    const statuses: number[] = []
     for (let i = 0; i < 7; i++) {
-      statuses.push((await edge("/v1/auth/login", { method: "POST", ip }, instances[i % 3])).status);
+      statuses.push((await edge('/v1/auth/login', { method: 'POST', ip }, instances[i % 3])).status)
     }
-    expect(statuses.map((s) => s === 429)).toEqual([false, false, false, false, false, true, true]);
-  });
+    expect(statuses.map((s) => s === 429)).toEqual([false, false, false, false, false, true, true])
+  })
 
-  it("puts RateLimit headers on every limited response", async () => {
-    const res = await edge(`/v1/nostore/${uniqueId()}`, { ip: uniqueId("ip") });
-    expect(res.status).toBe(200);
-    expect(res.headers.get("ratelimit-limit")).toBe("100");
-    expect(res.headers.get("ratelimit-remaining")).toBe("99");
-    expect(Number(res.headers.get("ratelimit-reset"))).toBeGreaterThan(0);
-  });
-});
+  it('puts RateLimit headers on every limited response', async () => {
+    const res = await edge(`/v1/nostore/${uniqueId()}`, { ip: uniqueId('ip') })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('ratelimit-limit')).toBe('100')
+    expect(res.headers.get('ratelimit-remaining')).toBe('99')
+    expect(Number(res.headers.get('ratelimit-reset'))).toBeGreaterThan(0)
+  })
+})

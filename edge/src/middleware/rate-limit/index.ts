@@ -1,3 +1,3 @@
-export { rateLimit, type RateLimitOptions } from "./rate-limit";
-export { RateLimiter, type RateLimitDecision } from "./durable-object";
-export { classify, DEFAULT_RATE_LIMITS, type RateLimitClass, type RateLimitRule } from "./classes";
+export { classify, DEFAULT_RATE_LIMITS, type RateLimitClass, type RateLimitRule } from './classes'
+export { type RateLimitDecision, RateLimiter } from './durable-object'
+export { type RateLimitOptions, rateLimit } from './rate-limit'

@@ -1,1 +1,1 @@
-export { requestContext } from "./request-context";
+export { requestContext } from './request-context'

@@ -1,1 +1,1 @@
-export { securityHeaders, SEED_SECURITY_HEADERS } from "./security-headers";
+export { SEED_SECURITY_HEADERS, securityHeaders } from './security-headers'
