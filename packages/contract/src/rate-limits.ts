@@ -1,0 +1,69 @@
+// The rate-limit classes of the seed (technical-architecture 4.4), in one unit (seconds), and which
+// requests fall in which class. The core and the edge both apply this table.
+
+export const RATE_LIMIT_CLASSES = ['default', 'auth', 'video_generation', 'expensive_operations', 'webhook'] as const
+export type RateLimitClass = (typeof RATE_LIMIT_CLASSES)[number]
+
+export interface RateLimitRule {
+  limit: number
+  windowSeconds: number
+}
+
+const MINUTE = 60
+const HOUR = 60 * MINUTE
+const DAY = 24 * HOUR
+
+export const RATE_LIMITS: Record<RateLimitClass, RateLimitRule> = {
+  default: { limit: 100, windowSeconds: MINUTE },
+  auth: { limit: 5, windowSeconds: MINUTE },
+  video_generation: { limit: 10, windowSeconds: HOUR },
+  expensive_operations: { limit: 100, windowSeconds: DAY },
+  webhook: { limit: 600, windowSeconds: MINUTE },
+}
+
+const SEGMENT = '[^/]+'
+const ROUTES: { cls: RateLimitClass; method?: string; pattern: RegExp }[] = [
+  { cls: 'webhook', pattern: /^\/v1\/webhooks(\/|$)/ },
+  { cls: 'auth', pattern: /^\/v1\/auth(\/|$)/ },
+  { cls: 'video_generation', method: 'POST', pattern: new RegExp(`^/v1/channels/${SEGMENT}/videos(/batch)?/?$`) },
+  { cls: 'expensive_operations', method: 'GET', pattern: /^\/v1\/me\/export\/?$/ },
+  { cls: 'expensive_operations', method: 'GET', pattern: new RegExp(`^/v1/videos/${SEGMENT}/file/?$`) },
+  { cls: 'expensive_operations', method: 'POST', pattern: new RegExp(`^/v1/analytics/(${SEGMENT}/)*refresh/?$`) },
+]
+
+/** Which class a request falls in (the first matching row). */
+export function rateLimitClassOf(method: string, path: string): RateLimitClass {
+  // HEAD is a GET without the body: it costs the origin the same.
+  const m = method === 'HEAD' ? 'GET' : method
+  for (const route of ROUTES) {
+    if (route.method && route.method !== m) continue
+    if (route.pattern.test(path)) return route.cls
+  }
+  return 'default'
+}
+
+const UNITS: Record<string, number> = { s: 1, second: 1, m: MINUTE, minute: MINUTE, h: HOUR, hour: HOUR, d: DAY, day: DAY }
+
+/**
+ * Reads overrides, `class=limit/window,...`, where the window is seconds (`100/60`) or a unit
+ * (`100/minute`, `10/hour`, `100/day`). Throws naming the bad entry.
+ */
+export function parseRateLimitOverrides(spec: string): Partial<Record<RateLimitClass, RateLimitRule>> {
+  const out: Partial<Record<RateLimitClass, RateLimitRule>> = {}
+  for (const part of spec
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const match = /^(\w+)=(\d+)\/(\d+|[a-z]+)$/.exec(part)
+    const cls = match?.[1] as RateLimitClass | undefined
+    const window = match?.[3]
+    const windowSeconds = window === undefined ? undefined : /^\d+$/.test(window) ? Number(window) : UNITS[window]
+    if (!cls || !RATE_LIMIT_CLASSES.includes(cls) || !windowSeconds) {
+      throw new Error(
+        `rate-limit override ${JSON.stringify(part)} must be <class>=<limit>/<seconds|minute|hour|day> with class one of ${RATE_LIMIT_CLASSES.join(', ')}`,
+      )
+    }
+    out[cls] = { limit: Number(match![2]), windowSeconds }
+  }
+  return out
+}
