@@ -1,8 +1,9 @@
 import { copyFile, stat as fsStat, mkdir, readdir, rename, rm } from 'node:fs/promises'
 import { dirname, join, relative, resolve, sep } from 'node:path'
+import { deferredStream } from './deferred-stream'
 import { ObjectNotFoundError } from './errors'
 import { assertValidKey, assertValidPrefix, contentTypeForKey } from './keys'
-import { deferredStream, sliceBounds } from './range'
+import { sliceBounds } from './range'
 import type { ByteRange, ListedObject, Storage, StorageBody, StoredObject } from './storage'
 
 // Keys never contain a backslash (keys.ts), so a name with one is never an object: half-written

@@ -1,9 +1,10 @@
 import { mkdir, rename, rm } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import type { S3StorageConfig } from './config'
+import { deferredStream } from './deferred-stream'
 import { ObjectNotFoundError } from './errors'
 import { assertValidKey, assertValidPrefix, contentTypeForKey } from './keys'
-import { assertStart, deferredStream, sliceBounds } from './range'
+import { assertStart, sliceBounds } from './range'
 import type { ByteRange, ListedObject, Storage, StorageBody, StoredObject } from './storage'
 
 /** How many deletes run at once when a prefix is erased (S3 has a batch delete; Bun's client does not). */
