@@ -10,6 +10,8 @@ COPY package.json bun.lock bunfig.toml ./
 COPY core/package.json core/package.json
 COPY render/package.json render/package.json
 COPY edge/package.json edge/package.json
+COPY packages/storage/package.json packages/storage/package.json
+COPY patches patches
 RUN bun install --frozen-lockfile --production
 
 FROM base
@@ -18,6 +20,7 @@ COPY --from=deps /app/node_modules node_modules
 COPY package.json bunfig.toml tsconfig.json ./
 COPY core core
 COPY render render
+COPY packages/storage packages/storage
 COPY drizzle drizzle
 RUN mkdir -p /data && chown bun:bun /data
 USER bun

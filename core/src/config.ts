@@ -1,6 +1,6 @@
 // Configuration is read and validated once, here; everything else receives it.
 
-import { type StorageConfig, storageConfigFromEnv } from '@ytempire/render/contract'
+import { type StorageConfig, storageConfigFromEnv } from '@ytempire/storage'
 import { z } from './infra/env'
 
 export type RateLimitClass = 'default' | 'auth' | 'video_generation' | 'expensive_operations' | 'webhook'

@@ -6,8 +6,6 @@
 import { type JobsOptions, Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
 
-export { type ByteRange, createStorage, type Storage, type StorageConfig, type StoredObject, storageConfigFromEnv } from './storage/storage'
-
 /** BullMQ key prefix: every key lives under `ytempire:<queue>:...`. */
 export const QUEUE_PREFIX = 'ytempire'
 
