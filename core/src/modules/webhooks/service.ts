@@ -228,7 +228,8 @@ export function createWebhookService(deps: Deps) {
         excerptBytes: cfg.responseExcerptBytes,
       })
       const ok = result.statusCode !== undefined && result.statusCode >= 200 && result.statusCode < 300
-      const lastTry = job.attemptsMade + 1 >= (job.opts.attempts ?? 1)
+      // A refused address is not tried again, so its first attempt is also its last.
+      const lastTry = result.refused === true || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)
       const now = new Date()
       const disabled = await db.transaction(async (tx) => {
         const [counted] = await tx
