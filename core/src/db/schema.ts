@@ -314,8 +314,8 @@ export const billingAccounts = pgTable('billing_accounts', {
 export const stripeEvents = pgTable('stripe_events', {
   id: text('id').primaryKey(),
   type: text('type').notNull(),
-  /** null: the event named no customer of ours, or nothing we act on. */
-  userId: uuid('user_id'),
+  /** null: the event named no customer of ours (or the account was erased). */
+  userId: uuid('user_id').references(() => users.id, { onDelete: 'set null' }),
   outcome: text('outcome').notNull(),
   receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
 })
