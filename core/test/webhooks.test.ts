@@ -328,6 +328,8 @@ describe('deliveries', () => {
     expect(told[0]!.data).toMatchObject({ endpointId: e.id })
     const audit = await json(await core.request('/v1/me/audit', { token: s.accessToken }))
     expect(JSON.stringify(audit)).toContain('webhook_endpoint.disabled')
+    const ping = await core.request(`/v1/webhooks/endpoints/${e.id}/ping`, { method: 'POST', token: s.accessToken })
+    expect(ping.status).toBe(409)
     // Re-enabling clears the failure.
     const again = await json(
       await core.request(`/v1/webhooks/endpoints/${e.id}`, { method: 'PATCH', token: s.accessToken, json: { enabled: true } }),

@@ -3,7 +3,7 @@ import { type Job, Queue, UnrecoverableError } from 'bullmq'
 import { and, arrayContains, desc, eq, lt, sql } from 'drizzle-orm'
 import { webhookDeliveries, webhookEndpoints, webhookMessages } from '../../db/schema'
 import type { Deps } from '../../deps'
-import { notFound, unprocessable } from '../../http/problem'
+import { conflict, notFound, unprocessable } from '../../http/problem'
 import { newMessageId, newWebhookSecret, signatureHeaders } from './signature'
 import { checkWebhookUrl, postWebhook, RefusedAddressError, resolvePublic } from './transport'
 
@@ -87,6 +87,12 @@ export function createWebhookService(deps: Deps) {
         removeOnFail: { age: 7 * 24 * 3600 },
       },
     )
+  }
+
+  /** An endpoint to send to now: a disabled one must be turned back on first. */
+  const enabledOnly = (e: EndpointRow) => {
+    if (!e.enabled) throw conflict('The endpoint is disabled; turn it back on with PATCH {"enabled": true} first')
+    return e
   }
 
   async function owned(userId: string, id: string): Promise<EndpointRow> {
@@ -176,7 +182,7 @@ export function createWebhookService(deps: Deps) {
 
     /** Sends a delivery's message once more, with the same webhook-id (receivers may de-duplicate on it). */
     async resend(userId: string, endpointId: string, deliveryId: string) {
-      const endpoint = await owned(userId, endpointId)
+      const endpoint = enabledOnly(await owned(userId, endpointId))
       const [d] = await db
         .select({ messageId: webhookDeliveries.messageId })
         .from(webhookDeliveries)
@@ -187,7 +193,7 @@ export function createWebhookService(deps: Deps) {
     },
 
     async ping(userId: string, endpointId: string) {
-      const endpoint = await owned(userId, endpointId)
+      const endpoint = enabledOnly(await owned(userId, endpointId))
       const [messageId] = await send([endpoint], 'ping', { endpointId: endpoint.id })
       return { messageId: messageId! }
     },
