@@ -3,6 +3,7 @@ import { Elysia } from 'elysia'
 import type { Deps } from './deps'
 import { httpLayer } from './http/plugin'
 import { adminModule } from './modules/admin'
+import { createAdminService } from './modules/admin/service'
 import { apiKeysModule } from './modules/api-keys'
 import { createApiKeyService } from './modules/api-keys/service'
 import { authModule } from './modules/auth'
@@ -24,13 +25,14 @@ export function createServices(deps: Deps) {
   const channels = createChannelService(deps)
   const videos = createVideoService(deps, channels)
   const uploads = createUploadService(deps)
-  return { apiKeys, auth, users, channels, videos, uploads }
+  const admin = createAdminService(deps, auth, apiKeys, videos)
+  return { apiKeys, auth, users, channels, videos, uploads, admin }
 }
 export type Services = ReturnType<typeof createServices>
 
 /** One factory wires the services and controllers of a core instance. */
 export function createApp(deps: Deps, services: Services = createServices(deps)) {
-  const { apiKeys, auth, users, channels, videos, uploads } = services
+  const { apiKeys, auth, users, channels, videos, uploads, admin } = services
 
   return new Elysia({ name: 'ytempire-core', normalize: false })
     .use(httpLayer(deps))
@@ -61,7 +63,7 @@ export function createApp(deps: Deps, services: Services = createServices(deps))
         .use(channelsModule(deps, channels, apiKeys))
         .use(videosModule(deps, videos, apiKeys))
         .use(uploadsModule(deps, uploads, apiKeys))
-        .use(adminModule(deps, auth, apiKeys)),
+        .use(adminModule(deps, admin, apiKeys)),
     )
 }
 

@@ -1,6 +1,6 @@
 import { type App, createApp, createServices } from './app'
 import type { Config } from './config'
-import { type Database, migrateDatabase, openDatabase } from './db'
+import { ADVISORY_LOCKS, type Database, migrateDatabase, openDatabase } from './db'
 import { createDeps, type Deps } from './deps'
 import { ensureRedis } from './infra/local-redis'
 import { createRedis } from './infra/redis'
@@ -39,7 +39,7 @@ export async function startCore(config: Config, opts: { manageRedis?: boolean } 
   // Long-running instances rotate the signing key on schedule too (one instance does it, under a lock).
   const keyTimer = setInterval(() => {
     database
-      .withLock(7261505, () => deps.keys.rotateIfDue())
+      .withLock(ADVISORY_LOCKS.signingKeys, () => deps.keys.rotateIfDue())
       .then((rotated) => {
         if (rotated) deps.log.info('signing key rotated on schedule')
       })
@@ -58,7 +58,7 @@ export async function startCore(config: Config, opts: { manageRedis?: boolean } 
         await app.server?.stop(false)
         await consumer.close()
         await deps.bus.close()
-        deps.queue.disconnect()
+        await deps.pipeline.close()
         redis.disconnect()
         await database.close()
         redisInfo?.stop()

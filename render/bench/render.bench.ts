@@ -5,14 +5,17 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { VideoEvent, VideoJob, VideoScript } from '@ytempire/contract'
+import { QUEUES } from '@ytempire/contract'
+import { consumeVideoEvents, dispatchVideo } from '@ytempire/contract/queue'
+import { deleteRedisPrefix } from '@ytempire/test-support'
 import { Worker } from 'bullmq'
 import { Redis } from 'ioredis'
 import pino from 'pino'
 import { loadConfig } from '../src/config'
-import { dispatchVideo, QUEUES, type VideoEvent, type VideoJob, type VideoScript } from '../src/contract'
+import { chooseEncoder } from '../src/ffmpeg/encoder'
+import { probeDuration, runFfmpeg } from '../src/ffmpeg/ffmpeg'
 import { startPipeline } from '../src/pipeline/workers'
-import { chooseEncoder } from '../src/render/encoder'
-import { probeDuration, runFfmpeg } from '../src/render/ffmpeg'
 
 const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379'
 const rounds = Number(process.env.BENCH_ROUNDS || 2)
@@ -34,15 +37,6 @@ const encoder = await chooseEncoder(config.video.encoder)
 const preset = encoder === 'h264_nvenc' ? config.video.nvencPreset : config.video.x264Preset
 
 const s = (n: number) => n.toFixed(2)
-
-async function cleanupRedis(): Promise<void> {
-  let cursor = '0'
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000)
-    cursor = next
-    if (keys.length) await redis.del(...keys)
-  } while (cursor !== '0')
-}
 
 async function baseline(): Promise<number> {
   const out = join(root, 'testsrc2.mp4')
@@ -76,14 +70,14 @@ async function pipelineRun(): Promise<{ renderS: number; totalS: number; videoS:
   const events: VideoEvent[] = []
   let resolveDone: (e: VideoEvent) => void
   const done = new Promise<VideoEvent>((r) => (resolveDone = r))
-  const consumer = new Worker(
-    QUEUES.events,
-    async (job) => {
-      const e = job.data as VideoEvent
+  const consumerConnection = new Redis(REDIS_URL, { maxRetriesPerRequest: null })
+  const consumer = consumeVideoEvents(
+    consumerConnection,
+    async (e) => {
       events.push(e)
       if (e.type === 'video.completed' || e.type === 'video.failed') resolveDone(e)
     },
-    { connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }), prefix },
+    { prefix },
   )
   const pipeline = startPipeline(config, log)
   const job: VideoJob = {
@@ -105,6 +99,7 @@ async function pipelineRun(): Promise<{ renderS: number; totalS: number; videoS:
   const totalS = (performance.now() - t0) / 1000
   await pipeline.close(1000)
   await consumer.close()
+  consumerConnection.disconnect()
   if (end.type !== 'video.completed') throw new Error(`bench video failed: ${JSON.stringify(end)}`)
   const stages: Record<string, number> = {}
   for (const e of events) if (e.type === 'stage.completed') stages[e.stage] = e.durationMs / 1000
@@ -155,12 +150,7 @@ async function latency(samples = 50): Promise<{ p50: number; p99: number; max: n
   }
   await worker.close()
   producer.disconnect()
-  let cursor = '0'
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${latPrefix}:*`, 'COUNT', 1000)
-    cursor = next
-    if (keys.length) await redis.del(...keys)
-  } while (cursor !== '0')
+  await deleteRedisPrefix(redis, latPrefix)
   lat.sort((a, b) => a - b)
   const q = (p: number) => lat[Math.min(lat.length - 1, Math.ceil(p * lat.length) - 1)]!
   return { p50: q(0.5), p99: q(0.99), max: lat.at(-1)! }
@@ -182,7 +172,7 @@ try {
           .map(([k, v]) => `${k} ${s(v)}`)
           .join(', ')}]`,
     )
-    await cleanupRedis()
+    await deleteRedisPrefix(redis, prefix)
   }
   console.log(
     `render/baseline ratio: best ${Math.min(...ratios).toFixed(3)}, median ${ratios.sort((a, b) => a - b)[Math.floor(ratios.length / 2)]!.toFixed(3)} (target <= 1.2)`,
@@ -192,7 +182,7 @@ try {
     `submit -> processor start over 50 jobs (idle worker): p50 ${s(l.p50)} ms, p99 ${s(l.p99)} ms, max ${s(l.max)} ms (target p99 < 50 ms)`,
   )
 } finally {
-  await cleanupRedis()
+  await deleteRedisPrefix(redis, prefix)
   redis.disconnect()
   await rm(root, { recursive: true, force: true })
 }

@@ -3,8 +3,9 @@ import { describe, expect, test } from 'bun:test'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { probeDuration, runFfmpeg } from '../src/render/ffmpeg'
-import { type RenderPlan, RenderPlanError, renderPlan, sceneFrames } from '../src/render/render-plan'
+import { RenderPlanError } from '../src/errors'
+import { probeDuration, runFfmpeg } from '../src/ffmpeg/ffmpeg'
+import { type RenderPlan, renderPlan, sceneFrames } from '../src/ffmpeg/render-plan'
 
 const base: RenderPlan = {
   width: 1920,

@@ -3,8 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createStorage, type Storage } from '../src/contract'
-import { StorageKeyError } from '../src/storage/storage'
+import { createStorage, type Storage, StorageKeyError } from '../src/storage/storage'
 
 let dir: string
 let storage: Storage

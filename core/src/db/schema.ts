@@ -1,3 +1,15 @@
+import {
+  ASPECTS,
+  CAPTION_STYLES,
+  PLANS,
+  PRIVACY_STATUSES,
+  ROLES,
+  type StageStatus,
+  VIDEO_STATUSES,
+  VISUAL_SOURCES,
+  type VoiceProvider,
+  type Weekday,
+} from '@ytempire/contract'
 import { sql } from 'drizzle-orm'
 import {
   bigint,
@@ -23,12 +35,8 @@ export const users = pgTable(
     id: uuid('id').primaryKey().defaultRandom(),
     email: text('email').notNull(),
     passwordHash: text('password_hash').notNull(),
-    role: text('role', { enum: ['admin', 'member', 'viewer'] })
-      .notNull()
-      .default('member'),
-    plan: text('plan', { enum: ['free', 'pro', 'premium'] })
-      .notNull()
-      .default('free'),
+    role: text('role', { enum: ROLES }).notNull().default('member'),
+    plan: text('plan', { enum: PLANS }).notNull().default('free'),
     mfaEnabled: boolean('mfa_enabled').notNull().default(false),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
@@ -150,21 +158,13 @@ export const channels = pgTable(
     name: text('name').notNull(),
     niche: text('niche').notNull(),
     language: text('language').notNull().default('en'),
-    defaultVoice: jsonb('default_voice').$type<{ provider?: 'espeak' | 'openai' | 'elevenlabs'; voiceId?: string }>().notNull().default({}),
-    visualSource: text('visual_source', { enum: ['generated', 'pexels', 'pixabay', 'uploads'] })
-      .notNull()
-      .default('generated'),
+    defaultVoice: jsonb('default_voice').$type<{ provider?: VoiceProvider; voiceId?: string }>().notNull().default({}),
+    visualSource: text('visual_source', { enum: VISUAL_SOURCES }).notNull().default('generated'),
     visualStyle: text('visual_style').notNull().default(''),
-    aspect: text('aspect', { enum: ['16:9', '9:16', '1:1'] })
-      .notNull()
-      .default('16:9'),
-    captionStyle: text('caption_style', { enum: ['highlight', 'plain', 'none'] })
-      .notNull()
-      .default('highlight'),
-    defaultPrivacy: text('default_privacy', { enum: ['private', 'unlisted', 'public'] })
-      .notNull()
-      .default('private'),
-    cadence: jsonb('cadence').$type<{ videosPerWeek: number; days: string[]; time: string }>().notNull(),
+    aspect: text('aspect', { enum: ASPECTS }).notNull().default('16:9'),
+    captionStyle: text('caption_style', { enum: CAPTION_STYLES }).notNull().default('highlight'),
+    defaultPrivacy: text('default_privacy', { enum: PRIVACY_STATUSES }).notNull().default('private'),
+    cadence: jsonb('cadence').$type<{ videosPerWeek: number; days: Weekday[]; time: string }>().notNull(),
     timeZone: text('time_zone').notNull().default('UTC'),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
@@ -173,10 +173,11 @@ export const channels = pgTable(
 )
 
 export type StageState = {
-  status: 'pending' | 'running' | 'completed' | 'failed'
+  status: StageStatus
   percent: number
   durationMs?: number
-  attempt?: number /** time of the last applied report, ms */
+  attempt?: number
+  /** time of the last applied report, ms */
   at?: number
 }
 
@@ -190,9 +191,7 @@ export const videos = pgTable(
     channelId: uuid('channel_id')
       .notNull()
       .references(() => channels.id, { onDelete: 'cascade' }),
-    status: text('status', { enum: ['queued', 'running', 'completed', 'failed', 'cancelled'] })
-      .notNull()
-      .default('queued'),
+    status: text('status', { enum: VIDEO_STATUSES }).notNull().default('queued'),
     stage: text('stage').notNull().default('script'),
     progress: integer('progress').notNull().default(0),
     stages: jsonb('stages').$type<Record<string, StageState>>().notNull().default({}),

@@ -1,3 +1,7 @@
 // @ytempire/contract: safe to import from core, render and edge (no runtime dependencies).
+// The BullMQ helpers live behind `@ytempire/contract/queue`.
+export * from './events'
+export * from './jobs'
+export * from './pipeline'
 export * from './rate-limits'
 export * from './values'

@@ -36,3 +36,7 @@ export const VIDEO_STATUSES = ['queued', 'running', 'completed', 'failed', 'canc
 export type VideoStatus = (typeof VIDEO_STATUSES)[number]
 /** A video in one of these states never changes state again. */
 export const TERMINAL_VIDEO_STATUSES = ['completed', 'failed', 'cancelled'] as const satisfies readonly VideoStatus[]
+
+/** Where one stage of a video stands (`pending` again while a failed attempt waits for its retry). */
+export const STAGE_STATUSES = ['pending', 'running', 'completed', 'failed'] as const
+export type StageStatus = (typeof STAGE_STATUSES)[number]

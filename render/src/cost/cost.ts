@@ -1,4 +1,4 @@
-import type { CostItem, Stage } from '../contract'
+import type { CostItem, Stage } from '@ytempire/contract'
 import { COMPUTE_PRICES, LLM_PRICES, STORAGE_PRICE_PER_BYTE_MONTH, TTS_PRICES } from './prices'
 
 const round = (usd: number) => Math.round(usd * 1e8) / 1e8

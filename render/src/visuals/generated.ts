@@ -1,7 +1,7 @@
 // Offline default: a gradient background per scene with the scene's keywords as typography.
 import { join } from 'node:path'
-import { runFfmpeg } from '../render/ffmpeg'
-import { PAN_MARGIN } from '../render/render-plan'
+import { runFfmpeg } from '../ffmpeg/ffmpeg'
+import { PAN_MARGIN } from '../ffmpeg/render-plan'
 import { type SceneVisual, stillSize, type VisualProvider, type VisualRequest } from './visuals'
 
 const PALETTES: [string, string][] = [

@@ -1,7 +1,7 @@
 // Pexels video search: one clip per scene, matched on the scene's keywords, in script order.
 
-import type { Aspect } from '../contract'
-import { providerFailure } from '../errors/provider-error'
+import type { Aspect } from '@ytempire/contract'
+import { providerFailure } from '../errors'
 import { clipPerScene, type MediaFetchLimits, pickFile } from './stock-clips'
 import type { SceneVisual, VisualProvider, VisualRequest } from './visuals'
 

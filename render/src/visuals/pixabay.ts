@@ -1,5 +1,5 @@
 // Pixabay video search: one clip per scene, matched on the scene's keywords, in script order.
-import { providerFailure } from '../errors/provider-error'
+import { providerFailure } from '../errors'
 import { clipPerScene, type MediaFetchLimits, pickFile } from './stock-clips'
 import type { SceneVisual, VisualProvider, VisualRequest } from './visuals'
 

@@ -4,8 +4,7 @@
 // egress rules as the second fence.
 import { lookup } from 'node:dns/promises'
 import { isIP } from 'node:net'
-import { InvalidInputError } from '../errors/invalid-input-error'
-import { UnsafeUrlError } from '../errors/unsafe-url-error'
+import { InvalidInputError, providerFailure, UnsafeUrlError } from '../errors'
 
 export interface SafeFetchOptions {
   maxBytes: number
@@ -140,8 +139,7 @@ export async function safeDownload(
     }
     if (!res.ok) {
       await res.body?.cancel()
-      const err = new Error(`GET ${url.host}${url.pathname} answered ${res.status}`)
-      throw res.status >= 400 && res.status < 500 && res.status !== 429 ? new InvalidInputError(err.message) : err
+      throw providerFailure(url.host, res.status, `GET ${url.pathname}`)
     }
     const contentType = (res.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
     if (!opts.accept.some((prefix) => contentType.startsWith(prefix))) {

@@ -2,7 +2,7 @@
 // `uploads/<userId>/`, assigned to scenes in order (repeating when there are fewer than scenes).
 import { copyFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { InvalidInputError } from '../errors/invalid-input-error'
+import { InvalidInputError } from '../errors'
 import type { Storage } from '../storage/storage'
 import { safeDownload } from './safe-fetch'
 import type { MediaFetchLimits } from './stock-clips'

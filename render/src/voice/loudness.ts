@@ -1,7 +1,7 @@
 // Joins the scenes' audio and normalises it for YouTube (~-14 LUFS) with two-pass loudnorm.
 
-import { FfmpegError } from '../errors/ffmpeg-error'
-import { runFfmpeg } from '../render/ffmpeg'
+import { FfmpegError } from '../errors'
+import { runFfmpeg } from '../ffmpeg/ffmpeg'
 
 export interface LoudnessMeasurement {
   input_i: string

@@ -23,7 +23,7 @@ export const channelView = (c: ChannelRow) => ({
   updatedAt: c.updatedAt.toISOString(),
 })
 
-const DEFAULT_CADENCE = { videosPerWeek: 3, days: ['mon', 'wed', 'fri'], time: '15:00' }
+const DEFAULT_CADENCE: ChannelRow['cadence'] = { videosPerWeek: 3, days: ['mon', 'wed', 'fri'], time: '15:00' }
 
 function checkTimeZone(tz: string | undefined) {
   if (tz === undefined) return

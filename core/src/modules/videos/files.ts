@@ -1,5 +1,5 @@
-import type { Storage } from '@ytempire/render/contract'
 import { notFound, Problem } from '../../http/problem'
+import type { Storage } from '../../infra/storage'
 
 /**
  * Serves a stored object with HTTP Range (RFC 9110 §14): one byte range answers 206, an

@@ -1,4 +1,5 @@
 // Pure: a render plan in, ffmpeg arguments out. One ffmpeg pass from inputs to the final MP4.
+import { RenderPlanError } from '../errors'
 import type { VideoEncoder } from './encoder'
 
 export interface SceneInput {
@@ -39,10 +40,6 @@ export interface RenderPlan {
   /** 0 = ffmpeg decides */
   threads: number
   outputPath: string
-}
-
-export class RenderPlanError extends Error {
-  override name = 'RenderPlanError'
 }
 
 /** Stills are prepared this much larger than the frame so the pan has room to move. */

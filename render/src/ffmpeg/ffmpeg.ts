@@ -1,6 +1,5 @@
 // ffmpeg as an async child process: progress from `-progress pipe:1`, killed on cancel or timeout.
-import { FfmpegError } from '../errors/ffmpeg-error'
-import { RenderTimeoutError } from '../errors/render-timeout-error'
+import { FfmpegError, RenderTimeoutError } from '../errors'
 
 export interface FfmpegRunOptions {
   /** aborting kills ffmpeg at once (SIGKILL) and rejects with the signal's reason */
