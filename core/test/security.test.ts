@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { createHmac } from 'node:crypto'
-import { SECURITY_HEADERS } from '../src/http/security-headers'
+import { SECURITY_HEADERS } from '@ytempire/contract'
 import { type Core, json, signUp, testEnv } from './harness'
 
 const env = await testEnv()

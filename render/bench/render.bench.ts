@@ -5,19 +5,17 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { VideoEvent, VideoJob, VideoScript } from '@ytempire/contract'
-import { QUEUES } from '@ytempire/contract'
-import { consumeVideoEvents, dispatchVideo } from '@ytempire/contract/queue'
+import { QUEUES, type VideoScript } from '@ytempire/contract'
+import { dispatchVideo } from '@ytempire/contract/queue'
 import { deleteRedisPrefix } from '@ytempire/test-support'
 import { Worker } from 'bullmq'
 import { Redis } from 'ioredis'
-import pino from 'pino'
 import { loadConfig } from '../src/config'
 import { chooseEncoder } from '../src/ffmpeg/encoder'
-import { probeDuration, runFfmpeg } from '../src/ffmpeg/ffmpeg'
+import { FFMPEG_QUIET, probeDuration, runFfmpeg } from '../src/ffmpeg/ffmpeg'
 import { startPipeline } from '../src/pipeline/workers'
+import { EventLog, REDIS_URL, silentLog, videoJob } from '../test/helpers'
 
-const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379'
 const rounds = Number(process.env.BENCH_ROUNDS || 2)
 const prefix = `ytempire-bench-${crypto.randomUUID().slice(0, 8)}`
 const root = await mkdtemp(join(tmpdir(), 'ytempire-bench-'))
@@ -30,7 +28,6 @@ const env = {
   LOG_LEVEL: 'silent',
 }
 const config = loadConfig(env)
-const log = pino({ level: 'silent' })
 const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null })
 const script = (await Bun.file(join(import.meta.dir, '../assets/sample-script.json')).json()) as VideoScript
 const encoder = await chooseEncoder(config.video.encoder)
@@ -45,11 +42,7 @@ async function baseline(): Promise<number> {
       ? ['-c:v', 'h264_nvenc', '-preset', preset, '-rc', 'vbr', '-cq', '23', '-b:v', '0']
       : ['-c:v', 'libx264', '-preset', preset, '-crf', String(config.video.x264Crf)]
   const run = await runFfmpeg([
-    '-hide_banner',
-    '-nostdin',
-    '-y',
-    '-loglevel',
-    'error',
+    ...FFMPEG_QUIET,
     '-f',
     'lavfi',
     '-i',
@@ -67,39 +60,16 @@ async function baseline(): Promise<number> {
 }
 
 async function pipelineRun(): Promise<{ renderS: number; totalS: number; videoS: number; stages: Record<string, number> }> {
-  const events: VideoEvent[] = []
-  let resolveDone: (e: VideoEvent) => void
-  const done = new Promise<VideoEvent>((r) => (resolveDone = r))
-  const consumerConnection = new Redis(REDIS_URL, { maxRetriesPerRequest: null })
-  const consumer = consumeVideoEvents(
-    consumerConnection,
-    async (e) => {
-      events.push(e)
-      if (e.type === 'video.completed' || e.type === 'video.failed') resolveDone(e)
-    },
-    { prefix },
-  )
-  const pipeline = startPipeline(config, log)
-  const job: VideoJob = {
-    videoId: crypto.randomUUID(),
-    userId: crypto.randomUUID(),
-    channelId: crypto.randomUUID(),
-    plan: 'premium',
-    script,
-    targetSeconds: 60,
-    language: 'en',
-    voice: {},
-    visualSource: 'generated',
-    captionStyle: 'highlight',
-    aspect: '16:9',
-  }
+  const log = new EventLog(prefix)
+  const pipeline = startPipeline(config, silentLog)
+  const job = videoJob({ plan: 'premium', script, targetSeconds: 60 })
   const t0 = performance.now()
   await dispatchVideo(redis, job, { prefix })
-  const end = await done
+  const end = await log.waitFor(job.videoId, ['video.completed', 'video.failed'], 600_000)
   const totalS = (performance.now() - t0) / 1000
   await pipeline.close(1000)
-  await consumer.close()
-  consumerConnection.disconnect()
+  const events = log.of(job.videoId)
+  await log.close()
   if (end.type !== 'video.completed') throw new Error(`bench video failed: ${JSON.stringify(end)}`)
   const stages: Record<string, number> = {}
   for (const e of events) if (e.type === 'stage.completed') stages[e.stage] = e.durationMs / 1000
@@ -127,23 +97,7 @@ async function latency(samples = 50): Promise<{ p50: number; p99: number; max: n
     const videoId = crypto.randomUUID()
     const seen = new Promise<void>((r) => (notify = r))
     const t0 = performance.now()
-    await dispatchVideo(
-      producer,
-      {
-        videoId,
-        userId: 'u',
-        channelId: 'c',
-        plan: 'pro',
-        script,
-        targetSeconds: 60,
-        language: 'en',
-        voice: {},
-        visualSource: 'generated',
-        captionStyle: 'none',
-        aspect: '16:9',
-      },
-      { prefix: latPrefix },
-    )
+    await dispatchVideo(producer, videoJob({ videoId, script, targetSeconds: 60, captionStyle: 'none' }), { prefix: latPrefix })
     await seen
     if (i >= 3) lat.push(started.get(videoId)! - t0) // first few warm the connections
     await Bun.sleep(20) // the worker is idle again, blocked on Redis

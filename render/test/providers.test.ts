@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { dispatchVideo } from '@ytempire/contract/queue'
 import { UnrecoverableError } from 'bullmq'
 import OpenAI from 'openai'
-import { ProviderRejectedError } from '../src/errors'
+import { ProviderError, ProviderRejectedError } from '../src/errors'
 import { startPipeline } from '../src/pipeline/workers'
 import { OpenAIScriptWriter } from '../src/script/openai'
 import type { VoiceTrack } from '../src/stages/voice'
@@ -80,7 +80,8 @@ describe('OpenAI', () => {
       .catch((e) => e)
     expect(err).toBeInstanceOf(UnrecoverableError)
     expect(err).toMatchObject({ provider: 'openai', status: 401 })
-    expect(err.cause).toBeInstanceOf(OpenAI.APIError)
+    expect(err.cause).toBeInstanceOf(ProviderError)
+    expect(err.cause.cause).toBeInstanceOf(OpenAI.APIError)
   })
 })
 

@@ -8,10 +8,8 @@ export function isPermanentStatus(status: number): boolean {
 
 /** The error for an outside API's failed answer, typed by whether a retry can help. */
 export function providerFailure(provider: string, status: number, detail: string, cause?: unknown): ProviderError | ProviderRejectedError {
-  const options = cause === undefined ? undefined : { cause }
-  return isPermanentStatus(status)
-    ? new ProviderRejectedError(provider, status, detail, options)
-    : new ProviderError(provider, status, detail, options)
+  const answer = new ProviderError(provider, status, detail, cause === undefined ? undefined : { cause })
+  return isPermanentStatus(status) ? new ProviderRejectedError(answer) : answer
 }
 
 /** An SDK's error that carries the HTTP status (the openai SDK's APIError) becomes a typed provider error; others pass through. */

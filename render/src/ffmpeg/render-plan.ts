@@ -1,6 +1,7 @@
 // Pure: a render plan in, ffmpeg arguments out. One ffmpeg pass from inputs to the final MP4.
 import { RenderPlanError } from '../errors'
 import type { VideoEncoder } from './encoder'
+import { FFMPEG_QUIET } from './ffmpeg'
 
 export interface SceneInput {
   kind: 'still' | 'clip'
@@ -153,7 +154,7 @@ export function renderPlan(plan: RenderPlan): string[] {
   const { fps } = plan
   const { lengths, fadeFrames } = sceneFrames(plan)
   const n = plan.scenes.length
-  const args: string[] = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error']
+  const args: string[] = [...FFMPEG_QUIET]
   const graph: string[] = []
   const clipInputs: string[][] = []
   let inputCount = n + (plan.music ? 2 : 1)

@@ -2,6 +2,7 @@ import { and, asc, count, eq, inArray } from 'drizzle-orm'
 import { channels, users, videos } from '../../db/schema'
 import type { Deps } from '../../deps'
 import { conflict, notFound, Problem, unprocessable } from '../../http/problem'
+import { findOwned } from '../auth/ownership'
 
 type ChannelRow = typeof channels.$inferSelect
 export type ChannelInput = Partial<Omit<ChannelRow, 'id' | 'userId' | 'createdAt' | 'updatedAt'>>
@@ -58,14 +59,7 @@ export function createChannelService(deps: Deps) {
       return rows.map(channelView)
     },
     /** The owner's channel, or 404 (also when it belongs to someone else). */
-    async get(userId: string, id: string) {
-      const [row] = await db
-        .select()
-        .from(channels)
-        .where(and(eq(channels.id, id), eq(channels.userId, userId)))
-      if (!row) throw notFound('Channel')
-      return row
-    },
+    get: (userId: string, id: string) => findOwned(db, channels, id, userId, 'Channel'),
     async update(userId: string, id: string, input: ChannelInput) {
       checkTimeZone(input.timeZone ?? undefined)
       const [row] = await db

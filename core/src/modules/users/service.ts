@@ -19,6 +19,7 @@ import { notFound, unauthorized, unprocessable } from '../../http/problem'
 import type { ApiKeyService } from '../api-keys/service'
 import { type AuthService, publicUser } from '../auth/service'
 import { channelView } from '../channels/service'
+import { uploadView } from '../uploads/service'
 import { videoView } from '../videos/service'
 
 export function createUserService(deps: Deps, auth: AuthService, apiKeys: ApiKeyService) {
@@ -101,14 +102,7 @@ export function createUserService(deps: Deps, auth: AuthService, apiKeys: ApiKey
           amountUsd: c.amountUsd,
           createdAt: c.createdAt.toISOString(),
         })),
-        uploads: (await db.select().from(uploads).where(eq(uploads.userId, userId))).map((u) => ({
-          id: u.id,
-          key: u.key,
-          name: u.name,
-          contentType: u.contentType,
-          size: u.size,
-          createdAt: u.createdAt.toISOString(),
-        })),
+        uploads: (await db.select().from(uploads).where(eq(uploads.userId, userId))).map(uploadView),
         sessions: families.map((f) => ({
           ...sessionView(f),
           revokedAt: f.revokedAt?.toISOString() ?? null,

@@ -12,6 +12,7 @@ import { sha256Hex } from '../../crypto/hash'
 import { costLedger, type StageState, users, videoEvents, videos } from '../../db/schema'
 import type { Deps } from '../../deps'
 import { conflict, type FieldError, notFound, Problem, unprocessable } from '../../http/problem'
+import { findOwned } from '../auth/ownership'
 import type { Principal } from '../auth/principal'
 import type { ChannelService } from '../channels/service'
 import { applyEvent, isTerminal } from './apply-event'
@@ -201,14 +202,7 @@ export function createVideoService(deps: Deps, channels: ChannelService) {
       return out
     },
 
-    async get(userId: string, id: string): Promise<VideoRow> {
-      const [row] = await db
-        .select()
-        .from(videos)
-        .where(and(eq(videos.id, id), eq(videos.userId, userId)))
-      if (!row) throw notFound('Video')
-      return row
-    },
+    get: (userId: string, id: string): Promise<VideoRow> => findOwned(db, videos, id, userId, 'Video'),
 
     async list(userId: string, q: { channelId?: string; status?: VideoRow['status']; limit?: number; cursor?: string }) {
       const limit = q.limit ?? 20
