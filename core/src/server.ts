@@ -6,6 +6,9 @@ import { ensureRedis } from './infra/local-redis'
 import { createRedis } from './infra/redis'
 import { startVideoEventConsumer } from './modules/videos/events'
 
+/** How often a long-running instance checks whether the signing key is due for rotation. */
+const KEY_ROTATION_CHECK_MS = 3600_000
+
 export interface RunningCore {
   app: App
   deps: Deps
@@ -44,7 +47,7 @@ export async function startCore(config: Config, opts: { manageRedis?: boolean } 
         if (rotated) deps.log.info('signing key rotated on schedule')
       })
       .catch((err) => deps.log.error({ err }, 'scheduled signing-key rotation failed'))
-  }, 3600_000)
+  }, KEY_ROTATION_CHECK_MS)
   keyTimer.unref()
   let stopping: Promise<void> | undefined
   return {

@@ -5,6 +5,9 @@ import type { VideoEvent } from '../events'
 import { QUEUE_PREFIX, QUEUES } from '../pipeline'
 import { KEEP_FAILED_JOBS } from './queues'
 
+/** Handled events stay an hour (at most 10,000) for a look; each is recorded in the core's database. */
+const KEEP_HANDLED_EVENTS = { age: 3600, count: 10_000 }
+
 export interface VideoEventConsumer {
   close(): Promise<void>
 }
@@ -30,7 +33,7 @@ export function consumeVideoEvents(
     connection,
     prefix: opts.prefix ?? QUEUE_PREFIX,
     concurrency: opts.concurrency ?? 1,
-    removeOnComplete: { age: 3600, count: 10_000 },
+    removeOnComplete: KEEP_HANDLED_EVENTS,
     removeOnFail: KEEP_FAILED_JOBS,
   })
   worker.on('failed', (job, err) => opts.onError?.(err, job ? `${job.queueName}:${job.id}` : undefined))

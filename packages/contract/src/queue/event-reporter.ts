@@ -4,7 +4,10 @@ import type { Redis } from 'ioredis'
 import type { UnstampedVideoEvent, VideoEvent } from '../events'
 import { QUEUE_PREFIX, QUEUES } from '../pipeline'
 
+/** Reports kept after handling, to look into; the core's database is the record. */
 const KEEP_EVENT_JOBS = { count: 10_000 }
+/** Adding a report is retried on its own when Redis hiccups, not by failing the stage. */
+const REPORT_RETRY = { attempts: 5, backoff: { type: 'exponential', delay: 1000 } }
 
 export class EventReporter {
   private readonly queue: Queue
@@ -19,8 +22,7 @@ export class EventReporter {
     await this.queue.add(stamped.type, stamped, {
       removeOnComplete: KEEP_EVENT_JOBS,
       removeOnFail: KEEP_EVENT_JOBS,
-      attempts: 5,
-      backoff: { type: 'exponential', delay: 1000 },
+      ...REPORT_RETRY,
     })
   }
 
