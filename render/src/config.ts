@@ -19,7 +19,6 @@ export interface RenderConfig {
   stageConcurrency: number
   lockDurationMs: number
   stalledIntervalMs: number
-  maxStalledCount: number
   shutdownGraceMs: number
   cancelPollMs: number
 
@@ -101,7 +100,6 @@ export function loadConfig(env: Env = process.env): RenderConfig {
     stageConcurrency: num(env, 'STAGE_CONCURRENCY', 4, 1),
     lockDurationMs: num(env, 'RENDER_LOCK_DURATION_MS', 30_000, 500),
     stalledIntervalMs: num(env, 'RENDER_STALLED_INTERVAL_MS', 30_000, 200),
-    maxStalledCount: num(env, 'RENDER_MAX_STALLED_COUNT', 1, 0),
     shutdownGraceMs: num(env, 'RENDER_SHUTDOWN_GRACE_S', 60, 0) * 1000,
     cancelPollMs: num(env, 'RENDER_CANCEL_POLL_MS', 250, 20),
 

@@ -8,7 +8,7 @@ import { startPipeline } from './pipeline/workers'
 const config = loadConfig()
 const log = createLogger(config.logLevel)
 await chooseEncoder(config.video.encoder, log)
-const pipeline = startPipeline(config, log)
+const pipeline = await startPipeline(config, log)
 log.info(
   { prefix: config.queuePrefix, renderConcurrency: config.renderConcurrency, storage: config.storage.kind },
   'render workers started',

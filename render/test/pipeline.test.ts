@@ -15,7 +15,7 @@ let pipeline: Pipeline
 beforeAll(async () => {
   t = await createTestEnv()
   events = new EventLog(t.prefix)
-  pipeline = startPipeline(t.config(), silentLog)
+  pipeline = await startPipeline(t.config(), silentLog)
 })
 
 afterAll(async () => {
@@ -118,7 +118,7 @@ describe('pipeline end to end', () => {
   }, 120_000)
 
   test('renders at true 1920x1080', async () => {
-    const local = startPipeline(t.config({ VIDEO_SCALE: '1', QUEUE_PREFIX: `${t.prefix}-hd` }), silentLog)
+    const local = await startPipeline(t.config({ VIDEO_SCALE: '1', QUEUE_PREFIX: `${t.prefix}-hd` }), silentLog)
     const hdEvents = new EventLog(`${t.prefix}-hd`)
     try {
       const job = videoJob({

@@ -87,7 +87,7 @@ describe('OpenAI', () => {
 
 describe('videos through the outside providers', () => {
   test('LLM script + OpenAI TTS + Pexels clips', async () => {
-    const p = startPipeline(t.config(providerEnv()), silentLog)
+    const p = await startPipeline(t.config(providerEnv()), silentLog)
     try {
       const job = videoJob({
         script: undefined,
@@ -123,7 +123,7 @@ describe('videos through the outside providers', () => {
   }, 90_000)
 
   test('ElevenLabs voice (timings from its alignment) + Pixabay clips', async () => {
-    const p = startPipeline(t.config(providerEnv()), silentLog)
+    const p = await startPipeline(t.config(providerEnv()), silentLog)
     try {
       const job = videoJob({ voice: { provider: 'elevenlabs', voiceId: 'Rachel' }, visualSource: 'pixabay' })
       await dispatchVideo(t.redis, job, { prefix: t.prefix })

@@ -44,7 +44,7 @@ describe('queue behaviour', () => {
     const premium = videoJob({ plan: 'premium' })
     for (const job of [free, pro, premium]) await dispatchVideo(t.redis, job, { prefix })
     const log = new EventLog(prefix)
-    const p = startPipeline(t.config({ QUEUE_PREFIX: prefix, STAGE_CONCURRENCY: '1' }), silentLog, undefined, ['script'])
+    const p = await startPipeline(t.config({ QUEUE_PREFIX: prefix, STAGE_CONCURRENCY: '1' }), silentLog, undefined, ['script'])
     try {
       await Promise.all([free, pro, premium].map((j) => log.waitFor(j.videoId, ['stage.completed'], 30_000)))
       const order = log.events.filter((e) => e.type === 'stage.started').map((e) => e.videoId)
@@ -81,7 +81,7 @@ describe('queue behaviour', () => {
         return healthy ? new Response(png, { headers: { 'content-type': 'image/png' } }) : new Response('upstream down', { status: 500 })
       },
     })
-    const p = startPipeline(t.config({ MEDIA_ALLOW_PRIVATE_HOSTS: '1' }), silentLog)
+    const p = await startPipeline(t.config({ MEDIA_ALLOW_PRIVATE_HOSTS: '1' }), silentLog)
     pipelines.push(p)
     const job = videoJob({ visualSource: 'uploads', media: [`http://127.0.0.1:${server.port}/photo.png`] })
     try {
@@ -99,7 +99,8 @@ describe('queue behaviour', () => {
       expect(entry).toBeDefined()
       expect(entry.id).toBe(failed.deadLetterJobId)
       expect(entry.stage).toBe('visuals')
-      expect(entry.video).toEqual(job)
+      // The job as dispatched: this run of it (a re-drive is a new run, with reports of its own).
+      expect(entry.video).toEqual({ ...job, runId: expect.any(String) })
 
       // Voice ran in parallel and still finishes; an operator re-drives later.
       await events.waitUntil(
@@ -138,7 +139,7 @@ describe('queue behaviour', () => {
     const script = (await Bun.file(join(import.meta.dir, '../assets/sample-script.json')).json()) as any
     const prefix = `${t.prefix}-cancel`
     const log = new EventLog(prefix)
-    const p = startPipeline(t.config({ QUEUE_PREFIX: prefix, VIDEO_SCALE: '1', X264_PRESET: 'veryfast' }), silentLog)
+    const p = await startPipeline(t.config({ QUEUE_PREFIX: prefix, VIDEO_SCALE: '1', X264_PRESET: 'veryfast' }), silentLog)
     const job = videoJob({ script })
     try {
       await dispatchVideo(t.redis, job, { prefix })

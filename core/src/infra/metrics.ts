@@ -6,6 +6,8 @@ export interface Metrics {
   cacheHits: Counter<'layer'>
   cacheMisses: Counter
   rateLimited: Counter<'class'>
+  /** Worker reports about videos this installation does not know (kept in unknown_video_reports). */
+  unknownVideoReports: Counter
 }
 
 // One registry per app instance, so two instances in one process (tests) do not collide.
@@ -32,6 +34,11 @@ export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
       name: 'rate_limit_rejections_total',
       help: 'Requests refused with 429 by class',
       labelNames: ['class'],
+      registers: [registry],
+    }),
+    unknownVideoReports: new Counter({
+      name: 'video_reports_unknown_total',
+      help: 'Worker reports about a video this installation does not know (kept, listed for admins)',
       registers: [registry],
     }),
   }

@@ -17,6 +17,11 @@ export interface VideoScript {
 
 export interface VideoJob {
   videoId: string
+  /**
+   * This dispatch of the video (set by `dispatchVideo`; a re-drive or a re-dispatch is a new run). Part
+   * of every report's identity, so a re-run's reports are never taken for the first run's.
+   */
+  runId?: string
   userId: string
   channelId: string
   plan: Plan
@@ -56,6 +61,12 @@ export interface CostItem {
   kind: CostKind
   /** e.g. `gpt-4o-mini:input`, `elevenlabs`, `libx264:cpu`, `storage` */
   item: string
+  /**
+   * What the line is for, when that is one thing of the video: the storage key of a stored file.
+   * Lines of one video with the same kind and ref are one charge (a re-run that replaces the file
+   * replaces its line); lines without a ref are charges of their own.
+   */
+  ref?: string
   quantity: number
   unit: CostUnit
   unitPriceUsd: number

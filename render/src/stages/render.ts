@@ -91,8 +91,8 @@ export async function renderStage(ctx: StageContext): Promise<RenderStageResult>
       : computeCost('render', 'libx264:cpu', run.cpuSeconds, false),
   )
 
-  const videoArtifact = await ctx.store(artifactKey(video.videoId, 'video.mp4'), outputPath, 'video/mp4')
-  const captions = captionsPath ? await ctx.store(artifactKey(video.videoId, 'captions.ass'), captionsPath, 'text/x-ssa') : undefined
+  const videoArtifact = await ctx.store(artifactKey(video, 'video.mp4'), outputPath, 'video/mp4')
+  const captions = captionsPath ? await ctx.store(artifactKey(video, 'captions.ass'), captionsPath, 'text/x-ssa') : undefined
   return {
     video: videoArtifact,
     voiceKey: voice.voiceKey,

@@ -12,7 +12,7 @@ export interface ScriptStageResult {
 
 export async function scriptStage(ctx: StageContext): Promise<ScriptStageResult> {
   const { video } = ctx
-  const scriptKey = artifactKey(video.videoId, 'script.json')
+  const scriptKey = artifactKey(video, 'script.json')
   let script: VideoScript
   if (await ctx.reuse(scriptKey)) {
     // Re-drive or a retry after a crash: the script (and its LLM cost) is already paid for.

@@ -28,7 +28,7 @@ export async function visualsStage(ctx: StageContext): Promise<VisualsStageResul
     let key = stored.get(v.path)
     if (!key) {
       const ext = v.kind === 'clip' ? 'mp4' : v.path.endsWith('.png') ? 'png' : 'img'
-      key = artifactKey(video.videoId, `scenes/${i}.${ext}`)
+      key = artifactKey(video, `scenes/${i}.${ext}`)
       await ctx.store(key, v.path, v.kind === 'clip' ? 'video/mp4' : ext === 'png' ? 'image/png' : 'application/octet-stream')
       stored.set(v.path, key)
     }

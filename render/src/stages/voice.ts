@@ -28,8 +28,8 @@ export interface VoiceStageResult {
 
 export async function voiceStage(ctx: StageContext): Promise<VoiceStageResult> {
   const { video } = ctx
-  const voiceKey = artifactKey(video.videoId, 'voice.wav')
-  const trackKey = artifactKey(video.videoId, 'voice-track.json')
+  const voiceKey = artifactKey(video, 'voice.wav')
+  const trackKey = artifactKey(video, 'voice-track.json')
   if ((await ctx.storage.stat(voiceKey)) && (await ctx.storage.stat(trackKey))) {
     // A re-drive after a later stage failed: the narration (and its TTS cost) is already paid for.
     await ctx.reuse(voiceKey)

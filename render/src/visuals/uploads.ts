@@ -2,6 +2,7 @@
 // `uploads/<userId>/`, assigned to scenes in order (repeating when there are fewer than scenes).
 import { copyFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { uploadsPrefix } from '@ytempire/contract'
 import type { Storage } from '@ytempire/storage'
 import { InvalidInputError } from '../errors'
 import { safeDownload } from './safe-fetch'
@@ -26,7 +27,7 @@ export async function fetchUserMedia(
     const { contentType } = await safeDownload(ref, tmp, { ...limits, accept, signal })
     return { path: tmp, contentType }
   }
-  if (!ref.startsWith(`uploads/${userId}/`)) throw new InvalidInputError(`media key must be under uploads/${userId}/: ${ref}`)
+  if (!ref.startsWith(uploadsPrefix(userId))) throw new InvalidInputError(`media key must be under ${uploadsPrefix(userId)}: ${ref}`)
   const stat = await storage.stat(ref)
   if (!stat) throw new InvalidInputError(`media not found: ${ref}`)
   if (stat.size > limits.maxBytes) throw new InvalidInputError(`media too large: ${ref}`)

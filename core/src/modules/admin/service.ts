@@ -1,6 +1,6 @@
 import type { Role } from '@ytempire/contract'
-import { and, asc, eq, ne, sql } from 'drizzle-orm'
-import { mfaSecrets, users } from '../../db/schema'
+import { and, asc, desc, eq, lt, ne, sql } from 'drizzle-orm'
+import { mfaSecrets, unknownVideoReports, users } from '../../db/schema'
 import type { Deps } from '../../deps'
 import { invalidateUser } from '../../http/cached'
 import type { RequestContext } from '../../http/plugin'
@@ -93,6 +93,28 @@ export function createAdminService(deps: Deps, auth: AuthService, apiKeys: ApiKe
 
     /** The videos service owns a video's status: the re-drive goes through it. */
     redriveDeadLetter: (id: string) => videos.redrive(id),
+
+    /** Worker reports about videos this installation does not know, newest first. */
+    async unknownVideoReports(page: { limit?: number; before?: number }) {
+      const rows = await db
+        .select()
+        .from(unknownVideoReports)
+        .where(page.before ? lt(unknownVideoReports.id, page.before) : undefined)
+        .orderBy(desc(unknownVideoReports.id))
+        .limit(page.limit ?? 50)
+      return {
+        items: rows.map((r) => ({
+          id: r.id,
+          videoId: r.videoId,
+          type: r.type,
+          stage: r.stage,
+          reportId: r.eventKey,
+          data: r.data,
+          at: r.at.toISOString(),
+          recordedAt: r.recordedAt.toISOString(),
+        })),
+      }
+    },
   }
 }
 export type AdminService = ReturnType<typeof createAdminService>

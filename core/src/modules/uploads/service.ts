@@ -1,6 +1,7 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { uploadsPrefix } from '@ytempire/contract'
 import { and, desc, eq } from 'drizzle-orm'
 import { fileTypeFromFile } from 'file-type'
 import { uploads, users } from '../../db/schema'
@@ -77,7 +78,7 @@ export function createUploadService(deps: Deps) {
           )
         }
         const id = crypto.randomUUID()
-        const key = `uploads/${userId}/${id}.${ALLOWED[type]}`
+        const key = `${uploadsPrefix(userId)}${id}.${ALLOWED[type]}`
         await deps.storage.putFile(key, path, type)
         const [row] = await db.insert(uploads).values({ id, userId, key, name, contentType: type, size }).returning()
         return uploadView(row!)

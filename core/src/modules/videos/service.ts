@@ -4,12 +4,14 @@ import {
   PIPELINE,
   type Plan,
   TERMINAL_VIDEO_STATUSES,
+  uploadsPrefix,
   type VideoEvent,
   type VideoJob,
 } from '@ytempire/contract'
 import { and, desc, eq, gte, lt, notInArray, type SQL, sql } from 'drizzle-orm'
 import { sha256Hex } from '../../crypto/hash'
-import { costLedger, type StageState, users, videoEvents, videos } from '../../db/schema'
+import type { Db } from '../../db'
+import { costLedger, type StageState, unknownVideoReports, users, videoEvents, videos } from '../../db/schema'
 import type { Deps } from '../../deps'
 import { conflict, type FieldError, notFound, Problem, unprocessable } from '../../http/problem'
 import { findOwned } from '../auth/ownership'
@@ -81,7 +83,8 @@ export function createVideoService(deps: Deps, channels: ChannelService, hooks: 
         message: 'no LLM is configured on this installation (OPENAI_API_KEY / OPENAI_BASE_URL): send the script instead',
       })
     }
-    const ownKey = (ref: string) => ref.startsWith(`uploads/${userId}/`) && !ref.split('/').some((s) => s === '..' || s === '.' || s === '')
+    const ownKey = (ref: string) =>
+      ref.startsWith(uploadsPrefix(userId)) && !ref.split('/').some((s) => s === '..' || s === '.' || s === '')
     const isUrl = (ref: string) => {
       try {
         return ['http:', 'https:'].includes(new URL(ref).protocol)
@@ -91,10 +94,10 @@ export function createVideoService(deps: Deps, channels: ChannelService, hooks: 
     }
     body.media?.forEach((m, i) => {
       if (!isUrl(m) && !ownKey(m))
-        errors.push({ field: `${at}media.${i}`, message: `must be an http(s) URL or one of your keys under uploads/${userId}/` })
+        errors.push({ field: `${at}media.${i}`, message: `must be an http(s) URL or one of your keys under ${uploadsPrefix(userId)}` })
     })
     if (body.music && !isUrl(body.music) && !ownKey(body.music))
-      errors.push({ field: `${at}music`, message: `must be an http(s) URL or one of your keys under uploads/${userId}/` })
+      errors.push({ field: `${at}music`, message: `must be an http(s) URL or one of your keys under ${uploadsPrefix(userId)}` })
     return errors
   }
 
@@ -203,6 +206,20 @@ export function createVideoService(deps: Deps, channels: ChannelService, hooks: 
     })
   }
 
+  /** Keeps a report about a video we do not know, without the words it may carry (titles, descriptions). */
+  async function keepUnknown(tx: Db, event: VideoEvent, eventKey: string) {
+    const { videoId, id: _id, type, at, ...data } = event
+    for (const words of ['title', 'description', 'tags', 'reason'] as const) delete (data as Record<string, unknown>)[words]
+    const kept = await tx
+      .insert(unknownVideoReports)
+      .values({ eventKey, videoId, type, stage: 'stage' in event ? event.stage : null, data, at: new Date(at) })
+      .onConflictDoNothing()
+      .returning({ id: unknownVideoReports.id })
+    if (kept.length === 0) return
+    deps.metrics.unknownVideoReports.inc()
+    deps.log.warn({ videoId, type, eventKey }, 'a worker reported about a video this installation does not know; kept for administrators')
+  }
+
   return {
     async submit(
       principal: Principal,
@@ -303,23 +320,49 @@ export function createVideoService(deps: Deps, channels: ChannelService, hooks: 
       return view
     },
 
-    /** Applies one worker report (rules: apply-event.ts). Idempotent: an event is recorded once, by its key. */
-    async recordEvent(event: VideoEvent, eventKey: string): Promise<VideoRow | undefined> {
+    /**
+     * Applies one worker report (rules: apply-event.ts). Idempotent: a report is recorded once, by its
+     * identity. A report for a video this installation does not know is kept for administrators.
+     */
+    async recordEvent(event: VideoEvent, queueKey: string): Promise<VideoRow | undefined> {
+      // Only a report of an older worker has no identity of its own; its queue job's key stands in.
+      const eventKey = event.id ?? queueKey
       const updated = await db.transaction(async (tx) => {
         const [v] = await tx.select().from(videos).where(eq(videos.id, event.videoId)).for('update')
-        if (!v) return undefined
-        const { videoId: _v, type, at, ...data } = event
+        const { videoId: _v, id: _id, type, at, ...data } = event
+        const stage = 'stage' in event ? event.stage : null
+        if (!v) {
+          await keepUnknown(tx, event, eventKey)
+          return undefined
+        }
         const fresh = await tx
           .insert(videoEvents)
-          .values({ videoId: v.id, eventKey, type, stage: 'stage' in event ? event.stage : null, data, at: new Date(at) })
+          .values({ videoId: v.id, eventKey, type, stage, data, at: new Date(at) })
           .onConflictDoNothing()
           .returning({ id: videoEvents.id })
         if (fresh.length === 0) return undefined
-        if (event.type === 'cost')
+        if (event.type === 'cost' && event.items.length)
           await tx
             .insert(costLedger)
-            .values(event.items.map((c: CostItem) => ({ userId: v.userId, videoId: v.id, eventKey, ...c })))
-            .onConflictDoNothing()
+            .values(
+              event.items.map((c: CostItem, i) => ({
+                userId: v.userId,
+                videoId: v.id,
+                eventKey,
+                // A line about one thing of the video (a stored file) is one charge however often it is reported.
+                lineKey: c.ref ? `${v.id}|${c.kind}|${c.ref}` : `${eventKey}|${i}`,
+                ...c,
+              })),
+            )
+            .onConflictDoUpdate({
+              target: costLedger.lineKey,
+              set: {
+                eventKey: sql`excluded.event_key`,
+                quantity: sql`excluded.quantity`,
+                unitPriceUsd: sql`excluded.unit_price_usd`,
+                amountUsd: sql`excluded.amount_usd`,
+              },
+            })
         const patch = applyEvent(v, event)
         if (!patch) return undefined
         if (event.type === 'cost') {

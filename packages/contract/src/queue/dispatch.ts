@@ -21,8 +21,8 @@ export interface DispatchOptions extends PipelineOptions {
 const CANCEL_TTL_S = 7 * 24 * 3600
 
 /**
- * Enqueues a video's entry stage. Idempotent: a second call with the same videoId (job id) while
- * the first job still exists adds nothing. Clears a stale cancel flag for the video.
+ * Enqueues a video's entry stage as a new run (a fresh `runId`). Idempotent: a second call with the
+ * same videoId (job id) while the first job still exists adds nothing. Clears a stale cancel flag.
  */
 export async function dispatchVideo(connection: Redis, job: VideoJob, opts: DispatchOptions = {}): Promise<{ jobId: string }> {
   const prefix = opts.prefix ?? QUEUE_PREFIX
@@ -32,7 +32,8 @@ export async function dispatchVideo(connection: Redis, job: VideoJob, opts: Disp
     backoffMs: opts.backoffMs ?? DEFAULT_RETRY.backoffMs,
   })
   await connection.del(cancelKey(job.videoId, prefix))
-  const added = await pipelineQueue(connection, PIPELINE.spec[PIPELINE.entry].queue, prefix).add(PIPELINE.entry, job, {
+  const run: VideoJob = { ...job, runId: crypto.randomUUID().slice(0, 8) }
+  const added = await pipelineQueue(connection, PIPELINE.spec[PIPELINE.entry].queue, prefix).add(PIPELINE.entry, run, {
     ...stageJobOptions(job.plan, retry),
     jobId,
   })

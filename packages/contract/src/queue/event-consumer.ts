@@ -21,8 +21,8 @@ export interface ConsumeOptions {
 }
 
 /**
- * Hands every event to `handle` with a key unique to that event (its queue and job id), so a
- * redelivered event can be recognised. Each event goes to one consumer of the prefix.
+ * Hands every event to `handle` with the key of its queue job, which identifies a report queued by an
+ * older worker without an `id` of its own. Each event goes to one consumer of the prefix.
  */
 export function consumeVideoEvents(
   connection: Redis,

@@ -6,23 +6,41 @@ import { QUEUE_PREFIX, QUEUES } from '../pipeline'
 
 /** Reports kept after handling, to look into; the core's database is the record. */
 const KEEP_EVENT_JOBS = { count: 10_000 }
-/** Adding a report is retried on its own when Redis hiccups, not by failing the stage. */
-const REPORT_RETRY = { attempts: 5, backoff: { type: 'exponential', delay: 1000 } }
+
+/**
+ * How often the core tries a report it could not apply although its database answers (a defect, not
+ * an outage: while the database is down the consumer pauses and spends no attempt). 5 attempts from
+ * 1 s, doubling: 1 + 2 + 4 + 8 s between them, then the report stays in the failed set for a look.
+ */
+export const REPORT_RETRY = { attempts: 5, backoffMs: 1000 }
+
+export interface ReporterOptions {
+  prefix?: string
+  /** Tests shorten it. */
+  retry?: { attempts: number; backoffMs: number }
+}
 
 export class EventReporter {
   private readonly queue: Queue
+  private readonly retry: { attempts: number; backoffMs: number }
 
-  constructor(connection: Redis, prefix = QUEUE_PREFIX) {
+  constructor(connection: Redis, { prefix = QUEUE_PREFIX, retry = REPORT_RETRY }: ReporterOptions = {}) {
     this.queue = new Queue(QUEUES.events, { connection, prefix })
+    this.retry = retry
   }
 
-  /** Stamps the event with the time now and queues it; the queue retries a failed add itself. */
+  /**
+   * Stamps the event with the time now and queues it under its identity: a report added twice (a
+   * retry after a timeout) is one job while Redis holds it, and one record in the core's database.
+   */
   async report(event: UnstampedVideoEvent): Promise<void> {
-    const stamped = { ...event, at: new Date().toISOString() } as VideoEvent
+    const stamped = { ...event, id: event.id ?? `${event.videoId}.${crypto.randomUUID()}`, at: new Date().toISOString() } as VideoEvent
     await this.queue.add(stamped.type, stamped, {
+      jobId: stamped.id,
       removeOnComplete: KEEP_EVENT_JOBS,
       removeOnFail: KEEP_EVENT_JOBS,
-      ...REPORT_RETRY,
+      attempts: this.retry.attempts,
+      backoff: { type: 'exponential', delay: this.retry.backoffMs },
     })
   }
 

@@ -7,7 +7,7 @@ import { PIPELINE, type Stage } from '../pipeline'
 import { addDeadLetter, type DeadLetterRecord, getDeadLetter, listDeadLetters, redriveDeadLetter } from './dead-letters'
 import { cancelVideo, type DispatchOptions, dispatchVideo, isCancelled } from './dispatch'
 import { type ConsumeOptions, consumeVideoEvents, type VideoEventConsumer } from './event-consumer'
-import { EventReporter } from './event-reporter'
+import { EventReporter, type ReporterOptions } from './event-reporter'
 import { closePipelineQueues, pipelineQueue, stageJobId } from './queues'
 
 type RetryOptions = Pick<DispatchOptions, 'attempts' | 'backoffMs'>
@@ -26,7 +26,7 @@ export interface PipelineClient {
     redrive(id: string, opts?: RetryOptions): Promise<{ jobId: string }>
   }
   /** A reporter on this connection (the workers' side; tests play it too). */
-  reporter(): EventReporter
+  reporter(opts?: Omit<ReporterOptions, 'prefix'>): EventReporter
   consumeEvents(handle: (event: VideoEvent, eventKey: string) => Promise<void>, opts?: Omit<ConsumeOptions, 'prefix'>): VideoEventConsumer
   /** Closes the queues, reporters and consumers made here, then the connection. */
   close(): Promise<void>
@@ -51,7 +51,7 @@ export function createPipelineClient(connection: Redis, prefix: string): Pipelin
       get: (id) => getDeadLetter(connection, id, { prefix }),
       redrive: (id, opts = {}) => redriveDeadLetter(connection, id, { ...opts, prefix }),
     },
-    reporter: () => keep(new EventReporter(connection, prefix)),
+    reporter: (opts = {}) => keep(new EventReporter(connection, { ...opts, prefix })),
     consumeEvents: (handle, opts = {}) => keep(consumeVideoEvents(connection, handle, { ...opts, prefix })),
     async close() {
       await Promise.all(owned.splice(0).map((o) => o.close()))
