@@ -49,6 +49,17 @@ export interface Config {
   plans: Record<Plan, Entitlements>
   billing: BillingConfig
   webhooks: WebhooksConfig
+  events: EventsConfig
+}
+
+/** The workers' reports (video-events). */
+export interface EventsConfig {
+  /**
+   * While PostgreSQL is down the core stops taking reports; they wait in Redis, in order, spending none
+   * of their attempts. It looks again after 1, 2, 4, 8, 16 s, then every 30 s: a 10-minute outage is
+   * 31 s of doubling and 19 more looks, and reports apply within 30 s of the database's return.
+   */
+  outageRetry: { firstMs: number; maxMs: number }
 }
 
 export interface StripeConfig {
@@ -139,6 +150,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       retryBaseMs: 60_000,
       disableAfterS: Math.round(z.number(env, 'WEBHOOKS_DISABLE_AFTER_DAYS', 5) * 86400),
     },
+    events: { outageRetry: { firstMs: 1000, maxMs: 30_000 } },
   }
 }
 

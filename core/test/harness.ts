@@ -80,12 +80,15 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
   }
 
   let migrated = false
-  /** consumeEvents: record the workers' video reports; background: deliver webhooks and run billing's jobs. */
+  /**
+   * consumeEvents: record the workers' video reports; background: deliver webhooks and run billing's
+   * jobs; databaseUrl: reach the test database another way (through a proxy a test can cut).
+   */
   async function core(
     perCore: (c: Config) => Config = (c) => c,
-    opts: { consumeEvents?: boolean; background?: boolean } = {},
+    opts: { consumeEvents?: boolean; background?: boolean; databaseUrl?: (url: string) => string } = {},
   ): Promise<Core> {
-    const database = await openDatabase({ url: db.url, dataDir: '/tmp', poolMax: 5 })
+    const database = await openDatabase({ url: opts.databaseUrl?.(db.url) ?? db.url, dataDir: '/tmp', poolMax: 5 })
     if (!migrated) {
       await migrateDatabase(database)
       migrated = true
