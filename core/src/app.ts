@@ -20,6 +20,7 @@ import { usersModule } from './modules/users'
 import { createUserService } from './modules/users/service'
 import { videosModule } from './modules/videos'
 import { createVideoService, videoView } from './modules/videos/service'
+import { createVideoSweeper } from './modules/videos/sweeper'
 import { webhooksModule } from './modules/webhooks'
 import { createWebhookService } from './modules/webhooks/service'
 
@@ -31,16 +32,21 @@ export function createServices(deps: Deps) {
   const webhooks = createWebhookService(deps)
   const stripe = deps.config.billing.stripe
   const billing = createBillingService(deps, { channels, webhooks, payments: stripe ? createStripePayments(stripe) : undefined })
-  const videos = createVideoService(deps, channels, {
+  const videos = createVideoService(deps, channels)
+  // Written in the transaction of the change, done after its commit (at least once: each step is idempotent).
+  deps.outbox.handle('video.dispatch', ({ videoId }) => videos.dispatchQueued(videoId))
+  deps.outbox.handle('video.finished', async ({ videoId }, rowId) => {
     // A video reached its end: meter it, and tell the owner's endpoints.
-    async finished(video) {
-      if (video.status === 'completed') await billing.meterVideo({ id: video.id, userId: video.userId, finishedAt: video.finishedAt })
-      await webhooks.emit(video.userId, video.status === 'completed' ? 'video.completed' : 'video.failed', { video: videoView(video) })
-    },
+    const video = await videos.find(videoId)
+    if (!video || (video.status !== 'completed' && video.status !== 'failed')) return
+    if (video.status === 'completed') await billing.meterVideo({ id: video.id, userId: video.userId, finishedAt: video.finishedAt })
+    const type = video.status === 'completed' ? 'video.completed' : 'video.failed'
+    await webhooks.emit(video.userId, type, { video: videoView(video) }, `outbox-${rowId}`)
   })
   const uploads = createUploadService(deps)
   const admin = createAdminService(deps, auth, apiKeys, videos, webhooks)
-  return { apiKeys, auth, users, channels, videos, uploads, webhooks, billing, admin }
+  const sweeper = createVideoSweeper(deps, videos)
+  return { apiKeys, auth, users, channels, videos, uploads, webhooks, billing, admin, sweeper }
 }
 export type Services = ReturnType<typeof createServices>
 

@@ -14,6 +14,7 @@ import {
 } from '@ytempire/contract'
 import { type StorageConfig, storageConfigFromEnv } from '@ytempire/storage'
 import { z } from './infra/env'
+import type { OutboxConfig } from './infra/outbox'
 
 export interface Config {
   env: 'development' | 'production' | 'test'
@@ -50,6 +51,17 @@ export interface Config {
   billing: BillingConfig
   webhooks: WebhooksConfig
   events: EventsConfig
+  outbox: OutboxConfig
+  sweeper: SweeperConfig
+}
+
+/**
+ * Settling videos whose job no longer exists (Redis lost it, or a worker died before reporting the
+ * end): one instance at a time looks every `intervalMs` at videos idle for `graceMs`.
+ */
+export interface SweeperConfig {
+  intervalMs: number
+  graceMs: number
 }
 
 /** The workers' reports (video-events). */
@@ -151,6 +163,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       disableAfterS: Math.round(z.number(env, 'WEBHOOKS_DISABLE_AFTER_DAYS', 5) * 86400),
     },
     events: { outageRetry: { firstMs: 1000, maxMs: 30_000 } },
+    // A dispatch or a finished video's webhooks wait at most ~10 s after Redis is back (polls of 1 s,
+    // retries doubling from 1 s to 1 min).
+    outbox: { pollMs: 1000, retry: { firstMs: 1000, maxMs: 60_000 }, handlerTimeoutMs: 5000 },
+    // Ten minutes without a sign of life and without a job: far beyond a report's way through the queue.
+    sweeper: { intervalMs: 60_000, graceMs: 10 * 60_000 },
   }
 }
 

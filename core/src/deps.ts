@@ -11,6 +11,7 @@ import { createEventBus, type EventBus } from './infra/bus'
 import { createJobQueues, type JobQueues } from './infra/jobs'
 import { createLogger, type Logger } from './infra/logger'
 import { createMetrics, type Metrics } from './infra/metrics'
+import { createOutbox, type Outbox } from './infra/outbox'
 import { createSessionStore, type SessionStore } from './modules/auth/sessions'
 import { type AuditLog, createAuditLog } from './modules/users/audit'
 
@@ -36,6 +37,8 @@ export interface Deps {
   storage: Storage
   /** Live video updates, fanned out to this instance's Server-Sent-Event streams. */
   videoUpdates: VideoUpdateHub
+  /** Work that follows a committed change (dispatch, a finished video's meter and webhooks), done at least once. */
+  outbox: Outbox
 }
 
 export interface VideoUpdateHub {
@@ -106,6 +109,7 @@ export async function createDeps(config: Config, database: Database, redis: Redi
     ),
     storage: createStorage(config.storage),
     videoUpdates: createVideoUpdateHub(bus),
+    outbox: createOutbox(database.db, config.outbox, log),
   }
   await database.withLock(ADVISORY_LOCKS.signingKeys, () => keys.init())
   await cache.start()

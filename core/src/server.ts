@@ -32,7 +32,12 @@ export async function startCore(config: Config, opts: { manageRedis?: boolean } 
   const services = createServices(deps)
   const app = createApp(deps, services)
   const consumer = startVideoEventConsumer(deps, services.videos)
-  const background = [startWebhookDeliveries(deps, services.webhooks), startBillingWorkers(deps, services.billing)]
+  const background = [
+    startWebhookDeliveries(deps, services.webhooks),
+    startBillingWorkers(deps, services.billing),
+    deps.outbox.startRelay(),
+    services.sweeper.start(),
+  ]
   // idleTimeout above the SSE ping interval, so progress streams stay open.
   app.listen({
     port: config.port,

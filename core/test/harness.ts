@@ -82,11 +82,12 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
   let migrated = false
   /**
    * consumeEvents: record the workers' video reports; background: deliver webhooks and run billing's
-   * jobs; databaseUrl: reach the test database another way (through a proxy a test can cut).
+   * jobs; outbox: run the relay that retries what failed after a commit; databaseUrl: reach the test
+   * database another way (through a proxy a test can cut).
    */
   async function core(
     perCore: (c: Config) => Config = (c) => c,
-    opts: { consumeEvents?: boolean; background?: boolean; databaseUrl?: (url: string) => string } = {},
+    opts: { consumeEvents?: boolean; background?: boolean; outbox?: boolean; databaseUrl?: (url: string) => string } = {},
   ): Promise<Core> {
     const database = await openDatabase({ url: opts.databaseUrl?.(db.url) ?? db.url, dataDir: '/tmp', poolMax: 5 })
     if (!migrated) {
@@ -98,6 +99,7 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
     const background = [
       ...(opts.consumeEvents ? [startVideoEventConsumer(deps, services.videos)] : []),
       ...(opts.background ? [startWebhookDeliveries(deps, services.webhooks), startBillingWorkers(deps, services.billing)] : []),
+      ...(opts.outbox ? [deps.outbox.startRelay()] : []),
     ]
     cores.push({ deps, database, services, background })
     const app = createApp(deps, services)

@@ -8,6 +8,7 @@ import {
   type StageStatus,
   VIDEO_STATUSES,
   VISUAL_SOURCES,
+  type VideoJob,
   type VoiceProvider,
   type Weekday,
 } from '@ytempire/contract'
@@ -211,6 +212,8 @@ export const videos = pgTable(
     encoder: text('encoder'),
     stageDurationsMs: jsonb('stage_durations_ms').$type<Record<string, number>>(),
     deadLetterJobId: text('dead_letter_job_id'),
+    /** The VideoJob as asked for (without its run): what a dispatch, a re-dispatch or a dead letter carries. */
+    job: jsonb('job').$type<VideoJob>(),
     idempotencyKey: text('idempotency_key'),
     requestHash: text('request_hash'),
     createdAt: createdAt(),
@@ -293,6 +296,26 @@ export const unknownVideoReports = pgTable(
     recordedAt: at('recorded_at').notNull().defaultNow(),
   },
   (t) => [uniqueIndex('unknown_video_reports_key_idx').on(t.eventKey), index('unknown_video_reports_recorded_idx').on(t.recordedAt)],
+)
+
+/** What the outbox does after a commit: queue a video's job; meter a finished video and tell its owner's webhooks. */
+export const OUTBOX_TOPICS = ['video.dispatch', 'video.finished'] as const
+export type OutboxTopic = (typeof OUTBOX_TOPICS)[number]
+
+/** Work written in the transaction of the change it follows, done after the commit (core/src/infra/outbox.ts). */
+export const outbox = pgTable(
+  'outbox',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    topic: text('topic', { enum: OUTBOX_TOPICS }).notNull(),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    /** Not tried again before this (the backoff after a failure). */
+    availableAt: at('available_at').notNull().defaultNow(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('outbox_available_idx').on(t.availableAt)],
 )
 
 /** Operators' own media (images, clips, music) for their videos, stored under uploads/<userId>/. */

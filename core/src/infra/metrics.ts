@@ -8,6 +8,8 @@ export interface Metrics {
   rateLimited: Counter<'class'>
   /** Worker reports about videos this installation does not know (kept in unknown_video_reports). */
   unknownVideoReports: Counter
+  /** Videos the sweeper settled (their job was gone), by what it did. */
+  videosSwept: Counter<'outcome'>
 }
 
 // One registry per app instance, so two instances in one process (tests) do not collide.
@@ -39,6 +41,12 @@ export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
     unknownVideoReports: new Counter({
       name: 'video_reports_unknown_total',
       help: 'Worker reports about a video this installation does not know (kept, listed for admins)',
+      registers: [registry],
+    }),
+    videosSwept: new Counter({
+      name: 'videos_swept_total',
+      help: 'Videos whose job no longer existed, settled by the sweeper (redispatched, failed-unreported, completion-lost, jobs-lost)',
+      labelNames: ['outcome'],
       registers: [registry],
     }),
   }

@@ -13,7 +13,7 @@ import { sha256Hex } from '../../crypto/hash'
 import type { Db } from '../../db'
 import { costLedger, type StageState, unknownVideoReports, users, videoEvents, videos } from '../../db/schema'
 import type { Deps } from '../../deps'
-import { conflict, type FieldError, notFound, Problem, unprocessable } from '../../http/problem'
+import { conflict, type FieldError, notFound, unprocessable } from '../../http/problem'
 import { findOwned } from '../auth/ownership'
 import type { Principal } from '../auth/principal'
 import { planLimit, videosInLastDay } from '../billing/entitlements'
@@ -27,8 +27,6 @@ export type VideoRequest = typeof CreateVideo.static
 
 /** Videos are asked for in scripts of about a minute unless the request says otherwise. */
 const DEFAULT_TARGET_SECONDS = 60
-/** How long a client should wait before submitting again when the queue is unreachable. */
-const QUEUE_DOWN_RETRY_AFTER_S = 30
 
 export function videoView(v: VideoRow) {
   const base = `/v1/videos/${v.id}`
@@ -64,12 +62,13 @@ export function videoView(v: VideoRow) {
 export type VideoView = ReturnType<typeof videoView>
 export { isTerminal }
 
-export interface VideoHooks {
-  /** Called once when a video completes or fails, after the change is committed. */
-  finished?(video: VideoRow): Promise<void>
-}
-
-export function createVideoService(deps: Deps, channels: ChannelService, hooks: VideoHooks = {}) {
+/**
+ * Videos: asking for them (recorded, then dispatched through the outbox), their state from the
+ * workers' reports, cancel and re-drive, and the sweeper that settles videos whose job is gone. When a
+ * video completes or fails, an outbox row (`video.finished`) is written in the same transaction; the
+ * composition root (app.ts) says what follows (meter, webhooks).
+ */
+export function createVideoService(deps: Deps, channels: ChannelService) {
   const db = deps.database.db
 
   function checkRequest(userId: string, body: VideoRequest, at = ''): FieldError[] {
@@ -121,36 +120,19 @@ export function createVideoService(deps: Deps, channels: ChannelService, hooks: 
     }
   }
 
-  async function enqueue(row: VideoRow, job: VideoJob) {
-    try {
-      await deps.pipeline.dispatch(job)
-    } catch (err) {
-      deps.log.error({ err, videoId: row.id }, 'could not enqueue video')
-      await db
-        .update(videos)
-        .set({ status: 'failed', error: 'The queue was unreachable; nothing was rendered. Submit again.', finishedAt: new Date() })
-        .where(eq(videos.id, row.id))
-      throw new Problem(
-        503,
-        'Service Unavailable',
-        'The render queue is unreachable right now; the video was not queued. Try again shortly.',
-        { headers: { 'retry-after': String(QUEUE_DOWN_RETRY_AFTER_S) } },
-      )
-    }
-  }
-
   /**
    * Records the videos, each under its job's id with a pending entry for each stage it goes through, when
-   * the plan allows them (the day's count, the length, a running channel). The user's row is locked so
-   * concurrent submissions are counted one after another. Answers the earlier video when the
-   * Idempotency-Key was seen before.
+   * the plan allows them (the day's count, the length, a running channel), and in the same transaction
+   * the outbox rows that dispatch them: a crash or a Redis outage after the commit leaves the dispatch to
+   * the relay, never a video queued with no job. The user's row is locked so concurrent submissions are
+   * counted one after another. Answers the earlier video when the Idempotency-Key was seen before.
    */
   async function record(
     userId: string,
     channel: ChannelRow,
     bodies: VideoRequest[],
     idem?: { key: string; hash: string },
-  ): Promise<{ rows: VideoRow[]; jobs: VideoJob[] } | { replay: VideoRow }> {
+  ): Promise<{ rows: VideoRow[]; dispatches: number[] } | { replay: VideoRow }> {
     const size = ASPECT_SIZE[channel.aspect]
     return db.transaction(async (tx) => {
       const [owner] = await tx.select({ plan: users.plan }).from(users).where(eq(users.id, userId)).for('update')
@@ -197,12 +179,15 @@ export function createVideoService(deps: Deps, channels: ChannelService, hooks: 
             title: bodies[i]!.title ?? bodies[i]!.script?.title ?? null,
             width: size.width,
             height: size.height,
+            job: jobs[i],
             idempotencyKey: idem?.key,
             requestHash: idem?.hash,
           })),
         )
         .returning()
-      return { rows, jobs }
+      const dispatches: number[] = []
+      for (const row of rows) dispatches.push(await deps.outbox.add(tx, 'video.dispatch', { videoId: row.id }))
+      return { rows, dispatches }
     })
   }
 
@@ -238,11 +223,13 @@ export function createVideoService(deps: Deps, channels: ChannelService, hooks: 
           throw unprocessable('This Idempotency-Key was used with a different request', [
             { field: 'Idempotency-Key', message: 'reused with a different body or channel' },
           ])
+        // The first request may have been answered before its dispatch went through: this one does it.
+        await deps.outbox.flush(await deps.outbox.pending('video.dispatch', recorded.replay.id))
         return { video: videoView(recorded.replay), replayed: true }
       }
-      const row = recorded.rows[0]!
-      await enqueue(row, recorded.jobs[0]!)
-      return { video: videoView(row), replayed: false }
+      // Dispatched now if the queue answers; if not, the video is recorded and the outbox relay dispatches it.
+      await deps.outbox.flush(recorded.dispatches)
+      return { video: videoView(recorded.rows[0]!), replayed: false }
     },
 
     async submitBatch(principal: Principal, channelId: string, bodies: VideoRequest[]) {
@@ -252,15 +239,27 @@ export function createVideoService(deps: Deps, channels: ChannelService, hooks: 
       if (errors.length) throw unprocessable(`Invalid videos in the batch: ${errors.map((e) => e.field).join(', ')}`, errors)
       const recorded = await record(principal.userId, channel, bodies)
       if ('replay' in recorded) throw new Error('a batch has no Idempotency-Key')
-      const out: VideoView[] = []
-      for (const [i, row] of recorded.rows.entries()) {
-        await enqueue(row, recorded.jobs[i]!)
-        out.push(videoView(row))
-      }
-      return out
+      await deps.outbox.flush(recorded.dispatches)
+      return recorded.rows.map(videoView)
     },
 
     get: (userId: string, id: string): Promise<VideoRow> => findOwned(db, videos, id, userId, 'Video'),
+
+    /** A video whoever owns it (the outbox and the sweeper act for the installation). */
+    async find(id: string): Promise<VideoRow | undefined> {
+      const [row] = await db.select().from(videos).where(eq(videos.id, id))
+      return row
+    },
+
+    /**
+     * The outbox's dispatch: queues the video's job if it still waits for one. Idempotent: the job id is
+     * the video's, and a video that started, finished, was cancelled or erased is not queued again.
+     */
+    async dispatchQueued(videoId: string): Promise<void> {
+      const row = await this.find(videoId)
+      if (!row?.job || row.status !== 'queued') return
+      await deps.pipeline.dispatch(row.job)
+    },
 
     async list(userId: string, q: { channelId?: string; status?: VideoRow['status']; limit?: number; cursor?: string }) {
       const limit = q.limit ?? 20
@@ -327,7 +326,7 @@ export function createVideoService(deps: Deps, channels: ChannelService, hooks: 
     async recordEvent(event: VideoEvent, queueKey: string): Promise<VideoRow | undefined> {
       // Only a report of an older worker has no identity of its own; its queue job's key stands in.
       const eventKey = event.id ?? queueKey
-      const updated = await db.transaction(async (tx) => {
+      const updated = await db.transaction(async (tx): Promise<{ row: VideoRow; finished?: number } | undefined> => {
         const [v] = await tx.select().from(videos).where(eq(videos.id, event.videoId)).for('update')
         const { videoId: _v, id: _id, type, at, ...data } = event
         const stage = 'stage' in event ? event.stage : null
@@ -375,14 +374,17 @@ export function createVideoService(deps: Deps, channels: ChannelService, hooks: 
           .set({ ...patch, updatedAt: new Date() })
           .where(eq(videos.id, v.id))
           .returning()
-        return row
+        // Only a fresh report moves a video into a final state: what follows is written with it, done once it is committed.
+        const finished =
+          row && !isTerminal(v.status) && (row.status === 'completed' || row.status === 'failed')
+            ? await deps.outbox.add(tx, 'video.finished', { videoId: v.id })
+            : undefined
+        return row && { row, finished }
       })
-      if (updated) await deps.videoUpdates.publish(updated.id, videoView(updated))
-      // Only a fresh report moves a video into a final state, so this runs once per video. A failure here is
-      // logged, not retried: the report itself is recorded.
-      if (updated && (updated.status === 'completed' || updated.status === 'failed'))
-        await hooks.finished?.(updated).catch((err) => deps.log.error({ err, videoId: updated.id }, 'after-finish hook failed'))
-      return updated
+      if (!updated) return undefined
+      await deps.videoUpdates.publish(updated.row.id, videoView(updated.row))
+      if (updated.finished) await deps.outbox.flush([updated.finished])
+      return updated.row
     },
 
     async costOf(userId: string, id: string) {

@@ -3,6 +3,7 @@ import { Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
 import type { UnstampedVideoEvent, VideoEvent } from '../events'
 import { QUEUE_PREFIX, QUEUES } from '../pipeline'
+import { pipelineQueue } from './queues'
 
 /** Reports kept after handling, to look into; the core's database is the record. */
 const KEEP_EVENT_JOBS = { count: 10_000 }
@@ -53,4 +54,19 @@ export class EventReporter {
   async close(): Promise<void> {
     await this.queue.close()
   }
+}
+
+/**
+ * When the oldest report not yet handled was queued (epoch ms), or undefined when none waits. Reports
+ * are handled in order, so every report queued before this has been handled (or failed for good).
+ */
+export async function oldestPendingReport(connection: Redis, prefix = QUEUE_PREFIX): Promise<number | undefined> {
+  const queue = pipelineQueue(connection, QUEUES.events, prefix)
+  const [heads, retries] = await Promise.all([
+    queue.getJobs(['active', 'wait', 'prioritized'], 0, 0, true),
+    // Waiting for a retry, ordered by when they are due rather than when they were made.
+    queue.getJobs(['delayed'], 0, 999, true),
+  ])
+  const times = [...heads, ...retries].filter((j) => j?.timestamp).map((j) => j.timestamp)
+  return times.length ? Math.min(...times) : undefined
 }

@@ -7,7 +7,7 @@ import { PIPELINE, type Stage } from '../pipeline'
 import { addDeadLetter, type DeadLetterRecord, getDeadLetter, listDeadLetters, redriveDeadLetter } from './dead-letters'
 import { cancelVideo, type DispatchOptions, dispatchVideo, isCancelled } from './dispatch'
 import { type ConsumeOptions, consumeVideoEvents, type VideoEventConsumer } from './event-consumer'
-import { EventReporter, type ReporterOptions } from './event-reporter'
+import { EventReporter, oldestPendingReport, type ReporterOptions } from './event-reporter'
 import { closePipelineQueues, pipelineQueue, stageJobId } from './queues'
 
 type RetryOptions = Pick<DispatchOptions, 'attempts' | 'backoffMs'>
@@ -25,6 +25,8 @@ export interface PipelineClient {
     get(id: string): Promise<DeadLetterEntry | undefined>
     redrive(id: string, opts?: RetryOptions): Promise<{ jobId: string }>
   }
+  /** When the oldest report not yet handled was queued (every report before it has been handled); undefined: none waits. */
+  oldestPendingReport(): Promise<number | undefined>
   /** A reporter on this connection (the workers' side; tests play it too). */
   reporter(opts?: Omit<ReporterOptions, 'prefix'>): EventReporter
   consumeEvents(handle: (event: VideoEvent, eventKey: string) => Promise<void>, opts?: Omit<ConsumeOptions, 'prefix'>): VideoEventConsumer
@@ -51,6 +53,7 @@ export function createPipelineClient(connection: Redis, prefix: string): Pipelin
       get: (id) => getDeadLetter(connection, id, { prefix }),
       redrive: (id, opts = {}) => redriveDeadLetter(connection, id, { ...opts, prefix }),
     },
+    oldestPendingReport: () => oldestPendingReport(connection, prefix),
     reporter: (opts = {}) => keep(new EventReporter(connection, { ...opts, prefix })),
     consumeEvents: (handle, opts = {}) => keep(consumeVideoEvents(connection, handle, { ...opts, prefix })),
     async close() {
