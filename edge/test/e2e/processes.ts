@@ -95,8 +95,10 @@ export async function startWranglerDev(options: {
   vars?: Record<string, string>
   /** Another wrangler config (the benchmark's floor worker); edge/wrangler.jsonc by default. */
   config?: string
+  /** Chosen beforehand when the core must know the edge's address; a free one otherwise. */
+  port?: number
 }): Promise<Running> {
-  const port = await freePort()
+  const port = options.port ?? (await freePort())
   const inspector = await freePort()
   const vars = { ORIGIN_URL: options.originUrl, EDGE_SHARED_SECRET: options.sharedSecret, ...options.vars }
   const child = spawn(

@@ -1,12 +1,6 @@
 import { DurableObject } from 'cloudflare:workers'
-
-export interface RateLimitDecision {
-  allowed: boolean
-  limit: number
-  remaining: number
-  /** Seconds until the window resets. */
-  resetSeconds: number
-}
+import type { RateLimitRule } from '@ytempire/contract'
+import type { RateLimitDecision, RateLimitStore } from './interface'
 
 interface Window {
   count: number
@@ -70,5 +64,12 @@ export class RateLimiter extends DurableObject {
     if (this.#flush !== undefined) clearTimeout(this.#flush)
     this.#flush = undefined
     if (this.#window) void this.ctx.storage.put(WINDOW_KEY, { ...this.#window }, { allowUnconfirmed: true })
+  }
+}
+
+/** The store backed by `RateLimiter` objects, one per key. */
+export function durableObjectRateLimits(namespace: DurableObjectNamespace<RateLimiter>): RateLimitStore {
+  return {
+    hit: (key: string, rule: RateLimitRule) => namespace.get(namespace.idFromName(key)).hit(rule.limit, rule.windowSeconds),
   }
 }
