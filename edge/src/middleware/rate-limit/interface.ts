@@ -10,6 +10,8 @@ export interface RateLimitDecision {
 
 /** Where requests are counted: one fixed window per key. */
 export interface RateLimitStore {
-  /** Counts one request against `key` and says whether it is within `rule`. */
+  /** Counts one request against `key` if it is within `rule`, and says whether it was. */
   hit(key: string, rule: RateLimitRule): Promise<RateLimitDecision>
+  /** Adds `served` requests already answered; `allowed` says whether the window is still within `rule`. */
+  record(key: string, rule: RateLimitRule, served: number): Promise<RateLimitDecision>
 }
