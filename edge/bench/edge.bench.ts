@@ -177,12 +177,14 @@ async function main() {
     const xCache = check.headers.get('x-cache')
     await check.arrayBuffer()
 
+    // The origin's phase comes right after the edge's: requests still in flight when it ends are counted
+    // by the origin a moment later, and must not land in an edge phase's count.
     const phases: Record<string, { url?: string; headers: Record<string, string>; worker?: Running; runs: Phase[] }> = {
       'edge via wrangler dev (cached)': { url: edge.url, headers: target.headers, worker: edge, runs: [] },
       'edge, worker socket (cached)': { url: edgeSocket, headers: target.headers, worker: edge, runs: [] },
+      'straight to origin': { url: target.originUrl, headers: target.headers, runs: [] },
       'do-nothing worker via wrangler dev': { url: floor.url, headers: {}, worker: floor, runs: [] },
       'do-nothing worker, worker socket': { url: floorSocket, headers: {}, worker: floor, runs: [] },
-      'straight to origin': { url: target.originUrl, headers: target.headers, runs: [] },
     }
     let originDuringEdge = 0
     for (let round = 0; round < rounds; round++) {

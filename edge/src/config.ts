@@ -64,7 +64,7 @@ export function loadConfig(env: Omit<Env, 'RATE_LIMITER' | 'CACHE_INDEX'>): Edge
     originTimeoutMs: positiveInt('ORIGIN_TIMEOUT_MS', env.ORIGIN_TIMEOUT_MS, 10_000),
     maxBodyBytes: positiveInt('MAX_BODY_BYTES', env.MAX_BODY_BYTES, 1024 * 1024),
     apiKeyCacheSeconds: positiveInt('API_KEY_CACHE_SECONDS', env.API_KEY_CACHE_SECONDS, 60),
-    sessionRecheckSeconds: positiveInt('SESSION_RECHECK_SECONDS', env.SESSION_RECHECK_SECONDS, 10),
+    sessionRecheckSeconds: positiveInt('SESSION_RECHECK_SECONDS', env.SESSION_RECHECK_SECONDS, 30),
     rateLimits: rateLimits(env.RATE_LIMIT_OVERRIDES ?? ''),
   }
 }
