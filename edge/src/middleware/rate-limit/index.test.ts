@@ -164,6 +164,27 @@ describe('rate limits', () => {
     expect((await limiterFor(`default:user:${user}`).hit(1_000, 60)).remaining).toBe(1_000 - 3)
   })
 
+  it('sends the default class to the store in batches, not one call per request', async () => {
+    const real = durableObjectRateLimits(env.RATE_LIMITER)
+    const calls: number[] = []
+    const counting: RateLimitStore = {
+      ...real,
+      record: (key, rule, served) => {
+        calls.push(served)
+        return real.record(key, rule, served)
+      },
+    }
+    const app = edgeApp({}, { rateLimits: counting })
+    const user = uniqueId('user')
+    const headers = bearer(await accessToken(user))
+    const answers = await Promise.all(Array.from({ length: 40 }, () => edge(`/v1/nostore/${uniqueId()}`, { headers }, app)))
+    expect(answers.every((r) => r.status === 200)).toBe(true)
+    // Every request is counted, in far fewer calls than requests.
+    expect(calls.reduce((a, b) => a + b, 0)).toBe(40)
+    expect(calls.length).toBeLessThan(10)
+    expect((await limiterFor(`default:user:${user}`).hit(1_000, 60)).remaining).toBe(1_000 - 41)
+  })
+
   it('puts RateLimit headers on every limited response', async () => {
     const res = await edge(`/v1/nostore/${uniqueId()}`, { ip: uniqueId('ip') })
     expect(res.status).toBe(200)
