@@ -13,6 +13,7 @@ import {
   type RateLimitRule,
 } from '@ytempire/contract'
 import { type StorageConfig, storageConfigFromEnv } from '@ytempire/storage'
+import { edgeUrlFrom } from './infra/edge-purge'
 import { z } from './infra/env'
 
 export interface Config {
@@ -30,6 +31,8 @@ export interface Config {
   /** AES-256-GCM keys for secrets at rest; the first one encrypts, all decrypt. */
   secretKeys: { kid: string; key: Uint8Array }[]
   edgeSharedSecret?: string
+  /** The edge worker, told of ended sessions (infra/edge-purge.ts); unset: not told. */
+  edgeUrl?: string
   corsOrigins: string[]
   maxBodyBytes: number
   /** Cap for media uploads (POST /v1/uploads), which alone may exceed maxBodyBytes. */
@@ -111,6 +114,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sessionIdleS: 3600,
     secretKeys,
     edgeSharedSecret: env.EDGE_SHARED_SECRET || undefined,
+    edgeUrl: edgeUrlFrom(env.EDGE_URL),
     corsOrigins: (env.CORS_ORIGINS ?? 'http://localhost:5173')
       .split(',')
       .map((s) => s.trim())
