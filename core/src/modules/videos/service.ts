@@ -15,11 +15,13 @@ import type { Deps } from '../../deps'
 import { conflict, type FieldError, notFound, Problem, unprocessable } from '../../http/problem'
 import type { Principal } from '../auth/principal'
 import type { ChannelService } from '../channels/service'
+import { PlainScriptError, scriptFromText } from './plain-script'
 
 type VideoRow = typeof videos.$inferSelect
+type ScriptScenes = { title: string; description: string; tags: string[]; scenes: { narration: string; keywords: string[] }[] }
 export type VideoRequest = {
   topic?: string
-  script?: { title: string; description: string; tags: string[]; scenes: { narration: string; keywords: string[] }[] }
+  script?: ScriptScenes | string
   targetSeconds?: number
   voice?: { provider?: 'espeak' | 'openai' | 'elevenlabs'; voiceId?: string }
   visualSource?: 'generated' | 'pexels' | 'pixabay' | 'uploads'
@@ -68,6 +70,17 @@ export function videoView(v: VideoRow) {
 export type VideoView = ReturnType<typeof videoView>
 export const isTerminal = (status: string) => TERMINAL.has(status)
 
+/** A plain-text script becomes scenes here, once, so the stored request and the job carry the same scenes. */
+function withScenes(body: VideoRequest, at = ''): { body: VideoRequest & { script?: ScriptScenes }; errors: FieldError[] } {
+  if (typeof body.script !== 'string') return { body: body as VideoRequest & { script?: ScriptScenes }, errors: [] }
+  try {
+    return { body: { ...body, script: scriptFromText(body.script, { title: body.title }) }, errors: [] }
+  } catch (err) {
+    if (!(err instanceof PlainScriptError)) throw err
+    return { body: { ...body, script: undefined }, errors: [{ field: `${at}script`, message: err.message }] }
+  }
+}
+
 export function createVideoService(deps: Deps, channels: ChannelService) {
   const db = deps.database.db
   const prefix = deps.config.queuePrefix
@@ -105,7 +118,12 @@ export function createVideoService(deps: Deps, channels: ChannelService) {
     return u?.plan ?? 'free'
   }
 
-  function jobFor(row: VideoRow, channel: Awaited<ReturnType<ChannelService['get']>>, body: VideoRequest, plan: Plan): VideoJob {
+  function jobFor(
+    row: VideoRow,
+    channel: Awaited<ReturnType<ChannelService['get']>>,
+    body: VideoRequest & { script?: ScriptScenes },
+    plan: Plan,
+  ): VideoJob {
     return {
       videoId: row.id,
       userId: row.userId,
@@ -146,7 +164,7 @@ export function createVideoService(deps: Deps, channels: ChannelService) {
   async function record(
     userId: string,
     channelId: string,
-    body: VideoRequest,
+    body: VideoRequest & { script?: ScriptScenes },
     size: { width: number; height: number },
     idem?: { key: string; hash: string },
   ) {
@@ -173,11 +191,12 @@ export function createVideoService(deps: Deps, channels: ChannelService) {
     async submit(
       principal: Principal,
       channelId: string,
-      body: VideoRequest,
+      request: VideoRequest,
       idempotencyKey?: string,
     ): Promise<{ video: VideoView; replayed: boolean }> {
       const channel = await channels.get(principal.userId, channelId)
-      const errors = checkRequest(principal.userId, body)
+      const { body, errors: scriptErrors } = withScenes(request)
+      const errors = [...scriptErrors, ...checkRequest(principal.userId, request)]
       if (errors.length) throw unprocessable(`Invalid video request: ${errors.map((e) => e.field).join(', ')}`, errors)
       const idem = idempotencyKey ? { key: idempotencyKey, hash: sha256Hex(JSON.stringify([channelId, body])) } : undefined
       const row = await record(principal.userId, channelId, body, ASPECT_SIZE[channel.aspect], idem)
@@ -198,9 +217,11 @@ export function createVideoService(deps: Deps, channels: ChannelService) {
       return { video: videoView(row), replayed: false }
     },
 
-    async submitBatch(principal: Principal, channelId: string, bodies: VideoRequest[]) {
+    async submitBatch(principal: Principal, channelId: string, requests: VideoRequest[]) {
       const channel = await channels.get(principal.userId, channelId)
-      const errors = bodies.flatMap((b, i) => checkRequest(principal.userId, b, `videos.${i}.`))
+      const normalized = requests.map((r, i) => withScenes(r, `videos.${i}.`))
+      const bodies = normalized.map((n) => n.body)
+      const errors = requests.flatMap((b, i) => [...normalized[i]!.errors, ...checkRequest(principal.userId, b, `videos.${i}.`)])
       // All or nothing: one bad item refuses the batch, naming it, before anything is queued.
       if (errors.length) throw unprocessable(`Invalid videos in the batch: ${errors.map((e) => e.field).join(', ')}`, errors)
       const plan = await planOf(principal.userId)
