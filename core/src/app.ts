@@ -2,6 +2,7 @@ import { openapi } from '@elysiajs/openapi'
 import { Elysia } from 'elysia'
 import type { Deps } from './deps'
 import { httpLayer } from './http/plugin'
+import { webApp } from './http/web-app'
 import { adminModule } from './modules/admin'
 import { apiKeysModule } from './modules/api-keys'
 import { createApiKeyService } from './modules/api-keys/service'
@@ -9,6 +10,7 @@ import { authModule } from './modules/auth'
 import { createAuthService } from './modules/auth/service'
 import { channelsModule } from './modules/channels'
 import { createChannelService } from './modules/channels/service'
+import { queuesBoard } from './modules/queues'
 import { systemModule } from './modules/system'
 import { uploadsModule } from './modules/uploads'
 import { createUploadService } from './modules/uploads/service'
@@ -63,6 +65,8 @@ export function createApp(deps: Deps, services: Services = createServices(deps))
         .use(uploadsModule(deps, uploads, apiKeys))
         .use(adminModule(deps, auth, apiKeys)),
     )
+    .use(queuesBoard(deps))
+    .use(webApp(deps))
 }
 
 export type App = ReturnType<typeof createApp>

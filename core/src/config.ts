@@ -1,5 +1,6 @@
 // Configuration is read and validated once, here; everything else receives it.
 
+import { join, resolve } from 'node:path'
 import { type StorageConfig, storageConfigFromEnv } from '@ytempire/render/contract'
 import { z } from './infra/env'
 
@@ -34,6 +35,8 @@ export interface Config {
   storage: StorageConfig
   /** True when the workers can write scripts (an OpenAI-compatible LLM is configured); else requests must carry a script. */
   scriptLlmConfigured: boolean
+  /** The built web app (web/dist), served at /. */
+  webDir: string
   /** Channels an account may own, by plan (billing changes plans). */
   channelLimits: Record<'free' | 'pro' | 'premium', number>
 }
@@ -84,6 +87,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     storage: storageConfigFromEnv(env),
     scriptLlmConfigured: Boolean(env.OPENAI_API_KEY || env.OPENAI_BASE_URL),
     channelLimits: { free: 5, pro: 25, premium: 100 },
+    webDir: resolve(env.WEB_DIR ?? join(import.meta.dir, '../../web/dist')),
   }
 }
 

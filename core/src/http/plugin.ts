@@ -48,7 +48,7 @@ export function httpLayer(deps: Deps) {
       set.headers['x-request-id'] = requestId
       const pathWithQuery = pathOf(request.url)
       if (pathWithQuery.startsWith('/swagger') && !pathWithQuery.startsWith('/swagger/json'))
-        set.headers['content-security-policy'] = SWAGGER_CSP
+        set.headers['Content-Security-Policy'] = SWAGGER_CSP
 
       // The client address is looked up only when something asks for it (anonymous limits, audit, logs).
       let clientIp: string | undefined
