@@ -59,11 +59,11 @@ export async function buildWebApp(opts: { outdir?: string; ifStale?: boolean; lo
     rmSync(tmp, { recursive: true, force: true })
     throw new AggregateError(result.logs, `web build failed:\n${result.logs.map(String).join('\n')}`)
   }
+  const bytes = result.outputs.filter((o) => o.path.endsWith('.js')).reduce((n, o) => n + Bun.file(o.path).size, 0)
   writeFileSync(join(tmp, '_headers'), cloudflareHeaders())
   writeFileSync(join(tmp, STAMP), String(inputsAt))
   rmSync(outdir, { recursive: true, force: true })
   renameSync(tmp, outdir)
-  const bytes = result.outputs.filter((o) => o.path.endsWith('.js')).reduce((n, o) => n + o.size, 0)
   opts.log?.(`web app built in ${Math.round(performance.now() - started)} ms (${Math.round(bytes / 1024)} KiB of JavaScript) -> ${outdir}`)
   return { built: true, outdir }
 }

@@ -36,3 +36,7 @@ export const VIDEO_STATUSES = ['queued', 'running', 'completed', 'failed', 'canc
 export type VideoStatus = (typeof VIDEO_STATUSES)[number]
 /** A video in one of these states never changes state again. */
 export const TERMINAL_VIDEO_STATUSES = ['completed', 'failed', 'cancelled'] as const satisfies readonly VideoStatus[]
+
+/** The pipeline's stages in the order a video goes through them (voice and visuals run side by side). */
+export const PIPELINE_STAGES = ['script', 'voice', 'visuals', 'render', 'thumbnail'] as const
+export type PipelineStage = (typeof PIPELINE_STAGES)[number]
