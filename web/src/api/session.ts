@@ -37,7 +37,10 @@ export const apiOrigin = typeof location === 'undefined' ? 'http://localhost' : 
 
 /** A fetch that retries once after a refresh when the access token has expired (a long idle tab, a laptop lid). */
 export function sessionFetcher(base: typeof fetch = fetch): typeof fetch {
-  return (async (input: RequestInfo | URL, init?: RequestInit) => {
+  return (async (input: RequestInfo | URL, rest?: RequestInit) => {
+    // TanStack Query is the app's cache; the browser's HTTP cache would serve a private, max-age answer
+    // of the core (GET /v1/me) as it was before a change the app has just made.
+    const init: RequestInit = { cache: 'no-store', ...rest }
     const res = await base(input, init)
     const url = String(input instanceof Request ? input.url : input)
     if (res.status !== 401 || url.includes('/v1/auth/') || state.status !== 'signed-in') return res

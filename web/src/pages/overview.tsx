@@ -1,6 +1,7 @@
 import { useQueries, useQuery } from '@tanstack/react-query'
 import { Link } from '@tanstack/react-router'
 import { useMemo } from 'react'
+import { useGrants } from '../api/grants'
 import { unwrap } from '../api/problem'
 import { channelsQuery, IN_FLIGHT_POLL_MS, isInFlight, lastMonths, monthCostQuery } from '../api/queries'
 import { api } from '../api/session'
@@ -24,6 +25,7 @@ export function Overview() {
   const thisMonth = costs[MONTHS - 1]?.data
   const inFlight = videos.data?.items.filter(isInFlight) ?? []
   const finished = videos.data?.items.filter((v) => !isInFlight(v)).slice(0, 5) ?? []
+  const thumb = useGrants(finished.map((v) => v.links.thumbnail))
   const totals = costs.map((c) => c.data?.totalUsd ?? 0).join()
   const spend = useMemo(() => [{ label: 'Spend', color: '#2f6fde', values: totals.split(',').map(Number) }], [totals])
 
@@ -134,7 +136,7 @@ export function Overview() {
           </div>
           <ul className="list">
             {finished.map((v) => (
-              <VideoRow key={v.id} video={v} />
+              <VideoRow key={v.id} video={v} thumbnail={thumb(v.links.thumbnail)} />
             ))}
           </ul>
         </section>

@@ -58,7 +58,8 @@ export function Progress({ value, label }: { value: number; label: string }) {
 
 const usd = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 4 })
 /** Dollars; sub-cent amounts (per-character and per-second prices) keep their significant digits. */
-export const money = (n: number) => (n !== 0 && Math.abs(n) < 0.01 ? `$${Number(n.toPrecision(3))}` : usd.format(n))
+const tinyUsd = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', maximumSignificantDigits: 3 })
+export const money = (n: number) => (n !== 0 && Math.abs(n) < 0.01 ? tinyUsd.format(n) : usd.format(n))
 
 const relative = new Intl.RelativeTimeFormat('en', { numeric: 'auto' })
 export function ago(iso: string | null | undefined): string {

@@ -148,6 +148,7 @@ test('sign up, turn on two-factor, sign out, sign in with a code and with a reco
   await codes.first().waitFor()
   recoveryCodes = await codes.allTextContents()
   assert.equal(recoveryCodes.length, 10)
+  await page.getByRole('button', { name: 'Turn two-factor authentication off' }).waitFor()
   await shoot('security')
 
   await page.getByRole('button', { name: 'Sign out' }).click()
