@@ -109,7 +109,7 @@ async function browserSuite(): Promise<{ passed: number; failed: number }> {
     }
     mkdirSync(ARTIFACTS, { recursive: true })
     const { out, code } = await run(
-      [NODE22, '--experimental-strip-types', '--no-warnings', '--test-reporter=spec', '--test', 'web/test/browser/flows.test.ts'],
+      [NODE22, '--experimental-strip-types', '--no-warnings', '--test-reporter=spec', '--test', 'web/test/browser/flows.ts'],
       {
         ...process.env,
         BASE_URL: base,

@@ -11,6 +11,7 @@ import { ChannelCard } from './channels'
 import { VideoRow } from './videos'
 
 const MONTHS = 6
+const shortMonth = new Intl.DateTimeFormat('en', { month: 'short', timeZone: 'UTC' })
 
 export function Overview() {
   const channels = useQuery(channelsQuery)
@@ -21,6 +22,7 @@ export function Overview() {
     refetchInterval: (q) => (q.state.data?.items.some(isInFlight) ? IN_FLIGHT_POLL_MS : false),
   })
   const months = useMemo(() => lastMonths(MONTHS), [])
+  const monthLabels = useMemo(() => months.map((m) => shortMonth.format(new Date(`${m}-15T00:00:00Z`))), [months])
   const costs = useQueries({ queries: months.map((m) => monthCostQuery(m)) })
   const thisMonth = costs[MONTHS - 1]?.data
   const inFlight = videos.data?.items.filter(isInFlight) ?? []
@@ -63,7 +65,7 @@ export function Overview() {
         </section>
         <section className="card" aria-labelledby="months-h">
           <h2 id="months-h">Spend by month</h2>
-          <BarChart categories={months} series={spend} format={money} />
+          <BarChart categories={monthLabels} series={spend} format={money} />
           <table className="sr-only">
             <caption>Spend by month</caption>
             <tbody>

@@ -1,3 +1,4 @@
+// Not a *.test.ts file on purpose: `bun test` must not pick it up (it runs under Node, see run.ts).
 // The web app in a real browser: Debian's Chromium driven by playwright-core, under Node (Playwright's
 // launch hangs under Bun), against the real core, PostgreSQL, Redis and render worker that run.ts started.
 // Every page is checked with axe-core (no serious or critical violations) and for CSP violations, and

@@ -1,3 +1,0 @@
-import { expect, test } from 'bun:test'
-
-test('placeholder', () => expect(1).toBe(1))
