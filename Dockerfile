@@ -12,6 +12,8 @@ COPY render/package.json render/package.json
 COPY edge/package.json edge/package.json
 COPY web/package.json web/package.json
 COPY packages/contract/package.json packages/contract/package.json
+COPY packages/storage/package.json packages/storage/package.json
+COPY patches patches
 RUN bun install --frozen-lockfile --production
 
 FROM base
@@ -20,9 +22,9 @@ COPY --from=deps /app/node_modules node_modules
 COPY package.json bunfig.toml tsconfig.json ./
 COPY core core
 COPY render render
+COPY packages packages
 COPY drizzle drizzle
 # The web app, bundled at build time; the core serves web/dist at /.
-COPY packages packages
 COPY web web
 RUN bun run web/build.ts && rm -rf web/src web/test
 RUN mkdir -p /data && chown bun:bun /data

@@ -8,6 +8,9 @@ import { apiKeysModule } from './modules/api-keys'
 import { createApiKeyService } from './modules/api-keys/service'
 import { authModule } from './modules/auth'
 import { createAuthService } from './modules/auth/service'
+import { billingModule, stripeWebhookModule } from './modules/billing'
+import { createBillingService } from './modules/billing/service'
+import { createStripePayments } from './modules/billing/stripe'
 import { channelsModule } from './modules/channels'
 import { createChannelService } from './modules/channels/service'
 import { queuesBoard } from './modules/queues'
@@ -17,22 +20,33 @@ import { createUploadService } from './modules/uploads/service'
 import { usersModule } from './modules/users'
 import { createUserService } from './modules/users/service'
 import { videosModule } from './modules/videos'
-import { createVideoService } from './modules/videos/service'
+import { createVideoService, videoView } from './modules/videos/service'
+import { webhooksModule } from './modules/webhooks'
+import { createWebhookService } from './modules/webhooks/service'
 
 export function createServices(deps: Deps) {
   const apiKeys = createApiKeyService(deps)
   const auth = createAuthService(deps)
   const users = createUserService(deps, auth, apiKeys)
   const channels = createChannelService(deps)
-  const videos = createVideoService(deps, channels)
+  const webhooks = createWebhookService(deps)
+  const stripe = deps.config.billing.stripe
+  const billing = createBillingService(deps, { channels, webhooks, payments: stripe ? createStripePayments(stripe) : undefined })
+  const videos = createVideoService(deps, channels, {
+    // A video reached its end: meter it, and tell the owner's endpoints.
+    async finished(video) {
+      if (video.status === 'completed') await billing.meterVideo({ id: video.id, userId: video.userId, finishedAt: video.finishedAt })
+      await webhooks.emit(video.userId, video.status === 'completed' ? 'video.completed' : 'video.failed', { video: videoView(video) })
+    },
+  })
   const uploads = createUploadService(deps)
-  return { apiKeys, auth, users, channels, videos, uploads }
+  return { apiKeys, auth, users, channels, videos, uploads, webhooks, billing }
 }
 export type Services = ReturnType<typeof createServices>
 
 /** One factory wires the services and controllers of a core instance. */
 export function createApp(deps: Deps, services: Services = createServices(deps)) {
-  const { apiKeys, auth, users, channels, videos, uploads } = services
+  const { apiKeys, auth, users, channels, videos, uploads, webhooks, billing } = services
 
   return new Elysia({ name: 'ytempire-core', normalize: false })
     .use(httpLayer(deps))
@@ -55,6 +69,7 @@ export function createApp(deps: Deps, services: Services = createServices(deps))
       }),
     )
     .use(systemModule(deps))
+    .use(stripeWebhookModule(deps, billing, apiKeys))
     .group('/v1', (v1) =>
       v1
         .use(authModule(deps, auth, apiKeys))
@@ -63,7 +78,9 @@ export function createApp(deps: Deps, services: Services = createServices(deps))
         .use(channelsModule(deps, channels, apiKeys))
         .use(videosModule(deps, videos, apiKeys))
         .use(uploadsModule(deps, uploads, apiKeys))
-        .use(adminModule(deps, auth, apiKeys)),
+        .use(billingModule(deps, billing, apiKeys))
+        .use(webhooksModule(deps, webhooks, apiKeys))
+        .use(adminModule(deps, auth, apiKeys, webhooks)),
     )
     .use(queuesBoard(deps))
     .use(webApp(deps))

@@ -1,4 +1,4 @@
-import { createStorage, type Storage } from '@ytempire/render/contract'
+import { createStorage, type Storage } from '@ytempire/storage'
 import type { Redis } from 'ioredis'
 import type { Config } from './config'
 import { createSecretBox, type SecretBox } from './crypto/secret-box'

@@ -4,7 +4,9 @@ import { type Database, migrateDatabase, openDatabase } from './db'
 import { createDeps, type Deps } from './deps'
 import { ensureRedis } from './infra/local-redis'
 import { createRedis } from './infra/redis'
+import { startBillingWorkers } from './modules/billing/worker'
 import { startVideoEventConsumer } from './modules/videos/events'
+import { startWebhookDeliveries } from './modules/webhooks/worker'
 
 export interface RunningCore {
   app: App
@@ -27,6 +29,7 @@ export async function startCore(config: Config, opts: { manageRedis?: boolean } 
   const services = createServices(deps)
   const app = createApp(deps, services)
   const consumer = startVideoEventConsumer(deps, services.videos)
+  const background = [startWebhookDeliveries(deps, services.webhooks), startBillingWorkers(deps, services.billing)]
   // idleTimeout above the SSE ping interval, so progress streams stay open.
   app.listen({
     port: config.port,
@@ -57,6 +60,9 @@ export async function startCore(config: Config, opts: { manageRedis?: boolean } 
         clearInterval(keyTimer)
         await app.server?.stop(false)
         await consumer.close()
+        for (const b of background) await b.close()
+        await services.webhooks.close()
+        await services.billing.close()
         await deps.bus.close()
         deps.queue.disconnect()
         redis.disconnect()

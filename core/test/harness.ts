@@ -6,12 +6,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as OTPAuth from 'otpauth'
 import postgres from 'postgres'
-import { type App, createApp, createServices } from '../src/app'
+import { type App, createApp, createServices, type Services } from '../src/app'
 import { type Config, loadConfig } from '../src/config'
 import { type Database, migrateDatabase, openDatabase } from '../src/db'
 import { createDeps, type Deps } from '../src/deps'
 import { createRedis } from '../src/infra/redis'
+import { startBillingWorkers } from '../src/modules/billing/worker'
 import { startVideoEventConsumer } from '../src/modules/videos/events'
+import { startWebhookDeliveries } from '../src/modules/webhooks/worker'
 
 export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
@@ -56,7 +58,7 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
   const db = await createTestDatabase()
   const prefix = `t:${randomId()}:`
   const storageDir = mkdtempSync(join(tmpdir(), 'ytempire-storage-'))
-  const cores: { deps: Deps; database: Database; consumer?: { close(): Promise<void> } }[] = []
+  const cores: { deps: Deps; database: Database; services: Services; background: { close(): Promise<void> }[] }[] = []
   const baseConfig = overrides({
     ...loadConfig({
       NODE_ENV: 'test',
@@ -77,7 +79,11 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
   }
 
   let migrated = false
-  async function core(perCore: (c: Config) => Config = (c) => c, opts: { consumeEvents?: boolean } = {}): Promise<Core> {
+  /** consumeEvents: record the workers' video reports; background: deliver webhooks and run billing's jobs. */
+  async function core(
+    perCore: (c: Config) => Config = (c) => c,
+    opts: { consumeEvents?: boolean; background?: boolean } = {},
+  ): Promise<Core> {
     const database = await openDatabase({ url: db.url, dataDir: '/tmp', poolMax: 5 })
     if (!migrated) {
       await migrateDatabase(database)
@@ -85,8 +91,11 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
     }
     const deps = await createDeps(perCore(config), database, createRedis(REDIS_URL, 'test'))
     const services = createServices(deps)
-    const consumer = opts.consumeEvents ? startVideoEventConsumer(deps, services.videos) : undefined
-    cores.push({ deps, database, consumer })
+    const background = [
+      ...(opts.consumeEvents ? [startVideoEventConsumer(deps, services.videos)] : []),
+      ...(opts.background ? [startWebhookDeliveries(deps, services.webhooks), startBillingWorkers(deps, services.billing)] : []),
+    ]
+    cores.push({ deps, database, services, background })
     const app = createApp(deps, services)
     return {
       app,
@@ -110,7 +119,9 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
 
   afterAll(async () => {
     for (const c of cores) {
-      await c.consumer?.close()
+      for (const b of c.background) await b.close()
+      await c.services.webhooks.close()
+      await c.services.billing.close()
       await c.deps.bus.close()
       c.deps.redis.disconnect()
       c.deps.queue.disconnect()

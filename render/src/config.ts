@@ -1,8 +1,8 @@
 // Every environment variable the render workers read, read once here and passed in from main.ts.
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { type StorageConfig, storageConfigFromEnv } from '@ytempire/storage'
 import { QUEUE_PREFIX, type VoiceProvider } from './contract'
-import { type StorageConfig, storageConfigFromEnv } from './storage/storage'
 
 export type EncoderChoice = 'auto' | 'nvenc' | 'libx264'
 

@@ -3,10 +3,9 @@
  * report, and the helpers the core calls (dispatch, cancel, dead letters, storage).
  * Kept light on purpose: it imports bullmq's Queue and the storage module, nothing else.
  */
+import { PLAN_PRIORITY, type Plan } from '@ytempire/contract'
 import { type JobsOptions, Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
-
-export { type ByteRange, createStorage, type Storage, type StorageConfig, type StoredObject, storageConfigFromEnv } from './storage/storage'
 
 /** BullMQ key prefix: every key lives under `ytempire:<queue>:...`. */
 export const QUEUE_PREFIX = 'ytempire'
@@ -26,9 +25,8 @@ export const QUEUES = {
 export type Stage = 'script' | 'voice' | 'visuals' | 'render' | 'thumbnail'
 export const STAGES: readonly Stage[] = ['script', 'voice', 'visuals', 'render', 'thumbnail']
 
-export type Plan = 'free' | 'pro' | 'premium'
-/** BullMQ runs lower numbers first. Every job gets one: unprioritised jobs would jump the queue. */
-export const PLAN_PRIORITY: Record<Plan, number> = { premium: 1, pro: 5, free: 10 }
+// The plan table, and the queue priority it gives each plan, is defined once in @ytempire/contract.
+export { PLAN_PRIORITY, type Plan }
 
 export type Aspect = '16:9' | '9:16' | '1:1'
 export const ASPECT_SIZE: Record<Aspect, { width: number; height: number }> = {

@@ -4,9 +4,10 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { isPublicAddress } from '@ytempire/contract'
 import { InvalidInputError } from '../src/errors/invalid-input-error'
 import { UnsafeUrlError } from '../src/errors/unsafe-url-error'
-import { isPublicAddress, safeDownload } from '../src/visuals/safe-fetch'
+import { safeDownload } from '../src/visuals/safe-fetch'
 
 let dir: string
 let server: ReturnType<typeof Bun.serve>

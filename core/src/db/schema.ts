@@ -1,3 +1,4 @@
+import { PLANS } from '@ytempire/contract'
 import { sql } from 'drizzle-orm'
 import {
   bigint,
@@ -15,6 +16,8 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core'
 
+export const CHANNEL_PAUSE_REASONS = ['plan_limit'] as const
+
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
 
 export const users = pgTable(
@@ -26,9 +29,7 @@ export const users = pgTable(
     role: text('role', { enum: ['admin', 'member', 'viewer'] })
       .notNull()
       .default('member'),
-    plan: text('plan', { enum: ['free', 'pro', 'premium'] })
-      .notNull()
-      .default('free'),
+    plan: text('plan', { enum: PLANS }).notNull().default('free'),
     mfaEnabled: boolean('mfa_enabled').notNull().default(false),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
@@ -166,6 +167,10 @@ export const channels = pgTable(
       .default('private'),
     cadence: jsonb('cadence').$type<{ videosPerWeek: number; days: string[]; time: string }>().notNull(),
     timeZone: text('time_zone').notNull().default('UTC'),
+    /** A paused channel keeps everything but takes no new videos. */
+    paused: boolean('paused').notNull().default(false),
+    /** `plan_limit`: over the plan's channel count after a downgrade; resumed on upgrade. */
+    pausedReason: text('paused_reason', { enum: CHANNEL_PAUSE_REASONS }),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -283,4 +288,114 @@ export const uploads = pgTable(
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('uploads_key_idx').on(t.key), index('uploads_user_idx').on(t.userId, t.createdAt)],
+)
+
+/** A user's Stripe customer (created once) and the subscription their plan follows. */
+export const billingAccounts = pgTable('billing_accounts', {
+  userId: uuid('user_id')
+    .primaryKey()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  stripeCustomerId: text('stripe_customer_id').notNull().unique(),
+  subscriptionId: text('subscription_id'),
+  /** Stripe's status as last read from Stripe: active, trialing, past_due, unpaid, canceled, ... */
+  subscriptionStatus: text('subscription_status'),
+  /** The plan the subscription's price pays for (the plan held may differ: grace, period end). */
+  subscribedPlan: text('subscribed_plan', { enum: PLANS }),
+  currentPeriodStart: timestamp('current_period_start', { withTimezone: true }),
+  currentPeriodEnd: timestamp('current_period_end', { withTimezone: true }),
+  cancelAtPeriodEnd: boolean('cancel_at_period_end').notNull().default(false),
+  /** When the subscription was first seen past_due; the grace period runs from here. */
+  pastDueSince: timestamp('past_due_since', { withTimezone: true }),
+  createdAt: createdAt(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+})
+
+/** Every Stripe event applied, recorded in the transaction of its effect: a redelivery finds its id and changes nothing. */
+export const stripeEvents = pgTable('stripe_events', {
+  id: text('id').primaryKey(),
+  type: text('type').notNull(),
+  /** null: the event named no customer of ours (or the account was erased). */
+  userId: uuid('user_id').references(() => users.id, { onDelete: 'set null' }),
+  outcome: text('outcome').notNull(),
+  receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+})
+
+/** Completed videos reported to Stripe's meter (one row per video, written once Stripe accepted it). */
+export const meterReports = pgTable('meter_reports', {
+  videoId: uuid('video_id').primaryKey(),
+  userId: uuid('user_id')
+    .notNull()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  stripeCustomerId: text('stripe_customer_id').notNull(),
+  reportedAt: timestamp('reported_at', { withTimezone: true }).notNull().defaultNow(),
+})
+
+/** Operators' own receivers of outgoing webhooks (Standard Webhooks). */
+export const webhookEndpoints = pgTable(
+  'webhook_endpoints',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    url: text('url').notNull(),
+    description: text('description').notNull().default(''),
+    events: text('events').array().notNull(),
+    /** The whsec_ secret, sealed with the secret box (context `webhook:<id>`). */
+    secretEnc: text('secret_enc').notNull(),
+    enabled: boolean('enabled').notNull().default(true),
+    disabledAt: timestamp('disabled_at', { withTimezone: true }),
+    disabledReason: text('disabled_reason'),
+    /** Start of the current run of failed attempts; cleared by a success. */
+    failingSince: timestamp('failing_since', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('webhook_endpoints_user_idx').on(t.userId, t.createdAt)],
+)
+
+/** One event for one endpoint; its id is the `webhook-id` every attempt carries. */
+export const webhookMessages = pgTable(
+  'webhook_messages',
+  {
+    id: text('id').primaryKey(),
+    endpointId: uuid('endpoint_id')
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: 'cascade' }),
+    type: text('type').notNull(),
+    /** The exact JSON body sent: `{type, timestamp, data}`. */
+    body: text('body').notNull(),
+    status: text('status', { enum: ['pending', 'delivered', 'failed'] })
+      .notNull()
+      .default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    createdAt: createdAt(),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+  },
+  (t) => [index('webhook_messages_endpoint_idx').on(t.endpointId, t.createdAt)],
+)
+
+/** Every delivery attempt, as the receiver answered it. */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    messageId: text('message_id')
+      .notNull()
+      .references(() => webhookMessages.id, { onDelete: 'cascade' }),
+    endpointId: uuid('endpoint_id')
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: 'cascade' }),
+    attempt: integer('attempt').notNull(),
+    /** `retry`: scheduled by the backoff; `resend`: asked for by the owner. */
+    trigger: text('trigger', { enum: ['first', 'retry', 'resend'] }).notNull(),
+    succeeded: boolean('succeeded').notNull(),
+    statusCode: integer('status_code'),
+    /** Why no answer came (refused address, timeout, connection error). */
+    error: text('error'),
+    latencyMs: integer('latency_ms').notNull(),
+    responseExcerpt: text('response_excerpt'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('webhook_deliveries_endpoint_idx').on(t.endpointId, t.createdAt), index('webhook_deliveries_message_idx').on(t.messageId)],
 )

@@ -37,6 +37,18 @@ export type VideoStatus = (typeof VIDEO_STATUSES)[number]
 /** A video in one of these states never changes state again. */
 export const TERMINAL_VIDEO_STATUSES = ['completed', 'failed', 'cancelled'] as const satisfies readonly VideoStatus[]
 
+/** What an operator's own systems can subscribe to (outgoing webhooks); `ping` is sent on request. */
+export const WEBHOOK_EVENT_TYPES = [
+  'video.completed',
+  'video.failed',
+  'video.published',
+  'channel.reconnect_needed',
+  'channel.quota_waiting',
+  'billing.plan_changed',
+  'ping',
+] as const
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number]
+
 /** The pipeline's stages in the order a video goes through them (voice and visuals run side by side). */
 export const PIPELINE_STAGES = ['script', 'voice', 'visuals', 'render', 'thumbnail'] as const
 export type PipelineStage = (typeof PIPELINE_STAGES)[number]

@@ -1,10 +1,11 @@
 // What every stage processor receives, and the data that flows between stages.
+
+import type { Storage } from '@ytempire/storage'
 import type { FlowProducer, Job, Queue } from 'bullmq'
 import type { Logger } from 'pino'
 import type { RenderConfig } from '../config'
 import type { Artifact, CostItem, Stage, VideoJob } from '../contract'
 import type { Providers } from '../providers'
-import type { Storage } from '../storage/storage'
 import type { EventReporter } from './events'
 
 export interface StageJobData {

@@ -11,11 +11,12 @@ import { PublicUser } from '../auth/model'
 import { type AuthService, publicUser } from '../auth/service'
 import { AuditEventView, auditView } from '../users'
 import { videoView } from '../videos/service'
+import type { WebhookService } from '../webhooks/service'
 
 const strict = { additionalProperties: false } as const
 const Role = t.Union([t.Literal('admin'), t.Literal('member'), t.Literal('viewer')])
 
-export function adminModule(deps: Deps, auth: AuthService, apiKeys: ApiKeyService) {
+export function adminModule(deps: Deps, auth: AuthService, apiKeys: ApiKeyService, webhooks: WebhookService) {
   const db = deps.database.db
   return new Elysia({ name: 'admin-module', seed: deps.instanceId, prefix: '/admin', detail: { tags: ['admin'] } })
     .use(authGuard(deps, apiKeys))
@@ -182,14 +183,15 @@ export function adminModule(deps: Deps, auth: AuthService, apiKeys: ApiKeyServic
           mfa++
         }
         const signing = await deps.keys.reseal()
+        const webhookSecrets = await webhooks.reseal()
         await deps.audit.record({
           userId: principal.userId,
           type: 'secrets.resealed',
           ip: ctx.clientIp,
           requestId: ctx.requestId,
-          data: { mfa, signing },
+          data: { mfa, signing, webhookSecrets },
         })
-        return { resealed: { mfaSecrets: mfa, signingKeys: signing } }
+        return { resealed: { mfaSecrets: mfa, signingKeys: signing, webhookSecrets } }
       },
       { auth: 'admin', detail: { summary: 'Re-encrypt secrets at rest under the current key of SECRET_KEYS' } },
     )

@@ -73,6 +73,8 @@ export const ChannelView = t.Object({
   defaultPrivacy: t.String(),
   cadence: t.Object({ videosPerWeek: t.Number(), days: t.Array(t.String()), time: t.String() }),
   timeZone: t.String(),
+  paused: t.Boolean({ description: 'a paused channel takes no new videos' }),
+  pausedReason: t.Nullable(t.String({ description: 'plan_limit: over the plan’s channel count; resumes on upgrade' })),
   createdAt: t.String(),
   updatedAt: t.String(),
 })

@@ -22,6 +22,10 @@ export type AuditType =
   | 'signing_key.rotated'
   | 'secrets.resealed'
   | 'data.exported'
+  | 'plan.changed'
+  | 'webhook_endpoint.created'
+  | 'webhook_endpoint.deleted'
+  | 'webhook_endpoint.disabled'
 
 export interface AuditEntry {
   userId: string | null

@@ -2,6 +2,7 @@ import { and, desc, eq, isNull } from 'drizzle-orm'
 import { verifyPassword } from '../../crypto/hash'
 import {
   auditEvents,
+  billingAccounts,
   channels,
   costLedger,
   mfaSecrets,
@@ -11,6 +12,7 @@ import {
   users,
   videoEvents,
   videos,
+  webhookEndpoints,
 } from '../../db/schema'
 import type { Deps } from '../../deps'
 import { invalidateUser } from '../../http/cached'
@@ -20,6 +22,7 @@ import type { ApiKeyService } from '../api-keys/service'
 import { type AuthService, publicUser } from '../auth/service'
 import { channelView } from '../channels/service'
 import { videoView } from '../videos/service'
+import { endpointView } from '../webhooks/service'
 
 export function createUserService(deps: Deps, auth: AuthService, apiKeys: ApiKeyService) {
   const db = deps.database.db
@@ -109,6 +112,15 @@ export function createUserService(deps: Deps, auth: AuthService, apiKeys: ApiKey
           size: u.size,
           createdAt: u.createdAt.toISOString(),
         })),
+        billing:
+          (await db.select().from(billingAccounts).where(eq(billingAccounts.userId, userId))).map((b) => ({
+            stripeCustomerId: b.stripeCustomerId,
+            subscriptionId: b.subscriptionId,
+            subscriptionStatus: b.subscriptionStatus,
+            subscribedPlan: b.subscribedPlan,
+            currentPeriodEnd: b.currentPeriodEnd?.toISOString() ?? null,
+          }))[0] ?? null,
+        webhookEndpoints: (await db.select().from(webhookEndpoints).where(eq(webhookEndpoints.userId, userId))).map(endpointView),
         sessions: families.map((f) => ({
           ...sessionView(f),
           revokedAt: f.revokedAt?.toISOString() ?? null,

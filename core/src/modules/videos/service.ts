@@ -14,11 +14,13 @@ import { costLedger, type StageState, users, videoEvents, videos } from '../../d
 import type { Deps } from '../../deps'
 import { conflict, type FieldError, notFound, Problem, unprocessable } from '../../http/problem'
 import type { Principal } from '../auth/principal'
+import { planLimit, videosInLastDay } from '../billing/entitlements'
 import type { ChannelService } from '../channels/service'
 import { PlainScriptError, scriptFromText } from './plain-script'
 
 type VideoRow = typeof videos.$inferSelect
 type ScriptScenes = { title: string; description: string; tags: string[]; scenes: { narration: string; keywords: string[] }[] }
+type ChannelRow = Awaited<ReturnType<ChannelService['get']>>
 export type VideoRequest = {
   topic?: string
   script?: ScriptScenes | string
@@ -81,7 +83,12 @@ function withScenes(body: VideoRequest, at = ''): { body: VideoRequest & { scrip
   }
 }
 
-export function createVideoService(deps: Deps, channels: ChannelService) {
+export interface VideoHooks {
+  /** Called once when a video completes or fails, after the change is committed. */
+  finished?(video: VideoRow): Promise<void>
+}
+
+export function createVideoService(deps: Deps, channels: ChannelService, hooks: VideoHooks = {}) {
   const db = deps.database.db
   const prefix = deps.config.queuePrefix
 
@@ -111,11 +118,6 @@ export function createVideoService(deps: Deps, channels: ChannelService) {
     if (body.music && !isUrl(body.music) && !ownKey(body.music))
       errors.push({ field: `${at}music`, message: `must be an http(s) URL or one of your keys under uploads/${userId}/` })
     return errors
-  }
-
-  async function planOf(userId: string): Promise<Plan> {
-    const [u] = await db.select({ plan: users.plan }).from(users).where(eq(users.id, userId))
-    return u?.plan ?? 'free'
   }
 
   function jobFor(
@@ -161,30 +163,69 @@ export function createVideoService(deps: Deps, channels: ChannelService) {
     }
   }
 
+  /**
+   * Inserts the videos when the plan allows them (the day's count, the length, a running channel), with the
+   * user's row locked so concurrent submissions are counted one after another. Answers the earlier video
+   * when the Idempotency-Key was seen before.
+   */
   async function record(
     userId: string,
-    channelId: string,
-    body: VideoRequest & { script?: ScriptScenes },
-    size: { width: number; height: number },
+    channel: ChannelRow,
+    bodies: (VideoRequest & { script?: ScriptScenes })[],
     idem?: { key: string; hash: string },
-  ) {
+  ): Promise<{ rows: VideoRow[]; plan: Plan } | { replay: VideoRow }> {
     const stages = Object.fromEntries(Object.keys(STAGE_WEIGHT).map((s) => [s, { status: 'pending', percent: 0 } satisfies StageState]))
-    const rows = await db
-      .insert(videos)
-      .values({
-        userId,
-        channelId,
-        request: body as Record<string, unknown>,
-        stages,
-        title: body.title ?? body.script?.title ?? null,
-        width: size.width,
-        height: size.height,
-        idempotencyKey: idem?.key,
-        requestHash: idem?.hash,
+    const size = ASPECT_SIZE[channel.aspect]
+    return db.transaction(async (tx) => {
+      const [owner] = await tx.select({ plan: users.plan }).from(users).where(eq(users.id, userId)).for('update')
+      const plan = owner?.plan ?? 'free'
+      if (idem) {
+        const [existing] = await tx
+          .select()
+          .from(videos)
+          .where(and(eq(videos.userId, userId), eq(videos.idempotencyKey, idem.key)))
+        if (existing) return { replay: existing }
+      }
+      const allowed = deps.config.plans[plan]
+      if (channel.paused)
+        throw planLimit('channels', plan, allowed.channels, 'This channel is paused because your plan has fewer channels than you own')
+      bodies.forEach((b, i) => {
+        const seconds = b.targetSeconds ?? 60
+        if (seconds > allowed.maxVideoSeconds)
+          throw planLimit(
+            'maxVideoSeconds',
+            plan,
+            allowed.maxVideoSeconds,
+            `targetSeconds ${seconds} is longer than your plan allows`,
+            bodies.length > 1 ? `videos.${i}.targetSeconds` : 'targetSeconds',
+          )
       })
-      .onConflictDoNothing()
-      .returning()
-    return rows[0]
+      const used = await videosInLastDay(tx, userId)
+      if (used + bodies.length > allowed.videosPerDay)
+        throw planLimit(
+          'videosPerDay',
+          plan,
+          allowed.videosPerDay,
+          `You asked for ${used} videos in the last 24 hours${bodies.length > 1 ? ` and this batch adds ${bodies.length}` : ''}`,
+        )
+      const rows = await tx
+        .insert(videos)
+        .values(
+          bodies.map((body) => ({
+            userId,
+            channelId: channel.id,
+            request: body as Record<string, unknown>,
+            stages,
+            title: body.title ?? body.script?.title ?? null,
+            width: size.width,
+            height: size.height,
+            idempotencyKey: idem?.key,
+            requestHash: idem?.hash,
+          })),
+        )
+        .returning()
+      return { rows, plan }
+    })
   }
 
   return {
@@ -199,21 +240,17 @@ export function createVideoService(deps: Deps, channels: ChannelService) {
       const errors = [...scriptErrors, ...checkRequest(principal.userId, request)]
       if (errors.length) throw unprocessable(`Invalid video request: ${errors.map((e) => e.field).join(', ')}`, errors)
       const idem = idempotencyKey ? { key: idempotencyKey, hash: sha256Hex(JSON.stringify([channelId, body])) } : undefined
-      const row = await record(principal.userId, channelId, body, ASPECT_SIZE[channel.aspect], idem)
-      if (!row) {
+      const recorded = await record(principal.userId, channel, [body], idem)
+      if ('replay' in recorded) {
         // The Idempotency-Key was seen before: answer with what it created, if the request is the same.
-        const [existing] = await db
-          .select()
-          .from(videos)
-          .where(and(eq(videos.userId, principal.userId), eq(videos.idempotencyKey, idem!.key)))
-        if (!existing) throw conflict('A request with this Idempotency-Key is still being processed; retry shortly')
-        if (existing.requestHash !== idem!.hash)
+        if (recorded.replay.requestHash !== idem!.hash)
           throw unprocessable('This Idempotency-Key was used with a different request', [
             { field: 'Idempotency-Key', message: 'reused with a different body or channel' },
           ])
-        return { video: videoView(existing), replayed: true }
+        return { video: videoView(recorded.replay), replayed: true }
       }
-      await enqueue(row, jobFor(row, channel, body, await planOf(principal.userId)))
+      const row = recorded.rows[0]!
+      await enqueue(row, jobFor(row, channel, body, recorded.plan))
       return { video: videoView(row), replayed: false }
     },
 
@@ -224,11 +261,11 @@ export function createVideoService(deps: Deps, channels: ChannelService) {
       const errors = requests.flatMap((b, i) => [...normalized[i]!.errors, ...checkRequest(principal.userId, b, `videos.${i}.`)])
       // All or nothing: one bad item refuses the batch, naming it, before anything is queued.
       if (errors.length) throw unprocessable(`Invalid videos in the batch: ${errors.map((e) => e.field).join(', ')}`, errors)
-      const plan = await planOf(principal.userId)
+      const recorded = await record(principal.userId, channel, bodies)
+      if ('replay' in recorded) throw new Error('a batch has no Idempotency-Key')
       const out: VideoView[] = []
-      for (const body of bodies) {
-        const row = (await record(principal.userId, channelId, body, ASPECT_SIZE[channel.aspect]))!
-        await enqueue(row, jobFor(row, channel, body, plan))
+      for (const [i, row] of recorded.rows.entries()) {
+        await enqueue(row, jobFor(row, channel, bodies[i]!, recorded.plan))
         out.push(videoView(row))
       }
       return out
@@ -394,6 +431,10 @@ export function createVideoService(deps: Deps, channels: ChannelService) {
         return row
       })
       if (updated) await deps.videoUpdates.publish(updated.id, videoView(updated))
+      // Only a fresh report moves a video into a final state, so this runs once per video. A failure here is
+      // logged, not retried: the report itself is recorded.
+      if (updated && (updated.status === 'completed' || updated.status === 'failed'))
+        await hooks.finished?.(updated).catch((err) => deps.log.error({ err, videoId: updated.id }, 'after-finish hook failed'))
       return updated
     },
 
