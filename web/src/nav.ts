@@ -15,8 +15,8 @@ export const SECTIONS: Section[] = [
   { to: '/videos/new', label: 'New video' },
   { to: '/api-keys', label: 'API keys' },
   { to: '/security', label: 'Security' },
+  { to: '/billing', label: 'Billing' },
+  { to: '/webhooks', label: 'Webhooks' },
   { to: '/admin', label: 'Admin', adminOnly: true },
   { to: '/analytics', label: 'Analytics', upcoming: 'analytics (YouTube Analytics: views, watch time, revenue against cost)' },
-  { to: '/billing', label: 'Billing', upcoming: 'billing (plan, usage, Stripe Checkout and Portal)' },
-  { to: '/webhooks', label: 'Webhooks', upcoming: 'outgoing webhooks (endpoints, delivery log, re-send)' },
 ]

@@ -5,6 +5,7 @@ import { session } from './api/session'
 import { SECTIONS } from './nav'
 import { Admin } from './pages/admin'
 import { ApiKeys } from './pages/api-keys'
+import { Billing } from './pages/billing'
 import { ChannelPage } from './pages/channel'
 import { Channels } from './pages/channels'
 import { NewVideo } from './pages/new-video'
@@ -15,6 +16,7 @@ import { SignIn } from './pages/sign-in'
 import { SignUp } from './pages/sign-up'
 import { VideoPage } from './pages/video'
 import { Videos } from './pages/videos'
+import { Webhooks } from './pages/webhooks'
 
 const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined)
 
@@ -72,6 +74,8 @@ const routeTree = root.addChildren([
     page('/videos/$videoId', VideoPage),
     page('/api-keys', ApiKeys),
     page('/security', Security),
+    page('/billing', Billing),
+    page('/webhooks', Webhooks),
     createRoute({
       getParentRoute: () => app,
       path: '/admin',

@@ -23,6 +23,7 @@ export function ChannelCard({ channel: c, inFlight }: { channel: Channel; inFlig
         <li className="chip">{c.defaultPrivacy}</li>
         <li className={c.cadence.videosPerWeek ? 'chip chip-on' : 'chip'}>{c.cadence.videosPerWeek ? 'Cadence set' : 'Manual'}</li>
         {inFlight ? <li className="chip chip-busy">{inFlight} in flight</li> : null}
+        {c.paused && <li className="chip chip-paused">Paused: over the plan’s channels</li>}
       </ul>
       <p className="small">{cadenceText(c)}</p>
       <Link to="/videos/new" search={{ channelId: c.id }} className="button">
