@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { Link } from '@tanstack/react-router'
-import { ROLES } from '@ytempire/contract'
+import { PLANS, ROLES } from '@ytempire/contract'
 import { useState } from 'react'
 import { problemOf, unwrap } from '../api/problem'
 import { api, session } from '../api/session'
@@ -94,6 +94,10 @@ function Users() {
     queryFn: () => unwrap(api.v1.admin.users.get({ query: { limit: 100, ...(email ? { email } : {}) } })),
   })
   const me = session.get()
+  const setPlan = useMutation({
+    mutationFn: (v: { id: string; plan: (typeof PLANS)[number] }) => unwrap(api.v1.admin.users({ id: v.id }).plan.patch({ plan: v.plan })),
+    onSettled: () => qc.invalidateQueries({ queryKey: ['admin-users'] }),
+  })
   const setRole = useMutation({
     mutationFn: (v: { id: string; role: Role }) => unwrap(api.v1.admin.users({ id: v.id }).role.patch({ role: v.role })),
     onSettled: () => qc.invalidateQueries({ queryKey: ['admin-users'] }),
@@ -105,7 +109,7 @@ function Users() {
       <label className="filters">
         Find by e-mail <input type="search" value={email} onChange={(e) => setEmail(e.target.value)} />
       </label>
-      <ProblemAlert problem={problemOf(setRole.error)} />
+      <ProblemAlert problem={problemOf(setRole.error ?? setPlan.error)} />
       {users.isPending ? (
         <Loading />
       ) : users.error ? (
@@ -128,7 +132,21 @@ function Users() {
               {users.data.map((u) => (
                 <tr key={u.id}>
                   <td>{u.email}</td>
-                  <td>{u.plan}</td>
+                  <td>
+                    {/* Plans are set here while billing is off; with Stripe on, the core refuses and says so. */}
+                    <select
+                      aria-label={`Plan of ${u.email}`}
+                      value={u.plan}
+                      disabled={setPlan.isPending}
+                      onChange={(e) => setPlan.mutate({ id: u.id, plan: e.target.value as (typeof PLANS)[number] })}
+                    >
+                      {PLANS.map((p) => (
+                        <option key={p} value={p}>
+                          {p}
+                        </option>
+                      ))}
+                    </select>
+                  </td>
                   <td>{u.mfaEnabled ? 'on' : 'off'}</td>
                   <td>{dateTime(u.createdAt)}</td>
                   <td>

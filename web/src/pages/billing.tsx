@@ -82,7 +82,8 @@ export function Billing() {
       <section className="card" aria-labelledby="usage-h">
         <h2 id="usage-h">Usage</h2>
         <p className="muted">
-          This period: {dateTime(b.usage.periodStart)} to {dateTime(b.usage.periodEnd)} · {b.usage.videosCompleted} videos completed
+          This period: {dateTime(b.usage.periodStart)} to {dateTime(b.usage.periodEnd)} · {b.usage.videosCompleted} video
+          {b.usage.videosCompleted === 1 ? '' : 's'} completed
         </p>
         <Usage label="Videos in the last 24 hours" used={b.usage.videosLastDay} limit={e.videosPerDay} />
         <Usage label="Channels" used={b.usage.channels} limit={e.channels} />
