@@ -126,7 +126,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     queuePrefix: env.QUEUE_PREFIX || 'ytempire',
     storage: storageConfigFromEnv(env),
     scriptLlmConfigured: Boolean(env.OPENAI_API_KEY || env.OPENAI_BASE_URL),
-    webDir: resolve(env.WEB_DIR ?? join(import.meta.dir, '../../web/dist')),
+    webDir: resolve(env.WEB_DIR || join(import.meta.dir, '../../web/dist')),
     plans: structuredClone(PLAN_ENTITLEMENTS) as Record<Plan, Entitlements>,
     billing: {
       stripe: parseStripe(env),
