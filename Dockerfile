@@ -14,15 +14,17 @@ COPY web/package.json web/package.json
 COPY packages/contract/package.json packages/contract/package.json
 COPY packages/storage/package.json packages/storage/package.json
 COPY patches patches
+COPY packages/contract/package.json packages/contract/package.json
+COPY packages/test-support/package.json packages/test-support/package.json
 RUN bun install --frozen-lockfile --production
 
 FROM base
 ENV NODE_ENV=production
 COPY --from=deps /app/node_modules node_modules
 COPY package.json bunfig.toml tsconfig.json ./
+COPY packages packages
 COPY core core
 COPY render render
-COPY packages packages
 COPY drizzle drizzle
 # The web app, bundled at build time; the core serves web/dist at /.
 COPY web web

@@ -3,7 +3,8 @@
 // `bun run web:build` builds; `bun run core` calls it with --if-stale first, so the core serves fresh assets.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { APP_PAGE_CACHE, HASHED_ASSET_CACHE, SECURITY_HEADERS, WEB_APP_CSP } from '@ytempire/core/security-headers'
+import { SECURITY_HEADERS } from '@ytempire/contract'
+import { APP_PAGE_CACHE, HASHED_ASSET_CACHE, WEB_APP_CSP } from '@ytempire/core/security-headers'
 
 const WEB = import.meta.dir
 export const WEB_DIST = join(WEB, 'dist')

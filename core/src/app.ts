@@ -4,6 +4,7 @@ import type { Deps } from './deps'
 import { httpLayer } from './http/plugin'
 import { webApp } from './http/web-app'
 import { adminModule } from './modules/admin'
+import { createAdminService } from './modules/admin/service'
 import { apiKeysModule } from './modules/api-keys'
 import { createApiKeyService } from './modules/api-keys/service'
 import { authModule } from './modules/auth'
@@ -40,13 +41,14 @@ export function createServices(deps: Deps) {
     },
   })
   const uploads = createUploadService(deps)
-  return { apiKeys, auth, users, channels, videos, uploads, webhooks, billing }
+  const admin = createAdminService(deps, auth, apiKeys, videos, webhooks)
+  return { apiKeys, auth, users, channels, videos, uploads, webhooks, billing, admin }
 }
 export type Services = ReturnType<typeof createServices>
 
 /** One factory wires the services and controllers of a core instance. */
 export function createApp(deps: Deps, services: Services = createServices(deps)) {
-  const { apiKeys, auth, users, channels, videos, uploads, webhooks, billing } = services
+  const { apiKeys, auth, users, channels, videos, uploads, webhooks, billing, admin } = services
 
   return new Elysia({ name: 'ytempire-core', normalize: false })
     .use(httpLayer(deps))
@@ -80,7 +82,7 @@ export function createApp(deps: Deps, services: Services = createServices(deps))
         .use(uploadsModule(deps, uploads, apiKeys))
         .use(billingModule(deps, billing, apiKeys))
         .use(webhooksModule(deps, webhooks, apiKeys))
-        .use(adminModule(deps, auth, apiKeys, webhooks)),
+        .use(adminModule(deps, admin, apiKeys)),
     )
     .use(queuesBoard(deps))
     .use(webApp(deps))

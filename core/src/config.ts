@@ -1,11 +1,20 @@
 // Configuration is read and validated once, here; everything else receives it.
 
 import { join, resolve } from 'node:path'
-import { type Entitlements, PAID_PLANS, type PaidPlan, PLAN_ENTITLEMENTS, type Plan } from '@ytempire/contract'
+import {
+  type Entitlements,
+  PAID_PLANS,
+  type PaidPlan,
+  PLAN_ENTITLEMENTS,
+  type Plan,
+  parseRateLimitOverrides,
+  QUEUE_PREFIX,
+  RATE_LIMITS,
+  type RateLimitClass,
+  type RateLimitRule,
+} from '@ytempire/contract'
 import { type StorageConfig, storageConfigFromEnv } from '@ytempire/storage'
 import { z } from './infra/env'
-
-export type RateLimitClass = 'default' | 'auth' | 'video_generation' | 'expensive_operations' | 'webhook'
 
 export interface Config {
   env: 'development' | 'production' | 'test'
@@ -27,7 +36,8 @@ export interface Config {
   /** Cap for media uploads (POST /v1/uploads), which alone may exceed maxBodyBytes. */
   maxUploadBytes: number
   trustProxy: boolean
-  rateLimits: Record<RateLimitClass, { limit: number; windowS: number }>
+  /** The contract's table (the edge applies the same), with RATE_LIMITS overrides. */
+  rateLimits: Record<RateLimitClass, RateLimitRule>
   cacheTtlS: { api: number; analytics: number; sessions: number; static: number }
   publicUrl: string
   /** BullMQ key prefix shared with the render workers (QUEUE_PREFIX). */
@@ -81,15 +91,6 @@ export interface WebhooksConfig {
   disableAfterS: number
 }
 
-// The seed's numbers (technical-architecture 4.4 / 4.5).
-export const RATE_LIMITS: Config['rateLimits'] = {
-  default: { limit: 100, windowS: 60 },
-  auth: { limit: 5, windowS: 60 },
-  video_generation: { limit: 10, windowS: 3600 },
-  expensive_operations: { limit: 100, windowS: 86400 },
-  webhook: { limit: 600, windowS: 60 },
-}
-
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const mode = z.oneOf(env, 'NODE_ENV', ['development', 'production', 'test'], 'development')
   const secretKeys = parseSecretKeys(env.SECRET_KEYS, mode)
@@ -120,10 +121,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxBodyBytes: z.int(env, 'MAX_BODY_BYTES', 1024 * 1024),
     maxUploadBytes: z.int(env, 'MAX_UPLOAD_BYTES', 500 * 1024 * 1024),
     trustProxy: env.TRUST_PROXY === 'true',
-    rateLimits: parseRateLimits(env.RATE_LIMITS),
+    rateLimits: { ...RATE_LIMITS, ...parseRateLimitOverrides(env.RATE_LIMITS ?? '') },
     cacheTtlS: { api: 300, analytics: 60, sessions: 3600, static: 86400 },
     publicUrl: env.PUBLIC_URL ?? `http://localhost:${port}`,
-    queuePrefix: env.QUEUE_PREFIX || 'ytempire',
+    queuePrefix: env.QUEUE_PREFIX || QUEUE_PREFIX,
     storage: storageConfigFromEnv(env),
     scriptLlmConfigured: Boolean(env.OPENAI_API_KEY || env.OPENAI_BASE_URL),
     webDir: resolve(env.WEB_DIR || join(import.meta.dir, '../../web/dist')),
@@ -198,19 +199,4 @@ function parseSecretKeys(raw: string | undefined, mode: Config['env']): Config['
     if (key.length !== 32) throw new Error(`SECRET_KEYS key "${kid}" must be 32 bytes (AES-256), got ${key.length}`)
     return { kid, key }
   })
-}
-
-/** RATE_LIMITS="default=100/60,auth=5/60" overrides the seed's limits per class (limit/window seconds). */
-function parseRateLimits(raw: string | undefined): Config['rateLimits'] {
-  const limits = { ...RATE_LIMITS }
-  if (!raw) return limits
-  for (const part of raw.split(',')) {
-    const m = part.trim().match(/^(\w+)=(\d+)\/(\d+)$/)
-    if (!m || !(m[1]! in limits))
-      throw new Error(
-        `RATE_LIMITS entry "${part}" must be <class>=<limit>/<window seconds> with class one of ${Object.keys(limits).join(', ')}`,
-      )
-    limits[m[1] as RateLimitClass] = { limit: Number(m[2]), windowS: Number(m[3]) }
-  }
-  return limits
 }

@@ -1,8 +1,7 @@
 // Without Stripe an administrator sets plans; every plan limit answers 403 problem+json naming the
 // limit and the plan, where it applies: channels, videos per day, video length, batches, storage.
 import { beforeAll, describe, expect, test } from 'bun:test'
-import { PLAN_PRIORITY, QUEUES } from '@ytempire/render/contract'
-import { Queue } from 'bullmq'
+import { PLAN_PRIORITY } from '@ytempire/contract'
 import { eq } from 'drizzle-orm'
 import { channels } from '../src/db/schema'
 import { type Core, json, signUp, testEnv } from './harness'
@@ -173,9 +172,7 @@ describe('plan limits', () => {
     const op = await operator()
     expect((await op.setPlan('premium')).status).toBe(200)
     const video = await json(await op.submit({ script: SCRIPT }))
-    const queue = new Queue(QUEUES.script, { connection: core.deps.queue, prefix: env.config.queuePrefix })
-    const job = await queue.getJob(video.id)
-    await queue.close()
+    const job = await core.deps.pipeline.stageJob(video.id, 'script')
     expect(job?.opts.priority).toBe(PLAN_PRIORITY.premium)
     expect(PLAN_PRIORITY.premium).toBe(env.config.plans.premium.queuePriority)
   })

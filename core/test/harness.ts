@@ -4,6 +4,7 @@ import { afterAll } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { deleteRedisPrefix } from '@ytempire/test-support'
 import * as OTPAuth from 'otpauth'
 import postgres from 'postgres'
 import { type App, createApp, createServices, type Services } from '../src/app'
@@ -75,7 +76,7 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
   // Tests log in many times from one address; the rate-limit tests lower this again.
   const config: Config = {
     ...baseConfig,
-    rateLimits: { ...baseConfig.rateLimits, auth: { limit: 10_000, windowS: 60 }, default: { limit: 10_000, windowS: 60 } },
+    rateLimits: { ...baseConfig.rateLimits, auth: { limit: 10_000, windowSeconds: 60 }, default: { limit: 10_000, windowSeconds: 60 } },
   }
 
   let migrated = false
@@ -120,18 +121,15 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
   afterAll(async () => {
     for (const c of cores) {
       for (const b of c.background) await b.close()
-      await c.services.webhooks.close()
-      await c.services.billing.close()
       await c.deps.bus.close()
       c.deps.redis.disconnect()
-      c.deps.queue.disconnect()
+      await c.deps.pipeline.close()
+      await c.deps.jobs.close()
       await c.database.close()
     }
     const cleaner = createRedis(REDIS_URL, 'test-cleanup')
-    const keys = await cleaner.keys(`${prefix}*`)
-    if (keys.length) await cleaner.del(...keys)
-    const queueKeys = await cleaner.keys(`${config.queuePrefix}:*`)
-    if (queueKeys.length) await cleaner.del(...queueKeys)
+    await deleteRedisPrefix(cleaner, prefix)
+    await deleteRedisPrefix(cleaner, `${config.queuePrefix}:`)
     cleaner.disconnect()
     rmSync(storageDir, { recursive: true, force: true })
     await db.drop()

@@ -5,8 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { isPublicAddress } from '@ytempire/contract'
-import { InvalidInputError } from '../src/errors/invalid-input-error'
-import { UnsafeUrlError } from '../src/errors/unsafe-url-error'
+import { InvalidInputError, UnsafeUrlError } from '../src/errors'
 import { safeDownload } from '../src/visuals/safe-fetch'
 
 let dir: string

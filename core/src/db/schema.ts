@@ -1,4 +1,16 @@
-import { PLANS } from '@ytempire/contract'
+import {
+  ASPECTS,
+  CAPTION_STYLES,
+  CHANNEL_PAUSE_REASONS,
+  PLANS,
+  PRIVACY_STATUSES,
+  ROLES,
+  type StageStatus,
+  VIDEO_STATUSES,
+  VISUAL_SOURCES,
+  type VoiceProvider,
+  type Weekday,
+} from '@ytempire/contract'
 import { sql } from 'drizzle-orm'
 import {
   bigint,
@@ -16,23 +28,26 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core'
 
-export const CHANNEL_PAUSE_REASONS = ['plan_limit'] as const
-
-const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
+const at = (name: string) => timestamp(name, { withTimezone: true })
+const createdAt = () => at('created_at').notNull().defaultNow()
+const id = () => uuid('id').primaryKey().defaultRandom()
+/** The account a row belongs to: the row goes with the account (GDPR erasure). */
+const ownerId = () =>
+  uuid('user_id')
+    .notNull()
+    .references(() => users.id, { onDelete: 'cascade' })
 
 export const users = pgTable(
   'users',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
+    id: id(),
     email: text('email').notNull(),
     passwordHash: text('password_hash').notNull(),
-    role: text('role', { enum: ['admin', 'member', 'viewer'] })
-      .notNull()
-      .default('member'),
+    role: text('role', { enum: ROLES }).notNull().default('member'),
     plan: text('plan', { enum: PLANS }).notNull().default('free'),
     mfaEnabled: boolean('mfa_enabled').notNull().default(false),
     createdAt: createdAt(),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: at('updated_at').notNull().defaultNow(),
   },
   (t) => [uniqueIndex('users_email_lower_idx').on(sql`lower(${t.email})`)],
 )
@@ -42,7 +57,7 @@ export const mfaSecrets = pgTable('mfa_secrets', {
     .primaryKey()
     .references(() => users.id, { onDelete: 'cascade' }),
   secretEnc: text('secret_enc').notNull(),
-  confirmedAt: timestamp('confirmed_at', { withTimezone: true }),
+  confirmedAt: at('confirmed_at'),
   // RFC 6238 5.2: a code is accepted once; we remember the last accepted time step.
   lastUsedStep: bigint('last_used_step', { mode: 'number' }).notNull().default(0),
   createdAt: createdAt(),
@@ -51,12 +66,10 @@ export const mfaSecrets = pgTable('mfa_secrets', {
 export const recoveryCodes = pgTable(
   'recovery_codes',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    id: id(),
+    userId: ownerId(),
     codeHash: text('code_hash').notNull(),
-    usedAt: timestamp('used_at', { withTimezone: true }),
+    usedAt: at('used_at'),
     createdAt: createdAt(),
   },
   (t) => [index('recovery_codes_user_idx').on(t.userId)],
@@ -65,14 +78,12 @@ export const recoveryCodes = pgTable(
 export const tokenFamilies = pgTable(
   'token_families',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    id: id(),
+    userId: ownerId(),
     createdAt: createdAt(),
-    lastUsedAt: timestamp('last_used_at', { withTimezone: true }).notNull().defaultNow(),
-    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
-    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    lastUsedAt: at('last_used_at').notNull().defaultNow(),
+    expiresAt: at('expires_at').notNull(),
+    revokedAt: at('revoked_at'),
     revokedReason: text('revoked_reason'),
     ip: text('ip'),
     userAgent: text('user_agent'),
@@ -83,14 +94,14 @@ export const tokenFamilies = pgTable(
 export const refreshTokens = pgTable(
   'refresh_tokens',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
+    id: id(),
     familyId: uuid('family_id')
       .notNull()
       .references(() => tokenFamilies.id, { onDelete: 'cascade' }),
     tokenHash: text('token_hash').notNull(),
     createdAt: createdAt(),
-    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
-    usedAt: timestamp('used_at', { withTimezone: true }),
+    expiresAt: at('expires_at').notNull(),
+    usedAt: at('used_at'),
   },
   (t) => [uniqueIndex('refresh_tokens_hash_idx').on(t.tokenHash), index('refresh_tokens_family_idx').on(t.familyId)],
 )
@@ -98,19 +109,17 @@ export const refreshTokens = pgTable(
 export const apiKeys = pgTable(
   'api_keys',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    id: id(),
+    userId: ownerId(),
     name: text('name').notNull(),
     /** The public part of the key (`ytk_<publicId>_<secret>`), used to find the row. */
     publicId: text('public_id').notNull(),
     secretHash: text('secret_hash').notNull(),
     scopes: text('scopes').array().notNull(),
     createdAt: createdAt(),
-    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
-    expiresAt: timestamp('expires_at', { withTimezone: true }),
-    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    lastUsedAt: at('last_used_at'),
+    expiresAt: at('expires_at'),
+    revokedAt: at('revoked_at'),
   },
   (t) => [uniqueIndex('api_keys_public_id_idx').on(t.publicId), index('api_keys_user_idx').on(t.userId)],
 )
@@ -138,66 +147,53 @@ export const signingKeys = pgTable('signing_keys', {
   privateJwkEnc: text('private_jwk_enc').notNull(),
   createdAt: createdAt(),
   /** No longer signs new tokens from this moment. */
-  retiredAt: timestamp('retired_at', { withTimezone: true }),
+  retiredAt: at('retired_at'),
 })
 
 export const channels = pgTable(
   'channels',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    id: id(),
+    userId: ownerId(),
     name: text('name').notNull(),
     niche: text('niche').notNull(),
     language: text('language').notNull().default('en'),
-    defaultVoice: jsonb('default_voice').$type<{ provider?: 'espeak' | 'openai' | 'elevenlabs'; voiceId?: string }>().notNull().default({}),
-    visualSource: text('visual_source', { enum: ['generated', 'pexels', 'pixabay', 'uploads'] })
-      .notNull()
-      .default('generated'),
+    defaultVoice: jsonb('default_voice').$type<{ provider?: VoiceProvider; voiceId?: string }>().notNull().default({}),
+    visualSource: text('visual_source', { enum: VISUAL_SOURCES }).notNull().default('generated'),
     visualStyle: text('visual_style').notNull().default(''),
-    aspect: text('aspect', { enum: ['16:9', '9:16', '1:1'] })
-      .notNull()
-      .default('16:9'),
-    captionStyle: text('caption_style', { enum: ['highlight', 'plain', 'none'] })
-      .notNull()
-      .default('highlight'),
-    defaultPrivacy: text('default_privacy', { enum: ['private', 'unlisted', 'public'] })
-      .notNull()
-      .default('private'),
-    cadence: jsonb('cadence').$type<{ videosPerWeek: number; days: string[]; time: string }>().notNull(),
+    aspect: text('aspect', { enum: ASPECTS }).notNull().default('16:9'),
+    captionStyle: text('caption_style', { enum: CAPTION_STYLES }).notNull().default('highlight'),
+    defaultPrivacy: text('default_privacy', { enum: PRIVACY_STATUSES }).notNull().default('private'),
+    cadence: jsonb('cadence').$type<{ videosPerWeek: number; days: Weekday[]; time: string }>().notNull(),
     timeZone: text('time_zone').notNull().default('UTC'),
     /** A paused channel keeps everything but takes no new videos. */
     paused: boolean('paused').notNull().default(false),
     /** `plan_limit`: over the plan's channel count after a downgrade; resumed on upgrade. */
     pausedReason: text('paused_reason', { enum: CHANNEL_PAUSE_REASONS }),
     createdAt: createdAt(),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: at('updated_at').notNull().defaultNow(),
   },
   (t) => [index('channels_user_idx').on(t.userId, t.createdAt)],
 )
 
 export type StageState = {
-  status: 'pending' | 'running' | 'completed' | 'failed'
+  status: StageStatus
   percent: number
   durationMs?: number
-  attempt?: number /** time of the last applied report, ms */
+  attempt?: number
+  /** time of the last applied report, ms */
   at?: number
 }
 
 export const videos = pgTable(
   'videos',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    id: id(),
+    userId: ownerId(),
     channelId: uuid('channel_id')
       .notNull()
       .references(() => channels.id, { onDelete: 'cascade' }),
-    status: text('status', { enum: ['queued', 'running', 'completed', 'failed', 'cancelled'] })
-      .notNull()
-      .default('queued'),
+    status: text('status', { enum: VIDEO_STATUSES }).notNull().default('queued'),
     stage: text('stage').notNull().default('script'),
     progress: integer('progress').notNull().default(0),
     stages: jsonb('stages').$type<Record<string, StageState>>().notNull().default({}),
@@ -218,9 +214,9 @@ export const videos = pgTable(
     idempotencyKey: text('idempotency_key'),
     requestHash: text('request_hash'),
     createdAt: createdAt(),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
-    startedAt: timestamp('started_at', { withTimezone: true }),
-    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    updatedAt: at('updated_at').notNull().defaultNow(),
+    startedAt: at('started_at'),
+    finishedAt: at('finished_at'),
   },
   (t) => [
     index('videos_user_created_idx').on(t.userId, t.createdAt),
@@ -242,8 +238,8 @@ export const videoEvents = pgTable(
     type: text('type').notNull(),
     stage: text('stage'),
     data: jsonb('data').$type<Record<string, unknown>>().notNull(),
-    at: timestamp('at', { withTimezone: true }).notNull(),
-    recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull().defaultNow(),
+    at: at('at').notNull(),
+    recordedAt: at('recorded_at').notNull().defaultNow(),
   },
   (t) => [uniqueIndex('video_events_key_idx').on(t.eventKey), index('video_events_video_idx').on(t.videoId, t.id)],
 )
@@ -252,9 +248,7 @@ export const costLedger = pgTable(
   'cost_ledger',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    userId: ownerId(),
     videoId: uuid('video_id').references(() => videos.id, { onDelete: 'set null' }),
     eventKey: text('event_key').notNull(),
     stage: text('stage').notNull(),
@@ -277,10 +271,8 @@ export const costLedger = pgTable(
 export const uploads = pgTable(
   'uploads',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    id: id(),
+    userId: ownerId(),
     key: text('key').notNull(),
     name: text('name').notNull(),
     contentType: text('content_type').notNull(),

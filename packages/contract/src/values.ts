@@ -48,7 +48,10 @@ export const WEBHOOK_EVENT_TYPES = [
   'ping',
 ] as const
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number]
+/** Where one stage of a video stands (`pending` again while a failed attempt waits for its retry). */
+export const STAGE_STATUSES = ['pending', 'running', 'completed', 'failed'] as const
+export type StageStatus = (typeof STAGE_STATUSES)[number]
 
-/** The pipeline's stages in the order a video goes through them (voice and visuals run side by side). */
-export const PIPELINE_STAGES = ['script', 'voice', 'visuals', 'render', 'thumbnail'] as const
-export type PipelineStage = (typeof PIPELINE_STAGES)[number]
+/** Why a channel takes no new videos (a downgrade pauses the newest channels over the plan's limit). */
+export const CHANNEL_PAUSE_REASONS = ['plan_limit'] as const
+export type ChannelPauseReason = (typeof CHANNEL_PAUSE_REASONS)[number]

@@ -1,22 +1,24 @@
-// Stage 4: the thumbnail, then the video is complete: report everything the core records.
-import { type Artifact, QUEUES, type Stage, stageJobId } from '../contract'
+// Stage 4: the thumbnail, the title over the first scene's background.
+import type { Artifact } from '@ytempire/contract'
+import { runFfmpeg } from '../ffmpeg/ffmpeg'
+import { thumbnailArgs, wrapTitle } from '../ffmpeg/thumbnail'
 import { artifactKey, type StageContext } from '../pipeline/stage'
-import { runFfmpeg } from '../render/ffmpeg'
-import { thumbnailArgs, wrapTitle } from '../render/thumbnail'
-import { childValue, type RenderStageResult } from './render'
-import { loadScript } from './script'
+import { loadScript } from '../script/script'
+import type { RenderStageResult } from './render'
+import type { ScriptStageResult } from './script'
 
 export interface ThumbnailStageResult {
-  thumbnailKey: string
-  videoKey: string
+  thumbnail: Artifact
 }
+
+/** ffmpeg reads one frame and draws text: a minute is far beyond normal. */
+const THUMBNAIL_TIMEOUT_S = 60
 
 export async function thumbnailStage(ctx: StageContext): Promise<ThumbnailStageResult> {
   const { video } = ctx
-  const render = await childValue<RenderStageResult>(ctx, QUEUES.render)
-  const script = await loadScript(ctx, ctx.data.scriptKey!)
-  const title = video.title?.trim() || script.title
-  const lines = wrapTitle(title)
+  const render = ctx.resultOf<RenderStageResult>('render')
+  const script = await loadScript(ctx.storage, ctx.resultOf<ScriptStageResult>('script').scriptKey)
+  const lines = wrapTitle(video.title?.trim() || script.title)
   const titleFile = `${ctx.dir}/title.txt`
   await Bun.write(titleFile, lines.join('\n'))
   // The first scene's own background (no burned-in captions under the title); the video frame otherwise.
@@ -28,7 +30,7 @@ export async function thumbnailStage(ctx: StageContext): Promise<ThumbnailStageR
         atS: scene.kind === 'clip' ? Math.min(1, (scene.clipDurationS ?? 2) / 2) : 0,
       }
     : {
-        path: await ctx.storage.toLocalFile(render.videoKey, ctx.dir),
+        path: await ctx.storage.toLocalFile(render.video.key, ctx.dir),
         atS: Math.min(firstSceneEnd / 2, Math.max(0, render.durationS - 0.1)),
       }
   const outputPath = `${ctx.dir}/thumbnail.jpg`
@@ -41,38 +43,7 @@ export async function thumbnailStage(ctx: StageContext): Promise<ThumbnailStageR
       fontFile: ctx.config.video.fontBoldFile,
       outputPath,
     }),
-    { signal: ctx.signal, timeoutS: 60 },
+    { signal: ctx.signal, timeoutS: THUMBNAIL_TIMEOUT_S },
   )
-  const thumbnail = await ctx.store(artifactKey(video.videoId, 'thumbnail.jpg'), outputPath, 'image/jpeg')
-
-  const stat = async (key: string): Promise<Artifact | null> => {
-    const s = await ctx.storage.stat(key)
-    return s ? { key: s.key, contentType: s.contentType, size: s.size } : null
-  }
-  const videoArtifact = render.artifacts.find((a) => a.key === render.videoKey)!
-  const artifacts = (
-    await Promise.all([stat(ctx.data.scriptKey!), stat(render.voiceKey), ...render.artifacts.map((a) => stat(a.key))])
-  ).filter((a): a is Artifact => a !== null)
-  artifacts.push(thumbnail)
-  const stageDurationsMs: Partial<Record<Stage, number>> = {}
-  for (const stage of ['script', 'voice', 'visuals', 'render'] as const) {
-    const job = await ctx.queue(QUEUES[stage]).getJob(stageJobId(video.videoId, stage))
-    if (job?.processedOn && job.finishedOn) stageDurationsMs[stage] = job.finishedOn - job.processedOn
-  }
-  // Reported after this stage's own stage.completed, so video.completed is the video's last event.
-  ctx.onCompleted(async (thumbnailMs) => {
-    await ctx.report({
-      type: 'video.completed',
-      videoId: video.videoId,
-      title,
-      description: script.description,
-      tags: script.tags,
-      durationS: render.durationS,
-      video: videoArtifact,
-      thumbnail,
-      artifacts,
-      stageDurationsMs: { ...stageDurationsMs, thumbnail: thumbnailMs },
-    })
-  })
-  return { thumbnailKey: thumbnail.key, videoKey: render.videoKey }
+  return { thumbnail: await ctx.store(artifactKey(video.videoId, 'thumbnail.jpg'), outputPath, 'image/jpeg') }
 }

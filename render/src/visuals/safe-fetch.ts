@@ -5,8 +5,7 @@
 import { lookup } from 'node:dns/promises'
 import { isIP } from 'node:net'
 import { isPublicAddress } from '@ytempire/contract'
-import { InvalidInputError } from '../errors/invalid-input-error'
-import { UnsafeUrlError } from '../errors/unsafe-url-error'
+import { InvalidInputError, providerFailure, UnsafeUrlError } from '../errors'
 
 export interface SafeFetchOptions {
   maxBytes: number
@@ -68,8 +67,7 @@ export async function safeDownload(
     }
     if (!res.ok) {
       await res.body?.cancel()
-      const err = new Error(`GET ${url.host}${url.pathname} answered ${res.status}`)
-      throw res.status >= 400 && res.status < 500 && res.status !== 429 ? new InvalidInputError(err.message) : err
+      throw providerFailure(url.host, res.status, `GET ${url.pathname}`)
     }
     const contentType = (res.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
     if (!opts.accept.some((prefix) => contentType.startsWith(prefix))) {

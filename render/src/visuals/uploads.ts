@@ -3,7 +3,7 @@
 import { copyFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Storage } from '@ytempire/storage'
-import { InvalidInputError } from '../errors/invalid-input-error'
+import { InvalidInputError } from '../errors'
 import { safeDownload } from './safe-fetch'
 import type { MediaFetchLimits } from './stock-clips'
 import type { SceneVisual, VisualProvider, VisualRequest } from './visuals'

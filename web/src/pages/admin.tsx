@@ -30,7 +30,8 @@ function Queues() {
     <section className="card" aria-labelledby="queues-h">
       <h2 id="queues-h">Queues</h2>
       <p>
-        The pipeline’s BullMQ queues (script, voice, visuals, render, thumbnail, events, dead letters) in bull-board: jobs, retries, pauses.
+        The pipeline’s BullMQ queues (script, voice, visuals, render, thumbnail, events, dead letters) and the core’s own (webhook
+        deliveries, meter events, plan expiry) in bull-board: jobs, retries, pauses.
       </p>
       <ProblemAlert problem={problemOf(open.error)} />
       <button type="button" className="button primary" onClick={() => open.mutate()} disabled={open.isPending}>

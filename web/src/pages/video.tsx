@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { Link, useParams } from '@tanstack/react-router'
-import { PIPELINE_STAGES } from '@ytempire/contract'
+import { STAGES } from '@ytempire/contract'
 import { useEffect, useMemo } from 'react'
 import { useGrants } from '../api/grants'
 import { problemOf, unwrap } from '../api/problem'
@@ -89,7 +89,7 @@ export function VideoPage() {
           {v.status === 'running' ? `${v.stage}: ${v.progress} percent` : v.status}
         </p>
         <ol className="stages">
-          {PIPELINE_STAGES.map((stage) => {
+          {STAGES.map((stage) => {
             const s = v.stages[stage] ?? { status: 'pending', percent: 0 }
             return (
               <li key={stage} className={`stage stage-${s.status}`}>
@@ -175,7 +175,7 @@ export function VideoPage() {
 }
 
 function CostBreakdown({ cost, video }: { cost: VideoCost; video: Video }) {
-  const stages = PIPELINE_STAGES.filter((s) => cost.byStage[s] !== undefined)
+  const stages = STAGES.filter((s) => cost.byStage[s] !== undefined)
   const series = useMemo(() => [{ label: 'USD', color: '#2f6fde', values: stages.map((s) => cost.byStage[s] ?? 0) }], [cost, stages])
   if (cost.items.length === 0)
     return <p className="muted">{isInFlight(video) ? 'Costs appear as the stages finish.' : 'Nothing was charged for this video.'}</p>

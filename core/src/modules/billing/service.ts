@@ -1,5 +1,4 @@
 import { PAID_PLANS, type PaidPlan, type Plan } from '@ytempire/contract'
-import { Queue } from 'bullmq'
 import { and, count, eq, gte, lt } from 'drizzle-orm'
 import type { Db } from '../../db'
 import { billingAccounts, channels as channelRows, meterReports, stripeEvents, users, videos } from '../../db/schema'
@@ -47,10 +46,8 @@ export function createBillingService(deps: Deps, parts: { channels: ChannelServi
   const db = deps.database.db
   const { config } = deps
   const { payments, channels, webhooks } = parts
-  const queues: { meter?: Queue<MeterJob>; expiry?: Queue<PlanExpiryJob> } = {}
-  const meterQueue = () => (queues.meter ??= new Queue<MeterJob>(METER_QUEUE, { connection: deps.queue, prefix: config.queuePrefix }))
-  const expiryQueue = () =>
-    (queues.expiry ??= new Queue<PlanExpiryJob>(PLAN_EXPIRY_QUEUE, { connection: deps.queue, prefix: config.queuePrefix }))
+  const meterQueue = () => deps.jobs.queue<MeterJob>(METER_QUEUE)
+  const expiryQueue = () => deps.jobs.queue<PlanExpiryJob>(PLAN_EXPIRY_QUEUE)
 
   const priceToPlan = new Map<string, PaidPlan>(config.billing.stripe ? PAID_PLANS.map((p) => [config.billing.stripe!.prices[p], p]) : [])
 
@@ -337,11 +334,6 @@ export function createBillingService(deps: Deps, parts: { channels: ChannelServi
         .values({ videoId: job.videoId, userId: job.userId, stripeCustomerId: account.stripeCustomerId })
         .onConflictDoNothing()
       return 'reported'
-    },
-
-    close: async () => {
-      await queues.meter?.close()
-      await queues.expiry?.close()
     },
   }
 }

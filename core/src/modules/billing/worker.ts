@@ -1,17 +1,15 @@
-import { Worker } from 'bullmq'
 import type { Deps } from '../../deps'
 import { type BillingService, METER_QUEUE, type MeterJob, PLAN_EXPIRY_QUEUE, type PlanExpiryJob } from './service'
 
 /** Meter events to Stripe and plans that lapse on schedule; every core instance runs both. */
 export function startBillingWorkers(deps: Deps, billing: BillingService) {
-  const opts = { connection: deps.queue, prefix: deps.config.queuePrefix }
-  const meter = new Worker<MeterJob>(
+  const meter = deps.jobs.worker<MeterJob>(
     METER_QUEUE,
     // One key per attempt: a retry after an answer we never read is de-duplicated by the identifier.
     (job) => billing.reportMeterEvent(job.data, `${job.id}.${job.attemptsMade}`),
-    { ...opts, concurrency: 4 },
+    { concurrency: 4 },
   )
-  const lapse = new Worker<PlanExpiryJob>(PLAN_EXPIRY_QUEUE, (job) => billing.lapse(job.data.userId), { ...opts, concurrency: 2 })
+  const lapse = deps.jobs.worker<PlanExpiryJob>(PLAN_EXPIRY_QUEUE, (job) => billing.lapse(job.data.userId), { concurrency: 2 })
   for (const [name, w] of [
     ['meter', meter],
     ['plan lapse', lapse],

@@ -3,6 +3,7 @@ import type { Db } from '../../db'
 import { channels, users, videos } from '../../db/schema'
 import type { Deps } from '../../deps'
 import { conflict, notFound, unprocessable } from '../../http/problem'
+import { findOwned } from '../auth/ownership'
 import { planLimit } from '../billing/entitlements'
 
 type ChannelRow = typeof channels.$inferSelect
@@ -27,7 +28,7 @@ export const channelView = (c: ChannelRow) => ({
   updatedAt: c.updatedAt.toISOString(),
 })
 
-const DEFAULT_CADENCE = { videosPerWeek: 3, days: ['mon', 'wed', 'fri'], time: '15:00' }
+const DEFAULT_CADENCE: ChannelRow['cadence'] = { videosPerWeek: 3, days: ['mon', 'wed', 'fri'], time: '15:00' }
 
 function checkTimeZone(tz: string | undefined) {
   if (tz === undefined) return
@@ -62,14 +63,7 @@ export function createChannelService(deps: Deps) {
       return rows.map(channelView)
     },
     /** The owner's channel, or 404 (also when it belongs to someone else). */
-    async get(userId: string, id: string) {
-      const [row] = await db
-        .select()
-        .from(channels)
-        .where(and(eq(channels.id, id), eq(channels.userId, userId)))
-      if (!row) throw notFound('Channel')
-      return row
-    },
+    get: (userId: string, id: string) => findOwned(db, channels, id, userId, 'Channel'),
     async update(userId: string, id: string, input: ChannelInput) {
       checkTimeZone(input.timeZone ?? undefined)
       const [row] = await db

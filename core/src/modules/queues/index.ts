@@ -5,7 +5,7 @@
 import { createBullBoard } from '@bull-board/api'
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter'
 import { ElysiaAdapter } from '@bull-board/elysia'
-import { pipelineQueue, QUEUES } from '@ytempire/render/contract'
+import { QUEUES } from '@ytempire/contract'
 import { Elysia } from 'elysia'
 import type { Deps } from '../../deps'
 import { pathOf } from '../../http/plugin'
@@ -13,6 +13,8 @@ import { forbidden, unauthorized } from '../../http/problem'
 import { QUEUES_CSP } from '../../http/security-headers'
 import { createGrants, grantFrom } from '../auth/grants'
 import { createWebSessions, readCookie } from '../auth/web-session'
+import { METER_QUEUE, PLAN_EXPIRY_QUEUE } from '../billing/service'
+import { WEBHOOK_QUEUE } from '../webhooks/service'
 
 export const QUEUES_PATH = '/admin/queues'
 const QUEUES_COOKIE = 'yt_queues'
@@ -20,7 +22,10 @@ const QUEUES_COOKIE = 'yt_queues'
 export async function queuesBoard(deps: Deps) {
   const adapter = new ElysiaAdapter(QUEUES_PATH)
   createBullBoard({
-    queues: Object.values(QUEUES).map((name) => new BullMQAdapter(pipelineQueue(deps.queue, name, deps.config.queuePrefix))),
+    // The render pipeline's queues and the core's own background queues, under the installation's prefix.
+    queues: [...Object.values(QUEUES), WEBHOOK_QUEUE, METER_QUEUE, PLAN_EXPIRY_QUEUE].map(
+      (name) => new BullMQAdapter(deps.jobs.queue(name)),
+    ),
     serverAdapter: adapter,
     options: { uiConfig: { boardTitle: 'ytempire queues' } },
   })

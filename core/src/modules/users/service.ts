@@ -21,6 +21,7 @@ import { notFound, unauthorized, unprocessable } from '../../http/problem'
 import type { ApiKeyService } from '../api-keys/service'
 import { type AuthService, publicUser } from '../auth/service'
 import { channelView } from '../channels/service'
+import { uploadView } from '../uploads/service'
 import { videoView } from '../videos/service'
 import { endpointView } from '../webhooks/service'
 
@@ -104,14 +105,7 @@ export function createUserService(deps: Deps, auth: AuthService, apiKeys: ApiKey
           amountUsd: c.amountUsd,
           createdAt: c.createdAt.toISOString(),
         })),
-        uploads: (await db.select().from(uploads).where(eq(uploads.userId, userId))).map((u) => ({
-          id: u.id,
-          key: u.key,
-          name: u.name,
-          contentType: u.contentType,
-          size: u.size,
-          createdAt: u.createdAt.toISOString(),
-        })),
+        uploads: (await db.select().from(uploads).where(eq(uploads.userId, userId))).map(uploadView),
         billing:
           (await db.select().from(billingAccounts).where(eq(billingAccounts.userId, userId))).map((b) => ({
             stripeCustomerId: b.stripeCustomerId,

@@ -1,42 +1,34 @@
 import {
   ASPECT_SIZE,
   type CostItem,
-  cancelVideo,
-  dispatchVideo,
+  PIPELINE,
   type Plan,
-  type Stage,
+  TERMINAL_VIDEO_STATUSES,
   type VideoEvent,
   type VideoJob,
-} from '@ytempire/render/contract'
-import { and, desc, eq, gte, lt, type SQL, sql } from 'drizzle-orm'
+} from '@ytempire/contract'
+import { and, desc, eq, gte, lt, notInArray, type SQL, sql } from 'drizzle-orm'
 import { sha256Hex } from '../../crypto/hash'
 import { costLedger, type StageState, users, videoEvents, videos } from '../../db/schema'
 import type { Deps } from '../../deps'
 import { conflict, type FieldError, notFound, Problem, unprocessable } from '../../http/problem'
+import { findOwned } from '../auth/ownership'
 import type { Principal } from '../auth/principal'
 import { planLimit, videosInLastDay } from '../billing/entitlements'
 import type { ChannelService } from '../channels/service'
+import { applyEvent, isTerminal } from './apply-event'
+import type { CreateVideo } from './model'
 import { PlainScriptError, scriptFromText } from './plain-script'
 
 type VideoRow = typeof videos.$inferSelect
-type ScriptScenes = { title: string; description: string; tags: string[]; scenes: { narration: string; keywords: string[] }[] }
+type ScriptScenes = Exclude<NonNullable<VideoRequest['script']>, string>
 type ChannelRow = Awaited<ReturnType<ChannelService['get']>>
-export type VideoRequest = {
-  topic?: string
-  script?: ScriptScenes | string
-  targetSeconds?: number
-  voice?: { provider?: 'espeak' | 'openai' | 'elevenlabs'; voiceId?: string }
-  visualSource?: 'generated' | 'pexels' | 'pixabay' | 'uploads'
-  media?: string[]
-  captionStyle?: 'highlight' | 'plain' | 'none'
-  music?: string
-  title?: string
-}
+export type VideoRequest = typeof CreateVideo.static
 
-const TERMINAL = new Set(['completed', 'failed', 'cancelled'])
-// Share of the whole pipeline each stage stands for, for one overall progress figure.
-const STAGE_WEIGHT: Record<Stage, number> = { script: 10, voice: 15, visuals: 15, render: 50, thumbnail: 10 }
-const STAGE_ORDER: Record<Stage, number> = { script: 0, voice: 1, visuals: 1, render: 2, thumbnail: 3 }
+/** Videos are asked for in scripts of about a minute unless the request says otherwise. */
+const DEFAULT_TARGET_SECONDS = 60
+/** How long a client should wait before submitting again when the queue is unreachable. */
+const QUEUE_DOWN_RETRY_AFTER_S = 30
 
 export function videoView(v: VideoRow) {
   const base = `/v1/videos/${v.id}`
@@ -70,7 +62,7 @@ export function videoView(v: VideoRow) {
   }
 }
 export type VideoView = ReturnType<typeof videoView>
-export const isTerminal = (status: string) => TERMINAL.has(status)
+export { isTerminal }
 
 /** A plain-text script becomes scenes here, once, so the stored request and the job carry the same scenes. */
 function withScenes(body: VideoRequest, at = ''): { body: VideoRequest & { script?: ScriptScenes }; errors: FieldError[] } {
@@ -90,7 +82,6 @@ export interface VideoHooks {
 
 export function createVideoService(deps: Deps, channels: ChannelService, hooks: VideoHooks = {}) {
   const db = deps.database.db
-  const prefix = deps.config.queuePrefix
 
   function checkRequest(userId: string, body: VideoRequest, at = ''): FieldError[] {
     const errors: FieldError[] = []
@@ -120,20 +111,15 @@ export function createVideoService(deps: Deps, channels: ChannelService, hooks: 
     return errors
   }
 
-  function jobFor(
-    row: VideoRow,
-    channel: Awaited<ReturnType<ChannelService['get']>>,
-    body: VideoRequest & { script?: ScriptScenes },
-    plan: Plan,
-  ): VideoJob {
+  function jobFor(userId: string, channel: ChannelRow, body: VideoRequest & { script?: ScriptScenes }, plan: Plan): VideoJob {
     return {
-      videoId: row.id,
-      userId: row.userId,
+      videoId: crypto.randomUUID(),
+      userId,
       channelId: channel.id,
       plan,
       topic: body.topic,
       script: body.script,
-      targetSeconds: body.targetSeconds ?? 60,
+      targetSeconds: body.targetSeconds ?? DEFAULT_TARGET_SECONDS,
       language: channel.language,
       voice: body.voice ?? channel.defaultVoice,
       visualSource: body.visualSource ?? channel.visualSource,
@@ -147,7 +133,7 @@ export function createVideoService(deps: Deps, channels: ChannelService, hooks: 
 
   async function enqueue(row: VideoRow, job: VideoJob) {
     try {
-      await dispatchVideo(deps.queue, job, { prefix })
+      await deps.pipeline.dispatch(job)
     } catch (err) {
       deps.log.error({ err, videoId: row.id }, 'could not enqueue video')
       await db
@@ -158,23 +144,23 @@ export function createVideoService(deps: Deps, channels: ChannelService, hooks: 
         503,
         'Service Unavailable',
         'The render queue is unreachable right now; the video was not queued. Try again shortly.',
-        { headers: { 'retry-after': '30' } },
+        { headers: { 'retry-after': String(QUEUE_DOWN_RETRY_AFTER_S) } },
       )
     }
   }
 
   /**
-   * Inserts the videos when the plan allows them (the day's count, the length, a running channel), with the
-   * user's row locked so concurrent submissions are counted one after another. Answers the earlier video
-   * when the Idempotency-Key was seen before.
+   * Records the videos, each under its job's id with a pending entry for each stage it goes through, when
+   * the plan allows them (the day's count, the length, a running channel). The user's row is locked so
+   * concurrent submissions are counted one after another. Answers the earlier video when the
+   * Idempotency-Key was seen before.
    */
   async function record(
     userId: string,
     channel: ChannelRow,
     bodies: (VideoRequest & { script?: ScriptScenes })[],
     idem?: { key: string; hash: string },
-  ): Promise<{ rows: VideoRow[]; plan: Plan } | { replay: VideoRow }> {
-    const stages = Object.fromEntries(Object.keys(STAGE_WEIGHT).map((s) => [s, { status: 'pending', percent: 0 } satisfies StageState]))
+  ): Promise<{ rows: VideoRow[]; jobs: VideoJob[] } | { replay: VideoRow }> {
     const size = ASPECT_SIZE[channel.aspect]
     return db.transaction(async (tx) => {
       const [owner] = await tx.select({ plan: users.plan }).from(users).where(eq(users.id, userId)).for('update')
@@ -190,7 +176,7 @@ export function createVideoService(deps: Deps, channels: ChannelService, hooks: 
       if (channel.paused)
         throw planLimit('channels', plan, allowed.channels, 'This channel is paused because your plan has fewer channels than you own')
       bodies.forEach((b, i) => {
-        const seconds = b.targetSeconds ?? 60
+        const seconds = b.targetSeconds ?? DEFAULT_TARGET_SECONDS
         if (seconds > allowed.maxVideoSeconds)
           throw planLimit(
             'maxVideoSeconds',
@@ -208,15 +194,17 @@ export function createVideoService(deps: Deps, channels: ChannelService, hooks: 
           allowed.videosPerDay,
           `You asked for ${used} videos in the last 24 hours${bodies.length > 1 ? ` and this batch adds ${bodies.length}` : ''}`,
         )
+      const jobs = bodies.map((body) => jobFor(userId, channel, body, plan))
       const rows = await tx
         .insert(videos)
         .values(
-          bodies.map((body) => ({
+          jobs.map((job, i) => ({
+            id: job.videoId,
             userId,
             channelId: channel.id,
-            request: body as Record<string, unknown>,
-            stages,
-            title: body.title ?? body.script?.title ?? null,
+            request: bodies[i] as Record<string, unknown>,
+            stages: Object.fromEntries(PIPELINE.stagesFor(job).map((s) => [s, { status: 'pending', percent: 0 } satisfies StageState])),
+            title: bodies[i]!.title ?? bodies[i]!.script?.title ?? null,
             width: size.width,
             height: size.height,
             idempotencyKey: idem?.key,
@@ -224,7 +212,7 @@ export function createVideoService(deps: Deps, channels: ChannelService, hooks: 
           })),
         )
         .returning()
-      return { rows, plan }
+      return { rows, jobs }
     })
   }
 
@@ -250,7 +238,7 @@ export function createVideoService(deps: Deps, channels: ChannelService, hooks: 
         return { video: videoView(recorded.replay), replayed: true }
       }
       const row = recorded.rows[0]!
-      await enqueue(row, jobFor(row, channel, body, recorded.plan))
+      await enqueue(row, recorded.jobs[0]!)
       return { video: videoView(row), replayed: false }
     },
 
@@ -265,20 +253,13 @@ export function createVideoService(deps: Deps, channels: ChannelService, hooks: 
       if ('replay' in recorded) throw new Error('a batch has no Idempotency-Key')
       const out: VideoView[] = []
       for (const [i, row] of recorded.rows.entries()) {
-        await enqueue(row, jobFor(row, channel, bodies[i]!, recorded.plan))
+        await enqueue(row, recorded.jobs[i]!)
         out.push(videoView(row))
       }
       return out
     },
 
-    async get(userId: string, id: string): Promise<VideoRow> {
-      const [row] = await db
-        .select()
-        .from(videos)
-        .where(and(eq(videos.id, id), eq(videos.userId, userId)))
-      if (!row) throw notFound('Video')
-      return row
-    },
+    get: (userId: string, id: string): Promise<VideoRow> => findOwned(db, videos, id, userId, 'Video'),
 
     async list(userId: string, q: { channelId?: string; status?: VideoRow['status']; limit?: number; cursor?: string }) {
       const limit = q.limit ?? 20
@@ -307,19 +288,38 @@ export function createVideoService(deps: Deps, channels: ChannelService, hooks: 
     async cancel(userId: string, id: string) {
       const row = await this.get(userId, id)
       if (isTerminal(row.status)) throw conflict(`The video is already ${row.status}`)
-      await cancelVideo(deps.queue, id, { prefix })
+      await deps.pipeline.cancel(id)
       // Final at once: any later worker report for this video is recorded but changes nothing.
       const [updated] = await db
         .update(videos)
         .set({ status: 'cancelled', error: 'cancelled by the operator', finishedAt: new Date(), updatedAt: new Date() })
-        .where(and(eq(videos.id, id), sql`${videos.status} in ('queued','running')`))
+        .where(and(eq(videos.id, id), notInArray(videos.status, [...TERMINAL_VIDEO_STATUSES])))
         .returning()
       const view = videoView(updated ?? (await this.get(userId, id)))
       await deps.videoUpdates.publish(id, view)
       return view
     },
 
-    /** Applies one worker report. Idempotent (an event is recorded once) and monotonic (a finished video stays finished). */
+    /**
+     * Runs a dead-lettered video again. The row goes back to queued first, so the reports of the new
+     * run are not ignored as coming after a final state.
+     */
+    async redrive(deadLetterId: string): Promise<VideoView> {
+      const entry = await deps.pipeline.deadLetters.get(deadLetterId)
+      if (!entry) throw notFound('Dead letter')
+      const [row] = await db
+        .update(videos)
+        .set({ status: 'queued', error: null, deadLetterJobId: null, finishedAt: null, updatedAt: new Date() })
+        .where(eq(videos.id, entry.videoId))
+        .returning()
+      if (!row) throw notFound('Video')
+      await deps.pipeline.deadLetters.redrive(deadLetterId)
+      const view = videoView(row)
+      await deps.videoUpdates.publish(row.id, view)
+      return view
+    },
+
+    /** Applies one worker report (rules: apply-event.ts). Idempotent: an event is recorded once, by its key. */
     async recordEvent(event: VideoEvent, eventKey: string): Promise<VideoRow | undefined> {
       const updated = await db.transaction(async (tx) => {
         const [v] = await tx.select().from(videos).where(eq(videos.id, event.videoId)).for('update')
@@ -331,103 +331,23 @@ export function createVideoService(deps: Deps, channels: ChannelService, hooks: 
           .onConflictDoNothing()
           .returning({ id: videoEvents.id })
         if (fresh.length === 0) return undefined
-        if (event.type === 'cost') {
+        if (event.type === 'cost')
           await tx
             .insert(costLedger)
             .values(event.items.map((c: CostItem) => ({ userId: v.userId, videoId: v.id, eventKey, ...c })))
             .onConflictDoNothing()
-          const render = event.items.find((c) => c.kind === 'render_seconds' && c.stage === 'render')
-          if (render && !v.encoder)
-            await tx
-              .update(videos)
-              .set({ encoder: render.item.split(':')[0] })
-              .where(eq(videos.id, v.id))
+        const patch = applyEvent(v, event)
+        if (!patch) return undefined
+        if (event.type === 'cost') {
+          // Bookkeeping only: nothing a viewer of the video sees changes.
+          await tx.update(videos).set(patch).where(eq(videos.id, v.id))
           return undefined
         }
-        if (isTerminal(v.status)) return undefined
-        const stages = structuredClone(v.stages)
-        // Reports can arrive out of order (several consumers). Any stage report means the video is running and
-        // has reached at least that stage; within a stage an older report never overrides a newer one.
-        const when = new Date(at).getTime()
-        const patch: Partial<VideoRow> = { updatedAt: new Date() }
-        const stageEvent =
-          event.type === 'stage.started' ||
-          event.type === 'stage.progress' ||
-          event.type === 'stage.completed' ||
-          event.type === 'stage.failed'
-            ? event
-            : undefined
-        if (stageEvent) {
-          Object.assign(patch, {
-            status: 'running',
-            stage: STAGE_ORDER[stageEvent.stage] >= (STAGE_ORDER[v.stage as Stage] ?? 0) ? stageEvent.stage : v.stage,
-            startedAt: v.startedAt ?? new Date(at),
-          })
-        }
-        const stale = stageEvent !== undefined && (stages[stageEvent.stage]?.at ?? 0) > when
-        if (!stale)
-          switch (event.type) {
-            case 'stage.started':
-              stages[event.stage] = { status: 'running', percent: 0, attempt: event.attempt }
-              break
-            case 'stage.progress':
-              stages[event.stage] = {
-                ...(stages[event.stage] ?? { status: 'running', percent: 0 }),
-                percent: Math.max(stages[event.stage]?.percent ?? 0, Math.min(100, event.percent)),
-              }
-              break
-            case 'stage.completed':
-              stages[event.stage] = {
-                ...(stages[event.stage] ?? { status: 'running', percent: 0 }),
-                status: 'completed',
-                percent: 100,
-                durationMs: event.durationMs,
-              }
-              break
-            case 'stage.failed':
-              stages[event.stage] = {
-                ...(stages[event.stage] ?? { status: 'running', percent: 0 }),
-                status: event.willRetry ? 'pending' : 'failed',
-              }
-              patch.error = `${event.stage}: ${event.reason}${event.willRetry ? ' (retrying)' : ''}`
-              break
-            case 'video.completed':
-              for (const s of Object.keys(STAGE_WEIGHT))
-                stages[s] = { ...(stages[s] ?? { status: 'completed', percent: 100 }), status: 'completed', percent: 100 }
-              Object.assign(patch, {
-                status: 'completed',
-                stage: 'thumbnail',
-                error: null,
-                title: event.title,
-                description: event.description,
-                tags: event.tags,
-                durationS: event.durationS,
-                videoKey: event.video.key,
-                videoBytes: event.video.size,
-                thumbnailKey: event.thumbnail.key,
-                stageDurationsMs: event.stageDurationsMs as Record<string, number>,
-                finishedAt: new Date(at),
-              })
-              if ('encoder' in event && typeof event.encoder === 'string') patch.encoder = event.encoder
-              break
-            case 'video.failed':
-              stages[event.stage] = { ...(stages[event.stage] ?? { status: 'failed', percent: 0 }), status: 'failed' }
-              Object.assign(patch, {
-                status: 'failed',
-                stage: event.stage,
-                error: `${event.stage} failed after ${event.attempts} attempt(s): ${event.reason}`,
-                deadLetterJobId: event.deadLetterJobId,
-                finishedAt: new Date(at),
-              })
-              break
-            case 'video.cancelled':
-              Object.assign(patch, { status: 'cancelled', finishedAt: new Date(at) })
-              break
-          }
-        if (stageEvent && !stale) stages[stageEvent.stage] = { ...stages[stageEvent.stage]!, at: when }
-        patch.stages = stages
-        patch.progress = Math.round(Object.entries(STAGE_WEIGHT).reduce((sum, [s, w]) => sum + (w * (stages[s]?.percent ?? 0)) / 100, 0))
-        const [row] = await tx.update(videos).set(patch).where(eq(videos.id, v.id)).returning()
+        const [row] = await tx
+          .update(videos)
+          .set({ ...patch, updatedAt: new Date() })
+          .where(eq(videos.id, v.id))
+          .returning()
         return row
       })
       if (updated) await deps.videoUpdates.publish(updated.id, videoView(updated))

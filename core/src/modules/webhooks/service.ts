@@ -1,5 +1,5 @@
 import type { WebhookEventType } from '@ytempire/contract'
-import { type Job, Queue, UnrecoverableError } from 'bullmq'
+import { type Job, UnrecoverableError } from 'bullmq'
 import { and, arrayContains, desc, eq, lt, sql } from 'drizzle-orm'
 import { webhookDeliveries, webhookEndpoints, webhookMessages } from '../../db/schema'
 import type { Deps } from '../../deps'
@@ -53,11 +53,7 @@ const secretContext = (endpointId: string) => `webhook:${endpointId}`
 export function createWebhookService(deps: Deps) {
   const db = deps.database.db
   const cfg = deps.config.webhooks
-  let queue: Queue<DeliveryJob> | undefined
-  const deliveries = () => {
-    queue ??= new Queue<DeliveryJob>(WEBHOOK_QUEUE, { connection: deps.queue, prefix: deps.config.queuePrefix })
-    return queue
-  }
+  const deliveries = () => deps.jobs.queue<DeliveryJob>(WEBHOOK_QUEUE)
 
   async function checkUrl(url: string) {
     const problem = checkWebhookUrl(url, cfg.allowPrivateTargets)
@@ -306,10 +302,6 @@ export function createWebhookService(deps: Deps) {
         n++
       }
       return n
-    },
-
-    close: async () => {
-      await queue?.close()
     },
   }
 }

@@ -1,5 +1,5 @@
 // Word-level captions as an ASS file for libass: a few words at a time, the spoken word coloured.
-import type { Aspect, CaptionStyle } from '../contract'
+import type { Aspect, CaptionStyle } from '@ytempire/contract'
 
 export interface WordTiming {
   word: string

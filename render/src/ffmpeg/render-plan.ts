@@ -1,5 +1,7 @@
 // Pure: a render plan in, ffmpeg arguments out. One ffmpeg pass from inputs to the final MP4.
+import { RenderPlanError } from '../errors'
 import type { VideoEncoder } from './encoder'
+import { FFMPEG_QUIET } from './ffmpeg'
 
 export interface SceneInput {
   kind: 'still' | 'clip'
@@ -39,10 +41,6 @@ export interface RenderPlan {
   /** 0 = ffmpeg decides */
   threads: number
   outputPath: string
-}
-
-export class RenderPlanError extends Error {
-  override name = 'RenderPlanError'
 }
 
 /** Stills are prepared this much larger than the frame so the pan has room to move. */
@@ -156,7 +154,7 @@ export function renderPlan(plan: RenderPlan): string[] {
   const { fps } = plan
   const { lengths, fadeFrames } = sceneFrames(plan)
   const n = plan.scenes.length
-  const args: string[] = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error']
+  const args: string[] = [...FFMPEG_QUIET]
   const graph: string[] = []
   const clipInputs: string[][] = []
   let inputCount = n + (plan.music ? 2 : 1)

@@ -1,6 +1,8 @@
 // ffmpeg as an async child process: progress from `-progress pipe:1`, killed on cancel or timeout.
-import { FfmpegError } from '../errors/ffmpeg-error'
-import { RenderTimeoutError } from '../errors/render-timeout-error'
+import { FfmpegError, RenderTimeoutError } from '../errors'
+
+/** No banner, no stdin, overwrite the output, errors only: how every ffmpeg run here starts. */
+export const FFMPEG_QUIET = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error'] as const
 
 export interface FfmpegRunOptions {
   /** aborting kills ffmpeg at once (SIGKILL) and rejects with the signal's reason */

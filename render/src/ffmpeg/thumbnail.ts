@@ -1,4 +1,5 @@
 // 1280x720 JPEG: a frame of the video, darkened at the bottom, with the title set large.
+import { FFMPEG_QUIET } from './ffmpeg'
 
 /** Wraps the title into at most `maxLines` lines of about `width` characters (ellipsis when cut). */
 export function wrapTitle(title: string, width = 20, maxLines = 3): string[] {
@@ -36,11 +37,7 @@ export function thumbnailArgs(p: ThumbnailPlan): string[] {
   const fontSize = p.lineCount >= 3 ? 92 : 108
   const band = Math.min(720, Math.round(p.lineCount * fontSize * 1.25 + 90))
   return [
-    '-hide_banner',
-    '-nostdin',
-    '-y',
-    '-loglevel',
-    'error',
+    ...FFMPEG_QUIET,
     '-ss',
     p.atS.toFixed(3),
     '-i',

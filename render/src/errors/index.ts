@@ -1,0 +1,13 @@
+// Every error the workers throw on purpose. Those extending BullMQ's UnrecoverableError are never retried.
+export { CancelledError } from './cancelled-error'
+export { ConfigError } from './config-error'
+export { FfmpegError } from './ffmpeg-error'
+export { InvalidInputError } from './invalid-input-error'
+export { ProviderError } from './provider-error'
+export { isPermanentStatus, providerFailure, sdkFailure } from './provider-failure'
+export { ProviderRejectedError } from './provider-rejected-error'
+export { RenderPlanError } from './render-plan-error'
+export { RenderTimeoutError } from './render-timeout-error'
+export { ShutdownError } from './shutdown-error'
+export { StageTimeoutError } from './stage-timeout-error'
+export { UnsafeUrlError } from './unsafe-url-error'
