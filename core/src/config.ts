@@ -1,5 +1,6 @@
 // Configuration is read and validated once, here; everything else receives it.
 
+import { join, resolve } from 'node:path'
 import {
   type Entitlements,
   PAID_PLANS,
@@ -48,6 +49,8 @@ export interface Config {
   storage: StorageConfig
   /** True when the workers can write scripts (an OpenAI-compatible LLM is configured); else requests must carry a script. */
   scriptLlmConfigured: boolean
+  /** The built web app (web/dist), served at /. */
+  webDir: string
   /** What each plan entitles to: the table in @ytempire/contract (tests may lower a limit). */
   plans: Record<Plan, Entitlements>
   billing: BillingConfig
@@ -128,6 +131,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     queuePrefix: env.QUEUE_PREFIX || QUEUE_PREFIX,
     storage: storageConfigFromEnv(env),
     scriptLlmConfigured: Boolean(env.OPENAI_API_KEY || env.OPENAI_BASE_URL),
+    webDir: resolve(env.WEB_DIR || join(import.meta.dir, '../../web/dist')),
     plans: structuredClone(PLAN_ENTITLEMENTS) as Record<Plan, Entitlements>,
     billing: {
       stripe: parseStripe(env),

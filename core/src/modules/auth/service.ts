@@ -141,6 +141,16 @@ export function createAuthService(deps: Deps) {
     issueTokens,
     revokeFamilies,
 
+    /** The session (token family) a refresh token belongs to, without spending it. */
+    async findSession(refreshToken: string): Promise<{ familyId: string; userId: string } | undefined> {
+      const [row] = await db
+        .select({ familyId: refreshTokens.familyId, userId: tokenFamilies.userId })
+        .from(refreshTokens)
+        .innerJoin(tokenFamilies, eq(tokenFamilies.id, refreshTokens.familyId))
+        .where(eq(refreshTokens.tokenHash, sha256Hex(refreshToken)))
+      return row
+    },
+
     async register(input: { email: string; password: string }, ctx: RequestContext, userAgent?: string) {
       const email = input.email.trim().toLowerCase()
       if (!EMAIL.test(email))
