@@ -59,7 +59,7 @@ export async function ensurePostgres(opts: {
   return { url, stop }
 }
 
-function postgresBinDir(): string | undefined {
+export function postgresBinDir(): string | undefined {
   const onPath = Bun.which('pg_ctl')
   if (onPath) return resolve(onPath, '..')
   const root = '/usr/lib/postgresql'
