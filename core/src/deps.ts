@@ -1,9 +1,10 @@
+import { duplicateRedis, type RedisConnection } from '@ytempire/contract/redis'
 import { createStorage, type Storage } from '@ytempire/render/contract'
-import type { Redis } from 'ioredis'
 import type { Config } from './config'
 import { createSecretBox, type SecretBox } from './crypto/secret-box'
 import { createKeyStore, type KeyStore } from './crypto/signing-keys'
 import type { Database } from './db'
+import { createReadRouter, type ReadRouter } from './db/read-your-writes'
 import { createResponseCache, type ResponseCache } from './http/cache'
 import { createRateLimiter, type RateLimiter } from './http/rate-limit'
 import { createEventBus, type EventBus } from './infra/bus'
@@ -17,7 +18,9 @@ export interface Deps {
   instanceId: string
   config: Config
   database: Database
-  redis: Redis
+  /** Which database a lag-tolerant read of a user goes to (replicas, or the primary right after their write). */
+  reads: ReadRouter
+  redis: RedisConnection
   bus: EventBus
   log: Logger
   metrics: Metrics
@@ -28,7 +31,7 @@ export interface Deps {
   audit: AuditLog
   sessions: SessionStore
   /** BullMQ connection (no per-command retry limit, as BullMQ requires) for dispatching and consuming. */
-  queue: Redis
+  queue: RedisConnection
   storage: Storage
   /** Live video updates, fanned out to this instance's Server-Sent-Event streams. */
   videoUpdates: VideoUpdateHub
@@ -62,7 +65,12 @@ function createVideoUpdateHub(bus: EventBus): VideoUpdateHub {
   }
 }
 
-export async function createDeps(config: Config, database: Database, redis: Redis, opts: { defaultMetrics?: boolean } = {}): Promise<Deps> {
+export async function createDeps(
+  config: Config,
+  database: Database,
+  redis: RedisConnection,
+  opts: { defaultMetrics?: boolean } = {},
+): Promise<Deps> {
   const log = createLogger(config.logLevel)
   const metrics = createMetrics({ defaults: opts.defaultMetrics })
   const bus = createEventBus(redis, config.redisPrefix)
@@ -81,6 +89,7 @@ export async function createDeps(config: Config, database: Database, redis: Redi
     instanceId: crypto.randomUUID(),
     config,
     database,
+    reads: createReadRouter(database, redis, { prefix: config.redisPrefix, stickyS: config.replicaStickyS }),
     redis,
     bus,
     log,
@@ -91,7 +100,7 @@ export async function createDeps(config: Config, database: Database, redis: Redi
     limiter: createRateLimiter(redis, config, metrics),
     audit: createAuditLog(database.db, log),
     sessions: createSessionStore(redis, config),
-    queue: redis.duplicate({ connectionName: 'ytempire-core-queue', maxRetriesPerRequest: null, enableAutoPipelining: false }),
+    queue: duplicateRedis(redis, 'core-queue', { maxRetriesPerRequest: null, enableAutoPipelining: false }),
     storage: createStorage(config.storage),
     videoUpdates: createVideoUpdateHub(bus),
   }

@@ -3,8 +3,9 @@
  * report, and the helpers the core calls (dispatch, cancel, dead letters, storage).
  * Kept light on purpose: it imports bullmq's Queue and the storage module, nothing else.
  */
+
+import type { RedisConnection } from '@ytempire/contract/redis'
 import { type JobsOptions, Queue } from 'bullmq'
-import type { Redis } from 'ioredis'
 
 export { type ByteRange, createStorage, type Storage, type StorageConfig, type StoredObject, storageConfigFromEnv } from './storage/storage'
 
@@ -167,10 +168,10 @@ export function stageJobId(videoId: string, stage: Stage): string {
   return stage === 'script' ? videoId : `${videoId}.${stage}`
 }
 
-const queueCache = new WeakMap<Redis, Map<string, Queue>>()
+const queueCache = new WeakMap<RedisConnection, Map<string, Queue>>()
 
 /** One Queue per (connection, prefix, name), reused across calls. */
-export function pipelineQueue(connection: Redis, name: string, prefix = QUEUE_PREFIX): Queue {
+export function pipelineQueue(connection: RedisConnection, name: string, prefix = QUEUE_PREFIX): Queue {
   let byName = queueCache.get(connection)
   if (!byName) {
     byName = new Map()
@@ -199,7 +200,7 @@ export function stageJobOptions(plan: Plan, attempts: number, backoffMs: number)
  * Enqueues a video. Idempotent: a second call with the same videoId (job id) while the first job
  * still exists adds nothing. Clears a stale cancel flag for the video.
  */
-export async function dispatchVideo(connection: Redis, job: VideoJob, opts: DispatchOptions = {}): Promise<{ jobId: string }> {
+export async function dispatchVideo(connection: RedisConnection, job: VideoJob, opts: DispatchOptions = {}): Promise<{ jobId: string }> {
   const prefix = opts.prefix ?? QUEUE_PREFIX
   const jobId = opts.jobId ?? stageJobId(job.videoId, 'script')
   await connection.del(cancelKey(job.videoId, prefix))
@@ -214,14 +215,14 @@ export async function dispatchVideo(connection: Redis, job: VideoJob, opts: Disp
  * Cancels a video: sets the cancel flag (running stages poll it and kill ffmpeg, then report
  * `video.cancelled`) and removes the video's jobs that are not running.
  */
-export async function cancelVideo(connection: Redis, videoId: string, opts: PipelineOptions = {}): Promise<{ removed: number }> {
+export async function cancelVideo(connection: RedisConnection, videoId: string, opts: PipelineOptions = {}): Promise<{ removed: number }> {
   const prefix = opts.prefix ?? QUEUE_PREFIX
   await connection.set(cancelKey(videoId, prefix), '1', 'EX', CANCEL_TTL_S)
   return { removed: await removeVideoJobs(connection, videoId, prefix) }
 }
 
 /** Removes every not-running stage job of a video; a running (locked) one is left to the cancel flag. */
-export async function removeVideoJobs(connection: Redis, videoId: string, prefix = QUEUE_PREFIX): Promise<number> {
+export async function removeVideoJobs(connection: RedisConnection, videoId: string, prefix = QUEUE_PREFIX): Promise<number> {
   let removed = 0
   // Root of the flow first: removing it removes its children too.
   for (const stage of ['thumbnail', 'render', 'voice', 'visuals', 'script'] as const) {
@@ -239,7 +240,7 @@ export async function removeVideoJobs(connection: Redis, videoId: string, prefix
 }
 
 export async function listDeadLetters(
-  connection: Redis,
+  connection: RedisConnection,
   opts: PipelineOptions & { start?: number; end?: number } = {},
 ): Promise<DeadLetterEntry[]> {
   const queue = pipelineQueue(connection, QUEUES.deadLetter, opts.prefix ?? QUEUE_PREFIX)
@@ -252,7 +253,7 @@ export async function listDeadLetters(
  * same job id. Stages reuse artifacts already in storage (script, voice), so work is not redone.
  */
 export async function redriveDeadLetter(
-  connection: Redis,
+  connection: RedisConnection,
   deadLetterJobId: string,
   opts: Omit<DispatchOptions, 'jobId'> = {},
 ): Promise<{ jobId: string }> {

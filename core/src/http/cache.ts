@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { RedisConnection } from '@ytempire/contract/redis'
 import type { EventBus } from '../infra/bus'
 import type { Metrics } from '../infra/metrics'
 
@@ -30,7 +30,7 @@ interface Entry {
 const CHANNEL = 'cache-invalidate'
 const MAX_MEMORY_ENTRIES = 10_000
 
-export function createResponseCache(redis: Redis, bus: EventBus, prefix: string, metrics: Metrics): ResponseCache {
+export function createResponseCache(redis: RedisConnection, bus: EventBus, prefix: string, metrics: Metrics): ResponseCache {
   const memory = new Map<string, Entry>()
   const byTag = new Map<string, Set<string>>()
   const generations = new Map<string, number>()

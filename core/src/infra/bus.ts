@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import { duplicateRedis, type RedisConnection } from '@ytempire/contract/redis'
 
 /**
  * Cross-instance events on Redis pub/sub: every core instance hears every message at once
@@ -10,8 +10,8 @@ export interface EventBus {
   close(): Promise<void>
 }
 
-export function createEventBus(publisher: Redis, prefix: string): EventBus {
-  const subscriber = publisher.duplicate({ connectionName: 'ytempire-core-sub', enableAutoPipelining: false })
+export function createEventBus(publisher: RedisConnection, prefix: string): EventBus {
+  const subscriber = duplicateRedis(publisher, 'core-sub', { enableAutoPipelining: false })
   const handlers = new Map<string, ((m: unknown) => void)[]>()
   subscriber.on('message', (channel: string, raw: string) => {
     let message: unknown

@@ -1,6 +1,7 @@
 // Reports every state change to the `video-events` queue, which the core consumes.
+
+import type { RedisConnection } from '@ytempire/contract/redis'
 import { Queue } from 'bullmq'
-import type { Redis } from 'ioredis'
 import { QUEUES, type VideoEvent } from '../contract'
 
 type Unstamped<E> = E extends VideoEvent ? Omit<E, 'at'> : never
@@ -8,7 +9,7 @@ type Unstamped<E> = E extends VideoEvent ? Omit<E, 'at'> : never
 export class EventReporter {
   private readonly queue: Queue
 
-  constructor(connection: Redis, prefix: string) {
+  constructor(connection: RedisConnection, prefix: string) {
     this.queue = new Queue(QUEUES.events, { connection, prefix })
   }
 

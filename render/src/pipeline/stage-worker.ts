@@ -3,8 +3,8 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
+import type { RedisConnection } from '@ytempire/contract/redis'
 import { DelayedError, type FlowProducer, type Job, type Queue, UnrecoverableError, Worker } from 'bullmq'
-import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { RenderConfig } from '../config'
 import { type Artifact, type CostItem, cancelKey, type DeadLetterEntry, QUEUES, type Stage, type VideoJob } from '../contract'
@@ -28,9 +28,9 @@ export interface StageWorkerDeps {
   log: Logger
   events: EventReporter
   /** blocking-safe connection for BullMQ workers (maxRetriesPerRequest: null) */
-  workerConnection: Redis
+  workerConnection: RedisConnection
   /** plain connection for commands (cancel flag polling, dead-letter queue) */
-  commands: Redis
+  commands: RedisConnection
   flows: FlowProducer
   deadLetters: Queue
   queue(name: string): Queue

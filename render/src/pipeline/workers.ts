@@ -1,6 +1,7 @@
 // Starts every stage worker in this process (in-process processors: sandboxed ones are unreliable on Bun).
+
+import { connectRedis } from '@ytempire/contract/redis'
 import { FlowProducer, Queue, type Worker } from 'bullmq'
-import { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { RenderConfig } from '../config'
 import { QUEUES, type Stage } from '../contract'
@@ -34,8 +35,8 @@ export function startPipeline(
   providers: Providers = createProviders(config),
   stages: readonly Stage[] = Object.keys(PROCESSORS) as Stage[],
 ): Pipeline {
-  const workerConnection = new Redis(config.redisUrl, { maxRetriesPerRequest: null })
-  const commands = new Redis(config.redisUrl, { maxRetriesPerRequest: null })
+  const workerConnection = connectRedis(config.redis, 'render-worker', { maxRetriesPerRequest: null })
+  const commands = connectRedis(config.redis, 'render-commands', { maxRetriesPerRequest: null })
   const shutdown = new AbortController()
   const queues = new Map<string, Queue>()
   const queue = (name: string) => {
