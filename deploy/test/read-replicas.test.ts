@@ -47,6 +47,7 @@ describe.skipIf(Boolean(missing))('read replicas (streaming standby)', () => {
     const services = createServices(deps)
     const app = createApp(deps, services)
     return {
+      app,
       deps,
       services,
       request: (path: string, init: RequestInit & { json?: unknown; token?: string } = {}) => {
