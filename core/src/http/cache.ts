@@ -59,6 +59,11 @@ export function createResponseCache(redis: RedisConnection, bus: EventBus, prefi
       await bus.subscribe(CHANNEL, (m) => {
         if (typeof m === 'object' && m && 'tag' in m) dropTag(String((m as { tag: string }).tag))
       })
+      // Invalidations sent while this instance was cut off from Redis never arrive: forget everything.
+      bus.onReconnect(() => {
+        for (const tag of byTag.keys()) dropTag(tag)
+        memory.clear()
+      })
     },
     async get(key) {
       const hit = memory.get(key)

@@ -58,7 +58,10 @@ function parseHostPorts(name: string, raw: string, defaultPort: number): HostPor
  * sentinels for the current primary, and again after every disconnect, so it follows a failover.
  */
 export function connectRedis(target: RedisTarget, name: string, options: RedisOptions = {}): RedisConnection {
-  const connectionName = `ytempire-${name}`
+  return reportErrors(open(target, `ytempire-${name}`, options), name)
+}
+
+function open(target: RedisTarget, connectionName: string, options: RedisOptions): RedisConnection {
   switch (target.mode) {
     case 'standalone':
       if (!target.url) throw new Error('REDIS_URL is not set')
@@ -87,8 +90,25 @@ export function connectRedis(target: RedisTarget, name: string, options: RedisOp
 export function duplicateRedis(connection: RedisConnection, name: string, options: RedisOptions = {}): RedisConnection {
   const connectionName = `ytempire-${name}`
   if (connection instanceof Cluster)
-    return connection.duplicate(undefined, { redisOptions: { ...connection.options.redisOptions, connectionName, ...options } })
-  return connection.duplicate({ connectionName, ...options })
+    return reportErrors(
+      connection.duplicate(undefined, { redisOptions: { ...connection.options.redisOptions, connectionName, ...options } }),
+      name,
+    )
+  return reportErrors(connection.duplicate({ connectionName, ...options }), name)
+}
+
+/**
+ * ioredis retries on its own (a failover, a restart) and emits an error per failed attempt; with no
+ * listener it prints each with a stack trace. One line per connection every 10 s says enough.
+ */
+function reportErrors(connection: RedisConnection, name: string): RedisConnection {
+  let last = 0
+  connection.on('error', (err: Error) => {
+    if (Date.now() - last < 10_000) return
+    last = Date.now()
+    console.warn(`redis ${name}: ${err.message} (retrying)`)
+  })
+  return connection
 }
 
 /**
