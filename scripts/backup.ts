@@ -87,16 +87,16 @@ async function schedule(t: Target, once: boolean) {
     `backup schedule: full daily at ${String(policy.fullAt.hour).padStart(2, '0')}:${String(policy.fullAt.minute).padStart(2, '0')} UTC, ` +
       `differential every ${policy.diffEveryH} h, keep ${policy.keep.daily} daily / ${policy.keep.weekly} weekly / ${policy.keep.monthly} monthly`,
   )
-  let stanzaReady = false
   for (;;) {
     let ok = true
     try {
-      // Idempotent; it waits for PostgreSQL on the first passes after a cold start.
-      if (!stanzaReady) {
-        await pgbackrestOk(t, ['stanza-create'])
-        stanzaReady = true
-      }
       let info = await readInfo(t)
+      // A new installation: create the stanza (PostgreSQL's archive_command fails until then and
+      // keeps the WAL). Only then: stanza-create competes for the lock with archive-push.
+      if (info.status.code === 1 || info.status.code === 3) {
+        await pgbackrestOk(t, ['stanza-create'])
+        info = await readInfo(t)
+      }
       for (const { key: repo } of info.repos) {
         const due = dueBackup(info.backups, repo, new Date(), policy)
         if (!due) continue
@@ -114,7 +114,10 @@ async function schedule(t: Target, once: boolean) {
         const info = await readInfo(t).catch(() => undefined)
         writeMetrics(
           metricsDir,
-          backupMetrics(info ?? { stanza: t.stanza, repos: [], backups: [], archive: [] }, { at: Date.now() / 1000, ok }),
+          backupMetrics(info ?? { stanza: t.stanza, status: { code: 99, message: 'unreadable' }, repos: [], backups: [], archive: [] }, {
+            at: Date.now() / 1000,
+            ok,
+          }),
         )
       }
     }

@@ -97,6 +97,8 @@ export interface Backup {
 
 export interface RepoInfo {
   stanza: string
+  /** pgBackRest's stanza status: 0 ok, 1 missing stanza path, 2 no valid backups, 3 missing stanza data, ... */
+  status: { code: number; message: string }
   repos: { key: number; status: string }[]
   backups: Backup[]
   /** The oldest and newest WAL segment archived, per repository. */
@@ -106,6 +108,7 @@ export interface RepoInfo {
 /** The part of `pgbackrest info --output=json` read here (pgBackRest 2.45). */
 interface StanzaJson {
   name: string
+  status?: { code: number; message: string }
   repo?: { key: number; status?: { message?: string } }[]
   archive?: { database?: { 'repo-key'?: number }; min: string; max: string }[]
   backup?: {
@@ -124,6 +127,7 @@ export function parseInfo(json: string, stanza: string): RepoInfo {
   if (!s) throw new Error(`pgbackrest info has no stanza "${stanza}"`)
   return {
     stanza,
+    status: { code: s.status?.code ?? 99, message: s.status?.message ?? 'unknown' },
     repos: (s.repo ?? []).map((r) => ({ key: r.key, status: r.status?.message ?? 'unknown' })),
     backups: (s.backup ?? [])
       .filter((b) => !b.error)

@@ -130,6 +130,7 @@ describe('metric names', () => {
     const backup = backupMetrics(
       {
         stanza: 'ytempire',
+        status: { code: 0, message: 'ok' },
         repos: [],
         backups: [{ label: 'x', type: 'full', repo: 1, start: 0, stop: 1, repoSize: 1, full: 'x' }],
         archive: [],
