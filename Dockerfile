@@ -7,6 +7,7 @@ WORKDIR /app
 
 FROM base AS deps
 COPY package.json bun.lock bunfig.toml ./
+COPY packages/contract/package.json packages/contract/package.json
 COPY core/package.json core/package.json
 COPY render/package.json render/package.json
 COPY edge/package.json edge/package.json
@@ -16,6 +17,7 @@ FROM base
 ENV NODE_ENV=production
 COPY --from=deps /app/node_modules node_modules
 COPY package.json bunfig.toml tsconfig.json ./
+COPY packages packages
 COPY core core
 COPY render render
 COPY drizzle drizzle

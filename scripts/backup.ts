@@ -6,6 +6,9 @@
 //   bun run backup prune           expire the full backups the 7 daily / 4 weekly / 12 monthly policy drops
 //   bun run backup schedule        the pgbackrest service's loop: backups when due, retention, metrics
 // Options: --repo N, --stanza NAME (default ytempire), --config FILE, --local / --compose, --dry-run.
+// Environment: PGBACKREST_* (pgBackRest's own: passphrases, repo 2), BACKUP_FULL_AT (02:00 UTC),
+// BACKUP_DIFF_EVERY_HOURS (6), BACKUP_KEEP_DAILY/WEEKLY/MONTHLY (7/4/12), BACKUP_CHECK_EVERY_S (300),
+// BACKUP_METRICS_DIR (where the schedule writes ytempire_backup.prom for node_exporter).
 import { renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import {
@@ -26,6 +29,9 @@ import {
 const { options, words } = parseArgs(process.argv.slice(2), ['local', 'compose', 'dry-run', 'once'])
 const command = words[0] ?? 'full'
 const target = targetFrom(options, process.env)
+const policy = policyFromEnv(process.env)
+const checkEveryS = Number(process.env.BACKUP_CHECK_EVERY_S || 300)
+const metricsDir = process.env.BACKUP_METRICS_DIR || undefined
 const repoArgs = typeof options.repo === 'string' ? [`--repo=${options.repo}`] : []
 
 if (runnerFor(options) === 'compose') {
@@ -67,7 +73,6 @@ async function backup(t: Target, type: BackupType, extra: string[]) {
 
 /** Expires, per repository, the full backups (with their differentials) the calendar tiers no longer keep. */
 async function prune(t: Target, dryRun: boolean) {
-  const policy = policyFromEnv(process.env)
   const info = await readInfo(t)
   for (const { key: repo } of info.repos) {
     const keep = fullsToKeep(info.backups, repo, policy.keep)
@@ -79,9 +84,6 @@ async function prune(t: Target, dryRun: boolean) {
 }
 
 async function schedule(t: Target, once: boolean) {
-  const policy = policyFromEnv(process.env)
-  const everyS = Number(process.env.BACKUP_CHECK_EVERY_S || 300)
-  const metricsDir = process.env.BACKUP_METRICS_DIR
   process.on('SIGTERM', () => process.exit(0))
   console.log(
     `backup schedule: full daily at ${String(policy.fullAt.hour).padStart(2, '0')}:${String(policy.fullAt.minute).padStart(2, '0')} UTC, ` +
@@ -122,7 +124,7 @@ async function schedule(t: Target, once: boolean) {
       }
     }
     if (once) process.exit(ok ? 0 : 1)
-    await Bun.sleep(everyS * 1000)
+    await Bun.sleep(checkEveryS * 1000)
   }
 }
 
