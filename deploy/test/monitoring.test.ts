@@ -238,8 +238,8 @@ describe('docker-compose.yml', () => {
         if (source.startsWith('./')) expect(existsSync(at(source))).toBe(true)
         else if (!source.startsWith('/')) expect(Object.keys(compose.volumes)).toContain(source)
       }
-      if (svc.build?.dockerfile) {
-        const dockerfile = read(svc.build.dockerfile)
+      if (svc.build) {
+        const dockerfile = read(typeof svc.build === 'string' ? join(svc.build, 'Dockerfile') : svc.build.dockerfile)
         for (const m of dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm))
           for (const src of m[1]!.split(' ')) expect(existsSync(at(src))).toBe(true)
       }
