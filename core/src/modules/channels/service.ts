@@ -59,7 +59,9 @@ export function createChannelService(deps: Deps) {
       })
     },
     async list(userId: string) {
-      const rows = await db.select().from(channels).where(eq(channels.userId, userId)).orderBy(asc(channels.createdAt))
+      // A list may lag behind other writers by the replicas' delay; never behind the user's own writes.
+      const reader = await deps.reads.readerFor(userId)
+      const rows = await reader.select().from(channels).where(eq(channels.userId, userId)).orderBy(asc(channels.createdAt))
       return rows.map(channelView)
     },
     /** The owner's channel, or 404 (also when it belongs to someone else). */

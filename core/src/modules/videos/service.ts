@@ -20,8 +20,10 @@ import { planLimit, videosInLastDay } from '../billing/entitlements'
 import type { ChannelService } from '../channels/service'
 import { applyEvent, isTerminal } from './apply-event'
 import type { CreateVideo } from './model'
+import { PlainScriptError, scriptFromText } from './plain-script'
 
 type VideoRow = typeof videos.$inferSelect
+type ScriptScenes = Exclude<NonNullable<VideoRequest['script']>, string>
 type ChannelRow = Awaited<ReturnType<ChannelService['get']>>
 export type VideoRequest = typeof CreateVideo.static
 
@@ -62,6 +64,17 @@ export function videoView(v: VideoRow) {
 export type VideoView = ReturnType<typeof videoView>
 export { isTerminal }
 
+/** A plain-text script becomes scenes here, once, so the stored request and the job carry the same scenes. */
+function withScenes(body: VideoRequest, at = ''): { body: VideoRequest & { script?: ScriptScenes }; errors: FieldError[] } {
+  if (typeof body.script !== 'string') return { body: body as VideoRequest & { script?: ScriptScenes }, errors: [] }
+  try {
+    return { body: { ...body, script: scriptFromText(body.script, { title: body.title }) }, errors: [] }
+  } catch (err) {
+    if (!(err instanceof PlainScriptError)) throw err
+    return { body: { ...body, script: undefined }, errors: [{ field: `${at}script`, message: err.message }] }
+  }
+}
+
 /**
  * Videos: asking for them (recorded, then dispatched through the outbox), their state from the
  * workers' reports, cancel and re-drive, and the sweeper that settles videos whose job is gone. When a
@@ -100,7 +113,7 @@ export function createVideoService(deps: Deps, channels: ChannelService) {
     return errors
   }
 
-  function jobFor(userId: string, channel: ChannelRow, body: VideoRequest, plan: Plan): VideoJob {
+  function jobFor(userId: string, channel: ChannelRow, body: VideoRequest & { script?: ScriptScenes }, plan: Plan): VideoJob {
     return {
       videoId: crypto.randomUUID(),
       userId,
@@ -130,7 +143,7 @@ export function createVideoService(deps: Deps, channels: ChannelService) {
   async function record(
     userId: string,
     channel: ChannelRow,
-    bodies: VideoRequest[],
+    bodies: (VideoRequest & { script?: ScriptScenes })[],
     idem?: { key: string; hash: string },
   ): Promise<{ rows: VideoRow[]; dispatches: number[] } | { replay: VideoRow }> {
     const size = ASPECT_SIZE[channel.aspect]
@@ -209,11 +222,12 @@ export function createVideoService(deps: Deps, channels: ChannelService) {
     async submit(
       principal: Principal,
       channelId: string,
-      body: VideoRequest,
+      request: VideoRequest,
       idempotencyKey?: string,
     ): Promise<{ video: VideoView; replayed: boolean }> {
       const channel = await channels.get(principal.userId, channelId)
-      const errors = checkRequest(principal.userId, body)
+      const { body, errors: scriptErrors } = withScenes(request)
+      const errors = [...scriptErrors, ...checkRequest(principal.userId, request)]
       if (errors.length) throw unprocessable(`Invalid video request: ${errors.map((e) => e.field).join(', ')}`, errors)
       const idem = idempotencyKey ? { key: idempotencyKey, hash: sha256Hex(JSON.stringify([channelId, body])) } : undefined
       const recorded = await record(principal.userId, channel, [body], idem)
@@ -232,9 +246,11 @@ export function createVideoService(deps: Deps, channels: ChannelService) {
       return { video: videoView(recorded.rows[0]!), replayed: false }
     },
 
-    async submitBatch(principal: Principal, channelId: string, bodies: VideoRequest[]) {
+    async submitBatch(principal: Principal, channelId: string, requests: VideoRequest[]) {
       const channel = await channels.get(principal.userId, channelId)
-      const errors = bodies.flatMap((b, i) => checkRequest(principal.userId, b, `videos.${i}.`))
+      const normalized = requests.map((r, i) => withScenes(r, `videos.${i}.`))
+      const bodies = normalized.map((n) => n.body)
+      const errors = requests.flatMap((b, i) => [...normalized[i]!.errors, ...checkRequest(principal.userId, b, `videos.${i}.`)])
       // All or nothing: one bad item refuses the batch, naming it, before anything is queued.
       if (errors.length) throw unprocessable(`Invalid videos in the batch: ${errors.map((e) => e.field).join(', ')}`, errors)
       const recorded = await record(principal.userId, channel, bodies)

@@ -1,8 +1,8 @@
 // How the workers report every state change: one job per event on `video-events`, which the core consumes.
 import { Queue } from 'bullmq'
-import type { Redis } from 'ioredis'
 import type { UnstampedVideoEvent, VideoEvent } from '../events'
 import { QUEUE_PREFIX, QUEUES } from '../pipeline'
+import type { RedisConnection } from '../redis'
 import { pipelineQueue } from './queues'
 
 /** Reports kept after handling, to look into; the core's database is the record. */
@@ -25,7 +25,7 @@ export class EventReporter {
   private readonly queue: Queue
   private readonly retry: { attempts: number; backoffMs: number }
 
-  constructor(connection: Redis, { prefix = QUEUE_PREFIX, retry = REPORT_RETRY }: ReporterOptions = {}) {
+  constructor(connection: RedisConnection, { prefix = QUEUE_PREFIX, retry = REPORT_RETRY }: ReporterOptions = {}) {
     this.queue = new Queue(QUEUES.events, { connection, prefix })
     this.retry = retry
   }
@@ -60,7 +60,7 @@ export class EventReporter {
  * When the oldest report not yet handled was queued (epoch ms), or undefined when none waits. Reports
  * are handled in order, so every report queued before this has been handled (or failed for good).
  */
-export async function oldestPendingReport(connection: Redis, prefix = QUEUE_PREFIX): Promise<number | undefined> {
+export async function oldestPendingReport(connection: RedisConnection, prefix = QUEUE_PREFIX): Promise<number | undefined> {
   const queue = pipelineQueue(connection, QUEUES.events, prefix)
   const [heads, retries] = await Promise.all([
     queue.getJobs(['active', 'wait', 'prioritized'], 0, 0, true),
