@@ -40,8 +40,8 @@ describe('pipeline end to end', () => {
     expect([v.width, v.height]).toEqual([480, 270])
     expect(a.codec_name).toBe('aac')
 
-    const track = (await Bun.file(join(t.storageDir, `videos/${job.videoId}/voice-track.json`)).json()) as VoiceTrack
-    const narration = await probeDuration(join(t.storageDir, `videos/${job.videoId}/voice.wav`))
+    const track = (await Bun.file(join(t.storageDir, `videos/${job.userId}/${job.videoId}/voice-track.json`)).json()) as VoiceTrack
+    const narration = await probeDuration(join(t.storageDir, `videos/${job.userId}/${job.videoId}/voice.wav`))
     expect(Math.abs(Number(probe.format.duration) - narration)).toBeLessThan(0.2)
     expect(track.words.length).toBe(21)
     expect(track.sceneStarts.length).toBe(2)
@@ -55,7 +55,7 @@ describe('pipeline end to end', () => {
       '-hide_banner',
       '-nostdin',
       '-i',
-      join(t.storageDir, `videos/${job.videoId}/voice.wav`),
+      join(t.storageDir, `videos/${job.userId}/${job.videoId}/voice.wav`),
       '-af',
       'ebur128',
       '-f',
@@ -89,7 +89,7 @@ describe('pipeline end to end', () => {
     const scenes = await Promise.all(
       [0, 1].map(async (i) => ({
         kind: 'still' as const,
-        path: join(t.storageDir, `videos/${job.videoId}/scenes/${i}.png`),
+        path: join(t.storageDir, `videos/${job.userId}/${job.videoId}/scenes/${i}.png`),
         start: track.sceneStarts[i]!,
       })),
     )
@@ -103,7 +103,7 @@ describe('pipeline end to end', () => {
         scenes,
         motion: 'pan',
         crossfadeS: 0.4,
-        voicePath: join(t.storageDir, `videos/${job.videoId}/voice.wav`),
+        voicePath: join(t.storageDir, `videos/${job.userId}/${job.videoId}/voice.wav`),
         encoder: { codec: 'libx264', preset: 'superfast', quality: 21 },
         threads: 0,
         outputPath: bare,
@@ -136,7 +136,7 @@ describe('pipeline end to end', () => {
       const v = probe.streams.find((s) => s.codec_type === 'video')!
       expect([v.codec_name, v.profile, v.width, v.height]).toEqual(['h264', 'High', 1920, 1080])
       expect(probe.streams.some((s) => s.codec_type === 'audio' && s.codec_name === 'aac')).toBe(true)
-      const narration = await probeDuration(join(t.storageDir, `videos/${job.videoId}/voice.wav`))
+      const narration = await probeDuration(join(t.storageDir, `videos/${job.userId}/${job.videoId}/voice.wav`))
       expect(Math.abs(Number(probe.format.duration) - narration)).toBeLessThan(0.2)
     } finally {
       await local.close(1000)

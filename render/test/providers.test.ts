@@ -113,7 +113,7 @@ describe('videos through the outside providers', () => {
       expect(speech[0]!.body.voice).toBe('nova')
       expect(apis.requests.filter((r) => r.path.startsWith('/videos/search')).length).toBeGreaterThanOrEqual(2)
       expect(apis.requests.some((r) => r.path.includes('4k-should-not-be-used'))).toBe(false)
-      const scenesDir = join(t.storageDir, `videos/${job.videoId}/scenes`)
+      const scenesDir = join(t.storageDir, `videos/${job.userId}/${job.videoId}/scenes`)
       expect(await Bun.file(join(scenesDir, '0.mp4')).exists()).toBe(true)
       const probe = await ffprobe(join(t.storageDir, done.video.key))
       expect(probe.streams.find((s) => s.codec_type === 'video')!.profile).toBe('High')
@@ -132,7 +132,7 @@ describe('videos through the outside providers', () => {
       const calls = apis.requests.filter((r) => r.path.startsWith('/v1/text-to-speech/Rachel/with-timestamps'))
       expect(calls.length).toBe(2)
       expect(calls[0]!.headers.get('xi-api-key')).toBe(API_KEYS.elevenlabs)
-      const track = (await Bun.file(join(t.storageDir, `videos/${job.videoId}/voice-track.json`)).json()) as VoiceTrack
+      const track = (await Bun.file(join(t.storageDir, `videos/${job.userId}/${job.videoId}/voice-track.json`)).json()) as VoiceTrack
       expect(track.timing).toBe('provider')
       // The fake aligns each scene's characters over 2.5 s: the first word of scene 2 starts at its scene start.
       const firstOfScene2 = track.words.find((w) => w.scene === 1)!

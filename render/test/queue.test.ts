@@ -154,7 +154,7 @@ describe('queue behaviour', () => {
       expect(cancelled.type).toBe('video.cancelled')
       expect(cancelled.type === 'video.cancelled' && cancelled.stage).toBe('render')
       expect(await ffmpegProcessesUnder(t.tmpDir)).toBe(0)
-      expect(await Bun.file(join(t.storageDir, `videos/${job.videoId}/video.mp4`)).exists()).toBe(false)
+      expect(await Bun.file(join(t.storageDir, `videos/${job.userId}/${job.videoId}/video.mp4`)).exists()).toBe(false)
       // Not dead-lettered: a cancel is not a failure. Closing waits for any dead-lettering under
       // way, and the drained queue holds every report sent.
       await p.close(500)
