@@ -53,8 +53,12 @@ export interface Config {
   rateLimits: Record<RateLimitClass, RateLimitRule>
   cacheTtlS: { api: number; analytics: number; sessions: number; static: number }
   publicUrl: string
-  /** BullMQ key prefix shared with the render workers (QUEUE_PREFIX). */
+  /**
+   * BullMQ key prefix shared with the render workers (QUEUE_PREFIX). Unset, it is the installation's
+   * own namespace (`queuePrefixFromInstallation`), filled in at start (deps.ts).
+   */
   queuePrefix: string
+  queuePrefixFromInstallation: boolean
   /** Where artifacts live; the same settings as the render workers (STORAGE_DRIVER, STORAGE_DIR, S3_*). */
   storage: StorageConfig
   /** True when the workers can write scripts (an OpenAI-compatible LLM is configured); else requests must carry a script. */
@@ -168,6 +172,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     cacheTtlS: { api: 300, analytics: 60, sessions: 3600, static: 86400 },
     publicUrl: env.PUBLIC_URL ?? `http://localhost:${port}`,
     queuePrefix: keyPrefixFor(redis, env.QUEUE_PREFIX || QUEUE_PREFIX),
+    queuePrefixFromInstallation: !env.QUEUE_PREFIX,
     storage: storageConfigFromEnv(env),
     scriptLlmConfigured: Boolean(env.OPENAI_API_KEY || env.OPENAI_BASE_URL),
     webDir: resolve(env.WEB_DIR || join(import.meta.dir, '../../web/dist')),

@@ -1,5 +1,6 @@
+import { installationQueuePrefix } from '@ytempire/contract'
 import { createPipelineClient, type PipelineClient } from '@ytempire/contract/queue'
-import { duplicateRedis, type RedisConnection } from '@ytempire/contract/redis'
+import { duplicateRedis, keyPrefixFor, type RedisConnection } from '@ytempire/contract/redis'
 import { createStorage, type Storage } from '@ytempire/storage'
 import type { Config } from './config'
 import { createSecretBox, type SecretBox } from './crypto/secret-box'
@@ -9,6 +10,7 @@ import { createReadRouter, type ReadRouter } from './db/read-your-writes'
 import { createResponseCache, type ResponseCache } from './http/cache'
 import { createRateLimiter, type RateLimiter } from './http/rate-limit'
 import { createEventBus, type EventBus } from './infra/bus'
+import { ensureInstallation } from './infra/installation'
 import { createJobQueues, type JobQueues } from './infra/jobs'
 import { createLogger, type Logger } from './infra/logger'
 import { createMetrics, type Metrics } from './infra/metrics'
@@ -73,12 +75,25 @@ function createVideoUpdateHub(bus: EventBus): VideoUpdateHub {
 }
 
 export async function createDeps(
-  config: Config,
+  given: Config,
   database: Database,
   redis: RedisConnection,
   opts: { defaultMetrics?: boolean } = {},
 ): Promise<Deps> {
-  const log = createLogger(config.logLevel)
+  const log = createLogger(given.logLevel)
+  const storage = createStorage(given.storage)
+  // QUEUE_PREFIX unset: the installation's own namespace, so a shared Redis never mixes two installations' jobs.
+  const config: Config = given.queuePrefixFromInstallation
+    ? {
+        ...given,
+        queuePrefix: keyPrefixFor(
+          given.redis,
+          installationQueuePrefix(
+            await database.withLock(ADVISORY_LOCKS.installation, () => ensureInstallation(database.db, storage, log)),
+          ),
+        ),
+      }
+    : given
   const metrics = createMetrics({ defaults: opts.defaultMetrics })
   const bus = createEventBus(redis, config.redisPrefix)
   const box = createSecretBox(config.secretKeys)
@@ -116,7 +131,7 @@ export async function createDeps(
       duplicateRedis(redis, 'core-jobs', { maxRetriesPerRequest: null, enableAutoPipelining: false }),
       config.queuePrefix,
     ),
-    storage: createStorage(config.storage),
+    storage,
     videoUpdates: createVideoUpdateHub(bus),
     outbox: createOutbox(database.db, config.outbox, log),
   }

@@ -4,6 +4,7 @@ import { afterAll } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { QUEUE_PREFIX } from '@ytempire/contract'
 import { deleteRedisPrefix } from '@ytempire/test-support'
 import * as OTPAuth from 'otpauth'
 import postgres from 'postgres'
@@ -134,7 +135,9 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
     }
     const cleaner = createRedis(REDIS_URL, 'test-cleanup')
     await deleteRedisPrefix(cleaner, prefix)
-    await deleteRedisPrefix(cleaner, `${config.queuePrefix}:`)
+    // Each core's own namespace: the configured one, or its installation's when QUEUE_PREFIX was left unset.
+    for (const p of new Set([config.queuePrefix, ...cores.map((c) => c.deps.config.queuePrefix)]))
+      if (p !== QUEUE_PREFIX) await deleteRedisPrefix(cleaner, `${p}:`)
     cleaner.disconnect()
     rmSync(storageDir, { recursive: true, force: true })
     await db.drop()

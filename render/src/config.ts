@@ -12,7 +12,9 @@ export interface RenderConfig {
   /** REDIS_URL, or REDIS_SENTINELS / REDIS_CLUSTER_NODES (docs/operations.md, "High availability"). */
   redis: RedisTarget
   /** Hash-tagged ("{ytempire}") in cluster mode, so a flow's keys share one slot. */
+  /** QUEUE_PREFIX; unset, the installation's namespace, read from the artifact store at start (installation.ts). */
   queuePrefix: string
+  queuePrefixFromInstallation: boolean
   storage: StorageConfig
   tmpDir: string
   logLevel: string
@@ -101,6 +103,7 @@ export function loadConfig(env: Env = process.env): RenderConfig {
   return {
     redis,
     queuePrefix: keyPrefixFor(redis, env.QUEUE_PREFIX || QUEUE_PREFIX),
+    queuePrefixFromInstallation: !env.QUEUE_PREFIX,
     storage,
     tmpDir: env.RENDER_TMP_DIR || join(tmpdir(), 'ytempire-render'),
     logLevel: env.LOG_LEVEL || 'info',

@@ -29,6 +29,8 @@ export const ADVISORY_LOCKS = {
   migrations: 7261504,
   /** creating or rotating the JWT signing key */
   signingKeys: 7261505,
+  /** making the installation's id at the first start */
+  installation: 7261506,
 } as const
 
 export const MIGRATIONS_DIR = resolve(import.meta.dir, '../../../drizzle')

@@ -298,6 +298,12 @@ export const unknownVideoReports = pgTable(
   (t) => [uniqueIndex('unknown_video_reports_key_idx').on(t.eventKey), index('unknown_video_reports_recorded_idx').on(t.recordedAt)],
 )
 
+/** This installation: one row, made at the first start. Its id names the queue namespace (QUEUE_PREFIX unset). */
+export const installation = pgTable('installation', {
+  id: uuid('id').primaryKey(),
+  createdAt: createdAt(),
+})
+
 /** What the outbox does after a commit: queue a video's job; meter a finished video and tell its owner's webhooks. */
 export const OUTBOX_TOPICS = ['video.dispatch', 'video.finished'] as const
 export type OutboxTopic = (typeof OUTBOX_TOPICS)[number]

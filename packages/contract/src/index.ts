@@ -2,6 +2,7 @@
 
 // The BullMQ helpers live behind `@ytempire/contract/queue`.
 export * from './events'
+export * from './installation'
 export * from './jobs'
 export * from './pipeline'
 export * from './plans'
