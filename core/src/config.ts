@@ -72,6 +72,8 @@ export interface Config {
   events: EventsConfig
   outbox: OutboxConfig
   sweeper: SweeperConfig
+  /** A progress stream (SSE) re-reads its video and checks its session this often: a missed pub/sub message is caught up. */
+  progressResyncMs: number
 }
 
 /**
@@ -197,6 +199,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     outbox: { pollMs: 1000, retry: { firstMs: 1000, maxMs: 60_000 }, handlerTimeoutMs: 5000 },
     // Ten minutes without a sign of life and without a job: far beyond a report's way through the queue.
     sweeper: { intervalMs: 60_000, graceMs: 10 * 60_000 },
+    progressResyncMs: 15_000,
   }
 }
 

@@ -15,7 +15,7 @@ import { createJobQueues, type JobQueues } from './infra/jobs'
 import { createLogger, type Logger } from './infra/logger'
 import { createMetrics, type Metrics } from './infra/metrics'
 import { createOutbox, type Outbox } from './infra/outbox'
-import { createSessionStore, type SessionStore } from './modules/auth/sessions'
+import { createSessionStore, SESSIONS_ENDED, type SessionStore } from './modules/auth/sessions'
 import { type AuditLog, createAuditLog } from './modules/users/audit'
 
 /** Everything a request handler may use, built once per core instance by one factory. */
@@ -49,28 +49,46 @@ export interface Deps {
 export interface VideoUpdateHub {
   listen(videoId: string, fn: (update: unknown) => void): () => void
   publish(videoId: string, update: unknown): Promise<void>
+  /** Calls `fn` when the session ends (logout, revocation, password or role change) on any instance. */
+  onSessionEnded(sessionId: string, fn: () => void): () => void
 }
 
-function createVideoUpdateHub(bus: EventBus): VideoUpdateHub {
-  const listeners = new Map<string, Set<(u: unknown) => void>>()
-  void bus.subscribe('video-updates', (m) => {
-    const { videoId, update } = m as { videoId: string; update: unknown }
-    for (const fn of listeners.get(videoId) ?? []) fn(update)
-  })
+/** Listeners by key, each removable. */
+function listenerMap<T>() {
+  const map = new Map<string, Set<(v: T) => void>>()
   return {
-    listen(videoId, fn) {
-      let set = listeners.get(videoId)
+    add(key: string, fn: (v: T) => void) {
+      let set = map.get(key)
       if (!set) {
         set = new Set()
-        listeners.set(videoId, set)
+        map.set(key, set)
       }
       set.add(fn)
       return () => {
         set.delete(fn)
-        if (set.size === 0) listeners.delete(videoId)
+        if (set.size === 0) map.delete(key)
       }
     },
+    emit(key: string, value: T) {
+      for (const fn of map.get(key) ?? []) fn(value)
+    },
+  }
+}
+
+function createVideoUpdateHub(bus: EventBus): VideoUpdateHub {
+  const updates = listenerMap<unknown>()
+  const ended = listenerMap<void>()
+  void bus.subscribe('video-updates', (m) => {
+    const { videoId, update } = m as { videoId: string; update: unknown }
+    updates.emit(videoId, update)
+  })
+  void bus.subscribe(SESSIONS_ENDED, (ids) => {
+    for (const id of ids as string[]) ended.emit(id, undefined)
+  })
+  return {
+    listen: (videoId, fn) => updates.add(videoId, fn),
     publish: (videoId, update) => bus.publish('video-updates', { videoId, update }),
+    onSessionEnded: (sessionId, fn) => ended.add(sessionId, fn),
   }
 }
 
@@ -121,7 +139,7 @@ export async function createDeps(
     cache,
     limiter: createRateLimiter(redis, config, metrics),
     audit: createAuditLog(database.db, log),
-    sessions: createSessionStore(redis, config),
+    sessions: createSessionStore(redis, config, bus),
     // BullMQ needs connections without a per-command retry limit.
     pipeline: createPipelineClient(
       duplicateRedis(redis, 'core-queue', { maxRetriesPerRequest: null, enableAutoPipelining: false }),

@@ -50,6 +50,8 @@ export function videoView(v: VideoRow) {
     encoder: v.encoder,
     stageDurationsMs: v.stageDurationsMs,
     createdAt: v.createdAt.toISOString(),
+    /** When its state last changed: a progress stream sends only what is newer than what it sent. */
+    updatedAt: v.updatedAt.toISOString(),
     startedAt: v.startedAt?.toISOString() ?? null,
     finishedAt: v.finishedAt?.toISOString() ?? null,
     links: {
