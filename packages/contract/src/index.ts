@@ -4,6 +4,7 @@
 export * from './events'
 export * from './installation'
 export * from './jobs'
+export * from './media-types'
 export * from './pipeline'
 export * from './plans'
 export * from './public-address'

@@ -1,5 +1,6 @@
 // What the core asks the workers to make (VideoJob) and what comes back (artifacts, costs, dead letters).
 import type { Stage } from './pipeline'
+import type { JobLimits } from './plans'
 import type { Aspect, CaptionStyle, Plan, VisualSource, VoiceProvider } from './values'
 
 export interface ScriptScene {
@@ -42,6 +43,8 @@ export interface VideoJob {
   music?: string
   /** Overrides the script's title (thumbnail text, event payload). */
   title?: string
+  /** What the plan allows this video; the workers refuse to go past it (absent in jobs of older cores: no limit). */
+  limits?: JobLimits
 }
 
 export interface Artifact {

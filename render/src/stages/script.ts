@@ -31,6 +31,10 @@ export async function scriptStage(ctx: StageContext): Promise<ScriptStageResult>
       script = written.script
       ctx.cost(...llmCost('script', written.usage.model, written.usage.inputTokens, written.usage.outputTokens))
     }
+    // The plan's cap: the core checks a script it is given; one the LLM wrote is checked here, before a voice costs money.
+    const chars = script.scenes.reduce((n, scene) => n + scene.narration.length, 0)
+    const cap = video.limits?.narrationChars
+    if (cap !== undefined && chars > cap) throw new InvalidInputError(`the narration has ${chars} characters; the plan allows ${cap}`)
     const path = `${ctx.dir}/script.json`
     await Bun.write(path, JSON.stringify(script, null, 2))
     await ctx.store(scriptKey, path, 'application/json')

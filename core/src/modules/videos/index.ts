@@ -48,7 +48,8 @@ export function videosModule(deps: Deps, videos: VideoService, apiKeys: ApiKeySe
         response: { 202: t.Object({ videos: t.Array(VideoView) }) },
         detail: {
           summary: 'Ask for up to 50 videos at once',
-          description: 'All or nothing: an invalid item refuses the batch and is named. Counts as one video_generation request.',
+          description:
+            'All or nothing: an invalid item refuses the batch and is named. Each video counts as one video_generation request (10 per hour).',
         },
       },
     )

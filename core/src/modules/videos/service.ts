@@ -16,7 +16,7 @@ import type { Deps } from '../../deps'
 import { conflict, type FieldError, notFound, unprocessable } from '../../http/problem'
 import { findOwned } from '../auth/ownership'
 import type { Principal } from '../auth/principal'
-import { planLimit, videosInLastDay } from '../billing/entitlements'
+import { planLimit, storageUsedBytes, videosInLastDay } from '../billing/entitlements'
 import type { ChannelService } from '../channels/service'
 import { applyEvent, isTerminal } from './apply-event'
 import type { CreateVideo } from './model'
@@ -116,6 +116,7 @@ export function createVideoService(deps: Deps, channels: ChannelService) {
   }
 
   function jobFor(userId: string, channel: ChannelRow, body: VideoRequest & { script?: ScriptScenes }, plan: Plan): VideoJob {
+    const { maxVideoSeconds, narrationChars, mediaBytes } = deps.config.plans[plan]
     return {
       videoId: crypto.randomUUID(),
       userId,
@@ -132,6 +133,7 @@ export function createVideoService(deps: Deps, channels: ChannelService) {
       aspect: channel.aspect,
       music: body.music,
       title: body.title,
+      limits: { maxVideoSeconds, narrationChars, mediaBytes },
     }
   }
 
@@ -163,6 +165,7 @@ export function createVideoService(deps: Deps, channels: ChannelService) {
       if (channel.paused)
         throw planLimit('channels', plan, allowed.channels, 'This channel is paused because your plan has fewer channels than you own')
       bodies.forEach((b, i) => {
+        const at = bodies.length > 1 ? `videos.${i}.` : ''
         const seconds = b.targetSeconds ?? DEFAULT_TARGET_SECONDS
         if (seconds > allowed.maxVideoSeconds)
           throw planLimit(
@@ -170,9 +173,19 @@ export function createVideoService(deps: Deps, channels: ChannelService) {
             plan,
             allowed.maxVideoSeconds,
             `targetSeconds ${seconds} is longer than your plan allows`,
-            bodies.length > 1 ? `videos.${i}.targetSeconds` : 'targetSeconds',
+            `${at}targetSeconds`,
           )
+        const chars = b.script?.scenes.reduce((n, scene) => n + scene.narration.length, 0) ?? 0
+        if (chars > allowed.narrationChars)
+          throw planLimit('narrationChars', plan, allowed.narrationChars, `The narration has ${chars} characters`, `${at}script.scenes`)
+        const media = b.media?.length ?? 0
+        if (media > allowed.mediaItems)
+          throw planLimit('mediaItems', plan, allowed.mediaItems, `The video names ${media} media`, `${at}media`)
       })
+      // A video stores files (voice, scenes, the MP4): none is started once the account's storage is full.
+      const stored = await storageUsedBytes(tx, userId)
+      if (stored >= allowed.storageBytes)
+        throw planLimit('storageBytes', plan, allowed.storageBytes, `You store ${stored} bytes; delete videos or uploads to make room`)
       const used = await videosInLastDay(tx, userId)
       if (used + bodies.length > allowed.videosPerDay)
         throw planLimit(
@@ -255,6 +268,13 @@ export function createVideoService(deps: Deps, channels: ChannelService) {
       const errors = requests.flatMap((b, i) => [...normalized[i]!.errors, ...checkRequest(principal.userId, b, `videos.${i}.`)])
       // All or nothing: one bad item refuses the batch, naming it, before anything is queued.
       if (errors.length) throw unprocessable(`Invalid videos in the batch: ${errors.map((e) => e.field).join(', ')}`, errors)
+      // Each video is a video_generation request: the request itself was counted, the rest are counted here.
+      await deps.limiter.take(
+        'video_generation',
+        principal.userId,
+        bodies.length - 1,
+        `a batch of ${bodies.length} videos counts as ${bodies.length}`,
+      )
       const recorded = await record(principal.userId, channel, bodies)
       if ('replay' in recorded) throw new Error('a batch has no Idempotency-Key')
       await deps.outbox.flush(recorded.dispatches)
