@@ -3,9 +3,11 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { cancelVideo, dispatchVideo, listDeadLetters, redriveDeadLetter } from '@ytempire/contract/queue'
+import { QUEUES } from '@ytempire/contract'
+import { cancelVideo, dispatchVideo, listDeadLetters, pipelineQueue, redriveDeadLetter, stageJobId } from '@ytempire/contract/queue'
+import { waitUntil } from '@ytempire/test-support'
 import { type Pipeline, startPipeline } from '../src/pipeline/workers'
-import { createTestEnv, EventLog, silentLog, type TestEnv, videoJob } from './helpers'
+import { createTestEnv, EventLog, shortScript, silentLog, type TestEnv, videoJob } from './helpers'
 
 let t: TestEnv
 let events: EventLog
@@ -166,4 +168,41 @@ describe('queue behaviour', () => {
       await log.close()
     }
   }, 90_000)
+
+  test('cancel while the voice and the scenes are made: both stop, the process lives on, the jobs go', async () => {
+    const prefix = `${t.prefix}-cancel-early`
+    const log = new EventLog(prefix)
+    const p = await startPipeline(t.config({ QUEUE_PREFIX: prefix }), silentLog)
+    const narration = 'A longer scene about the deep sea, its light and its slow creatures.'
+    const job = videoJob({
+      script: { ...shortScript, scenes: Array.from({ length: 8 }, (_, i) => ({ narration: `${i}. ${narration}`, keywords: ['sea'] })) },
+    })
+    try {
+      await dispatchVideo(t.redis, job, { prefix })
+      await log.waitUntil(
+        (e) => e.videoId === job.videoId && e.type === 'stage.started' && e.stage === 'visuals',
+        'visuals started',
+        30_000,
+      )
+      await cancelVideo(t.redis, job.videoId, { prefix })
+      // Two stages stop at once: neither failure may go unhandled (an unhandled rejection ends the worker, and fails this test).
+      await log.waitUntil(
+        (e) => e.videoId === job.videoId && e.type === 'video.cancelled' && e.stage === 'voice',
+        'voice cancelled',
+        30_000,
+      )
+      await log.waitUntil(
+        (e) => e.videoId === job.videoId && e.type === 'video.cancelled' && e.stage === 'visuals',
+        'visuals cancelled',
+        30_000,
+      )
+      // A cancelled video keeps no jobs: their data is the owner's.
+      await waitUntil(async () => !(await pipelineQueue(t.redis, QUEUES.voice, prefix).getJob(stageJobId(job.videoId, 'voice'))), {
+        what: 'the cancelled jobs removed',
+      })
+    } finally {
+      await p.close(500)
+      await log.close()
+    }
+  }, 60_000)
 })

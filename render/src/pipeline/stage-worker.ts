@@ -11,6 +11,7 @@ import {
   isCancelled,
   KEEP_COMPLETED_JOBS,
   pipelineQueue,
+  removeVideoJobs,
   retryPolicyOf,
   stageJobId,
   videoFlow,
@@ -163,6 +164,9 @@ export function createStageWorker<R>(stage: Stage, processor: StageProcessor<R>,
         abort.signal.throwIfAborted()
         const durationMs = Math.round(performance.now() - started)
         const outcomes: StageOutcomes = { ...earlier, [stage]: { result, durationMs, artifacts } }
+        // No flow for a video cancelled (or erased) meanwhile: its jobs would carry its data on.
+        if (stage === PIPELINE.entry && (await isCancelled(deps.commands, video.videoId, config.queuePrefix)))
+          throw new CancelledError(video.videoId)
         if (stage === PIPELINE.entry) await addFlow(video, outcomes, retryPolicyOf(job.opts), deps)
         if (costs.length) await deps.events.report({ type: 'cost', id: id('cost'), videoId: video.videoId, stage, items: costs })
         await deps.events.report({ type: 'stage.completed', id: id('completed'), videoId: video.videoId, stage, durationMs, artifacts })
@@ -223,7 +227,17 @@ export function createStageWorker<R>(stage: Stage, processor: StageProcessor<R>,
 
   // Last attempt spent (or a permanent error): move to the dead-letter queue and report it.
   worker.on('failed', (job: Job | undefined, err: Error) => {
-    if (!job?.finishedOn || err instanceof CancelledError || err.name === 'CancelledError') return
+    if (!job?.finishedOn) return
+    if (err instanceof CancelledError || err.name === 'CancelledError') {
+      // A cancelled (or erased) video keeps no jobs: their data is the owner's script and settings.
+      const { video } = jobData(stage, job)
+      deps.track(
+        removeVideoJobs(deps.commands, video.videoId, config.queuePrefix).catch((e) =>
+          log.warn({ err: e, videoId: video.videoId }, 'could not remove a cancelled video’s jobs'),
+        ),
+      )
+      return
+    }
     // A parent failed because a child did: the child is the one dead-lettered (or cancelled).
     // (A job over the stall limit also fails through deferredFailure, and is dead-lettered.)
     if (job.deferredFailure?.startsWith('child ')) return

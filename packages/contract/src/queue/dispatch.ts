@@ -71,3 +71,14 @@ export async function removeVideoJobs(connection: RedisConnection, videoId: stri
   }
   return removed
 }
+
+/**
+ * Forgets videos whose owner was erased (or that were deleted): each gets the cancel flag (a running
+ * stage stops, and takes back a file it was writing), and every job of theirs that is not running,
+ * finished ones included, goes with its data (scripts, user ids). Returns how many jobs went.
+ */
+export async function forgetVideos(connection: RedisConnection, videoIds: readonly string[], prefix = QUEUE_PREFIX): Promise<number> {
+  let removed = 0
+  for (const videoId of videoIds) removed += (await cancelVideo(connection, videoId, { prefix })).removed
+  return removed
+}

@@ -4,8 +4,15 @@ import type { VideoEvent } from '../events'
 import type { DeadLetterEntry, VideoJob } from '../jobs'
 import { PIPELINE, type Stage } from '../pipeline'
 import type { RedisConnection } from '../redis'
-import { addDeadLetter, type DeadLetterRecord, getDeadLetter, listDeadLetters, redriveDeadLetter } from './dead-letters'
-import { cancelVideo, type DispatchOptions, dispatchVideo, isCancelled } from './dispatch'
+import {
+  addDeadLetter,
+  type DeadLetterRecord,
+  getDeadLetter,
+  listDeadLetters,
+  redriveDeadLetter,
+  removeDeadLettersOf,
+} from './dead-letters'
+import { cancelVideo, type DispatchOptions, dispatchVideo, forgetVideos, isCancelled } from './dispatch'
 import { type ConsumeOptions, consumeVideoEvents, type VideoEventConsumer } from './event-consumer'
 import { EventReporter, oldestPendingReport, type ReporterOptions } from './event-reporter'
 import { closePipelineQueues, pipelineQueue, stageJobId } from './queues'
@@ -17,6 +24,8 @@ export interface PipelineClient {
   dispatch(job: VideoJob, opts?: Omit<DispatchOptions, 'prefix'>): Promise<{ jobId: string }>
   cancel(videoId: string): Promise<{ removed: number }>
   isCancelled(videoId: string): Promise<boolean>
+  /** Erasure: cancels the videos, removes every job of theirs that is not running, and their dead letters. */
+  forget(videoIds: readonly string[]): Promise<void>
   /** A stage's job of a video, while BullMQ keeps it. */
   stageJob(videoId: string, stage: Stage): Promise<Job | undefined>
   deadLetters: {
@@ -46,6 +55,10 @@ export function createPipelineClient(connection: RedisConnection, prefix: string
     dispatch: (job, opts = {}) => dispatchVideo(connection, job, { ...opts, prefix }),
     cancel: (videoId) => cancelVideo(connection, videoId, { prefix }),
     isCancelled: (videoId) => isCancelled(connection, videoId, prefix),
+    async forget(videoIds) {
+      await forgetVideos(connection, videoIds, prefix)
+      await removeDeadLettersOf(connection, videoIds, { prefix })
+    },
     stageJob: (videoId, stage) => pipelineQueue(connection, PIPELINE.spec[stage].queue, prefix).getJob(stageJobId(videoId, stage)),
     deadLetters: {
       add: (entry, id) => addDeadLetter(connection, entry, id, { prefix }),
