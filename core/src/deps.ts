@@ -11,6 +11,7 @@ import { createEventBus, type EventBus } from './infra/bus'
 import { createJobQueues, type JobQueues } from './infra/jobs'
 import { createLogger, type Logger } from './infra/logger'
 import { createMetrics, type Metrics } from './infra/metrics'
+import { logOutages } from './infra/redis'
 import { createSessionStore, type SessionStore } from './modules/auth/sessions'
 import { type AuditLog, createAuditLog } from './modules/users/audit'
 
@@ -68,6 +69,7 @@ function createVideoUpdateHub(bus: EventBus): VideoUpdateHub {
 
 export async function createDeps(config: Config, database: Database, redis: Redis, opts: { defaultMetrics?: boolean } = {}): Promise<Deps> {
   const log = createLogger(config.logLevel)
+  logOutages(redis, log, 'api')
   const metrics = createMetrics({ defaults: opts.defaultMetrics })
   const bus = createEventBus(redis, config.redisPrefix)
   const box = createSecretBox(config.secretKeys)

@@ -90,7 +90,8 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
       await migrateDatabase(database)
       migrated = true
     }
-    const deps = await createDeps(perCore(config), database, createRedis(REDIS_URL, 'test'))
+    const coreConfig = perCore(config)
+    const deps = await createDeps(coreConfig, database, createRedis(coreConfig.redisUrl ?? REDIS_URL, 'test'))
     const services = createServices(deps)
     const background = [
       ...(opts.consumeEvents ? [startVideoEventConsumer(deps, services.videos)] : []),

@@ -1,7 +1,7 @@
 import { ROLES } from '@ytempire/contract'
 import { Elysia, t } from 'elysia'
 import type { Deps } from '../../deps'
-import { oneOf, strict } from '../../http/schema'
+import { IdCursor, Offset, oneOf, strict } from '../../http/schema'
 import type { ApiKeyService } from '../api-keys/service'
 import { authGuard } from '../auth/guard'
 import { PublicUser } from '../auth/model'
@@ -10,7 +10,7 @@ import type { AdminService } from './service'
 
 const Page = (maximum: number) => ({
   limit: t.Optional(t.Integer({ minimum: 1, maximum })),
-  offset: t.Optional(t.Integer({ minimum: 0 })),
+  offset: t.Optional(Offset),
 })
 
 export function adminModule(deps: Deps, admin: AdminService, apiKeys: ApiKeyService) {
@@ -35,7 +35,7 @@ export function adminModule(deps: Deps, admin: AdminService, apiKeys: ApiKeyServ
         {
           userId: t.Optional(t.String({ format: 'uuid' })),
           limit: t.Optional(t.Integer({ minimum: 1, maximum: 500 })),
-          before: t.Optional(t.Integer({ minimum: 1 })),
+          before: t.Optional(IdCursor),
         },
         strict,
       ),

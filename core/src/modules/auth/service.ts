@@ -199,8 +199,11 @@ export function createAuthService(deps: Deps) {
       return tokens
     },
 
-    /** Rotates the refresh token; presenting a spent one revokes its whole family (RFC 9700 4.14.2). */
-    async refresh(refreshToken: string, ctx: RequestContext) {
+    /**
+     * Rotates the refresh token; presenting a spent one revokes its whole family (RFC 9700 4.14.2).
+     * `charge` counts the attempt against the family's rate limit (undefined: the token matched none).
+     */
+    async refresh(refreshToken: string, ctx: RequestContext, charge: (familyId: string | undefined) => Promise<void>) {
       const hash = sha256Hex(refreshToken)
       const [row] = await db
         .select({ token: refreshTokens, family: tokenFamilies, user: users })
@@ -208,6 +211,7 @@ export function createAuthService(deps: Deps) {
         .innerJoin(tokenFamilies, eq(tokenFamilies.id, refreshTokens.familyId))
         .innerJoin(users, eq(users.id, tokenFamilies.userId))
         .where(eq(refreshTokens.tokenHash, hash))
+      await charge(row?.family.id)
       if (!row) throw unauthorized('Unknown refresh token', 'invalid-refresh-token')
       const { token, family, user } = row
       if (family.revokedAt) throw unauthorized('This session was ended', 'session-ended')

@@ -23,7 +23,7 @@ export function videosModule(deps: Deps, videos: VideoService, apiKeys: ApiKeySe
         return video
       },
       {
-        auth: { access: 'write', rate: 'video_generation' },
+        auth: 'write',
         params: Id,
         body: CreateVideo,
         headers: IdempotencyHeaders,
@@ -42,7 +42,7 @@ export function videosModule(deps: Deps, videos: VideoService, apiKeys: ApiKeySe
         return { videos: await videos.submitBatch(principal, params.id, body.videos) }
       },
       {
-        auth: { access: 'write', rate: 'video_generation' },
+        auth: 'write',
         params: Id,
         body: CreateVideoBatch,
         response: { 202: t.Object({ videos: t.Array(VideoView) }) },
@@ -126,7 +126,7 @@ export function videosModule(deps: Deps, videos: VideoService, apiKeys: ApiKeySe
         const v = await videos.get(principal.userId, params.id)
         return serveObject(deps.storage, v.videoKey, request.headers.get('range'), { filename: `${v.id}.mp4` })
       },
-      { auth: { access: 'read', rate: 'expensive_operations' }, params: Id, detail: { summary: 'The MP4 (HTTP Range supported)' } },
+      { auth: 'read', params: Id, detail: { summary: 'The MP4 (HTTP Range supported)' } },
     )
     .get(
       '/videos/:id/thumbnail',
