@@ -29,6 +29,16 @@ export function adminModule(deps: Deps, admin: AdminService, apiKeys: ApiKeyServ
       response: { 200: PublicUser },
       detail: { summary: "Change a user's role (ends their sessions)" },
     })
+    .delete('/users/:id/mfa', ({ params, principal, ctx }) => admin.resetMfa({ principal, ctx }, params.id), {
+      auth: { access: 'admin', interactive: true },
+      params: t.Object({ id: t.String({ format: 'uuid' }) }),
+      response: { 200: PublicUser },
+      detail: {
+        summary: "Reset a user's two-factor authentication",
+        description:
+          'For a user who lost both authenticator and recovery codes: MFA off, their sessions end; audited with the admin as actor.',
+      },
+    })
     .get('/audit', async ({ query }) => (await admin.auditLog(query)).map(auditView), {
       auth: 'admin',
       query: t.Object(

@@ -1,5 +1,5 @@
 import type { Role } from '@ytempire/contract'
-import { and, asc, eq, ne, sql } from 'drizzle-orm'
+import { asc, eq, sql } from 'drizzle-orm'
 import { mfaSecrets, users } from '../../db/schema'
 import type { Deps } from '../../deps'
 import { invalidateUser } from '../../http/cached'
@@ -11,6 +11,7 @@ import { type AuthService, publicUser } from '../auth/service'
 import type { AuditEntry } from '../users/audit'
 import type { VideoService } from '../videos/service'
 import type { WebhookService } from '../webhooks/service'
+import { assertAnotherAdmin, lockAdminRoles } from './admin-roles'
 
 /** Who acts, from where: what the audit log records of an administrator's change. */
 export interface AdminActor {
@@ -40,15 +41,10 @@ export function createAdminService(deps: Deps, auth: AuthService, apiKeys: ApiKe
     /** Changes a role; the last administrator cannot step down. Takes effect at once: sessions end, cached answers go. */
     async changeRole(actor: AdminActor, userId: string, role: Role) {
       const user = await db.transaction(async (tx) => {
-        const [target] = await tx.select().from(users).where(eq(users.id, userId)).for('update')
+        await lockAdminRoles(tx)
+        const [target] = await tx.select().from(users).where(eq(users.id, userId))
         if (!target) throw notFound('User')
-        if (target.role === 'admin' && role !== 'admin') {
-          const [others] = await tx
-            .select({ n: sql<number>`count(*)::int` })
-            .from(users)
-            .where(and(eq(users.role, 'admin'), ne(users.id, target.id)))
-          if (!others?.n) throw conflict('This is the last administrator; promote someone else first')
-        }
+        if (target.role === 'admin' && role !== 'admin') await assertAnotherAdmin(tx, target.id, 'this one steps down')
         const [updated] = await tx.update(users).set({ role, updatedAt: new Date() }).where(eq(users.id, userId)).returning()
         return { before: target.role, after: updated! }
       })
@@ -57,6 +53,17 @@ export function createAdminService(deps: Deps, auth: AuthService, apiKeys: ApiKe
       await invalidateUser(deps, userId)
       await audit(actor, { userId, actorId: actor.principal.userId, type: 'role.changed', data: { from: user.before, to: role } })
       return publicUser(user.after)
+    },
+
+    /** For a user who lost their authenticator and recovery codes: MFA off, every session ended, audited with its actor. */
+    async resetMfa(actor: AdminActor, userId: string) {
+      const [target] = await db.select().from(users).where(eq(users.id, userId))
+      if (!target) throw notFound('User')
+      if (!target.mfaEnabled) throw conflict('This user has no two-factor authentication to reset')
+      await auth.removeMfa(userId)
+      await auth.revokeFamilies(userId, 'mfa-reset')
+      await audit(actor, { userId, actorId: actor.principal.userId, type: 'mfa.reset_by_admin' })
+      return publicUser({ ...target, mfaEnabled: false })
     },
 
     auditLog: (q: { userId?: string; before?: number; limit?: number }) => deps.audit.list({ ...q, limit: q.limit ?? 50 }),

@@ -1,11 +1,14 @@
 import { and, eq, isNull, lt, sql } from 'drizzle-orm'
 import * as OTPAuth from 'otpauth'
 import { hashPassword, randomToken, sha256Hex, verifyPassword } from '../../crypto/hash'
+import type { Db } from '../../db'
 import { mfaSecrets, recoveryCodes, refreshTokens, tokenFamilies, users } from '../../db/schema'
 import type { Deps } from '../../deps'
 import { invalidateUser } from '../../http/cached'
 import type { RequestContext } from '../../http/plugin'
 import { conflict, Problem, unauthorized, unprocessable } from '../../http/problem'
+import { lockAdminRoles, type Tx } from '../admin/admin-roles'
+import type { Role } from './principal'
 
 type UserRow = typeof users.$inferSelect
 export const publicUser = (u: UserRow) => ({
@@ -134,9 +137,20 @@ export function createAuthService(deps: Deps) {
     return false
   }
 
+  /** Turns MFA off: the secret and the recovery codes go. */
+  async function removeMfa(userId: string) {
+    await db.transaction(async (tx) => {
+      await tx.delete(mfaSecrets).where(eq(mfaSecrets.userId, userId))
+      await tx.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId))
+      await tx.update(users).set({ mfaEnabled: false, updatedAt: new Date() }).where(eq(users.id, userId))
+    })
+    await invalidateUser(deps, userId)
+  }
+
   return {
     issueTokens,
     revokeFamilies,
+    removeMfa,
 
     async register(input: { email: string; password: string }, ctx: RequestContext, userAgent?: string) {
       const email = input.email.trim().toLowerCase()
@@ -144,16 +158,17 @@ export function createAuthService(deps: Deps) {
         throw unprocessable('The e-mail address is not valid', [{ field: 'email', message: 'must be a valid e-mail address' }])
       checkPasswordPolicy(input.password)
       const passwordHash = await hashPassword(input.password)
-      // The first account of a fresh installation administers it.
-      const rows = await db
-        .insert(users)
-        .values({
-          email,
-          passwordHash,
-          role: sql`(case when exists (select 1 from ${users}) then 'member' else 'admin' end)`,
-        })
-        .onConflictDoNothing()
-        .returning()
+      const insert = (tx: Db | Tx, role: Role) => tx.insert(users).values({ email, passwordHash, role }).onConflictDoNothing().returning()
+      // The first account of a fresh installation administers it. Once anyone exists an admin exists
+      // (the last one can neither leave nor step down), so only an empty installation takes the lock.
+      const [someone] = await db.select({ id: users.id }).from(users).limit(1)
+      const rows = someone
+        ? await insert(db, 'member')
+        : await db.transaction(async (tx) => {
+            await lockAdminRoles(tx)
+            const [first] = await tx.select({ id: users.id }).from(users).limit(1)
+            return insert(tx, first ? 'member' : 'admin')
+          })
       const user = rows[0]
       if (!user) throw conflict('An account with this e-mail already exists')
       await audit.record({ userId: user.id, type: 'user.registered', ip: ctx.clientIp, userAgent, requestId: ctx.requestId })
@@ -303,12 +318,7 @@ export function createAuthService(deps: Deps) {
           { field: input.code ? 'code' : 'recoveryCode', message: 'wrong or already used' },
         ])
       }
-      await db.transaction(async (tx) => {
-        await tx.delete(mfaSecrets).where(eq(mfaSecrets.userId, userId))
-        await tx.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId))
-        await tx.update(users).set({ mfaEnabled: false, updatedAt: new Date() }).where(eq(users.id, userId))
-      })
-      await invalidateUser(deps, userId)
+      await removeMfa(userId)
       await audit.record({ userId, type: 'mfa.disabled', ip: ctx.clientIp, requestId: ctx.requestId })
     },
 
