@@ -27,11 +27,19 @@ async function signIn(c: Core, s: { email: string; password: string }) {
 
 describe('the admins of an installation', () => {
   test('of eight accounts registered at once on a fresh installation, exactly one is admin', async () => {
+    // Widen the race in the real database: each insert waits half a second after deciding its values,
+    // so all eight registrations are deciding "am I the first?" at the same time.
+    const db = core.deps.database.db
+    await db.execute(
+      `create function test_slow_insert() returns trigger as $$ begin perform pg_sleep(0.5); return new; end $$ language plpgsql` as never,
+    )
+    await db.execute('create trigger test_slow_insert before insert on users for each row execute function test_slow_insert()' as never)
     const results = await Promise.all(
       Array.from({ length: 8 }, () =>
         core.request('/v1/auth/register', { method: 'POST', json: { email: uniqueEmail(), password: PASSWORD } }),
       ),
     )
+    await db.execute('drop trigger test_slow_insert on users' as never)
     expect(results.map((r) => r.status)).toEqual(Array(8).fill(201))
     const roles = await Promise.all(results.map(async (r) => (await json(r)).role))
     expect(roles.filter((r) => r === 'admin')).toHaveLength(1)
