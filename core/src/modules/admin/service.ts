@@ -1,10 +1,11 @@
 import type { Role } from '@ytempire/contract'
 import { asc, eq, sql } from 'drizzle-orm'
+import { SigningKeyLimitError } from '../../crypto/signing-key-limit-error'
 import { mfaSecrets, users } from '../../db/schema'
 import type { Deps } from '../../deps'
 import { invalidateUser } from '../../http/cached'
 import type { RequestContext } from '../../http/plugin'
-import { conflict, notFound } from '../../http/problem'
+import { conflict, notFound, Problem } from '../../http/problem'
 import type { ApiKeyService } from '../api-keys/service'
 import type { Principal } from '../auth/principal'
 import { type AuthService, publicUser } from '../auth/service'
@@ -69,7 +70,15 @@ export function createAdminService(deps: Deps, auth: AuthService, apiKeys: ApiKe
     auditLog: (q: { userId?: string; before?: number; limit?: number }) => deps.audit.list({ ...q, limit: q.limit ?? 50 }),
 
     async rotateSigningKey(actor: AdminActor) {
-      const kid = await deps.keys.rotate()
+      const kid = await deps.keys.rotate().catch((e: unknown) => {
+        if (!(e instanceof SigningKeyLimitError)) throw e
+        throw new Problem(
+          429,
+          'Too Many Requests',
+          `The JWKS already publishes ${e.published} keys, the most it may; rotate again once the oldest retired key has expired`,
+          { type: 'signing-key-limit', headers: { 'Retry-After': String(e.retryAfterS) } },
+        )
+      })
       await audit(actor, { userId: actor.principal.userId, type: 'signing_key.rotated', data: { kid } })
       return { kid }
     },
