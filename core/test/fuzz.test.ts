@@ -58,6 +58,7 @@ const NASTY_STRINGS = [
   '../../../../etc/passwd',
   '%00',
   '%',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a log-injection probe, meant literally
   '${jndi:ldap://x}',
   '{{7*7}}',
   'null',
@@ -385,7 +386,7 @@ const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`
 
 describe('fuzzing every route of the OpenAPI document', () => {
   test(`${REQUESTS} seeded malformed requests: no 5xx, every error problem+json, memory back near its start`, async () => {
-    expect(operations.length).toBeGreaterThanOrEqual(60)
+    expect(operations.length).toBeGreaterThan(50)
     // The first requests load code and fill caches; the baseline is taken after them.
     const warm = await run(SEED ^ 0x5eed, WARM_UP)
     expect(warm.failures).toEqual([])
