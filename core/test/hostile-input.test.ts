@@ -79,7 +79,7 @@ describe('integer query parameters have upper bounds', () => {
 
 describe('deeply nested bodies', () => {
   test('[ x 50,000 answers 400 before any validator walks it', async () => {
-    const res = await core.request('/v1/auth/login', rawJson(`${'['.repeat(50_000)}${']'.repeat(50_000)}`))
+    const res = await core.request('/v1/auth/login', rawJson(`{"email":${'['.repeat(50_000)}${']'.repeat(50_000)}}`))
     expect(res.status).toBe(400)
     expect((await json(res)).type).toEndWith('/body-too-deep')
   })
@@ -99,6 +99,24 @@ describe('deeply nested bodies', () => {
       json: { name: 'depth', niche: 'history', cadence: { videosPerWeek: 1, days: ['mon'], time: '09:00' } },
     })
     expect(res.status).toBe(201)
+  })
+})
+
+describe('bodies that are not JSON objects', () => {
+  test('are refused before validation: 415 for another media type, 400 for a JSON value that is not an object', async () => {
+    const text = await core.request('/v1/channels', {
+      method: 'POST',
+      token: admin.accessToken,
+      headers: { 'content-type': 'text/plain' },
+      body: JSON.stringify({ name: 'x', niche: 'y' }),
+    })
+    expect(text.status).toBe(415)
+    expect(text.headers.get('content-type')).toContain('application/problem+json')
+    for (const body of ['"a string"', '[1,2]', 'null', '42']) {
+      const res = await core.request('/v1/auth/login', rawJson(body))
+      expect(res.status).toBe(400)
+      expect((await json(res)).type).toEndWith('/body-not-object')
+    }
   })
 })
 

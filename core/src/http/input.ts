@@ -8,6 +8,21 @@ export const MAX_BODY_DEPTH = 16
 /** How much of a field's path an error echoes back. */
 export const MAX_ECHOED_FIELD = 200
 
+/**
+ * Every body this API validates is a JSON object (uploads and Stripe's webhook read theirs raw and
+ * never get a parsed body). Anything else is refused before a validator describes how it differs
+ * from the route's schema.
+ */
+export function assertJsonObjectBody(body: unknown, contentType: string | null): void {
+  if (body === undefined) return
+  if (!/^application\/json\s*(;|$)/i.test(contentType ?? ''))
+    throw new Problem(415, 'Unsupported Media Type', 'Send the body as JSON with Content-Type: application/json', {
+      type: 'unsupported-media-type',
+    })
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    throw new Problem(400, 'Bad Request', 'The request body must be a JSON object', { type: 'body-not-object' })
+}
+
 /** Throws 400 when a parsed body nests deeper than MAX_BODY_DEPTH; iterative, so the check itself cannot overflow. */
 export function assertBodyDepth(body: unknown): void {
   if (body === null || typeof body !== 'object') return

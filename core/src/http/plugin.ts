@@ -4,7 +4,7 @@ import { Elysia } from 'elysia'
 import { timingSafeEqualHex } from '../crypto/hash'
 import type { Deps } from '../deps'
 import { isRedisOutage } from '../infra/redis'
-import { assertBodyDepth, assertStorable, MAX_ECHOED_FIELD } from './input'
+import { assertBodyDepth, assertJsonObjectBody, assertStorable, MAX_ECHOED_FIELD } from './input'
 import { type FieldError, Problem, problemResponse, serviceUnavailable, unauthorized } from './problem'
 import { SWAGGER_CSP } from './security-headers'
 
@@ -111,7 +111,8 @@ export function httpLayer(deps: Deps) {
         }
       })
       // Before any validator walks the body (it recurses per level), and before authentication, like a parse error.
-      .onTransform(function bodyDepth({ body }) {
+      .onTransform(function bodyShape({ body, request }) {
+        assertJsonObjectBody(body, request.headers.get('content-type'))
         assertBodyDepth(body)
       })
       // After authentication and schema validation, before any handler hands a string to PostgreSQL.
