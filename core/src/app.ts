@@ -16,6 +16,10 @@ import { usersModule } from './modules/users'
 import { createUserService } from './modules/users/service'
 import { videosModule } from './modules/videos'
 import { createVideoService } from './modules/videos/service'
+import { youtubeModule } from './modules/youtube'
+import { publishWorkerModule } from './modules/youtube/internal'
+import { createPublicationService } from './modules/youtube/publications'
+import { createYouTubeService } from './modules/youtube/service'
 
 export function createServices(deps: Deps) {
   const apiKeys = createApiKeyService(deps)
@@ -24,13 +28,18 @@ export function createServices(deps: Deps) {
   const channels = createChannelService(deps)
   const videos = createVideoService(deps, channels)
   const uploads = createUploadService(deps)
-  return { apiKeys, auth, users, channels, videos, uploads }
+  const youtube = createYouTubeService(deps, channels)
+  const publications = createPublicationService(deps, youtube)
+  // Grants are revoked at Google before the rows go (account erasure, channel deletion).
+  users.beforeErase((userId) => youtube.revokeAll({ userId }))
+  channels.beforeRemove((channelId) => youtube.revokeAll({ channelId }))
+  return { apiKeys, auth, users, channels, videos, uploads, youtube, publications }
 }
 export type Services = ReturnType<typeof createServices>
 
 /** One factory wires the services and controllers of a core instance. */
 export function createApp(deps: Deps, services: Services = createServices(deps)) {
-  const { apiKeys, auth, users, channels, videos, uploads } = services
+  const { apiKeys, auth, users, channels, videos, uploads, youtube, publications } = services
 
   return new Elysia({ name: 'ytempire-core', normalize: false })
     .use(httpLayer(deps))
@@ -53,6 +62,7 @@ export function createApp(deps: Deps, services: Services = createServices(deps))
       }),
     )
     .use(systemModule(deps))
+    .use(publishWorkerModule(deps, publications))
     .group('/v1', (v1) =>
       v1
         .use(authModule(deps, auth, apiKeys))
@@ -61,7 +71,8 @@ export function createApp(deps: Deps, services: Services = createServices(deps))
         .use(channelsModule(deps, channels, apiKeys))
         .use(videosModule(deps, videos, apiKeys))
         .use(uploadsModule(deps, uploads, apiKeys))
-        .use(adminModule(deps, auth, apiKeys)),
+        .use(youtubeModule(deps, youtube, publications, videos, apiKeys))
+        .use(adminModule(deps, auth, apiKeys, { youtubeRefreshTokens: () => youtube.reseal() })),
     )
 }
 

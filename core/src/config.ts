@@ -2,6 +2,7 @@
 
 import { type StorageConfig, storageConfigFromEnv } from '@ytempire/render/contract'
 import { z } from './infra/env'
+import { parseYouTubeConfig, type YouTubeConfig } from './modules/youtube/config'
 
 export type RateLimitClass = 'default' | 'auth' | 'video_generation' | 'expensive_operations' | 'webhook'
 
@@ -36,6 +37,10 @@ export interface Config {
   scriptLlmConfigured: boolean
   /** Channels an account may own, by plan (billing changes plans). */
   channelLimits: Record<'free' | 'pro' | 'premium', number>
+  /** Google OAuth client, YouTube endpoints and quota (GOOGLE_*, YOUTUBE_*). */
+  youtube: YouTubeConfig
+  /** How long before a slot the autopilot makes its video (AUTOPILOT_LEAD_MINUTES). */
+  autopilotLeadMinutes: number
 }
 
 // The seed's numbers (technical-architecture 4.4 / 4.5).
@@ -51,6 +56,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const mode = z.oneOf(env, 'NODE_ENV', ['development', 'production', 'test'], 'development')
   const secretKeys = parseSecretKeys(env.SECRET_KEYS, mode)
   const port = z.int(env, 'PORT', 3000)
+  const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, '')
   return {
     env: mode,
     port,
@@ -79,11 +85,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: env.TRUST_PROXY === 'true',
     rateLimits: parseRateLimits(env.RATE_LIMITS),
     cacheTtlS: { api: 300, analytics: 60, sessions: 3600, static: 86400 },
-    publicUrl: env.PUBLIC_URL ?? `http://localhost:${port}`,
+    publicUrl,
     queuePrefix: env.QUEUE_PREFIX || 'ytempire',
     storage: storageConfigFromEnv(env),
     scriptLlmConfigured: Boolean(env.OPENAI_API_KEY || env.OPENAI_BASE_URL),
     channelLimits: { free: 5, pro: 25, premium: 100 },
+    youtube: parseYouTubeConfig(env, publicUrl),
+    autopilotLeadMinutes: z.int(env, 'AUTOPILOT_LEAD_MINUTES', 360),
   }
 }
 

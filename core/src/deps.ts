@@ -7,6 +7,7 @@ import type { Database } from './db'
 import { createResponseCache, type ResponseCache } from './http/cache'
 import { createRateLimiter, type RateLimiter } from './http/rate-limit'
 import { createEventBus, type EventBus } from './infra/bus'
+import { type Clock, systemClock } from './infra/clock'
 import { createLogger, type Logger } from './infra/logger'
 import { createMetrics, type Metrics } from './infra/metrics'
 import { createSessionStore, type SessionStore } from './modules/auth/sessions'
@@ -32,6 +33,8 @@ export interface Deps {
   storage: Storage
   /** Live video updates, fanned out to this instance's Server-Sent-Event streams. */
   videoUpdates: VideoUpdateHub
+  /** "Now" for decisions that depend on the date (quota days, schedules); tests move it. */
+  clock: Clock
 }
 
 export interface VideoUpdateHub {
@@ -62,7 +65,12 @@ function createVideoUpdateHub(bus: EventBus): VideoUpdateHub {
   }
 }
 
-export async function createDeps(config: Config, database: Database, redis: Redis, opts: { defaultMetrics?: boolean } = {}): Promise<Deps> {
+export async function createDeps(
+  config: Config,
+  database: Database,
+  redis: Redis,
+  opts: { defaultMetrics?: boolean; clock?: Clock } = {},
+): Promise<Deps> {
   const log = createLogger(config.logLevel)
   const metrics = createMetrics({ defaults: opts.defaultMetrics })
   const bus = createEventBus(redis, config.redisPrefix)
@@ -94,6 +102,7 @@ export async function createDeps(config: Config, database: Database, redis: Redi
     queue: redis.duplicate({ connectionName: 'ytempire-core-queue', maxRetriesPerRequest: null, enableAutoPipelining: false }),
     storage: createStorage(config.storage),
     videoUpdates: createVideoUpdateHub(bus),
+    clock: opts.clock ?? systemClock,
   }
   await database.withLock(7261505, () => keys.init())
   await cache.start()

@@ -10,6 +10,7 @@ import { type App, createApp, createServices } from '../src/app'
 import { type Config, loadConfig } from '../src/config'
 import { type Database, migrateDatabase, openDatabase } from '../src/db'
 import { createDeps, type Deps } from '../src/deps'
+import type { Clock } from '../src/infra/clock'
 import { createRedis } from '../src/infra/redis'
 import { startVideoEventConsumer } from '../src/modules/videos/events'
 
@@ -77,13 +78,13 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
   }
 
   let migrated = false
-  async function core(perCore: (c: Config) => Config = (c) => c, opts: { consumeEvents?: boolean } = {}): Promise<Core> {
+  async function core(perCore: (c: Config) => Config = (c) => c, opts: { consumeEvents?: boolean; clock?: Clock } = {}): Promise<Core> {
     const database = await openDatabase({ url: db.url, dataDir: '/tmp', poolMax: 5 })
     if (!migrated) {
       await migrateDatabase(database)
       migrated = true
     }
-    const deps = await createDeps(perCore(config), database, createRedis(REDIS_URL, 'test'))
+    const deps = await createDeps(perCore(config), database, createRedis(REDIS_URL, 'test'), { clock: opts.clock })
     const services = createServices(deps)
     const consumer = opts.consumeEvents ? startVideoEventConsumer(deps, services.videos) : undefined
     cores.push({ deps, database, consumer })

@@ -166,6 +166,14 @@ export const channels = pgTable(
       .default('private'),
     cadence: jsonb('cadence').$type<{ videosPerWeek: number; days: string[]; time: string }>().notNull(),
     timeZone: text('time_zone').notNull().default('UTC'),
+    /** YouTube category id of its uploads (22 = People & Blogs). */
+    categoryId: text('category_id').notNull().default('22'),
+    /** status.selfDeclaredMadeForKids: always answered, or uploads stall. */
+    madeForKids: boolean('made_for_kids').notNull().default(false),
+    /** status.containsSyntheticMedia: generated voice and visuals are disclosed by default. */
+    containsSyntheticMedia: boolean('contains_synthetic_media').notNull().default(true),
+    /** The autopilot fills the cadence's slots while on. */
+    autopilot: boolean('autopilot').notNull().default(false),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -284,3 +292,5 @@ export const uploads = pgTable(
   },
   (t) => [uniqueIndex('uploads_key_idx').on(t.key), index('uploads_user_idx').on(t.userId, t.createdAt)],
 )
+
+export * from './publishing-schema'

@@ -15,7 +15,7 @@ import { videoView } from '../videos/service'
 const strict = { additionalProperties: false } as const
 const Role = t.Union([t.Literal('admin'), t.Literal('member'), t.Literal('viewer')])
 
-export function adminModule(deps: Deps, auth: AuthService, apiKeys: ApiKeyService) {
+export function adminModule(deps: Deps, auth: AuthService, apiKeys: ApiKeyService, reseals: Record<string, () => Promise<number>> = {}) {
   const db = deps.database.db
   return new Elysia({ name: 'admin-module', seed: deps.instanceId, prefix: '/admin', detail: { tags: ['admin'] } })
     .use(authGuard(deps, apiKeys))
@@ -182,14 +182,16 @@ export function adminModule(deps: Deps, auth: AuthService, apiKeys: ApiKeyServic
           mfa++
         }
         const signing = await deps.keys.reseal()
+        const others: Record<string, number> = {}
+        for (const [name, reseal] of Object.entries(reseals)) others[name] = await reseal()
         await deps.audit.record({
           userId: principal.userId,
           type: 'secrets.resealed',
           ip: ctx.clientIp,
           requestId: ctx.requestId,
-          data: { mfa, signing },
+          data: { mfa, signing, ...others },
         })
-        return { resealed: { mfaSecrets: mfa, signingKeys: signing } }
+        return { resealed: { mfaSecrets: mfa, signingKeys: signing, ...others } }
       },
       { auth: 'admin', detail: { summary: 'Re-encrypt secrets at rest under the current key of SECRET_KEYS' } },
     )

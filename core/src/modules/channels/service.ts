@@ -36,7 +36,12 @@ function checkTimeZone(tz: string | undefined) {
 
 export function createChannelService(deps: Deps) {
   const db = deps.database.db
+  const removeHooks: ((channelId: string) => Promise<unknown>)[] = []
   return {
+    /** Runs before a channel's rows are deleted (e.g. revoking its YouTube grant). */
+    beforeRemove(hook: (channelId: string) => Promise<unknown>) {
+      removeHooks.push(hook)
+    },
     async create(userId: string, input: ChannelInput & { name: string; niche: string }) {
       checkTimeZone(input.timeZone ?? undefined)
       return db.transaction(async (tx) => {
@@ -83,6 +88,7 @@ export function createChannelService(deps: Deps) {
         .from(videos)
         .where(and(eq(videos.channelId, id), inArray(videos.status, ['queued', 'running'])))
       if (active && active.n > 0) throw conflict(`The channel has ${active.n} video(s) in progress; cancel them first`)
+      for (const hook of removeHooks) await hook(id)
       await db.delete(channels).where(and(eq(channels.id, id), eq(channels.userId, userId)))
     },
   }

@@ -22,6 +22,9 @@ export type AuditType =
   | 'signing_key.rotated'
   | 'secrets.resealed'
   | 'data.exported'
+  | 'youtube.connected'
+  | 'youtube.disconnected'
+  | 'youtube.reconnect_needed'
 
 export interface AuditEntry {
   userId: string | null

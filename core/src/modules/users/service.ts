@@ -23,6 +23,7 @@ import { videoView } from '../videos/service'
 
 export function createUserService(deps: Deps, auth: AuthService, apiKeys: ApiKeyService) {
   const db = deps.database.db
+  const eraseHooks: ((userId: string) => Promise<unknown>)[] = []
   async function storedKeys(userId: string): Promise<Set<string>> {
     const keys = new Set<string>()
     for (const u of await db.select({ key: uploads.key }).from(uploads).where(eq(uploads.userId, userId))) keys.add(u.key)
@@ -125,6 +126,10 @@ export function createUserService(deps: Deps, auth: AuthService, apiKeys: ApiKey
         })),
       }
     },
+    /** Runs before an account's rows are erased (e.g. revoking its grants at outside services). */
+    beforeErase(hook: (userId: string) => Promise<unknown>) {
+      eraseHooks.push(hook)
+    },
     /** GDPR Art. 17: erases the account and everything hanging off it (cascading foreign keys). */
     async erase(userId: string, password: string) {
       const [user] = await db.select().from(users).where(eq(users.id, userId))
@@ -133,6 +138,7 @@ export function createUserService(deps: Deps, auth: AuthService, apiKeys: ApiKey
         throw unprocessable('The password is wrong', [{ field: 'password', message: 'wrong password' }])
       const families = await db.select({ id: tokenFamilies.id }).from(tokenFamilies).where(eq(tokenFamilies.userId, userId))
       const stored = await storedKeys(userId)
+      for (const hook of eraseHooks) await hook(userId)
       await db.delete(users).where(eq(users.id, userId))
       // The files go too: uploads, and every artifact the render workers reported for the user's videos.
       for (const key of stored)

@@ -1,5 +1,6 @@
 import { t } from 'elysia'
 import { CaptionStyle, VisualSource, Voice } from '../channels/model'
+import { PublicationView } from '../youtube/model'
 
 const strict = { additionalProperties: false } as const
 
@@ -73,6 +74,7 @@ export const VideoView = t.Object({
   createdAt: t.String(),
   startedAt: t.Nullable(t.String()),
   finishedAt: t.Nullable(t.String()),
+  youtube: t.Nullable(PublicationView),
   links: t.Object({
     self: t.String(),
     events: t.String(),

@@ -8,15 +8,17 @@ import {
   type VideoEvent,
   type VideoJob,
 } from '@ytempire/render/contract'
-import { and, desc, eq, gte, lt, type SQL, sql } from 'drizzle-orm'
+import { and, desc, eq, gte, inArray, lt, type SQL, sql } from 'drizzle-orm'
 import { sha256Hex } from '../../crypto/hash'
-import { costLedger, type StageState, users, videoEvents, videos } from '../../db/schema'
+import { costLedger, type StageState, users, videoEvents, videoPublications, videos } from '../../db/schema'
 import type { Deps } from '../../deps'
 import { conflict, type FieldError, notFound, Problem, unprocessable } from '../../http/problem'
 import type { Principal } from '../auth/principal'
 import type { ChannelService } from '../channels/service'
+import { publicationView } from '../youtube/views'
 
 type VideoRow = typeof videos.$inferSelect
+type PublicationRow = typeof videoPublications.$inferSelect
 export type VideoRequest = {
   topic?: string
   script?: { title: string; description: string; tags: string[]; scenes: { narration: string; keywords: string[] }[] }
@@ -34,7 +36,7 @@ const TERMINAL = new Set(['completed', 'failed', 'cancelled'])
 const STAGE_WEIGHT: Record<Stage, number> = { script: 10, voice: 15, visuals: 15, render: 50, thumbnail: 10 }
 const STAGE_ORDER: Record<Stage, number> = { script: 0, voice: 1, visuals: 1, render: 2, thumbnail: 3 }
 
-export function videoView(v: VideoRow) {
+export function videoView(v: VideoRow, publication?: PublicationRow | null) {
   const base = `/v1/videos/${v.id}`
   return {
     id: v.id,
@@ -56,6 +58,7 @@ export function videoView(v: VideoRow) {
     createdAt: v.createdAt.toISOString(),
     startedAt: v.startedAt?.toISOString() ?? null,
     finishedAt: v.finishedAt?.toISOString() ?? null,
+    youtube: publication ? publicationView(publication) : null,
     links: {
       self: base,
       events: `${base}/events`,
@@ -98,6 +101,11 @@ export function createVideoService(deps: Deps, channels: ChannelService) {
     if (body.music && !isUrl(body.music) && !ownKey(body.music))
       errors.push({ field: `${at}music`, message: `must be an http(s) URL or one of your keys under uploads/${userId}/` })
     return errors
+  }
+
+  async function publicationOf(videoId: string): Promise<PublicationRow | undefined> {
+    const [p] = await db.select().from(videoPublications).where(eq(videoPublications.videoId, videoId))
+    return p
   }
 
   async function planOf(userId: string): Promise<Plan> {
@@ -222,6 +230,12 @@ export function createVideoService(deps: Deps, channels: ChannelService) {
       return row
     },
 
+    /** The owner's video with its publication, as the API shows it. */
+    async view(userId: string, id: string): Promise<VideoView> {
+      const row = await this.get(userId, id)
+      return videoView(row, await publicationOf(id))
+    },
+
     async list(userId: string, q: { channelId?: string; status?: VideoRow['status']; limit?: number; cursor?: string }) {
       const limit = q.limit ?? 20
       const where: SQL[] = [eq(videos.userId, userId)]
@@ -240,8 +254,24 @@ export function createVideoService(deps: Deps, channels: ChannelService) {
         .limit(limit + 1)
       const page = rows.slice(0, limit)
       const last = page[page.length - 1]
+      const pubs = page.length
+        ? await db
+            .select()
+            .from(videoPublications)
+            .where(
+              inArray(
+                videoPublications.videoId,
+                page.map((v) => v.id),
+              ),
+            )
+        : []
       return {
-        items: page.map(videoView),
+        items: page.map((v) =>
+          videoView(
+            v,
+            pubs.find((p) => p.videoId === v.id),
+          ),
+        ),
         nextCursor: rows.length > limit && last ? Buffer.from(last.id).toString('base64url') : null,
       }
     },
@@ -256,7 +286,7 @@ export function createVideoService(deps: Deps, channels: ChannelService) {
         .set({ status: 'cancelled', error: 'cancelled by the operator', finishedAt: new Date(), updatedAt: new Date() })
         .where(and(eq(videos.id, id), sql`${videos.status} in ('queued','running')`))
         .returning()
-      const view = videoView(updated ?? (await this.get(userId, id)))
+      const view = videoView(updated ?? (await this.get(userId, id)), await publicationOf(id))
       await deps.videoUpdates.publish(id, view)
       return view
     },
@@ -372,7 +402,7 @@ export function createVideoService(deps: Deps, channels: ChannelService) {
         const [row] = await tx.update(videos).set(patch).where(eq(videos.id, v.id)).returning()
         return row
       })
-      if (updated) await deps.videoUpdates.publish(updated.id, videoView(updated))
+      if (updated) await deps.videoUpdates.publish(updated.id, videoView(updated, await publicationOf(updated.id)))
       return updated
     },
 
