@@ -43,7 +43,8 @@ export interface UploadEvent {
 export type UploadAction = 'drop' | 'hang' | undefined
 
 export type GoogleErrorKind = 'quotaExceeded' | 'uploadLimitExceeded' | 'forbidden' | 'backendError' | 'serviceUnavailable'
-type Method = 'videos.insert' | 'thumbnails.set' | 'videos.list' | 'channels.list'
+/** `upload` is a byte-carrying PUT to an upload session. */
+type Method = 'videos.insert' | 'upload' | 'thumbnails.set' | 'videos.list' | 'channels.list'
 
 interface Grant {
   id: string
@@ -530,6 +531,11 @@ export class FakeGoogle {
     if (session.videoId) {
       req.resume()
       return this.answerProgress(res, session)
+    }
+    const fault = this.takeFault('upload')
+    if (fault) {
+      req.resume()
+      return this.sendFault(res, fault)
     }
     // Bytes are committed as they arrive, so a cut connection keeps what got through.
     const cut = this.dropAfterBytes
