@@ -23,7 +23,7 @@ export interface RenderStageResult {
   encoder: string
   artifacts: Artifact[]
   /** The first scene's background, without captions: what the thumbnail is made from. */
-  firstScene?: { key: string; kind: 'still' | 'clip'; clipDurationS?: number }
+  firstScene?: { key: string; kind: 'still' | 'clip'; clipDurationS?: number; source?: string }
 }
 
 /** Values of a flow job's children, picked by the queue they ran in. */

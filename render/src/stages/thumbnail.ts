@@ -2,7 +2,9 @@
 import { type Artifact, QUEUES, type Stage, stageJobId } from '../contract'
 import { artifactKey, type StageContext } from '../pipeline/stage'
 import { runFfmpeg } from '../render/ffmpeg'
-import { thumbnailArgs, wrapTitle } from '../render/thumbnail'
+import { fontMetrics } from '../render/font-metrics'
+import { type ThumbnailPlan, thumbnailArgs, thumbnailLayout } from '../render/thumbnail'
+import { sceneGradient } from '../visuals/generated'
 import { childValue, type RenderStageResult } from './render'
 import { loadScript } from './script'
 
@@ -16,33 +18,32 @@ export async function thumbnailStage(ctx: StageContext): Promise<ThumbnailStageR
   const render = await childValue<RenderStageResult>(ctx, QUEUES.render)
   const script = await loadScript(ctx, ctx.data.scriptKey!)
   const title = video.title?.trim() || script.title
-  const lines = wrapTitle(title)
+  const layout = thumbnailLayout(title, await fontMetrics(ctx.config.video.fontBoldFile))
   const titleFile = `${ctx.dir}/title.txt`
-  await Bun.write(titleFile, lines.join('\n'))
-  // The first scene's own background (no burned-in captions under the title); the video frame otherwise.
+  await Bun.write(titleFile, layout.lines.join('\n'))
+  // The first scene's own background, without burned-in captions; a generated one is drawn again
+  // without its keyword typography, which would fight the title.
   const scene = render.firstScene
   const firstSceneEnd = render.sceneStarts[1] ?? render.durationS
-  const source = scene
-    ? {
-        path: await ctx.storage.toLocalFile(scene.key, ctx.dir),
-        atS: scene.kind === 'clip' ? Math.min(1, (scene.clipDurationS ?? 2) / 2) : 0,
-      }
-    : {
-        path: await ctx.storage.toLocalFile(render.videoKey, ctx.dir),
-        atS: Math.min(firstSceneEnd / 2, Math.max(0, render.durationS - 0.1)),
-      }
+  const background: ThumbnailPlan['background'] =
+    scene?.source === 'generated'
+      ? { kind: 'gradient', ...sceneGradient(script.scenes[0]?.keywords ?? [], 0) }
+      : scene
+        ? {
+            kind: 'frame',
+            inputPath: await ctx.storage.toLocalFile(scene.key, ctx.dir),
+            atS: scene.kind === 'clip' ? Math.min(1, (scene.clipDurationS ?? 2) / 2) : 0,
+          }
+        : {
+            kind: 'frame',
+            inputPath: await ctx.storage.toLocalFile(render.videoKey, ctx.dir),
+            atS: Math.min(firstSceneEnd / 2, Math.max(0, render.durationS - 0.1)),
+          }
   const outputPath = `${ctx.dir}/thumbnail.jpg`
-  await runFfmpeg(
-    thumbnailArgs({
-      inputPath: source.path,
-      atS: source.atS,
-      titleFile,
-      lineCount: lines.length,
-      fontFile: ctx.config.video.fontBoldFile,
-      outputPath,
-    }),
-    { signal: ctx.signal, timeoutS: 60 },
-  )
+  await runFfmpeg(thumbnailArgs({ background, layout, titleFile, fontFile: ctx.config.video.fontBoldFile, outputPath }), {
+    signal: ctx.signal,
+    timeoutS: 60,
+  })
   const thumbnail = await ctx.store(artifactKey(video.videoId, 'thumbnail.jpg'), outputPath, 'image/jpeg')
 
   const stat = async (key: string): Promise<Artifact | null> => {
