@@ -7,6 +7,8 @@ import { apiKeysModule } from './modules/api-keys'
 import { createApiKeyService } from './modules/api-keys/service'
 import { authModule } from './modules/auth'
 import { createAuthService } from './modules/auth/service'
+import { autopilotModule } from './modules/autopilot'
+import { createAutopilotService } from './modules/autopilot/service'
 import { channelsModule } from './modules/channels'
 import { createChannelService } from './modules/channels/service'
 import { systemModule } from './modules/system'
@@ -26,20 +28,26 @@ export function createServices(deps: Deps) {
   const auth = createAuthService(deps)
   const users = createUserService(deps, auth, apiKeys)
   const channels = createChannelService(deps)
-  const videos = createVideoService(deps, channels)
-  const uploads = createUploadService(deps)
   const youtube = createYouTubeService(deps, channels)
   const publications = createPublicationService(deps, youtube)
+  const videos = createVideoService(deps, channels, publications)
+  const uploads = createUploadService(deps)
+  const autopilot = createAutopilotService(deps, channels, videos, youtube)
   // Grants are revoked at Google before the rows go (account erasure, channel deletion).
   users.beforeErase((userId) => youtube.revokeAll({ userId }))
   channels.beforeRemove((channelId) => youtube.revokeAll({ channelId }))
-  return { apiKeys, auth, users, channels, videos, uploads, youtube, publications }
+  channels.afterUpdate((channelId) => autopilot.channelChanged(channelId))
+  channels.beforeRemove((channelId) => autopilot.stop(channelId))
+  users.beforeErase(async (userId) => {
+    for (const c of await channels.list(userId)) await autopilot.stop(c.id)
+  })
+  return { apiKeys, auth, users, channels, videos, uploads, youtube, publications, autopilot }
 }
 export type Services = ReturnType<typeof createServices>
 
 /** One factory wires the services and controllers of a core instance. */
 export function createApp(deps: Deps, services: Services = createServices(deps)) {
-  const { apiKeys, auth, users, channels, videos, uploads, youtube, publications } = services
+  const { apiKeys, auth, users, channels, videos, uploads, youtube, publications, autopilot } = services
 
   return new Elysia({ name: 'ytempire-core', normalize: false })
     .use(httpLayer(deps))
@@ -72,6 +80,7 @@ export function createApp(deps: Deps, services: Services = createServices(deps))
         .use(videosModule(deps, videos, apiKeys))
         .use(uploadsModule(deps, uploads, apiKeys))
         .use(youtubeModule(deps, youtube, publications, videos, apiKeys))
+        .use(autopilotModule(deps, autopilot, apiKeys))
         .use(adminModule(deps, auth, apiKeys, { youtubeRefreshTokens: () => youtube.reseal() })),
     )
 }

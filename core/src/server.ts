@@ -4,6 +4,7 @@ import { type Database, migrateDatabase, openDatabase } from './db'
 import { createDeps, type Deps } from './deps'
 import { ensureRedis } from './infra/local-redis'
 import { createRedis } from './infra/redis'
+import { startAutopilotWorker } from './modules/autopilot/worker'
 import { startVideoEventConsumer } from './modules/videos/events'
 
 export interface RunningCore {
@@ -27,6 +28,7 @@ export async function startCore(config: Config, opts: { manageRedis?: boolean } 
   const services = createServices(deps)
   const app = createApp(deps, services)
   const consumer = startVideoEventConsumer(deps, services.videos)
+  const autopilot = startAutopilotWorker(deps, services.autopilot)
   // idleTimeout above the SSE ping interval, so progress streams stay open.
   app.listen({
     port: config.port,
@@ -57,6 +59,7 @@ export async function startCore(config: Config, opts: { manageRedis?: boolean } 
         clearInterval(keyTimer)
         await app.server?.stop(false)
         await consumer.close()
+        await autopilot.close()
         await deps.bus.close()
         deps.queue.disconnect()
         redis.disconnect()

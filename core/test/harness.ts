@@ -12,6 +12,7 @@ import { type Database, migrateDatabase, openDatabase } from '../src/db'
 import { createDeps, type Deps } from '../src/deps'
 import type { Clock } from '../src/infra/clock'
 import { createRedis } from '../src/infra/redis'
+import { startAutopilotWorker } from '../src/modules/autopilot/worker'
 import { startVideoEventConsumer } from '../src/modules/videos/events'
 
 export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
@@ -46,6 +47,8 @@ export interface Core {
   app: App
   deps: Deps
   services: ReturnType<typeof createServices>
+  /** set when the core listens on a port (`listen: true`) */
+  url?: string
   request(path: string, init?: RequestInit & { json?: unknown; token?: string; ip?: string }): Promise<Response>
 }
 
@@ -57,7 +60,7 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
   const db = await createTestDatabase()
   const prefix = `t:${randomId()}:`
   const storageDir = mkdtempSync(join(tmpdir(), 'ytempire-storage-'))
-  const cores: { deps: Deps; database: Database; consumer?: { close(): Promise<void> } }[] = []
+  const cores: { deps: Deps; database: Database; consumers: { close(): Promise<void> }[]; server?: { stop(): void } }[] = []
   const baseConfig = overrides({
     ...loadConfig({
       NODE_ENV: 'test',
@@ -78,7 +81,10 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
   }
 
   let migrated = false
-  async function core(perCore: (c: Config) => Config = (c) => c, opts: { consumeEvents?: boolean; clock?: Clock } = {}): Promise<Core> {
+  async function core(
+    perCore: (c: Config) => Config = (c) => c,
+    opts: { consumeEvents?: boolean; clock?: Clock; autopilot?: boolean; listen?: boolean } = {},
+  ): Promise<Core> {
     const database = await openDatabase({ url: db.url, dataDir: '/tmp', poolMax: 5 })
     if (!migrated) {
       await migrateDatabase(database)
@@ -86,13 +92,19 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
     }
     const deps = await createDeps(perCore(config), database, createRedis(REDIS_URL, 'test'), { clock: opts.clock })
     const services = createServices(deps)
-    const consumer = opts.consumeEvents ? startVideoEventConsumer(deps, services.videos) : undefined
-    cores.push({ deps, database, consumer })
+    const consumers = [
+      ...(opts.consumeEvents ? [startVideoEventConsumer(deps, services.videos)] : []),
+      ...(opts.autopilot ? [startAutopilotWorker(deps, services.autopilot)] : []),
+    ]
     const app = createApp(deps, services)
+    // Workers in other processes reach a listening core (publish jobs ask it for access tokens).
+    const server = opts.listen ? app.listen({ port: 0, hostname: '127.0.0.1' }).server! : undefined
+    cores.push({ deps, database, consumers, server })
     return {
       app,
       deps,
       services,
+      url: server ? `http://127.0.0.1:${server.port}` : undefined,
       request: (path, init = {}) => {
         const headers = new Headers(init.headers)
         if (init.json !== undefined) headers.set('content-type', 'application/json')
@@ -111,7 +123,8 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
 
   afterAll(async () => {
     for (const c of cores) {
-      await c.consumer?.close()
+      c.server?.stop()
+      for (const consumer of c.consumers) await consumer.close()
       await c.deps.bus.close()
       c.deps.redis.disconnect()
       c.deps.queue.disconnect()

@@ -3,6 +3,8 @@
  * report, and the helpers the core calls (dispatch, cancel, dead letters, storage).
  * Kept light on purpose: it imports bullmq's Queue and the storage module, nothing else.
  */
+
+import type { PublishRequest } from '@ytempire/contract'
 import { type JobsOptions, Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
 
@@ -77,6 +79,10 @@ export interface VideoJob {
   music?: string
   /** Overrides the script's title (thumbnail text, event payload). */
   title?: string
+  /** With `topic` as the channel's niche: the LLM picks a fresh subject and must not reuse these titles. */
+  avoidTitles?: string[]
+  /** Publish to YouTube after the thumbnail; the grant lets the publish stage ask the core for what it needs. */
+  publish?: PublishRequest
 }
 
 export interface Artifact {

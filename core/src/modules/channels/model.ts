@@ -1,4 +1,5 @@
 import { t } from 'elysia'
+import { ConnectionView } from '../youtube/model'
 
 const strict = { additionalProperties: false } as const
 
@@ -39,6 +40,12 @@ const fields = {
   defaultPrivacy: Privacy,
   cadence: Cadence,
   timeZone: t.String({ minLength: 1, maxLength: 64, description: 'IANA time zone, e.g. Europe/Berlin' }),
+  categoryId: t.String({
+    pattern: '^[0-9]{1,3}$',
+    description: 'YouTube category id of uploads, e.g. 22 People & Blogs, 27 Education, 28 Science & Technology',
+  }),
+  madeForKids: t.Boolean({ description: 'answered on every upload (selfDeclaredMadeForKids); default false' }),
+  containsSyntheticMedia: t.Boolean({ description: 'discloses generated voice and visuals on every upload; default true' }),
 }
 
 export const CreateChannel = t.Object(
@@ -54,6 +61,9 @@ export const CreateChannel = t.Object(
     defaultPrivacy: t.Optional(fields.defaultPrivacy),
     cadence: t.Optional(fields.cadence),
     timeZone: t.Optional(fields.timeZone),
+    categoryId: t.Optional(fields.categoryId),
+    madeForKids: t.Optional(fields.madeForKids),
+    containsSyntheticMedia: t.Optional(fields.containsSyntheticMedia),
   },
   strict,
 )
@@ -73,6 +83,11 @@ export const ChannelView = t.Object({
   defaultPrivacy: t.String(),
   cadence: t.Object({ videosPerWeek: t.Number(), days: t.Array(t.String()), time: t.String() }),
   timeZone: t.String(),
+  categoryId: t.String(),
+  madeForKids: t.Boolean(),
+  containsSyntheticMedia: t.Boolean(),
+  autopilot: t.Boolean({ description: 'the autopilot fills the cadence (POST /v1/channels/:id/autopilot/resume|pause)' }),
+  youtube: t.Nullable(ConnectionView),
   createdAt: t.String(),
   updatedAt: t.String(),
 })

@@ -90,7 +90,7 @@ export function createUserService(deps: Deps, auth: AuthService, apiKeys: ApiKey
           recoveryCodes: codes.map((c) => ({ createdAt: c.createdAt.toISOString(), usedAt: c.usedAt?.toISOString() ?? null })),
         },
         apiKeys: await apiKeys.list(userId),
-        channels: (await db.select().from(channels).where(eq(channels.userId, userId))).map(channelView),
+        channels: (await db.select().from(channels).where(eq(channels.userId, userId))).map((c) => channelView(c)),
         videos: (await db.select().from(videos).where(eq(videos.userId, userId))).map((v) => ({ ...videoView(v), request: v.request })),
         costs: (await db.select().from(costLedger).where(eq(costLedger.userId, userId))).map((c) => ({
           videoId: c.videoId,

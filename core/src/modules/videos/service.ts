@@ -15,6 +15,7 @@ import type { Deps } from '../../deps'
 import { conflict, type FieldError, notFound, Problem, unprocessable } from '../../http/problem'
 import type { Principal } from '../auth/principal'
 import type { ChannelService } from '../channels/service'
+import type { PublicationService, PublishInput } from '../youtube/publications'
 import { publicationView } from '../youtube/views'
 
 type VideoRow = typeof videos.$inferSelect
@@ -29,6 +30,12 @@ export type VideoRequest = {
   captionStyle?: 'highlight' | 'plain' | 'none'
   music?: string
   title?: string
+  /** Upload to the channel's YouTube channel once rendered. */
+  publish?: PublishInput
+  /** Autopilot: with the niche as topic, titles the LLM must not reuse. */
+  avoidTitles?: string[]
+  /** Autopilot: the slot this video is for, and the backlog item it came from. */
+  autopilot?: { slotAt: string; backlogItemId?: string }
 }
 
 const TERMINAL = new Set(['completed', 'failed', 'cancelled'])
@@ -71,7 +78,7 @@ export function videoView(v: VideoRow, publication?: PublicationRow | null) {
 export type VideoView = ReturnType<typeof videoView>
 export const isTerminal = (status: string) => TERMINAL.has(status)
 
-export function createVideoService(deps: Deps, channels: ChannelService) {
+export function createVideoService(deps: Deps, channels: ChannelService, publications: PublicationService) {
   const db = deps.database.db
   const prefix = deps.config.queuePrefix
 
@@ -113,7 +120,13 @@ export function createVideoService(deps: Deps, channels: ChannelService) {
     return u?.plan ?? 'free'
   }
 
-  function jobFor(row: VideoRow, channel: Awaited<ReturnType<ChannelService['get']>>, body: VideoRequest, plan: Plan): VideoJob {
+  function jobFor(
+    row: VideoRow,
+    channel: Awaited<ReturnType<ChannelService['get']>>,
+    body: VideoRequest,
+    plan: Plan,
+    publishGrant?: string,
+  ): VideoJob {
     return {
       videoId: row.id,
       userId: row.userId,
@@ -130,6 +143,8 @@ export function createVideoService(deps: Deps, channels: ChannelService) {
       aspect: channel.aspect,
       music: body.music,
       title: body.title,
+      avoidTitles: body.avoidTitles,
+      publish: publishGrant ? { grant: publishGrant } : undefined,
     }
   }
 
@@ -183,10 +198,12 @@ export function createVideoService(deps: Deps, channels: ChannelService) {
       channelId: string,
       body: VideoRequest,
       idempotencyKey?: string,
+      opts: { requestedBy?: 'api' | 'autopilot' } = {},
     ): Promise<{ video: VideoView; replayed: boolean }> {
       const channel = await channels.get(principal.userId, channelId)
       const errors = checkRequest(principal.userId, body)
       if (errors.length) throw unprocessable(`Invalid video request: ${errors.map((e) => e.field).join(', ')}`, errors)
+      const publish = body.publish ? await publications.check(channel, body.publish) : undefined
       const idem = idempotencyKey ? { key: idempotencyKey, hash: sha256Hex(JSON.stringify([channelId, body])) } : undefined
       const row = await record(principal.userId, channelId, body, ASPECT_SIZE[channel.aspect], idem)
       if (!row) {
@@ -200,10 +217,11 @@ export function createVideoService(deps: Deps, channels: ChannelService) {
           throw unprocessable('This Idempotency-Key was used with a different request', [
             { field: 'Idempotency-Key', message: 'reused with a different body or channel' },
           ])
-        return { video: videoView(existing), replayed: true }
+        return { video: videoView(existing, await publicationOf(existing.id)), replayed: true }
       }
-      await enqueue(row, jobFor(row, channel, body, await planOf(principal.userId)))
-      return { video: videoView(row), replayed: false }
+      const opened = publish ? await publications.open(row, publish, opts.requestedBy ?? 'api') : undefined
+      await enqueue(row, jobFor(row, channel, body, await planOf(principal.userId), opened?.grant))
+      return { video: videoView(row, opened?.row), replayed: false }
     },
 
     async submitBatch(principal: Principal, channelId: string, bodies: VideoRequest[]) {
