@@ -107,7 +107,7 @@ export function createAutopilotService(deps: Deps, channelService: ChannelServic
       const c = await channelService.get(userId, channelId)
       checkCadence(c)
       const conn = await youtube.connection(channelId)
-      if (!conn || conn.status !== 'connected')
+      if (conn?.status !== 'connected')
         throw new Problem(
           409,
           'Conflict',
@@ -193,7 +193,7 @@ export function createAutopilotService(deps: Deps, channelService: ChannelServic
         return { status: 'skipped' as const, reason }
       }
       const conn = await youtube.connection(c.id)
-      if (!conn || conn.status !== 'connected') return skip('the channel is not connected to YouTube (or needs reconnecting)')
+      if (conn?.status !== 'connected') return skip('the channel is not connected to YouTube (or needs reconnecting)')
       if (slotAt <= clock() + 5 * 60_000) return skip('the slot is too close to make a video for it in time')
 
       const key = `autopilot:${c.id}:${new Date(slotAt).toISOString()}`
