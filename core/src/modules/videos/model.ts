@@ -1,6 +1,6 @@
 import { t } from 'elysia'
 import { CaptionStyle, VisualSource, Voice } from '../channels/model'
-import { PublicationView } from '../youtube/model'
+import { PublicationView, PublishInput } from '../youtube/model'
 
 const strict = { additionalProperties: false } as const
 
@@ -42,8 +42,9 @@ export const CreateVideo = t.Object(
       t.String({ minLength: 1, maxLength: 2048, description: 'background music: public URL or your uploads/ key; ducked under the voice' }),
     ),
     title: t.Optional(t.String({ minLength: 1, maxLength: 100 })),
+    publish: t.Optional(PublishInput),
   },
-  { ...strict, description: 'Exactly one of topic or script' },
+  { ...strict, description: 'Exactly one of topic or script; `publish` uploads it to the connected YouTube channel once rendered' },
 )
 
 export const CreateVideoBatch = t.Object({ videos: t.Array(CreateVideo, { minItems: 1, maxItems: 50 }) }, strict)

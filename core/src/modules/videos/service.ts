@@ -229,12 +229,17 @@ export function createVideoService(deps: Deps, channels: ChannelService, publica
       const errors = bodies.flatMap((b, i) => checkRequest(principal.userId, b, `videos.${i}.`))
       // All or nothing: one bad item refuses the batch, naming it, before anything is queued.
       if (errors.length) throw unprocessable(`Invalid videos in the batch: ${errors.map((e) => e.field).join(', ')}`, errors)
+      const publish = []
+      for (const [i, b] of bodies.entries())
+        publish.push(b.publish ? await publications.check(channel, b.publish, `videos.${i}.publish`) : undefined)
       const plan = await planOf(principal.userId)
       const out: VideoView[] = []
-      for (const body of bodies) {
+      for (const [i, body] of bodies.entries()) {
         const row = (await record(principal.userId, channelId, body, ASPECT_SIZE[channel.aspect]))!
-        await enqueue(row, jobFor(row, channel, body, plan))
-        out.push(videoView(row))
+        const settings = publish[i]
+        const opened = settings ? await publications.open(row, settings, 'api') : undefined
+        await enqueue(row, jobFor(row, channel, body, plan, opened?.grant))
+        out.push(videoView(row, opened?.row))
       }
       return out
     },

@@ -67,25 +67,26 @@ export function createPublicationService(deps: Deps, youtube: YouTubeService) {
     if (!conn)
       throw new Problem(409, 'Conflict', 'The channel is not connected to YouTube: POST /v1/channels/:id/youtube/connect first', {
         type: 'youtube-not-connected',
-        errors: [{ field: at, message: 'the channel is not connected to YouTube' }],
+        errors: [{ field: at || 'channelId', message: 'the channel is not connected to YouTube' }],
       })
     if (conn.status === 'reconnect_needed')
       throw new Problem(409, 'Conflict', 'The channel needs reconnecting to YouTube before it can publish', {
         type: 'youtube-reconnect-needed',
-        errors: [{ field: at, message: conn.statusReason ?? 'reconnect needed' }],
+        errors: [{ field: at || 'channelId', message: conn.statusReason ?? 'reconnect needed' }],
       })
     const errors: FieldError[] = []
+    const field = (name: string) => (at ? `${at}.${name}` : name)
     let publishAt: Date | null = null
     if (input.publishAt !== undefined) {
       publishAt = new Date(input.publishAt)
-      if (Number.isNaN(publishAt.getTime())) errors.push({ field: `${at}.publishAt`, message: 'must be an ISO-8601 date-time' })
+      if (Number.isNaN(publishAt.getTime())) errors.push({ field: field('publishAt'), message: 'must be an ISO-8601 date-time' })
       else if (publishAt.getTime() <= clock() + SCHEDULE_MARGIN_MS)
-        errors.push({ field: `${at}.publishAt`, message: 'must be in the future (at least 2 minutes from now)' })
+        errors.push({ field: field('publishAt'), message: 'must be in the future (at least 2 minutes from now)' })
     }
     const privacy = input.privacy ?? (publishAt ? 'private' : channel.defaultPrivacy)
     if (publishAt && privacy !== 'private')
       errors.push({
-        field: `${at}.privacy`,
+        field: field('privacy'),
         message: `YouTube schedules only private videos: send privacy "private" with publishAt (it turns public at that time), not "${privacy}"`,
       })
     if (errors.length) throw unprocessable(`Invalid publish request: ${errors.map((e) => e.field).join(', ')}`, errors)
@@ -171,7 +172,7 @@ export function createPublicationService(deps: Deps, youtube: YouTubeService) {
           'The last upload of this video may have reached YouTube without an answer; check the channel in YouTube Studio before anything else',
         )
       const [channel] = await db.select().from(channels).where(eq(channels.id, v.channelId))
-      const settings = await check(channel!, input)
+      const settings = await check(channel!, input, '')
       const { grant, row } = await open(v, settings, 'api')
       await dispatch(row, grant)
       await notify(videoId)
