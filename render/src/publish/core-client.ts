@@ -3,6 +3,7 @@
 import type { PublishBegin, QuotaAnswer, YouTubeMethod } from '@ytempire/contract'
 import { CoreUnavailableError } from '../errors/core-unavailable-error'
 import { PublishRefusedError } from '../errors/publish-refused-error'
+import { PublishSupersededError } from '../errors/publish-superseded-error'
 
 export class PublishCoreClient {
   private readonly base: string
@@ -36,8 +37,9 @@ export class PublishCoreClient {
     try {
       detail = (JSON.parse(text) as { detail?: string }).detail ?? text
     } catch {}
-    // 401: the grant was superseded (a newer publish request); 409: the core refuses for good.
-    if (res.status === 401 || res.status === 409 || res.status === 404) throw new PublishRefusedError(`the core refused: ${detail}`)
+    if (res.status === 401) throw new PublishSupersededError(detail)
+    // 409: the core refuses for good (the outcome of an upload is unknown, the channel was relinked...).
+    if (res.status === 409 || res.status === 404) throw new PublishRefusedError(`the core refused: ${detail}`)
     throw new CoreUnavailableError(`the core answered ${res.status}: ${detail.slice(0, 300)}`)
   }
 

@@ -8,6 +8,7 @@ import type { Logger } from 'pino'
 import type { RenderConfig } from '../config'
 import type { VideoScript } from '../contract'
 import { PublishRefusedError } from '../errors/publish-refused-error'
+import { PublishSupersededError } from '../errors/publish-superseded-error'
 import { PublishWait } from '../errors/publish-wait'
 import { YouTubeApiError } from '../errors/youtube-api-error'
 import { youtubeUploadBytes } from '../metrics'
@@ -42,6 +43,10 @@ export type PublishResult =
   | { outcome: 'published'; youtubeVideoId: string; url: string; thumbnail: 'pending' | 'set' | 'skipped' | 'failed' }
   /** the channel needs reconnecting: the core dispatches the video again once it is */
   | { outcome: 'paused'; reason: string }
+  /** a newer publish request took over (its own job publishes the video) */
+  | { outcome: 'superseded' }
+  /** refused for good; the core has the reason */
+  | { outcome: 'failed'; reason: string }
 
 const watchUrl = (id: string) => `https://www.youtube.com/watch?v=${id}`
 const NO_CUSTOM_THUMBNAILS =
@@ -51,9 +56,31 @@ function waitFor(q: QuotaAnswer): void {
   if (!q.granted) throw new PublishWait(q.until, q.retryAfterMs, q.reason)
 }
 
+/**
+ * One attempt. Throws PublishWait (delay the job), UnrecoverableError (the request is wrong) or a
+ * retryable error; a refused or superseded publication is an outcome, not a failure of the video.
+ */
 export async function publishVideo(inp: PublishInputs, d: PublishDeps): Promise<PublishResult> {
-  const { config, log } = d
-  const core = new PublishCoreClient(config.coreUrl, inp.videoId, inp.grant, d.signal)
+  const core = new PublishCoreClient(d.config.coreUrl, inp.videoId, inp.grant, d.signal)
+  try {
+    return await attempt(inp, d, core)
+  } catch (err) {
+    if (err instanceof PublishSupersededError) {
+      d.log.info('publish grant superseded: a newer request publishes this video')
+      return { outcome: 'superseded' }
+    }
+    if (err instanceof PublishRefusedError) return { outcome: 'failed', reason: err.message }
+    if (err instanceof UnrecoverableError) {
+      // Recorded with this job's grant, so the video shows why; nothing to retry.
+      await core.failed(err.message).catch((e) => d.log.warn({ err: e }, 'could not record the failure at the core'))
+      return { outcome: 'failed', reason: err.message }
+    }
+    throw err
+  }
+}
+
+async function attempt(inp: PublishInputs, d: PublishDeps, core: PublishCoreClient): Promise<PublishResult> {
+  const { log } = d
   const begin = await core.begin()
   switch (begin.action) {
     case 'done':
