@@ -10,12 +10,17 @@ COPY package.json bun.lock bunfig.toml ./
 COPY core/package.json core/package.json
 COPY render/package.json render/package.json
 COPY edge/package.json edge/package.json
+COPY packages/storage/package.json packages/storage/package.json
+COPY patches patches
+COPY packages/contract/package.json packages/contract/package.json
+COPY packages/test-support/package.json packages/test-support/package.json
 RUN bun install --frozen-lockfile --production
 
 FROM base
 ENV NODE_ENV=production
 COPY --from=deps /app/node_modules node_modules
 COPY package.json bunfig.toml tsconfig.json ./
+COPY packages packages
 COPY core core
 COPY render render
 COPY drizzle drizzle

@@ -129,7 +129,10 @@ try {
       break
     }
   }
-  show('refused after', `${attempts} attempts in this minute (limit ${config.rateLimits.auth.limit}/${config.rateLimits.auth.windowS} s)`)
+  show(
+    'refused after',
+    `${attempts} attempts in this minute (limit ${config.rateLimits.auth.limit}/${config.rateLimits.auth.windowSeconds} s)`,
+  )
   show(
     'Retry-After',
     `${limited?.headers instanceof Headers ? limited.headers.get('retry-after') : (limited?.headers as Record<string, string> | undefined)?.['retry-after']} s`,

@@ -36,6 +36,8 @@ const checkParse = (_out: string, code: number) => (code === 0 ? { passed: 1, fa
 const suites: Suite[] = [
   { name: 'biome', cmd: ['bun', 'run', 'lint'], parse: checkParse },
   { name: 'typecheck', cmd: ['sh', '-c', 'bun run typecheck && bun run --cwd edge typecheck'], parse: typecheckParse },
+  // The workspaces under packages/ (the storage contract starts its own S3-protocol server).
+  { name: 'packages', cmd: ['bun', 'test', '--timeout', '120000', 'packages'], parse: bunParse },
   { name: 'core', cmd: ['bun', 'test', '--timeout', '60000', 'core/test'], parse: bunParse },
   ...(existsSync('render/test') ? [{ name: 'render', cmd: ['bun', 'test', '--timeout', '120000', 'render/test'], parse: bunParse }] : []),
   ...(existsSync('edge/scripts/test.ts') ? [{ name: 'edge', cmd: ['bun', 'run', '--cwd', 'edge', 'test'], parse: vitestParse }] : []),

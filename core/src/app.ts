@@ -3,12 +3,16 @@ import { Elysia } from 'elysia'
 import type { Deps } from './deps'
 import { httpLayer } from './http/plugin'
 import { adminModule } from './modules/admin'
+import { createAdminService } from './modules/admin/service'
 import { apiKeysModule } from './modules/api-keys'
 import { createApiKeyService } from './modules/api-keys/service'
 import { authModule } from './modules/auth'
 import { createAuthService } from './modules/auth/service'
 import { autopilotModule } from './modules/autopilot'
 import { createAutopilotService } from './modules/autopilot/service'
+import { billingModule, stripeWebhookModule } from './modules/billing'
+import { createBillingService } from './modules/billing/service'
+import { createStripePayments } from './modules/billing/stripe'
 import { channelsModule } from './modules/channels'
 import { createChannelService } from './modules/channels/service'
 import { systemModule } from './modules/system'
@@ -17,7 +21,9 @@ import { createUploadService } from './modules/uploads/service'
 import { usersModule } from './modules/users'
 import { createUserService } from './modules/users/service'
 import { videosModule } from './modules/videos'
-import { createVideoService } from './modules/videos/service'
+import { createVideoService, videoView } from './modules/videos/service'
+import { webhooksModule } from './modules/webhooks'
+import { createWebhookService } from './modules/webhooks/service'
 import { youtubeModule } from './modules/youtube'
 import { publishWorkerModule } from './modules/youtube/internal'
 import { createPublicationService } from './modules/youtube/publications'
@@ -28,26 +34,39 @@ export function createServices(deps: Deps) {
   const auth = createAuthService(deps)
   const users = createUserService(deps, auth, apiKeys)
   const channels = createChannelService(deps)
+  const webhooks = createWebhookService(deps)
+  const stripe = deps.config.billing.stripe
+  const billing = createBillingService(deps, { channels, webhooks, payments: stripe ? createStripePayments(stripe) : undefined })
   const youtube = createYouTubeService(deps, channels)
   const publications = createPublicationService(deps, youtube)
-  const videos = createVideoService(deps, channels, publications)
+  const videos = createVideoService(deps, channels, publications, {
+    // A video reached its end: meter it, and tell the owner's endpoints.
+    async finished(video) {
+      if (video.status === 'completed') await billing.meterVideo({ id: video.id, userId: video.userId, finishedAt: video.finishedAt })
+      await webhooks.emit(video.userId, video.status === 'completed' ? 'video.completed' : 'video.failed', { video: videoView(video) })
+    },
+  })
   const uploads = createUploadService(deps)
+  const admin = createAdminService(deps, auth, apiKeys, videos, webhooks, youtube)
   const autopilot = createAutopilotService(deps, channels, videos, youtube)
-  // Grants are revoked at Google before the rows go (account erasure, channel deletion).
-  users.beforeErase((userId) => youtube.revokeAll({ userId }))
-  channels.beforeRemove((channelId) => youtube.revokeAll({ channelId }))
-  channels.afterUpdate((channelId) => autopilot.channelChanged(channelId))
-  channels.beforeRemove((channelId) => autopilot.stop(channelId))
+  publications.jobsFrom((video, grant) => videos.jobOf(video, grant))
+  // Grants are revoked at Google, and schedulers removed, before the rows go (erasure, channel deletion).
   users.beforeErase(async (userId) => {
+    await youtube.revokeAll({ userId })
     for (const c of await channels.list(userId)) await autopilot.stop(c.id)
   })
-  return { apiKeys, auth, users, channels, videos, uploads, youtube, publications, autopilot }
+  channels.beforeRemove(async (channelId) => {
+    await youtube.revokeAll({ channelId })
+    await autopilot.stop(channelId)
+  })
+  channels.afterUpdate((channelId) => autopilot.channelChanged(channelId))
+  return { apiKeys, auth, users, channels, videos, uploads, webhooks, billing, admin, youtube, publications, autopilot }
 }
 export type Services = ReturnType<typeof createServices>
 
 /** One factory wires the services and controllers of a core instance. */
 export function createApp(deps: Deps, services: Services = createServices(deps)) {
-  const { apiKeys, auth, users, channels, videos, uploads, youtube, publications, autopilot } = services
+  const { apiKeys, auth, users, channels, videos, uploads, webhooks, billing, admin, youtube, publications, autopilot } = services
 
   return new Elysia({ name: 'ytempire-core', normalize: false })
     .use(httpLayer(deps))
@@ -70,6 +89,7 @@ export function createApp(deps: Deps, services: Services = createServices(deps))
       }),
     )
     .use(systemModule(deps))
+    .use(stripeWebhookModule(deps, billing, apiKeys))
     .use(publishWorkerModule(deps, publications))
     .group('/v1', (v1) =>
       v1
@@ -79,9 +99,11 @@ export function createApp(deps: Deps, services: Services = createServices(deps))
         .use(channelsModule(deps, channels, apiKeys))
         .use(videosModule(deps, videos, apiKeys))
         .use(uploadsModule(deps, uploads, apiKeys))
+        .use(billingModule(deps, billing, apiKeys))
+        .use(webhooksModule(deps, webhooks, apiKeys))
         .use(youtubeModule(deps, youtube, publications, videos, apiKeys))
         .use(autopilotModule(deps, autopilot, apiKeys))
-        .use(adminModule(deps, auth, apiKeys, { youtubeRefreshTokens: () => youtube.reseal() })),
+        .use(adminModule(deps, admin, apiKeys)),
     )
 }
 

@@ -1,10 +1,20 @@
 // Configuration is read and validated once, here; everything else receives it.
 
-import { type StorageConfig, storageConfigFromEnv } from '@ytempire/render/contract'
+import {
+  type Entitlements,
+  PAID_PLANS,
+  type PaidPlan,
+  PLAN_ENTITLEMENTS,
+  type Plan,
+  parseRateLimitOverrides,
+  QUEUE_PREFIX,
+  RATE_LIMITS,
+  type RateLimitClass,
+  type RateLimitRule,
+} from '@ytempire/contract'
+import { type StorageConfig, storageConfigFromEnv } from '@ytempire/storage'
 import { z } from './infra/env'
 import { parseYouTubeConfig, type YouTubeConfig } from './modules/youtube/config'
-
-export type RateLimitClass = 'default' | 'auth' | 'video_generation' | 'expensive_operations' | 'webhook'
 
 export interface Config {
   env: 'development' | 'production' | 'test'
@@ -26,7 +36,8 @@ export interface Config {
   /** Cap for media uploads (POST /v1/uploads), which alone may exceed maxBodyBytes. */
   maxUploadBytes: number
   trustProxy: boolean
-  rateLimits: Record<RateLimitClass, { limit: number; windowS: number }>
+  /** The contract's table (the edge applies the same), with RATE_LIMITS overrides. */
+  rateLimits: Record<RateLimitClass, RateLimitRule>
   cacheTtlS: { api: number; analytics: number; sessions: number; static: number }
   publicUrl: string
   /** BullMQ key prefix shared with the render workers (QUEUE_PREFIX). */
@@ -35,21 +46,51 @@ export interface Config {
   storage: StorageConfig
   /** True when the workers can write scripts (an OpenAI-compatible LLM is configured); else requests must carry a script. */
   scriptLlmConfigured: boolean
-  /** Channels an account may own, by plan (billing changes plans). */
-  channelLimits: Record<'free' | 'pro' | 'premium', number>
+  /** What each plan entitles to: the table in @ytempire/contract (tests may lower a limit). */
+  plans: Record<Plan, Entitlements>
+  billing: BillingConfig
+  webhooks: WebhooksConfig
   /** Google OAuth client, YouTube endpoints and quota (GOOGLE_*, YOUTUBE_*). */
   youtube: YouTubeConfig
   /** How long before a slot the autopilot makes its video (AUTOPILOT_LEAD_MINUTES). */
   autopilotLeadMinutes: number
 }
 
-// The seed's numbers (technical-architecture 4.4 / 4.5).
-export const RATE_LIMITS: Config['rateLimits'] = {
-  default: { limit: 100, windowS: 60 },
-  auth: { limit: 5, windowS: 60 },
-  video_generation: { limit: 10, windowS: 3600 },
-  expensive_operations: { limit: 100, windowS: 86400 },
-  webhook: { limit: 600, windowS: 60 },
+export interface StripeConfig {
+  secretKey: string
+  webhookSecret: string
+  /** STRIPE_API_BASE as the SDK wants it. */
+  api: { host: string; port: number; protocol: 'http' | 'https' }
+  /** The recurring price of each paid plan (STRIPE_PRICE_PRO, STRIPE_PRICE_PREMIUM). */
+  prices: Record<PaidPlan, string>
+  /** A metered price added to every checkout, billed from the meter events (STRIPE_METERED_PRICE). */
+  meteredPrice?: string
+  /** The meter's event name; unset = completed videos are not reported (STRIPE_METER_EVENT). */
+  meterEventName?: string
+}
+
+export interface BillingConfig {
+  /** Unset: billing is off and administrators set plans. */
+  stripe?: StripeConfig
+  /** How long a past_due subscription keeps its plan. */
+  pastDueGraceS: number
+  /** Where Checkout and the Customer Portal send the user back to. */
+  returnUrl: string
+  /** First retry delay of a meter event Stripe did not take (doubling from there). */
+  meterRetryMs: number
+}
+
+export interface WebhooksConfig {
+  /** Tests only: deliver to loopback/private addresses and plain http. */
+  allowPrivateTargets: boolean
+  timeoutMs: number
+  /** Bytes of a receiver's answer kept with each attempt. */
+  responseExcerptBytes: number
+  /** Attempts per message; with retryBaseMs the backoff doubles from there (13 x 60 s ≈ 2.8 days in all). */
+  attempts: number
+  retryBaseMs: number
+  /** An endpoint failing without a success for this long is disabled and its owner told. */
+  disableAfterS: number
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -83,16 +124,70 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxBodyBytes: z.int(env, 'MAX_BODY_BYTES', 1024 * 1024),
     maxUploadBytes: z.int(env, 'MAX_UPLOAD_BYTES', 500 * 1024 * 1024),
     trustProxy: env.TRUST_PROXY === 'true',
-    rateLimits: parseRateLimits(env.RATE_LIMITS),
+    rateLimits: { ...RATE_LIMITS, ...parseRateLimitOverrides(env.RATE_LIMITS ?? '') },
     cacheTtlS: { api: 300, analytics: 60, sessions: 3600, static: 86400 },
     publicUrl,
-    queuePrefix: env.QUEUE_PREFIX || 'ytempire',
+    queuePrefix: env.QUEUE_PREFIX || QUEUE_PREFIX,
     storage: storageConfigFromEnv(env),
     scriptLlmConfigured: Boolean(env.OPENAI_API_KEY || env.OPENAI_BASE_URL),
-    channelLimits: { free: 5, pro: 25, premium: 100 },
+    plans: structuredClone(PLAN_ENTITLEMENTS) as Record<Plan, Entitlements>,
+    billing: {
+      stripe: parseStripe(env),
+      pastDueGraceS: Math.round(z.number(env, 'BILLING_PAST_DUE_GRACE_DAYS', 7) * 86400),
+      returnUrl: env.BILLING_RETURN_URL || `${publicUrl}/billing`,
+      meterRetryMs: 30_000,
+    },
+    webhooks: {
+      allowPrivateTargets: parseAllowPrivateTargets(env.WEBHOOKS_ALLOW_PRIVATE_TARGETS, mode),
+      timeoutMs: 10_000,
+      responseExcerptBytes: 2048,
+      attempts: 13,
+      retryBaseMs: 60_000,
+      disableAfterS: Math.round(z.number(env, 'WEBHOOKS_DISABLE_AFTER_DAYS', 5) * 86400),
+    },
     youtube: parseYouTubeConfig(env, publicUrl),
     autopilotLeadMinutes: z.int(env, 'AUTOPILOT_LEAD_MINUTES', 360),
   }
+}
+
+/** Billing is on when STRIPE_SECRET_KEY is set; then the webhook secret and every paid plan's price are required. */
+function parseStripe(env: Record<string, string | undefined>): StripeConfig | undefined {
+  const secretKey = env.STRIPE_SECRET_KEY
+  if (!secretKey) return undefined
+  const missing: string[] = []
+  const webhookSecret = env.STRIPE_WEBHOOK_SECRET ?? ''
+  if (!webhookSecret) missing.push('STRIPE_WEBHOOK_SECRET')
+  const prices = Object.fromEntries(
+    PAID_PLANS.map((plan) => {
+      const name = `STRIPE_PRICE_${plan.toUpperCase()}`
+      if (!env[name]) missing.push(name)
+      return [plan, env[name] ?? '']
+    }),
+  ) as Record<PaidPlan, string>
+  if (missing.length) throw new Error(`STRIPE_SECRET_KEY is set, so ${missing.join(', ')} must be set too`)
+  const base = env.STRIPE_API_BASE || 'https://api.stripe.com'
+  let url: URL
+  try {
+    url = new URL(base)
+  } catch {
+    throw new Error(`STRIPE_API_BASE must be a URL such as https://api.stripe.com, got "${base}"`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`STRIPE_API_BASE must be http(s), got "${base}"`)
+  const protocol = url.protocol === 'http:' ? 'http' : 'https'
+  return {
+    secretKey,
+    webhookSecret,
+    api: { host: url.hostname, port: Number(url.port || (protocol === 'http' ? 80 : 443)), protocol },
+    prices,
+    meteredPrice: env.STRIPE_METERED_PRICE || undefined,
+    meterEventName: env.STRIPE_METER_EVENT || undefined,
+  }
+}
+
+function parseAllowPrivateTargets(raw: string | undefined, mode: Config['env']): boolean {
+  if (raw !== 'true') return false
+  if (mode === 'production') throw new Error('WEBHOOKS_ALLOW_PRIVATE_TARGETS is for tests and development; it is refused in production')
+  return true
 }
 
 function parseSecretKeys(raw: string | undefined, mode: Config['env']): Config['secretKeys'] {
@@ -108,19 +203,4 @@ function parseSecretKeys(raw: string | undefined, mode: Config['env']): Config['
     if (key.length !== 32) throw new Error(`SECRET_KEYS key "${kid}" must be 32 bytes (AES-256), got ${key.length}`)
     return { kid, key }
   })
-}
-
-/** RATE_LIMITS="default=100/60,auth=5/60" overrides the seed's limits per class (limit/window seconds). */
-function parseRateLimits(raw: string | undefined): Config['rateLimits'] {
-  const limits = { ...RATE_LIMITS }
-  if (!raw) return limits
-  for (const part of raw.split(',')) {
-    const m = part.trim().match(/^(\w+)=(\d+)\/(\d+)$/)
-    if (!m || !(m[1]! in limits))
-      throw new Error(
-        `RATE_LIMITS entry "${part}" must be <class>=<limit>/<window seconds> with class one of ${Object.keys(limits).join(', ')}`,
-      )
-    limits[m[1] as RateLimitClass] = { limit: Number(m[2]), windowS: Number(m[3]) }
-  }
-  return limits
 }

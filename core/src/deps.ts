@@ -1,13 +1,15 @@
-import { createStorage, type Storage } from '@ytempire/render/contract'
+import { createPipelineClient, type PipelineClient } from '@ytempire/contract/queue'
+import { createStorage, type Storage } from '@ytempire/storage'
 import type { Redis } from 'ioredis'
 import type { Config } from './config'
 import { createSecretBox, type SecretBox } from './crypto/secret-box'
 import { createKeyStore, type KeyStore } from './crypto/signing-keys'
-import type { Database } from './db'
+import { ADVISORY_LOCKS, type Database } from './db'
 import { createResponseCache, type ResponseCache } from './http/cache'
 import { createRateLimiter, type RateLimiter } from './http/rate-limit'
 import { createEventBus, type EventBus } from './infra/bus'
 import { type Clock, systemClock } from './infra/clock'
+import { createJobQueues, type JobQueues } from './infra/jobs'
 import { createLogger, type Logger } from './infra/logger'
 import { createMetrics, type Metrics } from './infra/metrics'
 import { createSessionStore, type SessionStore } from './modules/auth/sessions'
@@ -28,8 +30,10 @@ export interface Deps {
   limiter: RateLimiter
   audit: AuditLog
   sessions: SessionStore
-  /** BullMQ connection (no per-command retry limit, as BullMQ requires) for dispatching and consuming. */
-  queue: Redis
+  /** The render pipeline's queues (dispatch, cancel, dead letters, worker reports) on a connection of its own. */
+  pipeline: PipelineClient
+  /** The core's own background queues (billing, webhooks, ...). */
+  jobs: JobQueues
   storage: Storage
   /** Live video updates, fanned out to this instance's Server-Sent-Event streams. */
   videoUpdates: VideoUpdateHub
@@ -99,12 +103,20 @@ export async function createDeps(
     limiter: createRateLimiter(redis, config, metrics),
     audit: createAuditLog(database.db, log),
     sessions: createSessionStore(redis, config),
-    queue: redis.duplicate({ connectionName: 'ytempire-core-queue', maxRetriesPerRequest: null, enableAutoPipelining: false }),
+    // BullMQ needs a connection without a per-command retry limit.
+    pipeline: createPipelineClient(
+      redis.duplicate({ connectionName: 'ytempire-core-queue', maxRetriesPerRequest: null, enableAutoPipelining: false }),
+      config.queuePrefix,
+    ),
+    jobs: createJobQueues(
+      redis.duplicate({ connectionName: 'ytempire-core-jobs', maxRetriesPerRequest: null, enableAutoPipelining: false }),
+      config.queuePrefix,
+    ),
     storage: createStorage(config.storage),
     videoUpdates: createVideoUpdateHub(bus),
     clock: opts.clock ?? systemClock,
   }
-  await database.withLock(7261505, () => keys.init())
+  await database.withLock(ADVISORY_LOCKS.signingKeys, () => keys.init())
   await cache.start()
   return deps
 }

@@ -1,11 +1,16 @@
 import { type App, createApp, createServices } from './app'
 import type { Config } from './config'
-import { type Database, migrateDatabase, openDatabase } from './db'
+import { ADVISORY_LOCKS, type Database, migrateDatabase, openDatabase } from './db'
 import { createDeps, type Deps } from './deps'
 import { ensureRedis } from './infra/local-redis'
 import { createRedis } from './infra/redis'
 import { startAutopilotWorker } from './modules/autopilot/worker'
+import { startBillingWorkers } from './modules/billing/worker'
 import { startVideoEventConsumer } from './modules/videos/events'
+import { startWebhookDeliveries } from './modules/webhooks/worker'
+
+/** How often a long-running instance checks whether the signing key is due for rotation. */
+const KEY_ROTATION_CHECK_MS = 3600_000
 
 export interface RunningCore {
   app: App
@@ -28,7 +33,11 @@ export async function startCore(config: Config, opts: { manageRedis?: boolean } 
   const services = createServices(deps)
   const app = createApp(deps, services)
   const consumer = startVideoEventConsumer(deps, services.videos)
-  const autopilot = startAutopilotWorker(deps, services.autopilot)
+  const background = [
+    startWebhookDeliveries(deps, services.webhooks),
+    startBillingWorkers(deps, services.billing),
+    startAutopilotWorker(deps, services.autopilot),
+  ]
   // idleTimeout above the SSE ping interval, so progress streams stay open.
   app.listen({
     port: config.port,
@@ -41,12 +50,12 @@ export async function startCore(config: Config, opts: { manageRedis?: boolean } 
   // Long-running instances rotate the signing key on schedule too (one instance does it, under a lock).
   const keyTimer = setInterval(() => {
     database
-      .withLock(7261505, () => deps.keys.rotateIfDue())
+      .withLock(ADVISORY_LOCKS.signingKeys, () => deps.keys.rotateIfDue())
       .then((rotated) => {
         if (rotated) deps.log.info('signing key rotated on schedule')
       })
       .catch((err) => deps.log.error({ err }, 'scheduled signing-key rotation failed'))
-  }, 3600_000)
+  }, KEY_ROTATION_CHECK_MS)
   keyTimer.unref()
   let stopping: Promise<void> | undefined
   return {
@@ -59,9 +68,10 @@ export async function startCore(config: Config, opts: { manageRedis?: boolean } 
         clearInterval(keyTimer)
         await app.server?.stop(false)
         await consumer.close()
-        await autopilot.close()
+        for (const b of background) await b.close()
         await deps.bus.close()
-        deps.queue.disconnect()
+        await deps.pipeline.close()
+        await deps.jobs.close()
         redis.disconnect()
         await database.close()
         redisInfo?.stop()

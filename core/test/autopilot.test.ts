@@ -2,8 +2,8 @@
 // schedulers firing ahead of each slot, one video per slot (private, publishAt = the slot), the
 // backlog, and skipped slots that say why.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { FakeGoogle } from '@ytempire/test-fakes/google'
-import { getNextMillis, Queue } from 'bullmq'
+import { FakeGoogle } from '@ytempire/test-support/google'
+import { getNextMillis } from 'bullmq'
 import { eq } from 'drizzle-orm'
 import { videoPublications } from '../src/db/schema'
 import { zonedParts } from '../src/infra/clock'
@@ -130,7 +130,7 @@ describe('autopilot on a channel', () => {
       expect(Date.parse(slot.slotAt) - Date.parse(slot.prepareAt)).toBe(360 * 60_000)
       expect(slot.source).toBe('none')
     }
-    const queue = new Queue(AUTOPILOT_QUEUE, { connection: core.deps.queue, prefix: env.config.queuePrefix })
+    const queue = core.deps.jobs.queue<{ channelId: string }>(AUTOPILOT_QUEUE)
     const scheduler = await queue.getJobScheduler(`autopilot-${ch.id}`)
     expect(scheduler?.tz).toBe('Europe/Berlin')
     expect(scheduler?.next).toBe(Date.parse(on.next[0].prepareAt))
@@ -143,7 +143,6 @@ describe('autopilot on a channel', () => {
     const off = await json(await core.request(`/v1/channels/${ch.id}/autopilot/pause`, { method: 'POST', token: owner.accessToken }))
     expect(off.autopilot).toBe('paused')
     expect(await queue.getJobScheduler(`autopilot-${ch.id}`)).toBeUndefined()
-    await queue.close()
   })
 
   test('the backlog: scripts queue, topics need an LLM, used oldest first, removable', async () => {
@@ -177,7 +176,7 @@ describe('autopilot on a channel', () => {
     expect(on.next[1].source).toBe('none')
 
     // The scheduler's next firing, run now instead of at its time: its slot is still the one it was made for.
-    const queue = new Queue(AUTOPILOT_QUEUE, { connection: core.deps.queue, prefix: env.config.queuePrefix })
+    const queue = core.deps.jobs.queue<{ channelId: string }>(AUTOPILOT_QUEUE)
     const [firing] = (await queue.getJobs(['delayed'])).filter((j) => j.data.channelId === ch.id)
     expect(firing).toBeDefined()
     await firing!.promote()
@@ -209,6 +208,5 @@ describe('autopilot on a channel', () => {
     expect(schedule.recent[0].reason).toContain('backlog is empty')
     const [pub] = await core.deps.database.db.select().from(videoPublications).where(eq(videoPublications.videoId, video.id))
     expect(pub?.grantHash).toBeTruthy()
-    await queue.close()
   })
 })

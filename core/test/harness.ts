@@ -4,16 +4,19 @@ import { afterAll } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { deleteRedisPrefix } from '@ytempire/test-support'
 import * as OTPAuth from 'otpauth'
 import postgres from 'postgres'
-import { type App, createApp, createServices } from '../src/app'
+import { type App, createApp, createServices, type Services } from '../src/app'
 import { type Config, loadConfig } from '../src/config'
 import { type Database, migrateDatabase, openDatabase } from '../src/db'
 import { createDeps, type Deps } from '../src/deps'
 import type { Clock } from '../src/infra/clock'
 import { createRedis } from '../src/infra/redis'
 import { startAutopilotWorker } from '../src/modules/autopilot/worker'
+import { startBillingWorkers } from '../src/modules/billing/worker'
 import { startVideoEventConsumer } from '../src/modules/videos/events'
+import { startWebhookDeliveries } from '../src/modules/webhooks/worker'
 
 export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
@@ -60,7 +63,13 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
   const db = await createTestDatabase()
   const prefix = `t:${randomId()}:`
   const storageDir = mkdtempSync(join(tmpdir(), 'ytempire-storage-'))
-  const cores: { deps: Deps; database: Database; consumers: { close(): Promise<void> }[]; server?: { stop(): void } }[] = []
+  const cores: {
+    deps: Deps
+    database: Database
+    services: Services
+    background: { close(): Promise<void> }[]
+    server?: { stop(force?: boolean): void }
+  }[] = []
   const baseConfig = overrides({
     ...loadConfig({
       NODE_ENV: 'test',
@@ -77,13 +86,18 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
   // Tests log in many times from one address; the rate-limit tests lower this again.
   const config: Config = {
     ...baseConfig,
-    rateLimits: { ...baseConfig.rateLimits, auth: { limit: 10_000, windowS: 60 }, default: { limit: 10_000, windowS: 60 } },
+    rateLimits: { ...baseConfig.rateLimits, auth: { limit: 10_000, windowSeconds: 60 }, default: { limit: 10_000, windowSeconds: 60 } },
   }
 
   let migrated = false
+  /**
+   * consumeEvents: record the workers' video reports; background: deliver webhooks and run billing's jobs;
+   * autopilot: consume the autopilot's scheduler firings; listen: serve on a port (workers in other
+   * processes call the core); clock: the core's "now".
+   */
   async function core(
     perCore: (c: Config) => Config = (c) => c,
-    opts: { consumeEvents?: boolean; clock?: Clock; autopilot?: boolean; listen?: boolean } = {},
+    opts: { consumeEvents?: boolean; background?: boolean; autopilot?: boolean; listen?: boolean; clock?: Clock } = {},
   ): Promise<Core> {
     const database = await openDatabase({ url: db.url, dataDir: '/tmp', poolMax: 5 })
     if (!migrated) {
@@ -92,14 +106,14 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
     }
     const deps = await createDeps(perCore(config), database, createRedis(REDIS_URL, 'test'), { clock: opts.clock })
     const services = createServices(deps)
-    const consumers = [
+    const background = [
       ...(opts.consumeEvents ? [startVideoEventConsumer(deps, services.videos)] : []),
+      ...(opts.background ? [startWebhookDeliveries(deps, services.webhooks), startBillingWorkers(deps, services.billing)] : []),
       ...(opts.autopilot ? [startAutopilotWorker(deps, services.autopilot)] : []),
     ]
     const app = createApp(deps, services)
-    // Workers in other processes reach a listening core (publish jobs ask it for access tokens).
     const server = opts.listen ? app.listen({ port: 0, hostname: '127.0.0.1' }).server! : undefined
-    cores.push({ deps, database, consumers, server })
+    cores.push({ deps, database, services, background, server })
     return {
       app,
       deps,
@@ -123,18 +137,17 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
 
   afterAll(async () => {
     for (const c of cores) {
-      c.server?.stop()
-      for (const consumer of c.consumers) await consumer.close()
+      c.server?.stop(true)
+      for (const b of c.background) await b.close()
       await c.deps.bus.close()
       c.deps.redis.disconnect()
-      c.deps.queue.disconnect()
+      await c.deps.pipeline.close()
+      await c.deps.jobs.close()
       await c.database.close()
     }
     const cleaner = createRedis(REDIS_URL, 'test-cleanup')
-    const keys = await cleaner.keys(`${prefix}*`)
-    if (keys.length) await cleaner.del(...keys)
-    const queueKeys = await cleaner.keys(`${config.queuePrefix}:*`)
-    if (queueKeys.length) await cleaner.del(...queueKeys)
+    await deleteRedisPrefix(cleaner, prefix)
+    await deleteRedisPrefix(cleaner, `${config.queuePrefix}:`)
     cleaner.disconnect()
     rmSync(storageDir, { recursive: true, force: true })
     await db.drop()

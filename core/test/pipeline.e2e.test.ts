@@ -2,6 +2,8 @@
 // produces it, and the core records the reports, serves the file with Range, and prices it.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { resolve } from 'node:path'
+import { TERMINAL_VIDEO_STATUSES } from '@ytempire/contract'
+import { waitUntil } from '@ytempire/test-support'
 import { type Core, json, REDIS_URL, signUp, testEnv } from './harness'
 
 const env = await testEnv()
@@ -39,14 +41,14 @@ const SCRIPT = {
 }
 
 /** Polls the video until the pipeline has finished with it (2 minutes at most). */
-async function finished(id: string, token: string): Promise<any> {
-  let video: any
-  for (let i = 0; i < 600; i++) {
-    video = await json(await core.request(`/v1/videos/${id}`, { token }))
-    if (['completed', 'failed', 'cancelled'].includes(video.status)) break
-    await Bun.sleep(200)
-  }
-  return video
+function finished(id: string, token: string): Promise<any> {
+  return waitUntil(
+    async () => {
+      const video = await json(await core.request(`/v1/videos/${id}`, { token }))
+      return TERMINAL_VIDEO_STATUSES.includes(video.status) && video
+    },
+    { what: `video ${id} finished`, timeoutMs: 120_000, intervalMs: 200 },
+  )
 }
 
 describe('core + render worker', () => {

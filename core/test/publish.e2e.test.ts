@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { createHash } from 'node:crypto'
 import { resolve } from 'node:path'
-import { FakeGoogle } from '@ytempire/test-fakes/google'
+import { FakeGoogle } from '@ytempire/test-support/google'
 import { and, eq } from 'drizzle-orm'
 import type { Redis } from 'ioredis'
 import { videoEvents } from '../src/db/schema'
@@ -69,7 +69,8 @@ async function follow(id: string, token: string, done: (v: any) => boolean, time
     const v = await json(await core.request(`/v1/videos/${id}`, { token }))
     seen.push(v)
     if (done(v)) return { video: v, seen }
-    if (Date.now() > deadline) throw new Error(`timed out; last state ${JSON.stringify({ status: v.status, error: v.error, youtube: v.youtube })}`)
+    if (Date.now() > deadline)
+      throw new Error(`timed out; last state ${JSON.stringify({ status: v.status, error: v.error, youtube: v.youtube })}`)
     await Bun.sleep(150)
   }
 }
@@ -93,7 +94,7 @@ async function redisDump(redis: Redis, prefix: string): Promise<{ keys: number; 
       else if (type === 'hash') value = await redis.hgetall(key)
       else if (type === 'list') value = await redis.lrange(key, 0, -1)
       else if (type === 'set') value = await redis.smembers(key)
-      else if (type === 'zset') value = await redis.zrange(key, 0, -1, 'WITHSCORES')
+      else if (type === 'zset') value = await redis.zrange(key, '0', '-1', 'WITHSCORES')
       else if (type === 'stream') value = await redis.xrange(key, '-', '+')
       text += `${key}\n${JSON.stringify(value)}\n`
     }
@@ -105,7 +106,13 @@ describe('publish asked for on creation', () => {
   test('script -> voice -> visuals -> render -> thumbnail -> publish: one video with the right metadata and thumbnail, and no Google credential in Redis', async () => {
     const worker = startWorker()
     const s = await signUp(core)
-    const ch = await json(await core.request('/v1/channels', { method: 'POST', token: s.accessToken, json: { name: 'Octo', niche: 'sea life', aspect: '1:1' } }))
+    const ch = await json(
+      await core.request('/v1/channels', {
+        method: 'POST',
+        token: s.accessToken,
+        json: { name: 'Octo', niche: 'sea life', aspect: '1:1' },
+      }),
+    )
     await connectChannel(core, google, s.accessToken, ch.id)
     const before = google.videosCreated
     const created = await core.request(`/v1/channels/${ch.id}/videos`, {
@@ -135,7 +142,11 @@ describe('publish asked for on creation', () => {
       defaultLanguage: 'en',
       defaultAudioLanguage: 'en',
     })
-    expect(uploaded.resource.status).toMatchObject({ privacyStatus: 'unlisted', selfDeclaredMadeForKids: false, containsSyntheticMedia: true })
+    expect(uploaded.resource.status).toMatchObject({
+      privacyStatus: 'unlisted',
+      selfDeclaredMadeForKids: false,
+      containsSyntheticMedia: true,
+    })
     const thumb = new Uint8Array(await (await core.request(`/v1/videos/${video.id}/thumbnail`, { token: s.accessToken })).arrayBuffer())
     expect(uploaded.thumbnail?.contentType).toBe('image/jpeg')
     expect(sha256(uploaded.thumbnail!.bytes)).toBe(sha256(thumb))
@@ -161,7 +172,10 @@ describe('publish asked for on creation', () => {
 describe('a worker SIGKILLed during the upload still ends with exactly one YouTube video', () => {
   const cases = [
     { point: 'before the session', when: (e: { kind: string }) => e.kind === 'open' },
-    { point: 'mid-file', when: (e: { kind: string; final?: boolean; end?: number }) => e.kind === 'chunk' && !e.final && (e.end ?? 0) >= 2 * 256 * 1024 },
+    {
+      point: 'mid-file',
+      when: (e: { kind: string; final?: boolean; end?: number }) => e.kind === 'chunk' && !e.final && (e.end ?? 0) >= 2 * 256 * 1024,
+    },
     { point: 'after the last byte, before recording', when: (e: { kind: string; final?: boolean }) => e.kind === 'chunk' && !!e.final },
   ]
   for (const { point, when } of cases)
@@ -182,7 +196,9 @@ describe('a worker SIGKILLed during the upload still ends with exactly one YouTu
         return 'drop'
       }
       const putsBefore = google.calls('PUT', '/upload/youtube/v3/videos').length
-      expect((await core.request(`/v1/videos/${id}/publish`, { method: 'POST', token: s.accessToken, json: { privacy: 'private' } })).status).toBe(202)
+      expect(
+        (await core.request(`/v1/videos/${id}/publish`, { method: 'POST', token: s.accessToken, json: { privacy: 'private' } })).status,
+      ).toBe(202)
       await victim.exited
       expect(victim.signalCode).toBe('SIGKILL')
 

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
-import { RATE_LIMITS } from '../src/config'
+import { RATE_LIMITS } from '@ytempire/contract'
 import { type Core, json, signUp, testEnv } from './harness'
 
 const env = await testEnv()
@@ -58,7 +58,7 @@ describe('rate limits (Redis, shared by all instances)', () => {
 
   test('authenticated requests are limited per user (default class), whatever the address', async () => {
     const s = await signUp(core)
-    const small = await env.core((c) => ({ ...c, rateLimits: { ...c.rateLimits, default: { limit: 3, windowS: 60 } } }))
+    const small = await env.core((c) => ({ ...c, rateLimits: { ...c.rateLimits, default: { limit: 3, windowSeconds: 60 } } }))
     const statuses = []
     for (let i = 0; i < 4; i++) statuses.push((await small.request('/v1/me', { token: s.accessToken, ip: `203.0.113.${i + 1}` })).status)
     expect(statuses).toEqual([200, 200, 200, 429])
@@ -68,7 +68,7 @@ describe('rate limits (Redis, shared by all instances)', () => {
 
   test('concurrent requests are counted exactly: of 20 at once with a limit of 10, exactly 10 pass', async () => {
     const s = await signUp(core)
-    const small = await env.core((c) => ({ ...c, rateLimits: { ...c.rateLimits, default: { limit: 10, windowS: 60 } } }))
+    const small = await env.core((c) => ({ ...c, rateLimits: { ...c.rateLimits, default: { limit: 10, windowSeconds: 60 } } }))
     const responses = await Promise.all(Array.from({ length: 20 }, () => small.request('/v1/me', { token: s.accessToken })))
     expect(responses.filter((r) => r.status === 200)).toHaveLength(10)
     expect(responses.filter((r) => r.status === 429)).toHaveLength(10)
@@ -78,12 +78,12 @@ describe('rate limits (Redis, shared by all instances)', () => {
       .sort((x, y) => x - y)
     expect(remaining).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
     // The same count is seen by another instance.
-    const other = await env.core((c) => ({ ...c, rateLimits: { ...c.rateLimits, default: { limit: 10, windowS: 60 } } }))
+    const other = await env.core((c) => ({ ...c, rateLimits: { ...c.rateLimits, default: { limit: 10, windowSeconds: 60 } } }))
     expect((await other.request('/v1/me', { token: s.accessToken })).status).toBe(429)
   })
 
   test('the window resets', async () => {
-    const quick = await env.core((c) => ({ ...c, rateLimits: { ...c.rateLimits, auth: { limit: 1, windowS: 1 } } }))
+    const quick = await env.core((c) => ({ ...c, rateLimits: { ...c.rateLimits, auth: { limit: 1, windowSeconds: 1 } } }))
     const ip = '198.51.100.30'
     const body = { email: 'n@example.com', password: 'whatever-pass!' }
     expect((await quick.request('/v1/auth/login', { method: 'POST', json: body, ip })).status).toBe(401)

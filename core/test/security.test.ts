@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { createHmac } from 'node:crypto'
-import { SECURITY_HEADERS } from '../src/http/security-headers'
+import { SECURITY_HEADERS } from '@ytempire/contract'
 import { type Core, json, signUp, testEnv } from './harness'
 
 const env = await testEnv()
@@ -22,7 +22,7 @@ describe('security headers', () => {
     expectSecurityHeaders(await core.request('/v1/nothing-here'))
     expectSecurityHeaders(await core.request('/v1/me'))
     expectSecurityHeaders(await core.request('/v1/auth/register', { method: 'POST', json: { email: 1 } }))
-    const limited = await env.core((c) => ({ ...c, rateLimits: { ...c.rateLimits, auth: { limit: 1, windowS: 60 } } }))
+    const limited = await env.core((c) => ({ ...c, rateLimits: { ...c.rateLimits, auth: { limit: 1, windowSeconds: 60 } } }))
     await limited.request('/v1/auth/login', { method: 'POST', json: { email: 'a@b.co', password: 'x' }, ip: '198.51.100.99' })
     const res = await limited.request('/v1/auth/login', { method: 'POST', json: { email: 'a@b.co', password: 'x' }, ip: '198.51.100.99' })
     expect(res.status).toBe(429)
@@ -106,20 +106,30 @@ describe('CORS', () => {
 describe('edge-signed headers', () => {
   const sign = (secret: string, ts: string, method: string, path: string, ip: string, userId: string, rid: string) =>
     createHmac('sha256', secret).update([ts, method, path, ip, userId, rid].join('\n')).digest('hex')
-  const edgeHeaders = (secret: string, ip: string, path = '/health', ts = String(Math.floor(Date.now() / 1000))) => {
+  const edgeHeaders = (secret: string, ip: string, path = '/health', ts = String(Math.floor(Date.now() / 1000)), method = 'GET') => {
     const rid = 'edge-req-0001'
     return {
       'x-edge-timestamp': ts,
       'x-edge-client-ip': ip,
       'x-edge-user': '',
       'x-request-id': rid,
-      'x-edge-signature': sign(secret, ts, 'GET', path, ip, '', rid),
+      'x-edge-signature': sign(secret, ts, method, path, ip, '', rid),
     }
   }
 
-  test('correctly signed edge headers are trusted (client IP used for rate limits)', async () => {
-    const res = await core.request('/health', { headers: edgeHeaders('edge-test-secret', '192.0.2.44') })
-    expect(res.status).toBe(200)
+  test('correctly signed edge headers are trusted: rate limits count the client IP they name', async () => {
+    expect((await core.request('/health', { headers: edgeHeaders('edge-test-secret', '192.0.2.44') })).status).toBe(200)
+    const limited = await env.core((c) => ({ ...c, rateLimits: { ...c.rateLimits, auth: { limit: 1, windowSeconds: 60 } } }))
+    // Every request also carries the harness's one X-Forwarded-For address; only the edge's client IP differs.
+    const login = (ip: string) =>
+      limited.request('/v1/auth/login', {
+        method: 'POST',
+        json: { email: 'nobody@example.com', password: 'whatever-pass!' },
+        headers: edgeHeaders('edge-test-secret', ip, '/v1/auth/login', undefined, 'POST'),
+      })
+    expect((await login('192.0.2.144')).status).toBe(401)
+    expect((await login('192.0.2.144')).status).toBe(429)
+    expect((await login('192.0.2.145')).status).toBe(401)
   })
 
   test('forged, stale, or unsigned edge headers are refused with 401', async () => {

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
+import { waitUntil } from '@ytempire/test-support'
 import { createLocalClient } from '../src/client'
 import { loadConfig } from '../src/config'
 import { startCore } from '../src/server'
@@ -29,10 +30,16 @@ describe('health, readiness, metrics, docs', () => {
 
   test('/metrics is Prometheus text with latency histograms by route and status', async () => {
     await core.request('/v1/nowhere')
-    await Bun.sleep(50) // recorded after the response is sent
-    const res = await core.request('/metrics')
-    expect(res.headers.get('content-type')).toContain('text/plain')
-    const text = await res.text()
+    // Recorded after the response is sent.
+    const text = await waitUntil(
+      async () => {
+        const res = await core.request('/metrics')
+        expect(res.headers.get('content-type')).toContain('text/plain')
+        const body = await res.text()
+        return /status="404"/.test(body) && body
+      },
+      { what: 'the 404 in /metrics' },
+    )
     expect(text).toContain('# TYPE http_request_duration_seconds histogram')
     expect(text).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/health",status="200"\}/)
     expect(text).toMatch(/status="404"/)
@@ -105,6 +112,6 @@ describe('graceful shutdown', () => {
     expect(res.status).toBe(200)
     expect((await json(res)).accessToken).toBeString()
     await stopped
-    expect(fetch(`${url}/health`)).rejects.toThrow()
+    await expect(fetch(`${url}/health`)).rejects.toThrow()
   })
 })

@@ -1,24 +1,17 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { cancelKey, QUEUES, stageJobId } from '@ytempire/render/contract'
-import { Queue } from 'bullmq'
-import { EventReporter } from '../../render/src/pipeline/events'
-import { RATE_LIMITS } from '../src/config'
+import { beforeAll, describe, expect, test } from 'bun:test'
+import { RATE_LIMITS } from '@ytempire/contract'
+import type { EventReporter } from '@ytempire/contract/queue'
+import { waitUntil } from '@ytempire/test-support'
 import { type Core, json, signUp, testEnv } from './harness'
 
 const env = await testEnv()
 let core: Core
 let reporter: EventReporter
-let scriptQueue: Queue
 beforeAll(async () => {
   core = await env.core((c) => c, { consumeEvents: true })
   await signUp(core)
   // The worker side of the contract, as a render worker reports.
-  reporter = new EventReporter(core.deps.queue, env.config.queuePrefix)
-  scriptQueue = new Queue(QUEUES.script, { connection: core.deps.queue, prefix: env.config.queuePrefix })
-})
-afterAll(async () => {
-  await reporter.close()
-  await scriptQueue.close()
+  reporter = core.deps.pipeline.reporter()
 })
 
 const SCRIPT = {
@@ -41,15 +34,15 @@ async function operator() {
   return { ...s, channel: ch, submit }
 }
 
-async function until<T>(fn: () => Promise<T | undefined>, what: string, ms = 5000): Promise<T> {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    const v = await fn()
-    if (v !== undefined) return v
-    await Bun.sleep(25)
-  }
-  throw new Error(`timed out waiting for ${what}`)
-}
+const scriptJob = (videoId: string) => core.deps.pipeline.stageJob(videoId, 'script')
+const recordedTypes = async (videoId: string) =>
+  (
+    (await core.deps.database.db.execute(
+      `select type from video_events where video_id = '${videoId}' order by id` as never,
+    )) as unknown as {
+      type: string
+    }[]
+  ).map((e) => e.type)
 
 describe('submitting videos', () => {
   test('a script is queued for the render workers with the channel’s settings and the plan’s priority', async () => {
@@ -59,7 +52,7 @@ describe('submitting videos', () => {
     const video = await json(res)
     expect(video).toMatchObject({ status: 'queued', stage: 'script', progress: 0, width: 1920, height: 1080, title: SCRIPT.title })
     expect(res.headers.get('location')).toBe(`/v1/videos/${video.id}`)
-    const job = await scriptQueue.getJob(stageJobId(video.id, 'script'))
+    const job = await scriptJob(video.id)
     expect(job?.data).toMatchObject({
       videoId: video.id,
       userId: op.user.id,
@@ -204,10 +197,13 @@ describe('worker reports become recorded state', () => {
     await reporter.report({ type: 'stage.completed', videoId: id, stage: 'script', durationMs: 12, artifacts: [] })
     await reporter.report({ type: 'stage.started', videoId: id, stage: 'render', attempt: 1, worker: 'w1' })
     await reporter.report({ type: 'stage.progress', videoId: id, stage: 'render', percent: 50 })
-    const mid = await until(async () => {
-      const v = await json(await core.request(`/v1/videos/${id}`, { token: op.accessToken }))
-      return v.stages.render.percent === 50 && v.stage === 'render' && v.stages.script.status === 'completed' ? v : undefined
-    }, 'render 50%')
+    const mid = await waitUntil(
+      async () => {
+        const v = await json(await core.request(`/v1/videos/${id}`, { token: op.accessToken }))
+        return v.stages.render.percent === 50 && v.stage === 'render' && v.stages.script.status === 'completed' && v
+      },
+      { what: 'render at 50 %' },
+    )
     expect(mid).toMatchObject({ status: 'running', stage: 'render' })
     expect(mid.progress).toBe(10 + 25)
 
@@ -261,10 +257,13 @@ describe('worker reports become recorded state', () => {
       artifacts: [],
       stageDurationsMs: { script: 12, render: 900 },
     })
-    const done = await until(async () => {
-      const v = await json(await core.request(`/v1/videos/${id}`, { token: op.accessToken }))
-      return v.status === 'completed' ? v : undefined
-    }, 'completed')
+    const done = await waitUntil(
+      async () => {
+        const v = await json(await core.request(`/v1/videos/${id}`, { token: op.accessToken }))
+        return v.status === 'completed' && v
+      },
+      { what: 'the video completed' },
+    )
     expect(done).toMatchObject({
       progress: 100,
       durationS: 31.2,
@@ -273,10 +272,12 @@ describe('worker reports become recorded state', () => {
       links: { file: `/v1/videos/${id}/file`, thumbnail: `/v1/videos/${id}/thumbnail` },
     })
 
-    // A late, out-of-order report does not roll the finished video back.
+    // A late, out-of-order report is recorded, and does not roll the finished video back.
     await reporter.report({ type: 'stage.failed', videoId: id, stage: 'render', attempt: 1, reason: 'late', willRetry: false })
-    await Bun.sleep(200)
-    expect((await json(await core.request(`/v1/videos/${id}`, { token: op.accessToken }))).status).toBe('completed')
+    await waitUntil(() => recordedTypes(id).then((types) => types.includes('stage.failed')), { what: 'the late report recorded' })
+    const after = await json(await core.request(`/v1/videos/${id}`, { token: op.accessToken }))
+    expect(after).toMatchObject({ status: 'completed', error: null, progress: 100 })
+    expect(after.stages.render.status).toBe('completed')
 
     await readAll
     expect(streamed).toContain('event: snapshot')
@@ -290,11 +291,8 @@ describe('worker reports become recorded state', () => {
     const month = await json(await core.request('/v1/me/costs', { token: op.accessToken }))
     expect(month).toMatchObject({ videos: 1, byKind: { render_seconds: 0.00024, tts_characters: 0.3 } })
 
-    const events = (await core.deps.database.db.execute(
-      `select type from video_events where video_id = '${id}' order by id` as never,
-    )) as unknown as { type: string }[]
     // Consumers run concurrently, so arrival order may differ from report order; every report is there once.
-    expect(events.map((e) => e.type).sort()).toEqual([
+    expect((await recordedTypes(id)).sort()).toEqual([
       'cost',
       'cost',
       'stage.completed',
@@ -371,10 +369,13 @@ describe('worker reports become recorded state', () => {
       attempts: 3,
       deadLetterJobId: 'dl-1',
     })
-    const failed = await until(async () => {
-      const v = await json(await core.request(`/v1/videos/${video.id}`, { token: op.accessToken }))
-      return v.status === 'failed' ? v : undefined
-    }, 'failed')
+    const failed = await waitUntil(
+      async () => {
+        const v = await json(await core.request(`/v1/videos/${video.id}`, { token: op.accessToken }))
+        return v.status === 'failed' && v
+      },
+      { what: 'the video failed' },
+    )
     expect(failed.error).toContain('ElevenLabs said 401')
     expect(failed.error).toContain('3 attempt')
   })
@@ -424,12 +425,12 @@ describe('cancel', () => {
   test('a queued video is cancelled: its job leaves the queue and the workers see the flag', async () => {
     const op = await operator()
     const video = await json(await op.submit({ script: SCRIPT }))
-    expect(await scriptQueue.getJob(stageJobId(video.id, 'script'))).toBeDefined()
+    expect(await scriptJob(video.id)).toBeDefined()
     const res = await core.request(`/v1/videos/${video.id}/cancel`, { method: 'POST', token: op.accessToken })
     expect(res.status).toBe(200)
     expect((await json(res)).status).toBe('cancelled')
-    expect(await scriptQueue.getJob(stageJobId(video.id, 'script'))).toBeUndefined()
-    expect(await core.deps.queue.get(cancelKey(video.id, env.config.queuePrefix))).toBe('1')
+    expect(await scriptJob(video.id)).toBeUndefined()
+    expect(await core.deps.pipeline.isCancelled(video.id)).toBe(true)
     expect((await core.request(`/v1/videos/${video.id}/cancel`, { method: 'POST', token: op.accessToken })).status).toBe(409)
   })
 })

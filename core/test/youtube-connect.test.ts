@@ -2,7 +2,7 @@
 // local server speaking Google's OAuth and Data API wire formats.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { YOUTUBE_SCOPES } from '@ytempire/contract'
-import { type FakeAccount, FakeGoogle } from '@ytempire/test-fakes/google'
+import { type FakeAccount, FakeGoogle } from '@ytempire/test-support/google'
 import { movableClock } from '../src/infra/clock'
 import { parseYouTubeConfig } from '../src/modules/youtube/config'
 import { GrantRevokedError } from '../src/modules/youtube/grant-revoked-error'

@@ -2,7 +2,7 @@
 // Google server), and a finished video whose files are in storage, as the render workers leave them.
 import { expect } from 'bun:test'
 import { randomBytes } from 'node:crypto'
-import type { FakeAccount, FakeGoogle } from '@ytempire/test-fakes/google'
+import type { FakeAccount, FakeGoogle } from '@ytempire/test-support/google'
 import { type Core, json } from './harness'
 
 export const SCRIPT = {

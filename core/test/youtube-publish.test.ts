@@ -2,10 +2,11 @@
 // publish worker makes (begin, quota, limits, the session stored before the first byte, the video
 // recorded once), with a movable clock for the Pacific-time quota day.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { PUBLISH_QUEUE, type PublishJob } from '@ytempire/contract'
-import { FakeGoogle } from '@ytempire/test-fakes/google'
+import { PIPELINE, type VideoJob } from '@ytempire/contract'
+import { FakeGoogle } from '@ytempire/test-support/google'
 import { Queue } from 'bullmq'
 import { eq } from 'drizzle-orm'
+import type { Redis } from 'ioredis'
 import { videoPublications } from '../src/db/schema'
 import { movableClock } from '../src/infra/clock'
 import { parseYouTubeConfig } from '../src/modules/youtube/config'
@@ -20,12 +21,15 @@ const env = await testEnv((c) => {
 })
 let core: Core
 let queue: Queue
+let connection: Redis
 beforeAll(async () => {
   core = await env.core((c) => c, { clock })
-  queue = new Queue(PUBLISH_QUEUE, { connection: core.deps.queue, prefix: env.config.queuePrefix })
+  connection = core.deps.redis.duplicate({ maxRetriesPerRequest: null })
+  queue = new Queue(PIPELINE.spec.publish.queue, { connection, prefix: env.config.queuePrefix })
 })
 afterAll(async () => {
   await queue.close()
+  connection.disconnect()
   await google.close()
 })
 
@@ -33,10 +37,12 @@ async function channel(token: string, body: Record<string, unknown> = {}) {
   return json(await core.request('/v1/channels', { method: 'POST', token, json: { name: 'Octo', niche: 'sea life', ...body } }))
 }
 
-async function publishJob(videoId: string, round = 1): Promise<PublishJob> {
+/** The video job of the publish stage run on its own for a finished video, as the core dispatched it. */
+async function publishJob(videoId: string, round = 1): Promise<VideoJob & { publish: NonNullable<VideoJob['publish']> }> {
   const job = await queue.getJob(`${videoId}.publish.${round}`)
   expect(job).toBeDefined()
-  return job!.data as PublishJob
+  expect(job!.data.standalone).toBe(true)
+  return job!.data.video
 }
 
 const worker = (videoId: string, grant: string) => ({

@@ -5,16 +5,17 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { QUEUES, type VideoScript } from '@ytempire/contract'
+import { dispatchVideo } from '@ytempire/contract/queue'
+import { deleteRedisPrefix } from '@ytempire/test-support'
 import { Worker } from 'bullmq'
 import { Redis } from 'ioredis'
-import pino from 'pino'
 import { loadConfig } from '../src/config'
-import { dispatchVideo, QUEUES, type VideoEvent, type VideoJob, type VideoScript } from '../src/contract'
+import { chooseEncoder } from '../src/ffmpeg/encoder'
+import { FFMPEG_QUIET, probeDuration, runFfmpeg } from '../src/ffmpeg/ffmpeg'
 import { startPipeline } from '../src/pipeline/workers'
-import { chooseEncoder } from '../src/render/encoder'
-import { probeDuration, runFfmpeg } from '../src/render/ffmpeg'
+import { EventLog, REDIS_URL, silentLog, videoJob } from '../test/helpers'
 
-const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379'
 const rounds = Number(process.env.BENCH_ROUNDS || 2)
 const prefix = `ytempire-bench-${crypto.randomUUID().slice(0, 8)}`
 const root = await mkdtemp(join(tmpdir(), 'ytempire-bench-'))
@@ -27,22 +28,12 @@ const env = {
   LOG_LEVEL: 'silent',
 }
 const config = loadConfig(env)
-const log = pino({ level: 'silent' })
 const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null })
 const script = (await Bun.file(join(import.meta.dir, '../assets/sample-script.json')).json()) as VideoScript
 const encoder = await chooseEncoder(config.video.encoder)
 const preset = encoder === 'h264_nvenc' ? config.video.nvencPreset : config.video.x264Preset
 
 const s = (n: number) => n.toFixed(2)
-
-async function cleanupRedis(): Promise<void> {
-  let cursor = '0'
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000)
-    cursor = next
-    if (keys.length) await redis.del(...keys)
-  } while (cursor !== '0')
-}
 
 async function baseline(): Promise<number> {
   const out = join(root, 'testsrc2.mp4')
@@ -51,11 +42,7 @@ async function baseline(): Promise<number> {
       ? ['-c:v', 'h264_nvenc', '-preset', preset, '-rc', 'vbr', '-cq', '23', '-b:v', '0']
       : ['-c:v', 'libx264', '-preset', preset, '-crf', String(config.video.x264Crf)]
   const run = await runFfmpeg([
-    '-hide_banner',
-    '-nostdin',
-    '-y',
-    '-loglevel',
-    'error',
+    ...FFMPEG_QUIET,
     '-f',
     'lavfi',
     '-i',
@@ -73,38 +60,16 @@ async function baseline(): Promise<number> {
 }
 
 async function pipelineRun(): Promise<{ renderS: number; totalS: number; videoS: number; stages: Record<string, number> }> {
-  const events: VideoEvent[] = []
-  let resolveDone: (e: VideoEvent) => void
-  const done = new Promise<VideoEvent>((r) => (resolveDone = r))
-  const consumer = new Worker(
-    QUEUES.events,
-    async (job) => {
-      const e = job.data as VideoEvent
-      events.push(e)
-      if (e.type === 'video.completed' || e.type === 'video.failed') resolveDone(e)
-    },
-    { connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }), prefix },
-  )
-  const pipeline = startPipeline(config, log)
-  const job: VideoJob = {
-    videoId: crypto.randomUUID(),
-    userId: crypto.randomUUID(),
-    channelId: crypto.randomUUID(),
-    plan: 'premium',
-    script,
-    targetSeconds: 60,
-    language: 'en',
-    voice: {},
-    visualSource: 'generated',
-    captionStyle: 'highlight',
-    aspect: '16:9',
-  }
+  const log = new EventLog(prefix)
+  const pipeline = startPipeline(config, silentLog)
+  const job = videoJob({ plan: 'premium', script, targetSeconds: 60 })
   const t0 = performance.now()
   await dispatchVideo(redis, job, { prefix })
-  const end = await done
+  const end = await log.waitFor(job.videoId, ['video.completed', 'video.failed'], 600_000)
   const totalS = (performance.now() - t0) / 1000
   await pipeline.close(1000)
-  await consumer.close()
+  const events = log.of(job.videoId)
+  await log.close()
   if (end.type !== 'video.completed') throw new Error(`bench video failed: ${JSON.stringify(end)}`)
   const stages: Record<string, number> = {}
   for (const e of events) if (e.type === 'stage.completed') stages[e.stage] = e.durationMs / 1000
@@ -132,35 +97,14 @@ async function latency(samples = 50): Promise<{ p50: number; p99: number; max: n
     const videoId = crypto.randomUUID()
     const seen = new Promise<void>((r) => (notify = r))
     const t0 = performance.now()
-    await dispatchVideo(
-      producer,
-      {
-        videoId,
-        userId: 'u',
-        channelId: 'c',
-        plan: 'pro',
-        script,
-        targetSeconds: 60,
-        language: 'en',
-        voice: {},
-        visualSource: 'generated',
-        captionStyle: 'none',
-        aspect: '16:9',
-      },
-      { prefix: latPrefix },
-    )
+    await dispatchVideo(producer, videoJob({ videoId, script, targetSeconds: 60, captionStyle: 'none' }), { prefix: latPrefix })
     await seen
     if (i >= 3) lat.push(started.get(videoId)! - t0) // first few warm the connections
     await Bun.sleep(20) // the worker is idle again, blocked on Redis
   }
   await worker.close()
   producer.disconnect()
-  let cursor = '0'
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${latPrefix}:*`, 'COUNT', 1000)
-    cursor = next
-    if (keys.length) await redis.del(...keys)
-  } while (cursor !== '0')
+  await deleteRedisPrefix(redis, latPrefix)
   lat.sort((a, b) => a - b)
   const q = (p: number) => lat[Math.min(lat.length - 1, Math.ceil(p * lat.length) - 1)]!
   return { p50: q(0.5), p99: q(0.99), max: lat.at(-1)! }
@@ -182,7 +126,7 @@ try {
           .map(([k, v]) => `${k} ${s(v)}`)
           .join(', ')}]`,
     )
-    await cleanupRedis()
+    await deleteRedisPrefix(redis, prefix)
   }
   console.log(
     `render/baseline ratio: best ${Math.min(...ratios).toFixed(3)}, median ${ratios.sort((a, b) => a - b)[Math.floor(ratios.length / 2)]!.toFixed(3)} (target <= 1.2)`,
@@ -192,7 +136,7 @@ try {
     `submit -> processor start over 50 jobs (idle worker): p50 ${s(l.p50)} ms, p99 ${s(l.p99)} ms, max ${s(l.max)} ms (target p99 < 50 ms)`,
   )
 } finally {
-  await cleanupRedis()
+  await deleteRedisPrefix(redis, prefix)
   redis.disconnect()
   await rm(root, { recursive: true, force: true })
 }

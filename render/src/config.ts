@@ -1,8 +1,9 @@
 // Every environment variable the render workers read, read once here and passed in from main.ts.
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { QUEUE_PREFIX, type VoiceProvider } from './contract'
-import { type StorageConfig, storageConfigFromEnv } from './storage/storage'
+import { QUEUE_PREFIX, VOICE_PROVIDERS, type VoiceProvider } from '@ytempire/contract'
+import { type StorageConfig, storageConfigFromEnv } from '@ytempire/storage'
+import { ConfigError } from './errors'
 
 export type EncoderChoice = 'auto' | 'nvenc' | 'libx264'
 
@@ -62,10 +63,6 @@ export interface RenderConfig {
     loudnessLufs: number
     musicVolume: number
   }
-}
-
-export class ConfigError extends Error {
-  override name = 'ConfigError'
 }
 
 type Env = Record<string, string | undefined>
@@ -147,7 +144,7 @@ export function loadConfig(env: Env = process.env): RenderConfig {
     },
     pexels: { baseURL: (env.PEXELS_BASE_URL || 'https://api.pexels.com').replace(/\/+$/, ''), apiKey: env.PEXELS_API_KEY || undefined },
     pixabay: { baseURL: (env.PIXABAY_BASE_URL || 'https://pixabay.com').replace(/\/+$/, ''), apiKey: env.PIXABAY_API_KEY || undefined },
-    voiceProvider: oneOf(env, 'VOICE_PROVIDER', ['espeak', 'openai', 'elevenlabs'] as const, 'espeak'),
+    voiceProvider: oneOf(env, 'VOICE_PROVIDER', VOICE_PROVIDERS, 'espeak'),
     espeakVoice: env.ESPEAK_VOICE || '',
 
     coreUrl: (env.CORE_URL || 'http://127.0.0.1:3000').replace(/\/+$/, ''),

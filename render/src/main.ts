@@ -1,9 +1,9 @@
 // `bun run render`: all stage workers in one process, metrics over HTTP, graceful SIGTERM.
 import { loadConfig } from './config'
+import { chooseEncoder } from './ffmpeg/encoder'
 import { createLogger } from './logger'
 import { registry } from './metrics'
 import { startPipeline } from './pipeline/workers'
-import { chooseEncoder } from './render/encoder'
 
 const config = loadConfig()
 const log = createLogger(config.logLevel)

@@ -1,11 +1,12 @@
 // The one place configuration picks provider implementations.
+
+import type { VideoJob, VisualSource, VoiceProvider as VoiceProviderName } from '@ytempire/contract'
+import { createStorage, type Storage } from '@ytempire/storage'
 import OpenAI from 'openai'
 import type { RenderConfig } from './config'
-import type { VideoJob, VisualSource, VoiceProvider as VoiceProviderName } from './contract'
-import { InvalidInputError } from './errors/invalid-input-error'
+import { InvalidInputError } from './errors'
 import { OpenAIScriptWriter } from './script/openai'
 import type { ScriptWriter } from './script/script'
-import { createStorage, type Storage } from './storage/storage'
 import { GeneratedVisuals } from './visuals/generated'
 import { PexelsVisuals } from './visuals/pexels'
 import { PixabayVisuals } from './visuals/pixabay'

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { buildAss, captionLines, type WordTiming } from '../src/render/captions'
+import { buildAss, captionLines, type WordTiming } from '../src/ffmpeg/captions'
 import { wordsFromAlignment } from '../src/voice/elevenlabs'
 import { distributeWords } from '../src/voice/word-timing'
 

@@ -3,16 +3,18 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Worker } from 'bullmq'
+import type { VideoEvent, VideoEventOf, VideoEventType, VideoJob, VideoScript } from '@ytempire/contract'
+import { consumeVideoEvents, EventReporter, type VideoEventConsumer } from '@ytempire/contract/queue'
+import { deleteRedisPrefix, waitUntil } from '@ytempire/test-support'
 import { Redis } from 'ioredis'
 import pino from 'pino'
 import { loadConfig, type RenderConfig } from '../src/config'
-import { QUEUES, type VideoEvent, type VideoJob, type VideoScript } from '../src/contract'
 
 export const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379'
 export const silentLog = pino({ level: process.env.TEST_LOG_LEVEL || 'silent' })
 
 export interface TestEnv {
+  /** QUEUE_PREFIX of this file; tests that need a queue of their own use `${prefix}-<name>`. */
   prefix: string
   storageDir: string
   tmpDir: string
@@ -47,88 +49,59 @@ export async function createTestEnv(): Promise<TestEnv> {
     env,
     config: (overrides = {}) => loadConfig({ ...env, ...overrides }),
     async cleanup() {
-      let cursor = '0'
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000)
-        cursor = next
-        if (keys.length) await redis.del(...keys)
-      } while (cursor !== '0')
+      // No separator after the prefix: the keys of every `${prefix}-<name>` queue go too.
+      await deleteRedisPrefix(redis, prefix)
       redis.disconnect()
       await rm(root, { recursive: true, force: true })
     },
   }
 }
 
-/** Consumes `video-events` the way the core does, keeping every event in order. */
+/** Consumes `video-events` the way the core does, keeping every event in arrival order. */
 export class EventLog {
   readonly events: VideoEvent[] = []
-  private readonly worker: Worker
-  private waiters: { match: (e: VideoEvent) => boolean; resolve: (e: VideoEvent) => void }[] = []
+  private readonly connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null })
+  private readonly consumer: VideoEventConsumer
+  private readonly queued: EventReporter
 
   constructor(prefix: string) {
-    this.worker = new Worker(
-      QUEUES.events,
-      async (job) => {
-        const event = job.data as VideoEvent
+    this.consumer = consumeVideoEvents(
+      this.connection,
+      async (event) => {
         this.events.push(event)
-        this.waiters = this.waiters.filter((w) => {
-          if (!w.match(event)) return true
-          w.resolve(event)
-          return false
-        })
       },
-      { connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }), prefix, concurrency: 1 },
+      { prefix },
     )
+    this.queued = new EventReporter(this.connection, prefix)
   }
 
   of(videoId: string): VideoEvent[] {
     return this.events.filter((e) => e.videoId === videoId)
   }
 
-  waitFor<T extends VideoEvent['type']>(videoId: string, types: T[], timeoutMs = 60_000): Promise<Extract<VideoEvent, { type: T }>> {
-    const match = (e: VideoEvent) => e.videoId === videoId && (types as string[]).includes(e.type)
-    const seen = this.events.find(match)
-    if (seen) return Promise.resolve(seen as Extract<VideoEvent, { type: T }>)
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          reject(
-            new Error(
-              `timed out waiting for ${types.join('|')} of ${videoId}; saw ${this.of(videoId)
-                .map((e) => e.type)
-                .join(', ')}`,
-            ),
-          ),
-        timeoutMs,
-      )
-      this.waiters.push({
-        match,
-        resolve: (e) => {
-          clearTimeout(timer)
-          resolve(e as Extract<VideoEvent, { type: T }>)
-        },
-      })
+  waitFor<T extends VideoEventType>(videoId: string, types: T[], timeoutMs = 60_000): Promise<VideoEventOf<T>> {
+    return waitUntil(() => this.events.find((e): e is VideoEventOf<T> => e.videoId === videoId && (types as string[]).includes(e.type)), {
+      what: `${types.join('|')} of ${videoId} (seen: ${this.of(videoId)
+        .map((e) => e.type)
+        .join(', ')})`,
+      timeoutMs,
     })
   }
 
   /** Waits for an event matching an arbitrary predicate. */
-  waitUntil(match: (e: VideoEvent) => boolean, timeoutMs = 60_000): Promise<VideoEvent> {
-    const seen = this.events.find(match)
-    if (seen) return Promise.resolve(seen)
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('timed out waiting for event')), timeoutMs)
-      this.waiters.push({
-        match,
-        resolve: (e) => {
-          clearTimeout(timer)
-          resolve(e)
-        },
-      })
-    })
+  waitUntil(match: (e: VideoEvent) => boolean, what: string, timeoutMs = 60_000): Promise<VideoEvent> {
+    return waitUntil(() => this.events.find(match), { what, timeoutMs })
+  }
+
+  /** Waits until every event reported so far has been consumed: what was not seen by then was not reported. */
+  async drained(timeoutMs = 10_000): Promise<void> {
+    await waitUntil(async () => (await this.queued.pending()) === 0, { what: 'the events queue to drain', timeoutMs })
   }
 
   async close(): Promise<void> {
-    await this.worker.close()
+    await this.consumer.close()
+    await this.queued.close()
+    this.connection.disconnect()
   }
 }
 

@@ -3,7 +3,9 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { dispatchVideo, type VideoScript } from '../src/contract'
+import { QUEUES, type VideoScript } from '@ytempire/contract'
+import { dispatchVideo, pipelineQueue, stageJobId } from '@ytempire/contract/queue'
+import { waitUntil } from '@ytempire/test-support'
 import { createTestEnv, EventLog, ffprobe, type TestEnv, videoJob } from './helpers'
 
 let t: TestEnv
@@ -52,9 +54,13 @@ test('a worker SIGKILLed mid-render: the job completes on another worker via sta
   const job = videoJob({ script })
   await dispatchVideo(t.redis, job, { prefix: t.prefix })
 
-  const started = await events.waitUntil((e) => e.videoId === job.videoId && e.type === 'stage.started' && e.stage === 'render', 60_000)
+  const started = await events.waitUntil(
+    (e) => e.videoId === job.videoId && e.type === 'stage.started' && e.stage === 'render',
+    'render started',
+    60_000,
+  )
   if (started.type !== 'stage.started') throw new Error('unexpected')
-  await events.waitUntil((e) => e.videoId === job.videoId && e.type === 'stage.progress' && e.stage === 'render', 30_000)
+  await events.waitUntil((e) => e.videoId === job.videoId && e.type === 'stage.progress' && e.stage === 'render', 'render progress', 30_000)
   const victimPid = Number(started.worker.split(':').at(-1))
   const victim = [a, b].find((p) => p.pid === victimPid)!
   expect(victim).toBeDefined()
@@ -79,11 +85,21 @@ test('SIGTERM past the grace deadline hands the running render back without spen
   const script = (await Bun.file(join(import.meta.dir, '../assets/sample-script.json')).json()) as VideoScript
   const job = videoJob({ script })
   await dispatchVideo(t.redis, job, { prefix: t.prefix })
-  await events.waitUntil((e) => e.videoId === job.videoId && e.type === 'stage.progress' && e.stage === 'render', 60_000)
+  await events.waitUntil((e) => e.videoId === job.videoId && e.type === 'stage.progress' && e.stage === 'render', 'render progress', 60_000)
   first.kill('SIGTERM')
   expect(await first.exited).toBe(0)
-  // Nothing failed and nothing finished: the job went back to the queue.
-  await Bun.sleep(200)
+  // The job went back to the queue without spending an attempt, and every report the stopped worker
+  // sent has been consumed: nothing failed and nothing finished.
+  const render = await waitUntil(
+    async () => {
+      const j = await pipelineQueue(t.redis, QUEUES.render, t.prefix).getJob(stageJobId(job.videoId, 'render'))
+      const state = await j?.getState()
+      return j && ['delayed', 'waiting', 'prioritized'].includes(state ?? '') ? j : undefined
+    },
+    { what: 'the render job back in the queue', timeoutMs: 10_000 },
+  )
+  expect(render.attemptsMade).toBe(0)
+  await events.drained()
   expect(events.of(job.videoId).some((e) => e.type === 'stage.failed' || e.type === 'video.failed')).toBe(false)
   expect(events.of(job.videoId).some((e) => e.type === 'stage.completed' && e.stage === 'render')).toBe(false)
 

@@ -1,10 +1,10 @@
 // End to end through BullMQ, espeak-ng and ffmpeg: render, captions, 1080p, events, cost.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { join } from 'node:path'
-import { dispatchVideo } from '../src/contract'
+import { dispatchVideo } from '@ytempire/contract/queue'
+import { probeDuration, runFfmpeg } from '../src/ffmpeg/ffmpeg'
+import { renderPlan } from '../src/ffmpeg/render-plan'
 import { type Pipeline, startPipeline } from '../src/pipeline/workers'
-import { probeDuration, runFfmpeg } from '../src/render/ffmpeg'
-import { renderPlan } from '../src/render/render-plan'
 import type { VoiceTrack } from '../src/stages/voice'
 import { createTestEnv, EventLog, ffprobe, frameAt, regionDiff, silentLog, type TestEnv, videoJob } from './helpers'
 
@@ -141,12 +141,6 @@ describe('pipeline end to end', () => {
     } finally {
       await local.close(1000)
       await hdEvents.close()
-      let cursor = '0'
-      do {
-        const [next, keys] = await t.redis.scan(cursor, 'MATCH', `${t.prefix}-hd:*`, 'COUNT', 1000)
-        cursor = next
-        if (keys.length) await t.redis.del(...keys)
-      } while (cursor !== '0')
     }
   }, 120_000)
 })

@@ -2,9 +2,10 @@
 // makes the OpenAI calls. Then whole videos through those providers.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { join } from 'node:path'
+import { dispatchVideo } from '@ytempire/contract/queue'
 import { UnrecoverableError } from 'bullmq'
 import OpenAI from 'openai'
-import { dispatchVideo } from '../src/contract'
+import { ProviderError, ProviderRejectedError } from '../src/errors'
 import { startPipeline } from '../src/pipeline/workers'
 import { OpenAIScriptWriter } from '../src/script/openai'
 import type { VoiceTrack } from '../src/stages/voice'
@@ -65,7 +66,22 @@ describe('ElevenLabs', () => {
       .speakScene({ text: 'hi', language: 'en', basePath: `${t.tmpDir}-x`, signal: new AbortController().signal })
       .catch((e) => e)
     expect(err).toBeInstanceOf(UnrecoverableError)
+    expect(err).toBeInstanceOf(ProviderRejectedError)
+    expect(err).toMatchObject({ provider: 'elevenlabs', status: 401 })
     expect(String(err.message)).toContain('401')
+  })
+})
+
+describe('OpenAI', () => {
+  test('a rejected API key is a permanent error that keeps the provider, the status and the SDK error', async () => {
+    const writer = new OpenAIScriptWriter(new OpenAI({ apiKey: 'wrong-key', baseURL: `${apis.url}/v1`, maxRetries: 0 }), 'gpt-4o-mini')
+    const err = await writer
+      .write({ topic: 'bees', targetSeconds: 30, language: 'en', signal: new AbortController().signal })
+      .catch((e) => e)
+    expect(err).toBeInstanceOf(UnrecoverableError)
+    expect(err).toMatchObject({ provider: 'openai', status: 401 })
+    expect(err.cause).toBeInstanceOf(ProviderError)
+    expect(err.cause.cause).toBeInstanceOf(OpenAI.APIError)
   })
 })
 

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { cancelVideo, dispatchVideo, listDeadLetters, redriveDeadLetter } from '../src/contract'
+import { cancelVideo, dispatchVideo, listDeadLetters, redriveDeadLetter } from '@ytempire/contract/queue'
 import { type Pipeline, startPipeline } from '../src/pipeline/workers'
 import { createTestEnv, EventLog, silentLog, type TestEnv, videoJob } from './helpers'
 
@@ -52,8 +52,6 @@ describe('queue behaviour', () => {
     } finally {
       await p.close(500)
       await log.close()
-      const keys = await t.redis.keys(`${prefix}:*`)
-      if (keys.length) await t.redis.del(...keys)
     }
   }, 60_000)
 
@@ -104,11 +102,16 @@ describe('queue behaviour', () => {
       expect(entry.video).toEqual(job)
 
       // Voice ran in parallel and still finishes; an operator re-drives later.
-      await events.waitUntil((e) => e.videoId === job.videoId && e.type === 'stage.completed' && e.stage === 'voice', 30_000)
+      await events.waitUntil(
+        (e) => e.videoId === job.videoId && e.type === 'stage.completed' && e.stage === 'voice',
+        'voice completed',
+        30_000,
+      )
       healthy = true
       await redriveDeadLetter(t.redis, entry.id, { prefix: t.prefix })
       const done = await events.waitUntil(
         (e) => e.videoId === job.videoId && (e.type === 'video.completed' || (e.type === 'video.failed' && e !== failed)),
+        'the re-driven video to finish',
         60_000,
       )
       expect(done.type).toBe('video.completed')
@@ -139,7 +142,11 @@ describe('queue behaviour', () => {
     const job = videoJob({ script })
     try {
       await dispatchVideo(t.redis, job, { prefix })
-      await log.waitUntil((e) => e.videoId === job.videoId && e.type === 'stage.progress' && e.stage === 'render', 60_000)
+      await log.waitUntil(
+        (e) => e.videoId === job.videoId && e.type === 'stage.progress' && e.stage === 'render',
+        'render progress',
+        60_000,
+      )
       expect(await ffmpegProcessesUnder(t.tmpDir)).toBeGreaterThan(0)
       await cancelVideo(t.redis, job.videoId, { prefix })
       const cancelled = await log.waitFor(job.videoId, ['video.cancelled', 'video.completed'], 30_000)
@@ -147,14 +154,15 @@ describe('queue behaviour', () => {
       expect(cancelled.type === 'video.cancelled' && cancelled.stage).toBe('render')
       expect(await ffmpegProcessesUnder(t.tmpDir)).toBe(0)
       expect(await Bun.file(join(t.storageDir, `videos/${job.videoId}/video.mp4`)).exists()).toBe(false)
-      // Not dead-lettered: a cancel is not a failure.
-      await Bun.sleep(300)
+      // Not dead-lettered: a cancel is not a failure. Closing waits for any dead-lettering under
+      // way, and the drained queue holds every report sent.
+      await p.close(500)
+      await log.drained()
       expect(log.of(job.videoId).some((e) => e.type === 'video.failed')).toBe(false)
+      expect((await listDeadLetters(t.redis, { prefix })).some((d) => d.videoId === job.videoId)).toBe(false)
     } finally {
       await p.close(500)
       await log.close()
-      const keys = await t.redis.keys(`${prefix}:*`)
-      if (keys.length) await t.redis.del(...keys)
     }
   }, 90_000)
 })

@@ -3,8 +3,9 @@ import { describe, expect, test } from 'bun:test'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { probeDuration, runFfmpeg } from '../src/render/ffmpeg'
-import { type RenderPlan, RenderPlanError, renderPlan, sceneFrames } from '../src/render/render-plan'
+import { RenderPlanError } from '../src/errors'
+import { FFMPEG_QUIET, probeDuration, runFfmpeg } from '../src/ffmpeg/ffmpeg'
+import { type RenderPlan, renderPlan, sceneFrames } from '../src/ffmpeg/render-plan'
 
 const base: RenderPlan = {
   width: 1920,
@@ -118,7 +119,7 @@ describe('renderPlan', () => {
   test('ffmpeg accepts the graph and the output lasts exactly durationS', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'plan-'))
     try {
-      const gen = (args: string[]) => runFfmpeg(['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', ...args])
+      const gen = (args: string[]) => runFfmpeg([...FFMPEG_QUIET, ...args])
       await gen(['-f', 'lavfi', '-i', 'color=c=red:s=200x120', '-frames:v', '1', join(dir, 'a.png')])
       await gen(['-f', 'lavfi', '-i', 'testsrc2=s=160x90:r=25:d=1', join(dir, 'c.mp4')])
       await gen(['-f', 'lavfi', '-i', 'sine=f=440:d=3', join(dir, 'v.wav')])

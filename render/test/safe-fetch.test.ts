@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { InvalidInputError } from '../src/errors/invalid-input-error'
-import { UnsafeUrlError } from '../src/errors/unsafe-url-error'
-import { isPublicAddress, safeDownload } from '../src/visuals/safe-fetch'
+import { isPublicAddress } from '@ytempire/contract'
+import { InvalidInputError, UnsafeUrlError } from '../src/errors'
+import { safeDownload } from '../src/visuals/safe-fetch'
 
 let dir: string
 let server: ReturnType<typeof Bun.serve>

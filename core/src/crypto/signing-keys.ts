@@ -1,3 +1,4 @@
+import type { Role } from '@ytempire/contract'
 import { desc, eq, isNull } from 'drizzle-orm'
 import { exportJWK, generateKeyPair, importJWK, type JWK, type JWTPayload, jwtVerify, SignJWT } from 'jose'
 import type { Db } from '../db'
@@ -7,7 +8,7 @@ import type { SecretBox } from './secret-box'
 
 export interface AccessClaims extends JWTPayload {
   sub: string
-  role: 'admin' | 'member' | 'viewer'
+  role: Role
   sid: string
 }
 

@@ -13,6 +13,14 @@ export interface Database {
   withLock<T>(key: number, fn: () => Promise<T>): Promise<T>
 }
 
+/** PostgreSQL advisory-lock ids, one per task only one core instance may run at a time. */
+export const ADVISORY_LOCKS = {
+  /** applying migrations at start */
+  migrations: 7261504,
+  /** creating or rotating the JWT signing key */
+  signingKeys: 7261505,
+} as const
+
 export const MIGRATIONS_DIR = resolve(import.meta.dir, '../../../drizzle')
 
 /**
@@ -76,5 +84,5 @@ export async function migrateDatabase(database: Database): Promise<void> {
   }
   const { migrate } = await import('drizzle-orm/postgres-js/migrator')
   // The lock lives on its own connection for the whole migration, so concurrent starts queue up.
-  await database.withLock(7261504, () => migrate(database.db as never, { migrationsFolder }))
+  await database.withLock(ADVISORY_LOCKS.migrations, () => migrate(database.db as never, { migrationsFolder }))
 }

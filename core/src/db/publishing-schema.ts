@@ -137,6 +137,8 @@ export const channelBacklog = pgTable(
   'channel_backlog',
   {
     id: uuid('id').primaryKey().defaultRandom(),
+    /** Queue order: items added in one request share their creation time. */
+    seq: bigserial('seq', { mode: 'number' }).notNull(),
     channelId: uuid('channel_id')
       .notNull()
       .references(() => channels.id, { onDelete: 'cascade' }),
@@ -154,7 +156,7 @@ export const channelBacklog = pgTable(
     videoId: uuid('video_id').references(() => videos.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
   },
-  (t) => [index('channel_backlog_channel_idx').on(t.channelId, t.createdAt)],
+  (t) => [index('channel_backlog_channel_idx').on(t.channelId, t.seq)],
 )
 
 /** Each autopilot slot once: the video made for it, or why it was skipped. */

@@ -1,3 +1,16 @@
+import {
+  ASPECTS,
+  CAPTION_STYLES,
+  CHANNEL_PAUSE_REASONS,
+  PLANS,
+  PRIVACY_STATUSES,
+  ROLES,
+  type StageStatus,
+  VIDEO_STATUSES,
+  VISUAL_SOURCES,
+  type VoiceProvider,
+  type Weekday,
+} from '@ytempire/contract'
 import { sql } from 'drizzle-orm'
 import {
   bigint,
@@ -15,23 +28,26 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core'
 
-const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
+const at = (name: string) => timestamp(name, { withTimezone: true })
+const createdAt = () => at('created_at').notNull().defaultNow()
+const id = () => uuid('id').primaryKey().defaultRandom()
+/** The account a row belongs to: the row goes with the account (GDPR erasure). */
+const ownerId = () =>
+  uuid('user_id')
+    .notNull()
+    .references(() => users.id, { onDelete: 'cascade' })
 
 export const users = pgTable(
   'users',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
+    id: id(),
     email: text('email').notNull(),
     passwordHash: text('password_hash').notNull(),
-    role: text('role', { enum: ['admin', 'member', 'viewer'] })
-      .notNull()
-      .default('member'),
-    plan: text('plan', { enum: ['free', 'pro', 'premium'] })
-      .notNull()
-      .default('free'),
+    role: text('role', { enum: ROLES }).notNull().default('member'),
+    plan: text('plan', { enum: PLANS }).notNull().default('free'),
     mfaEnabled: boolean('mfa_enabled').notNull().default(false),
     createdAt: createdAt(),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: at('updated_at').notNull().defaultNow(),
   },
   (t) => [uniqueIndex('users_email_lower_idx').on(sql`lower(${t.email})`)],
 )
@@ -41,7 +57,7 @@ export const mfaSecrets = pgTable('mfa_secrets', {
     .primaryKey()
     .references(() => users.id, { onDelete: 'cascade' }),
   secretEnc: text('secret_enc').notNull(),
-  confirmedAt: timestamp('confirmed_at', { withTimezone: true }),
+  confirmedAt: at('confirmed_at'),
   // RFC 6238 5.2: a code is accepted once; we remember the last accepted time step.
   lastUsedStep: bigint('last_used_step', { mode: 'number' }).notNull().default(0),
   createdAt: createdAt(),
@@ -50,12 +66,10 @@ export const mfaSecrets = pgTable('mfa_secrets', {
 export const recoveryCodes = pgTable(
   'recovery_codes',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    id: id(),
+    userId: ownerId(),
     codeHash: text('code_hash').notNull(),
-    usedAt: timestamp('used_at', { withTimezone: true }),
+    usedAt: at('used_at'),
     createdAt: createdAt(),
   },
   (t) => [index('recovery_codes_user_idx').on(t.userId)],
@@ -64,14 +78,12 @@ export const recoveryCodes = pgTable(
 export const tokenFamilies = pgTable(
   'token_families',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    id: id(),
+    userId: ownerId(),
     createdAt: createdAt(),
-    lastUsedAt: timestamp('last_used_at', { withTimezone: true }).notNull().defaultNow(),
-    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
-    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    lastUsedAt: at('last_used_at').notNull().defaultNow(),
+    expiresAt: at('expires_at').notNull(),
+    revokedAt: at('revoked_at'),
     revokedReason: text('revoked_reason'),
     ip: text('ip'),
     userAgent: text('user_agent'),
@@ -82,14 +94,14 @@ export const tokenFamilies = pgTable(
 export const refreshTokens = pgTable(
   'refresh_tokens',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
+    id: id(),
     familyId: uuid('family_id')
       .notNull()
       .references(() => tokenFamilies.id, { onDelete: 'cascade' }),
     tokenHash: text('token_hash').notNull(),
     createdAt: createdAt(),
-    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
-    usedAt: timestamp('used_at', { withTimezone: true }),
+    expiresAt: at('expires_at').notNull(),
+    usedAt: at('used_at'),
   },
   (t) => [uniqueIndex('refresh_tokens_hash_idx').on(t.tokenHash), index('refresh_tokens_family_idx').on(t.familyId)],
 )
@@ -97,19 +109,17 @@ export const refreshTokens = pgTable(
 export const apiKeys = pgTable(
   'api_keys',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    id: id(),
+    userId: ownerId(),
     name: text('name').notNull(),
     /** The public part of the key (`ytk_<publicId>_<secret>`), used to find the row. */
     publicId: text('public_id').notNull(),
     secretHash: text('secret_hash').notNull(),
     scopes: text('scopes').array().notNull(),
     createdAt: createdAt(),
-    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
-    expiresAt: timestamp('expires_at', { withTimezone: true }),
-    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    lastUsedAt: at('last_used_at'),
+    expiresAt: at('expires_at'),
+    revokedAt: at('revoked_at'),
   },
   (t) => [uniqueIndex('api_keys_public_id_idx').on(t.publicId), index('api_keys_user_idx').on(t.userId)],
 )
@@ -137,34 +147,24 @@ export const signingKeys = pgTable('signing_keys', {
   privateJwkEnc: text('private_jwk_enc').notNull(),
   createdAt: createdAt(),
   /** No longer signs new tokens from this moment. */
-  retiredAt: timestamp('retired_at', { withTimezone: true }),
+  retiredAt: at('retired_at'),
 })
 
 export const channels = pgTable(
   'channels',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    id: id(),
+    userId: ownerId(),
     name: text('name').notNull(),
     niche: text('niche').notNull(),
     language: text('language').notNull().default('en'),
-    defaultVoice: jsonb('default_voice').$type<{ provider?: 'espeak' | 'openai' | 'elevenlabs'; voiceId?: string }>().notNull().default({}),
-    visualSource: text('visual_source', { enum: ['generated', 'pexels', 'pixabay', 'uploads'] })
-      .notNull()
-      .default('generated'),
+    defaultVoice: jsonb('default_voice').$type<{ provider?: VoiceProvider; voiceId?: string }>().notNull().default({}),
+    visualSource: text('visual_source', { enum: VISUAL_SOURCES }).notNull().default('generated'),
     visualStyle: text('visual_style').notNull().default(''),
-    aspect: text('aspect', { enum: ['16:9', '9:16', '1:1'] })
-      .notNull()
-      .default('16:9'),
-    captionStyle: text('caption_style', { enum: ['highlight', 'plain', 'none'] })
-      .notNull()
-      .default('highlight'),
-    defaultPrivacy: text('default_privacy', { enum: ['private', 'unlisted', 'public'] })
-      .notNull()
-      .default('private'),
-    cadence: jsonb('cadence').$type<{ videosPerWeek: number; days: string[]; time: string }>().notNull(),
+    aspect: text('aspect', { enum: ASPECTS }).notNull().default('16:9'),
+    captionStyle: text('caption_style', { enum: CAPTION_STYLES }).notNull().default('highlight'),
+    defaultPrivacy: text('default_privacy', { enum: PRIVACY_STATUSES }).notNull().default('private'),
+    cadence: jsonb('cadence').$type<{ videosPerWeek: number; days: Weekday[]; time: string }>().notNull(),
     timeZone: text('time_zone').notNull().default('UTC'),
     /** YouTube category id of its uploads (22 = People & Blogs). */
     categoryId: text('category_id').notNull().default('22'),
@@ -174,33 +174,34 @@ export const channels = pgTable(
     containsSyntheticMedia: boolean('contains_synthetic_media').notNull().default(true),
     /** The autopilot fills the cadence's slots while on. */
     autopilot: boolean('autopilot').notNull().default(false),
+    /** A paused channel keeps everything but takes no new videos. */
+    paused: boolean('paused').notNull().default(false),
+    /** `plan_limit`: over the plan's channel count after a downgrade; resumed on upgrade. */
+    pausedReason: text('paused_reason', { enum: CHANNEL_PAUSE_REASONS }),
     createdAt: createdAt(),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: at('updated_at').notNull().defaultNow(),
   },
   (t) => [index('channels_user_idx').on(t.userId, t.createdAt)],
 )
 
 export type StageState = {
-  status: 'pending' | 'running' | 'completed' | 'failed'
+  status: StageStatus
   percent: number
   durationMs?: number
-  attempt?: number /** time of the last applied report, ms */
+  attempt?: number
+  /** time of the last applied report, ms */
   at?: number
 }
 
 export const videos = pgTable(
   'videos',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    id: id(),
+    userId: ownerId(),
     channelId: uuid('channel_id')
       .notNull()
       .references(() => channels.id, { onDelete: 'cascade' }),
-    status: text('status', { enum: ['queued', 'running', 'completed', 'failed', 'cancelled'] })
-      .notNull()
-      .default('queued'),
+    status: text('status', { enum: VIDEO_STATUSES }).notNull().default('queued'),
     stage: text('stage').notNull().default('script'),
     progress: integer('progress').notNull().default(0),
     stages: jsonb('stages').$type<Record<string, StageState>>().notNull().default({}),
@@ -221,9 +222,9 @@ export const videos = pgTable(
     idempotencyKey: text('idempotency_key'),
     requestHash: text('request_hash'),
     createdAt: createdAt(),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
-    startedAt: timestamp('started_at', { withTimezone: true }),
-    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    updatedAt: at('updated_at').notNull().defaultNow(),
+    startedAt: at('started_at'),
+    finishedAt: at('finished_at'),
   },
   (t) => [
     index('videos_user_created_idx').on(t.userId, t.createdAt),
@@ -245,8 +246,8 @@ export const videoEvents = pgTable(
     type: text('type').notNull(),
     stage: text('stage'),
     data: jsonb('data').$type<Record<string, unknown>>().notNull(),
-    at: timestamp('at', { withTimezone: true }).notNull(),
-    recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull().defaultNow(),
+    at: at('at').notNull(),
+    recordedAt: at('recorded_at').notNull().defaultNow(),
   },
   (t) => [uniqueIndex('video_events_key_idx').on(t.eventKey), index('video_events_video_idx').on(t.videoId, t.id)],
 )
@@ -255,9 +256,7 @@ export const costLedger = pgTable(
   'cost_ledger',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    userId: ownerId(),
     videoId: uuid('video_id').references(() => videos.id, { onDelete: 'set null' }),
     eventKey: text('event_key').notNull(),
     stage: text('stage').notNull(),
@@ -280,10 +279,8 @@ export const costLedger = pgTable(
 export const uploads = pgTable(
   'uploads',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    id: id(),
+    userId: ownerId(),
     key: text('key').notNull(),
     name: text('name').notNull(),
     contentType: text('content_type').notNull(),
@@ -291,6 +288,116 @@ export const uploads = pgTable(
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('uploads_key_idx').on(t.key), index('uploads_user_idx').on(t.userId, t.createdAt)],
+)
+
+/** A user's Stripe customer (created once) and the subscription their plan follows. */
+export const billingAccounts = pgTable('billing_accounts', {
+  userId: uuid('user_id')
+    .primaryKey()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  stripeCustomerId: text('stripe_customer_id').notNull().unique(),
+  subscriptionId: text('subscription_id'),
+  /** Stripe's status as last read from Stripe: active, trialing, past_due, unpaid, canceled, ... */
+  subscriptionStatus: text('subscription_status'),
+  /** The plan the subscription's price pays for (the plan held may differ: grace, period end). */
+  subscribedPlan: text('subscribed_plan', { enum: PLANS }),
+  currentPeriodStart: timestamp('current_period_start', { withTimezone: true }),
+  currentPeriodEnd: timestamp('current_period_end', { withTimezone: true }),
+  cancelAtPeriodEnd: boolean('cancel_at_period_end').notNull().default(false),
+  /** When the subscription was first seen past_due; the grace period runs from here. */
+  pastDueSince: timestamp('past_due_since', { withTimezone: true }),
+  createdAt: createdAt(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+})
+
+/** Every Stripe event applied, recorded in the transaction of its effect: a redelivery finds its id and changes nothing. */
+export const stripeEvents = pgTable('stripe_events', {
+  id: text('id').primaryKey(),
+  type: text('type').notNull(),
+  /** null: the event named no customer of ours (or the account was erased). */
+  userId: uuid('user_id').references(() => users.id, { onDelete: 'set null' }),
+  outcome: text('outcome').notNull(),
+  receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+})
+
+/** Completed videos reported to Stripe's meter (one row per video, written once Stripe accepted it). */
+export const meterReports = pgTable('meter_reports', {
+  videoId: uuid('video_id').primaryKey(),
+  userId: uuid('user_id')
+    .notNull()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  stripeCustomerId: text('stripe_customer_id').notNull(),
+  reportedAt: timestamp('reported_at', { withTimezone: true }).notNull().defaultNow(),
+})
+
+/** Operators' own receivers of outgoing webhooks (Standard Webhooks). */
+export const webhookEndpoints = pgTable(
+  'webhook_endpoints',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    url: text('url').notNull(),
+    description: text('description').notNull().default(''),
+    events: text('events').array().notNull(),
+    /** The whsec_ secret, sealed with the secret box (context `webhook:<id>`). */
+    secretEnc: text('secret_enc').notNull(),
+    enabled: boolean('enabled').notNull().default(true),
+    disabledAt: timestamp('disabled_at', { withTimezone: true }),
+    disabledReason: text('disabled_reason'),
+    /** Start of the current run of failed attempts; cleared by a success. */
+    failingSince: timestamp('failing_since', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('webhook_endpoints_user_idx').on(t.userId, t.createdAt)],
+)
+
+/** One event for one endpoint; its id is the `webhook-id` every attempt carries. */
+export const webhookMessages = pgTable(
+  'webhook_messages',
+  {
+    id: text('id').primaryKey(),
+    endpointId: uuid('endpoint_id')
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: 'cascade' }),
+    type: text('type').notNull(),
+    /** The exact JSON body sent: `{type, timestamp, data}`. */
+    body: text('body').notNull(),
+    status: text('status', { enum: ['pending', 'delivered', 'failed'] })
+      .notNull()
+      .default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    createdAt: createdAt(),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+  },
+  (t) => [index('webhook_messages_endpoint_idx').on(t.endpointId, t.createdAt)],
+)
+
+/** Every delivery attempt, as the receiver answered it. */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    messageId: text('message_id')
+      .notNull()
+      .references(() => webhookMessages.id, { onDelete: 'cascade' }),
+    endpointId: uuid('endpoint_id')
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: 'cascade' }),
+    attempt: integer('attempt').notNull(),
+    /** `retry`: scheduled by the backoff; `resend`: asked for by the owner. */
+    trigger: text('trigger', { enum: ['first', 'retry', 'resend'] }).notNull(),
+    succeeded: boolean('succeeded').notNull(),
+    statusCode: integer('status_code'),
+    /** Why no answer came (refused address, timeout, connection error). */
+    error: text('error'),
+    latencyMs: integer('latency_ms').notNull(),
+    responseExcerpt: text('response_excerpt'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('webhook_deliveries_endpoint_idx').on(t.endpointId, t.createdAt), index('webhook_deliveries_message_idx').on(t.messageId)],
 )
 
 export * from './publishing-schema'

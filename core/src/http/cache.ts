@@ -2,6 +2,9 @@ import type { Redis } from 'ioredis'
 import type { EventBus } from '../infra/bus'
 import type { Metrics } from '../infra/metrics'
 
+/** A tag's key set outlives every entry in it (the longest TTL is a day): then it goes by itself. */
+const TAG_TTL_S = 86_400
+
 export interface CachedResponse {
   status: number
   body: string
@@ -86,7 +89,7 @@ export function createResponseCache(redis: Redis, bus: EventBus, prefix: string,
         .multi()
         .set(`${prefix}cache:${key}`, JSON.stringify({ v: value, exp, tag }), 'EX', ttlS)
         .sadd(`${prefix}cachetag:${tag}`, key)
-        .expire(`${prefix}cachetag:${tag}`, 86400)
+        .expire(`${prefix}cachetag:${tag}`, TAG_TTL_S)
         .exec()
     },
     async invalidate(tag) {

@@ -1,9 +1,10 @@
 import { createHmac } from 'node:crypto'
+import { SECURITY_HEADERS } from '@ytempire/contract'
 import { Elysia } from 'elysia'
 import { timingSafeEqualHex } from '../crypto/hash'
 import type { Deps } from '../deps'
 import { type FieldError, Problem, problemResponse, unauthorized } from './problem'
-import { SECURITY_HEADERS, SWAGGER_CSP } from './security-headers'
+import { SWAGGER_CSP } from './security-headers'
 
 export interface RequestContext {
   requestId: string

@@ -1,5 +1,6 @@
+import type { RateLimitClass } from '@ytempire/contract'
 import type { Redis } from 'ioredis'
-import type { Config, RateLimitClass } from '../config'
+import type { Config } from '../config'
 import type { Metrics } from '../infra/metrics'
 import { Problem } from './problem'
 
@@ -88,8 +89,8 @@ export function createRateLimiter(redis: Redis, config: Pick<Config, 'rateLimits
 
   const limiter: RateLimiter = {
     async hit(cls, subject, alsoSlide) {
-      const { limit, windowS } = config.rateLimits[cls]
-      const [n, ttlMs, slid] = await count(`${config.redisPrefix}rl:${cls}:${subject}`, windowS * 1000, alsoSlide)
+      const { limit, windowSeconds } = config.rateLimits[cls]
+      const [n, ttlMs, slid] = await count(`${config.redisPrefix}rl:${cls}:${subject}`, windowSeconds * 1000, alsoSlide)
       return {
         allowed: n <= limit,
         limit,
@@ -104,14 +105,14 @@ export function createRateLimiter(redis: Redis, config: Pick<Config, 'rateLimits
         'RateLimit-Limit': String(d.limit),
         'RateLimit-Remaining': String(d.remaining),
         'RateLimit-Reset': String(d.resetS),
-        'RateLimit-Policy': `${d.limit};w=${config.rateLimits[cls].windowS}`,
+        'RateLimit-Policy': `${d.limit};w=${config.rateLimits[cls].windowSeconds}`,
       }
       if (!d.allowed) {
         metrics.rateLimited.inc({ class: cls })
         throw new Problem(
           429,
           'Too Many Requests',
-          `Rate limit "${cls}" exceeded: ${d.limit} requests per ${config.rateLimits[cls].windowS} s`,
+          `Rate limit "${cls}" exceeded: ${d.limit} requests per ${config.rateLimits[cls].windowSeconds} s`,
           {
             type: 'rate-limited',
             headers: { ...headers, 'Retry-After': String(d.resetS) },

@@ -7,6 +7,14 @@ export const z = {
     if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`)
     return n
   },
+  /** A non-negative number, fractions allowed (e.g. days). */
+  number(env: Record<string, string | undefined>, name: string, fallback: number): number {
+    const raw = env[name]
+    if (raw === undefined || raw === '') return fallback
+    const n = Number(raw)
+    if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number, got "${raw}"`)
+    return n
+  },
   oneOf<T extends string>(env: Record<string, string | undefined>, name: string, allowed: readonly T[], fallback: T): T {
     const raw = env[name]
     if (raw === undefined || raw === '') return fallback

@@ -1,4 +1,12 @@
 // @ytempire/contract: safe to import from core, render and edge (no runtime dependencies).
+
+// The BullMQ helpers live behind `@ytempire/contract/queue`.
+export * from './events'
+export * from './jobs'
+export * from './pipeline'
+export * from './plans'
+export * from './public-address'
 export * from './rate-limits'
+export * from './security-headers'
 export * from './values'
 export * from './youtube'

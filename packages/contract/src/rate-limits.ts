@@ -23,7 +23,8 @@ export const RATE_LIMITS: Record<RateLimitClass, RateLimitRule> = {
 
 const SEGMENT = '[^/]+'
 const ROUTES: { cls: RateLimitClass; method?: string; pattern: RegExp }[] = [
-  { cls: 'webhook', pattern: /^\/v1\/webhooks(\/|$)/ },
+  // Incoming webhooks (Stripe's at /webhooks/stripe) and the outgoing-webhook settings under /v1/webhooks/.
+  { cls: 'webhook', pattern: /^\/(v1\/)?webhooks(\/|$)/ },
   { cls: 'auth', pattern: /^\/v1\/auth(\/|$)/ },
   { cls: 'video_generation', method: 'POST', pattern: new RegExp(`^/v1/channels/${SEGMENT}/videos(/batch)?/?$`) },
   { cls: 'expensive_operations', method: 'GET', pattern: /^\/v1\/me\/export\/?$/ },

@@ -36,3 +36,22 @@ export const VIDEO_STATUSES = ['queued', 'running', 'completed', 'failed', 'canc
 export type VideoStatus = (typeof VIDEO_STATUSES)[number]
 /** A video in one of these states never changes state again. */
 export const TERMINAL_VIDEO_STATUSES = ['completed', 'failed', 'cancelled'] as const satisfies readonly VideoStatus[]
+
+/** What an operator's own systems can subscribe to (outgoing webhooks); `ping` is sent on request. */
+export const WEBHOOK_EVENT_TYPES = [
+  'video.completed',
+  'video.failed',
+  'video.published',
+  'channel.reconnect_needed',
+  'channel.quota_waiting',
+  'billing.plan_changed',
+  'ping',
+] as const
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number]
+/** Where one stage of a video stands (`pending` again while a failed attempt waits for its retry). */
+export const STAGE_STATUSES = ['pending', 'running', 'completed', 'failed'] as const
+export type StageStatus = (typeof STAGE_STATUSES)[number]
+
+/** Why a channel takes no new videos (a downgrade pauses the newest channels over the plan's limit). */
+export const CHANNEL_PAUSE_REASONS = ['plan_limit'] as const
+export type ChannelPauseReason = (typeof CHANNEL_PAUSE_REASONS)[number]

@@ -26,27 +26,12 @@ export type YouTubeMethod = (typeof YOUTUBE_METHODS)[number]
 export const PUBLICATION_STATUSES = ['queued', 'waiting', 'paused', 'uploading', 'uploaded', 'published', 'failed'] as const
 export type PublicationStatus = (typeof PUBLICATION_STATUSES)[number]
 
-/** The queue of publish jobs. */
-export const PUBLISH_QUEUE = 'video-publish'
-
-/** What a publish job carries: a grant that lets its worker ask the core for what it needs, one call at a time. */
+/** What a video job carries when it is to be published; its presence puts the publish stage in the video's pipeline. */
 export interface PublishRequest {
   /** Job-scoped, single-purpose capability the core checks (not a Google credential; useless once the video is published). */
   grant: string
-}
-
-/** A publish job for a video that is already rendered (`POST /v1/videos/:id/publish`). */
-export interface PublishJob {
-  videoId: string
-  userId: string
-  channelId: string
-  plan: 'free' | 'pro' | 'premium'
-  /** Overrides the script's title. */
-  title?: string
-  scriptKey: string
-  videoKey: string
-  thumbnailKey: string | null
-  publish: PublishRequest
+  /** A video rendered earlier (published afterwards): its files. Absent in a full pipeline run, where the stages hand them over. */
+  files?: { scriptKey: string; videoKey: string; thumbnailKey: string | null }
 }
 
 /** The channel's settings for an upload, as the core sees them when the upload starts. */

@@ -1,68 +1,32 @@
-import type { CostItem, Stage } from '../contract'
+import type { CostItem, CostKind, CostUnit, Stage } from '@ytempire/contract'
 import { COMPUTE_PRICES, LLM_PRICES, STORAGE_PRICE_PER_BYTE_MONTH, TTS_PRICES } from './prices'
 
 const round = (usd: number) => Math.round(usd * 1e8) / 1e8
 
+/** One line of the ledger: a quantity of something at a unit price. */
+function costLine(stage: Stage, kind: CostKind, item: string, quantity: number, unit: CostUnit, unitPriceUsd: number): CostItem {
+  return { stage, kind, item, quantity, unit, unitPriceUsd, amountUsd: round(quantity * unitPriceUsd) }
+}
+
 export function llmCost(stage: Stage, model: string, inputTokens: number, outputTokens: number): CostItem[] {
   const price = LLM_PRICES[model] ?? LLM_PRICES.default!
   return [
-    {
-      stage,
-      kind: 'llm_tokens',
-      item: `${model}:input`,
-      quantity: inputTokens,
-      unit: 'token',
-      unitPriceUsd: price.input / 1e6,
-      amountUsd: round((inputTokens * price.input) / 1e6),
-    },
-    {
-      stage,
-      kind: 'llm_tokens',
-      item: `${model}:output`,
-      quantity: outputTokens,
-      unit: 'token',
-      unitPriceUsd: price.output / 1e6,
-      amountUsd: round((outputTokens * price.output) / 1e6),
-    },
+    costLine(stage, 'llm_tokens', `${model}:input`, inputTokens, 'token', price.input / 1e6),
+    costLine(stage, 'llm_tokens', `${model}:output`, outputTokens, 'token', price.output / 1e6),
   ]
 }
 
 export function ttsCost(stage: Stage, priceKey: string, characters: number): CostItem {
-  const unit = TTS_PRICES[priceKey] ?? TTS_PRICES.default!
-  return {
-    stage,
-    kind: 'tts_characters',
-    item: priceKey,
-    quantity: characters,
-    unit: 'character',
-    unitPriceUsd: unit,
-    amountUsd: round(characters * unit),
-  }
+  return costLine(stage, 'tts_characters', priceKey, characters, 'character', TTS_PRICES[priceKey] ?? TTS_PRICES.default!)
 }
 
 export function computeCost(stage: Stage, item: string, seconds: number, gpu: boolean): CostItem {
-  const unit = gpu ? COMPUTE_PRICES.gpuSecond : COMPUTE_PRICES.cpuSecond
   const quantity = Math.round(seconds * 1000) / 1000
-  return {
-    stage,
-    kind: 'render_seconds',
-    item,
-    quantity,
-    unit: gpu ? 'gpu_second' : 'cpu_second',
-    unitPriceUsd: unit,
-    amountUsd: round(quantity * unit),
-  }
+  const [unit, price] = gpu ? (['gpu_second', COMPUTE_PRICES.gpuSecond] as const) : (['cpu_second', COMPUTE_PRICES.cpuSecond] as const)
+  return costLine(stage, 'render_seconds', item, quantity, unit, price)
 }
 
 /** One month of keeping `bytes`. */
 export function storageCost(stage: Stage, bytes: number): CostItem {
-  return {
-    stage,
-    kind: 'storage_bytes',
-    item: 'storage',
-    quantity: bytes,
-    unit: 'byte_month',
-    unitPriceUsd: STORAGE_PRICE_PER_BYTE_MONTH,
-    amountUsd: round(bytes * STORAGE_PRICE_PER_BYTE_MONTH),
-  }
+  return costLine(stage, 'storage_bytes', 'storage', bytes, 'byte_month', STORAGE_PRICE_PER_BYTE_MONTH)
 }

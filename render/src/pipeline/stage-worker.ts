@@ -1,26 +1,30 @@
-// Runs one stage's processor inside a BullMQ worker: events, cancel polling, temp dir, metrics,
+// Runs one stage's processor inside a BullMQ worker: events, cancel polling, timeout, temp dir,
+// metrics, adding the flow after the entry stage, reporting the video complete after the final one,
 // dead-lettering after the last attempt, and handing the job back on shutdown.
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
-import { DelayedError, type FlowProducer, type Job, type Queue, UnrecoverableError, Worker } from 'bullmq'
+import { type Artifact, type CostItem, PIPELINE, type RetryPolicy, type Stage, type VideoJob } from '@ytempire/contract'
+import {
+  addDeadLetter,
+  type EventReporter,
+  isCancelled,
+  KEEP_COMPLETED_JOBS,
+  pipelineQueue,
+  retryPolicyOf,
+  stageJobId,
+  videoFlow,
+} from '@ytempire/contract/queue'
+import { DelayedError, type FlowProducer, type Job, UnrecoverableError, Worker } from 'bullmq'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { RenderConfig } from '../config'
-import { type Artifact, type CostItem, cancelKey, type DeadLetterEntry, QUEUES, type Stage, type VideoJob } from '../contract'
 import { storageCost } from '../cost/cost'
-import { CancelledError } from '../errors/cancelled-error'
+import { CancelledError, ShutdownError, StageDelay, StageTimeoutError } from '../errors'
 import { stageDuration, stageJobs } from '../metrics'
 import type { Providers } from '../providers'
-import type { EventReporter } from './events'
-import type { StageContext, StageJobData, StageProcessor } from './stage'
-
-export class ShutdownError extends Error {
-  override name = 'ShutdownError'
-  constructor() {
-    super('worker shutting down: job handed back')
-  }
-}
+import type { StageContext, StageJobData, StageOutcomes, StageProcessor } from './stage'
+import { videoCompleted } from './video-completed'
 
 export interface StageWorkerDeps {
   config: RenderConfig
@@ -29,43 +33,42 @@ export interface StageWorkerDeps {
   events: EventReporter
   /** blocking-safe connection for BullMQ workers (maxRetriesPerRequest: null) */
   workerConnection: Redis
-  /** plain connection for commands (cancel flag polling, dead-letter queue) */
+  /** plain connection for commands (cancel flag polling, flows, dead letters) */
   commands: Redis
   flows: FlowProducer
-  deadLetters: Queue
-  queue(name: string): Queue
   /** aborts when the shutdown deadline passes */
   shutdown: AbortSignal
+  /** work started outside a job (dead-lettering) that closing the pipeline waits for */
+  track(work: Promise<unknown>): void
 }
 
-const WORKER_ID = `${hostname()}:${process.pid}`
+export const WORKER_ID = `${hostname()}:${process.pid}`
 
-export function createStageWorker<R>(
-  stage: Stage,
-  processor: StageProcessor<R>,
-  deps: StageWorkerDeps,
-  concurrency: number,
-): Worker<StageJobData, R> {
+/** The entry job carries the VideoJob itself (what the core dispatches); flow jobs wrap it. */
+function jobData(stage: Stage, job: Job): StageJobData {
+  return stage === PIPELINE.entry ? { video: job.data as VideoJob, upstream: {} } : (job.data as StageJobData)
+}
+
+export function createStageWorker<R>(stage: Stage, processor: StageProcessor<R>, deps: StageWorkerDeps, concurrency: number): Worker {
   const { config, log } = deps
+  const spec = PIPELINE.spec[stage]
 
-  const worker = new Worker<StageJobData, R>(
-    QUEUES[stage],
-    async (job, token) => {
-      // The script job carries the VideoJob itself (what the core dispatches); later stages wrap it.
-      const data: StageJobData = stage === 'script' ? { video: job.data as unknown as VideoJob } : job.data
-      const { video } = data
+  const worker = new Worker(
+    spec.queue,
+    async (job, token): Promise<StageOutcomes> => {
+      const { video, upstream, standalone } = jobData(stage, job)
       const jlog = log.child({ stage, videoId: video.videoId, jobId: job.id, attempt: job.attemptsMade + 1 })
       const started = performance.now()
       const abort = new AbortController()
-      const key = cancelKey(video.videoId, config.queuePrefix)
-      if (await deps.commands.exists(key)) throw new CancelledError(video.videoId)
+      if (await isCancelled(deps.commands, video.videoId, config.queuePrefix)) throw new CancelledError(video.videoId)
 
       const poll = setInterval(() => {
-        deps.commands.exists(key).then(
-          (n) => n && abort.abort(new CancelledError(video.videoId)),
+        isCancelled(deps.commands, video.videoId, config.queuePrefix).then(
+          (cancelled) => cancelled && abort.abort(new CancelledError(video.videoId)),
           () => {},
         )
       }, config.cancelPollMs)
+      const timeout = setTimeout(() => abort.abort(new StageTimeoutError(stage, spec.timeoutS)), spec.timeoutS * 1000)
       const onShutdown = () => abort.abort(new ShutdownError())
       deps.shutdown.addEventListener('abort', onShutdown, { once: true })
 
@@ -73,14 +76,13 @@ export function createStageWorker<R>(
       const dir = await mkdtemp(join(config.tmpDir, `${stage}-`))
       const costs: CostItem[] = []
       const artifacts: Artifact[] = []
-      const afterCompleted: ((durationMs: number) => Promise<void>)[] = []
       let lastProgressAt = 0
       let lastPercent = -1
+      const earlier: StageOutcomes = { ...upstream }
+      for (const outcomes of Object.values(await job.getChildrenValues<StageOutcomes>())) Object.assign(earlier, outcomes)
 
       const ctx: StageContext = {
         stage,
-        job,
-        data,
         video,
         config,
         providers: deps.providers,
@@ -88,8 +90,11 @@ export function createStageWorker<R>(
         log: jlog,
         signal: abort.signal,
         dir,
-        flows: deps.flows,
-        queue: deps.queue,
+        resultOf<T>(of: Stage): T {
+          const outcome = earlier[of]
+          if (!outcome) throw new Error(`${stage} needs the result of ${of}, which has not run`)
+          return outcome.result as T
+        },
         progress(percent) {
           const p = Math.max(0, Math.min(100, Math.round(percent)))
           const now = Date.now()
@@ -103,15 +108,18 @@ export function createStageWorker<R>(
         cost(...items) {
           costs.push(...items)
         },
-        report: (event) => deps.events.report(event),
-        onCompleted(fn) {
-          afterCompleted.push(fn)
-        },
         async store(storageKey, path, contentType) {
           const stored = await deps.providers.storage.putFile(storageKey, path, contentType)
           const artifact = { key: stored.key, contentType: stored.contentType, size: stored.size }
           artifacts.push(artifact)
           costs.push(storageCost(stage, stored.size))
+          return artifact
+        },
+        async reuse(storageKey) {
+          const stored = await deps.providers.storage.stat(storageKey)
+          if (!stored) return null
+          const artifact = { key: stored.key, contentType: stored.contentType, size: stored.size }
+          artifacts.push(artifact)
           return artifact
         },
       }
@@ -122,18 +130,36 @@ export function createStageWorker<R>(
         const result = await processor(ctx)
         abort.signal.throwIfAborted()
         const durationMs = Math.round(performance.now() - started)
+        const outcomes: StageOutcomes = { ...earlier, [stage]: { result, durationMs, artifacts } }
+        if (stage === PIPELINE.entry) await addFlow(video, outcomes, retryPolicyOf(job.opts), deps)
         if (costs.length) await deps.events.report({ type: 'cost', videoId: video.videoId, stage, items: costs })
         await deps.events.report({ type: 'stage.completed', videoId: video.videoId, stage, durationMs, artifacts })
-        for (const fn of afterCompleted) await fn(durationMs)
+        // After the final stage's own stage.completed, so video.completed is the video's last event.
+        // A stage run on its own (publishing a finished video) belongs to a video completed long ago.
+        if (stage === PIPELINE.finalStage(video) && !standalone)
+          await deps.events.report(await videoCompleted(video, outcomes, ctx.storage))
         stageDuration.observe({ stage, outcome: 'completed' }, durationMs / 1000)
         stageJobs.inc({ stage, outcome: 'completed' })
         jlog.info({ durationMs }, 'stage completed')
-        return result
+        return outcomes
       } catch (caught) {
         const err = abort.signal.aborted && abort.signal.reason instanceof Error ? abort.signal.reason : (caught as Error)
-        const outcome = err instanceof ShutdownError ? 'handed_back' : err instanceof CancelledError ? 'cancelled' : 'failed'
+        const outcome =
+          err instanceof ShutdownError
+            ? 'handed_back'
+            : err instanceof CancelledError
+              ? 'cancelled'
+              : err instanceof StageDelay
+                ? 'delayed'
+                : 'failed'
         stageDuration.observe({ stage, outcome }, (performance.now() - started) / 1000)
         stageJobs.inc({ stage, outcome })
+        if (err instanceof StageDelay) {
+          // Not a failure and not an attempt: the job comes back when what it waits for is there.
+          await job.moveToDelayed(Date.now() + err.delayMs, token)
+          jlog.info({ until: err.until, reason: err.reason }, 'stage waiting')
+          throw new DelayedError()
+        }
         if (err instanceof ShutdownError) {
           // Back to the queue without spending an attempt; another worker picks it up.
           await job.moveToDelayed(Date.now(), token)
@@ -159,6 +185,7 @@ export function createStageWorker<R>(
         throw err
       } finally {
         clearInterval(poll)
+        clearTimeout(timeout)
         deps.shutdown.removeEventListener('abort', onShutdown)
         await rm(dir, { recursive: true, force: true })
       }
@@ -170,47 +197,49 @@ export function createStageWorker<R>(
       lockDuration: config.lockDurationMs,
       stalledInterval: config.stalledIntervalMs,
       maxStalledCount: config.maxStalledCount,
-      // Keep job ids findable for a while for idempotency checks; the record of truth is the core's DB.
-      removeOnComplete: { age: 24 * 3600, count: 1000 },
+      removeOnComplete: KEEP_COMPLETED_JOBS,
     },
   )
 
   // Last attempt spent (or a permanent error): move to the dead-letter queue and report it.
-  worker.on('failed', (job: Job<StageJobData> | undefined, err: Error) => {
+  worker.on('failed', (job: Job | undefined, err: Error) => {
     if (!job?.finishedOn || err instanceof CancelledError || err.name === 'CancelledError') return
     // A parent failed because a child did: the child is the one dead-lettered (or cancelled).
     // (A job over the stall limit also fails through deferredFailure, and is dead-lettered.)
     if (job.deferredFailure?.startsWith('child ')) return
-    const data: StageJobData = stage === 'script' ? { video: job.data as unknown as VideoJob } : job.data
-    deadLetter(stage, job, data, err, deps).catch((e) => log.error({ err: e, jobId: job.id }, 'dead-lettering failed'))
+    deps.track(deadLetter(stage, job, err, deps).catch((e) => log.error({ err: e, jobId: job.id }, 'dead-lettering failed')))
   })
   worker.on('error', (err) => log.error({ err, stage }, 'worker error'))
   return worker
 }
 
-async function deadLetter(stage: Stage, job: Job<StageJobData>, data: StageJobData, err: Error, deps: StageWorkerDeps): Promise<void> {
-  const { video } = data
+/** Adds the flow of the stages after the entry; a retry after a crash finds it already there. */
+async function addFlow(video: VideoJob, upstream: StageOutcomes, retry: RetryPolicy, deps: StageWorkerDeps) {
+  const data: StageJobData = { video, upstream }
+  const flow = videoFlow(video, data, retry)
+  if (!flow) return
+  const root = PIPELINE.finalStage(video)
+  if (await pipelineQueue(deps.commands, flow.queueName, deps.config.queuePrefix).getJob(stageJobId(video.videoId, root))) return
+  await deps.flows.add(flow)
+}
+
+async function deadLetter(stage: Stage, job: Job, err: Error, deps: StageWorkerDeps): Promise<void> {
+  const { video } = jobData(stage, job)
   const failedAt = new Date(job.finishedOn ?? Date.now()).toISOString()
-  const entry: Omit<DeadLetterEntry, 'id'> = {
-    videoId: video.videoId,
-    stage,
-    reason: err.message,
-    attempts: job.attemptsMade,
-    failedAt,
-    video,
-  }
   // Deterministic id: a duplicate 'failed' for the same attempt adds nothing.
-  const dl = await deps.deadLetters.add('dead-letter', entry, { jobId: `dl.${job.id}.${job.finishedOn}` })
+  const deadLetterJobId = await addDeadLetter(
+    deps.commands,
+    { videoId: video.videoId, stage, reason: err.message, attempts: job.attemptsMade, failedAt, video },
+    `dl.${job.id}.${job.finishedOn}`,
+    { prefix: deps.config.queuePrefix },
+  )
   await deps.events.report({
     type: 'video.failed',
     videoId: video.videoId,
     stage,
     reason: err.message,
     attempts: job.attemptsMade,
-    deadLetterJobId: dl.id!,
+    deadLetterJobId,
   })
   deps.log.error({ stage, videoId: video.videoId, reason: err.message }, 'video dead-lettered')
 }
-
-export type { Queue }
-export { WORKER_ID }

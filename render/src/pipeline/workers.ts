@@ -1,18 +1,30 @@
-// Starts every stage worker in this process (in-process processors: sandboxed ones are unreliable on Bun).
-import { FlowProducer, Queue, type Worker } from 'bullmq'
+// Starts a worker for every stage of the pipeline definition in this process (in-process
+// processors: sandboxed ones are unreliable on Bun).
+import { PIPELINE, type Stage, type WorkerPool } from '@ytempire/contract'
+import { closePipelineQueues, EventReporter } from '@ytempire/contract/queue'
+import { FlowProducer, type Worker } from 'bullmq'
 import { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { RenderConfig } from '../config'
-import { QUEUES, type Stage } from '../contract'
 import { createProviders, type Providers } from '../providers'
+import { publishStage } from '../stages/publish'
 import { renderStage } from '../stages/render'
 import { scriptStage } from '../stages/script'
 import { thumbnailStage } from '../stages/thumbnail'
 import { visualsStage } from '../stages/visuals'
 import { voiceStage } from '../stages/voice'
-import { EventReporter } from './events'
 import type { StageProcessor } from './stage'
 import { createStageWorker, type StageWorkerDeps } from './stage-worker'
+
+/** The processor of every stage: a stage added to the pipeline definition is refused here until it has one. */
+const PROCESSORS: Record<Stage, StageProcessor<unknown>> = {
+  script: scriptStage,
+  voice: voiceStage,
+  visuals: visualsStage,
+  render: renderStage,
+  thumbnail: thumbnailStage,
+  publish: publishStage,
+}
 
 export interface Pipeline {
   workers: Worker[]
@@ -20,32 +32,16 @@ export interface Pipeline {
   close(graceMs?: number): Promise<void>
 }
 
-const PROCESSORS: Record<Stage, StageProcessor<unknown>> = {
-  script: scriptStage,
-  voice: voiceStage,
-  visuals: visualsStage,
-  render: renderStage,
-  thumbnail: thumbnailStage,
-}
-
 export function startPipeline(
   config: RenderConfig,
   log: Logger,
   providers: Providers = createProviders(config),
-  stages: readonly Stage[] = Object.keys(PROCESSORS) as Stage[],
+  stages: readonly Stage[] = PIPELINE.stages,
 ): Pipeline {
   const workerConnection = new Redis(config.redisUrl, { maxRetriesPerRequest: null })
   const commands = new Redis(config.redisUrl, { maxRetriesPerRequest: null })
   const shutdown = new AbortController()
-  const queues = new Map<string, Queue>()
-  const queue = (name: string) => {
-    let q = queues.get(name)
-    if (!q) {
-      q = new Queue(name, { connection: commands, prefix: config.queuePrefix })
-      queues.set(name, q)
-    }
-    return q
-  }
+  const inFlight = new Set<Promise<unknown>>()
   const events = new EventReporter(commands, config.queuePrefix)
   const deps: StageWorkerDeps = {
     config,
@@ -55,31 +51,33 @@ export function startPipeline(
     workerConnection,
     commands,
     flows: new FlowProducer({ connection: commands, prefix: config.queuePrefix }),
-    deadLetters: queue(QUEUES.deadLetter),
-    queue,
     shutdown: shutdown.signal,
-  }
-  const workers = stages.map((stage) =>
-    createStageWorker(stage, PROCESSORS[stage], deps, stage === 'render' ? config.renderConcurrency : config.stageConcurrency),
-  )
-
-  return {
-    workers,
-    async close(graceMs = config.shutdownGraceMs) {
-      const closing = Promise.all(workers.map((w) => w.close()))
-      let timer: ReturnType<typeof setTimeout> | undefined
-      const deadline = new Promise<'deadline'>((resolve) => (timer = setTimeout(() => resolve('deadline'), graceMs)))
-      if ((await Promise.race([closing, deadline])) === 'deadline') {
-        log.warn({ graceMs }, 'shutdown deadline passed: handing running jobs back')
-        shutdown.abort()
-        await closing
-      }
-      clearTimeout(timer)
-      await events.close()
-      await deps.flows.close()
-      await Promise.all([...queues.values()].map((q) => q.close()))
-      workerConnection.disconnect()
-      commands.disconnect()
+    track(work) {
+      inFlight.add(work)
+      void work.finally(() => inFlight.delete(work))
     },
   }
+  const concurrency: Record<WorkerPool, number> = { render: config.renderConcurrency, stage: config.stageConcurrency }
+  const workers = stages.map((stage) => createStageWorker(stage, PROCESSORS[stage], deps, concurrency[PIPELINE.spec[stage].pool]))
+
+  let closed: Promise<void> | undefined
+  const close = async (graceMs: number) => {
+    const closing = Promise.all(workers.map((w) => w.close()))
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const deadline = new Promise<'deadline'>((resolve) => (timer = setTimeout(() => resolve('deadline'), graceMs)))
+    if ((await Promise.race([closing, deadline])) === 'deadline') {
+      log.warn({ graceMs }, 'shutdown deadline passed: handing running jobs back')
+      shutdown.abort()
+      await closing
+    }
+    clearTimeout(timer)
+    // A video that failed just before the close is still dead-lettered and reported.
+    await Promise.allSettled([...inFlight])
+    await events.close()
+    await deps.flows.close()
+    await closePipelineQueues(commands)
+    workerConnection.disconnect()
+    commands.disconnect()
+  }
+  return { workers, close: (graceMs = config.shutdownGraceMs) => (closed ??= close(graceMs)) }
 }

@@ -1,9 +1,7 @@
 // How a publish job talks to the core: one video's publication, opened by the job's grant. Every
 // fact that decides "exactly once" is stored there, synchronously, before the worker acts on it.
 import type { PublishBegin, QuotaAnswer, YouTubeMethod } from '@ytempire/contract'
-import { CoreUnavailableError } from '../errors/core-unavailable-error'
-import { PublishRefusedError } from '../errors/publish-refused-error'
-import { PublishSupersededError } from '../errors/publish-superseded-error'
+import { CoreUnavailableError, PublishRefusedError, PublishSupersededError } from '../errors'
 
 export class PublishCoreClient {
   private readonly base: string

@@ -1,8 +1,7 @@
 // The video resource for videos.insert: the script's words within YouTube's limits, the channel's
 // settings, and every status question answered (an unanswered made-for-kids stalls an upload).
-import { type PublishSettings, YOUTUBE_LIMITS } from '@ytempire/contract'
-import type { VideoScript } from '../contract'
-import { InvalidInputError } from '../errors/invalid-input-error'
+import { type PublishSettings, type VideoScript, YOUTUBE_LIMITS } from '@ytempire/contract'
+import { InvalidInputError } from '../errors'
 
 export interface VideoResource {
   snippet: {

@@ -1,18 +1,14 @@
 // One publish attempt: ask the core where the video's publication stands, upload (or resume) it
 // exactly once, record the YouTube video, then the thumbnail. Waits (quota, the channel's upload
-// limit) come back as PublishWait: the job is delayed, not failed.
+// limit) come back as StageDelay: the job is delayed, not failed.
 import { stat } from 'node:fs/promises'
-import type { PublishBegin, QuotaAnswer } from '@ytempire/contract'
+import type { PublishBegin, QuotaAnswer, VideoScript } from '@ytempire/contract'
+import type { Storage } from '@ytempire/storage'
 import { UnrecoverableError } from 'bullmq'
 import type { Logger } from 'pino'
 import type { RenderConfig } from '../config'
-import type { VideoScript } from '../contract'
-import { PublishRefusedError } from '../errors/publish-refused-error'
-import { PublishSupersededError } from '../errors/publish-superseded-error'
-import { PublishWait } from '../errors/publish-wait'
-import { YouTubeApiError } from '../errors/youtube-api-error'
+import { PublishRefusedError, PublishSupersededError, StageDelay, YouTubeApiError } from '../errors'
 import { youtubeUploadBytes } from '../metrics'
-import type { Storage } from '../storage/storage'
 import { PublishCoreClient } from './core-client'
 import { videoResource } from './metadata'
 import { resumableUpload, type UploadedVideo } from './resumable-upload'
@@ -53,11 +49,11 @@ const NO_CUSTOM_THUMBNAILS =
   'the YouTube channel may not use custom thumbnails yet (verify it at https://www.youtube.com/verify); YouTube shows a frame of the video instead'
 
 function waitFor(q: QuotaAnswer): void {
-  if (!q.granted) throw new PublishWait(q.until, q.retryAfterMs, q.reason)
+  if (!q.granted) throw new StageDelay(q.retryAfterMs, q.until, q.reason)
 }
 
 /**
- * One attempt. Throws PublishWait (delay the job), UnrecoverableError (the request is wrong) or a
+ * One attempt. Throws StageDelay (the job is delayed), UnrecoverableError (the request is wrong) or a
  * retryable error; a refused or superseded publication is an outcome, not a failure of the video.
  */
 export async function publishVideo(inp: PublishInputs, d: PublishDeps): Promise<PublishResult> {
@@ -90,7 +86,7 @@ async function attempt(inp: PublishInputs, d: PublishDeps, core: PublishCoreClie
     case 'pause':
       return { outcome: 'paused', reason: begin.reason }
     case 'wait':
-      throw new PublishWait(begin.until, begin.retryAfterMs, begin.reason)
+      throw new StageDelay(begin.retryAfterMs, begin.until, begin.reason)
   }
 
   let token = begin.accessToken

@@ -10,7 +10,7 @@
 // (404) is replaced only while no video can exist from it, i.e. before its last chunk was sent.
 import type { Logger } from 'pino'
 import { UPLOAD_CHUNK_UNIT } from '../config'
-import { YouTubeApiError } from '../errors/youtube-api-error'
+import { YouTubeApiError } from '../errors'
 
 /** Where the session lives between attempts, workers and restarts (the core, for publish jobs). */
 export interface UploadSessionStore {

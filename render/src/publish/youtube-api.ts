@@ -4,7 +4,7 @@ import { Readable } from 'node:stream'
 import { OAuth2Client } from 'google-auth-library'
 // The YouTube API alone: the googleapis root module loads every Google API (~1.7 s at start).
 import { youtube, type youtube_v3 } from 'googleapis/build/src/apis/youtube'
-import { YouTubeApiError } from '../errors/youtube-api-error'
+import { YouTubeApiError } from '../errors'
 
 export interface YouTubeApi {
   setThumbnail(videoId: string, image: Uint8Array, mimeType: string): Promise<void>

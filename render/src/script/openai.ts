@@ -1,6 +1,8 @@
 // Any OpenAI-compatible chat API (OPENAI_BASE_URL), with JSON-schema structured output.
+
+import type { VideoScript } from '@ytempire/contract'
 import type OpenAI from 'openai'
-import type { VideoScript } from '../contract'
+import { sdkFailure } from '../errors'
 import { SCRIPT_JSON_SCHEMA, type ScriptRequest, type ScriptResult, type ScriptWriter, validateScript } from './script'
 
 export class OpenAIScriptWriter implements ScriptWriter {
@@ -13,25 +15,29 @@ export class OpenAIScriptWriter implements ScriptWriter {
 
   async write(req: ScriptRequest): Promise<ScriptResult> {
     const words = Math.round(req.targetSeconds * 2.6)
-    const completion = await this.client.chat.completions.create(
-      {
-        model: this.model,
-        messages: [
-          {
-            role: 'system',
-            content:
-              'You write scripts for short faceless YouTube videos. Narration is spoken by a text-to-speech voice: ' +
-              'plain sentences, no stage directions, no emojis. Keywords are concrete things a stock-footage search can find.',
-          },
-          {
-            role: 'user',
-            content: `Topic: ${req.topic}\nLanguage: ${req.language}\nLength: about ${req.targetSeconds} seconds (~${words} words of narration in total), 5-8 scenes.`,
-          },
-        ],
-        response_format: { type: 'json_schema', json_schema: { name: 'video_script', strict: true, schema: SCRIPT_JSON_SCHEMA } },
-      },
-      { signal: req.signal },
-    )
+    const completion = await this.client.chat.completions
+      .create(
+        {
+          model: this.model,
+          messages: [
+            {
+              role: 'system',
+              content:
+                'You write scripts for short faceless YouTube videos. Narration is spoken by a text-to-speech voice: ' +
+                'plain sentences, no stage directions, no emojis. Keywords are concrete things a stock-footage search can find.',
+            },
+            {
+              role: 'user',
+              content: `Topic: ${req.topic}\nLanguage: ${req.language}\nLength: about ${req.targetSeconds} seconds (~${words} words of narration in total), 5-8 scenes.`,
+            },
+          ],
+          response_format: { type: 'json_schema', json_schema: { name: 'video_script', strict: true, schema: SCRIPT_JSON_SCHEMA } },
+        },
+        { signal: req.signal },
+      )
+      .catch((err) => {
+        throw sdkFailure('openai', err)
+      })
     const message = completion.choices[0]?.message
     if (!message?.content) throw new Error(`model returned no content${message?.refusal ? `: ${message.refusal}` : ''}`)
     // A malformed answer is the model's fault, not the job's: retryable.
@@ -39,7 +45,7 @@ export class OpenAIScriptWriter implements ScriptWriter {
     try {
       script = validateScript(JSON.parse(message.content))
     } catch (err) {
-      throw new Error(`model returned an unusable script: ${(err as Error).message}`)
+      throw new Error(`model returned an unusable script: ${(err as Error).message}`, { cause: err })
     }
     return {
       script,

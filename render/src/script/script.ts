@@ -1,6 +1,7 @@
 // Script writers: turn a topic into a VideoScript. Without one configured, jobs must carry a script.
-import type { VideoScript } from '../contract'
-import { InvalidInputError } from '../errors/invalid-input-error'
+import type { VideoScript } from '@ytempire/contract'
+import type { Storage } from '@ytempire/storage'
+import { InvalidInputError } from '../errors'
 
 export interface ScriptRequest {
   topic: string
@@ -75,4 +76,9 @@ export function validateScript(input: unknown): VideoScript {
     tags: (s.tags as string[]).slice(0, 30),
     scenes: clean,
   }
+}
+
+/** The script the script stage stored (already validated then). */
+export async function loadScript(storage: Storage, key: string): Promise<VideoScript> {
+  return JSON.parse(new TextDecoder().decode(await storage.get(key))) as VideoScript
 }

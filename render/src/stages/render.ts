@@ -1,43 +1,34 @@
 // Stage 3: one ffmpeg pass from scenes, voice, music and captions to the final MP4.
 
 import { dirname } from 'node:path'
-import { type Artifact, QUEUES } from '../contract'
+import type { Artifact } from '@ytempire/contract'
 import { computeCost } from '../cost/cost'
+import { buildAss } from '../ffmpeg/captions'
+import { chooseEncoder } from '../ffmpeg/encoder'
+import { runFfmpeg } from '../ffmpeg/ffmpeg'
+import { outputSize } from '../ffmpeg/output-size'
+import { type RenderPlan, renderPlan } from '../ffmpeg/render-plan'
 import { renderSpeed } from '../metrics'
 import { artifactKey, type StageContext } from '../pipeline/stage'
-import { buildAss } from '../render/captions'
-import { chooseEncoder } from '../render/encoder'
-import { runFfmpeg } from '../render/ffmpeg'
-import { type RenderPlan, renderPlan } from '../render/render-plan'
 import { fetchUserMedia } from '../visuals/uploads'
 import type { VisualsStageResult } from './visuals'
-import { outputSize } from './visuals'
 import type { VoiceStageResult, VoiceTrack } from './voice'
 
 export interface RenderStageResult {
-  videoKey: string
+  video: Artifact
   voiceKey: string
   captionsKey?: string
   durationS: number
   sceneStarts: number[]
   encoder: string
-  artifacts: Artifact[]
   /** The first scene's background, without captions: what the thumbnail is made from. */
   firstScene?: { key: string; kind: 'still' | 'clip'; clipDurationS?: number; source?: string }
 }
 
-/** Values of a flow job's children, picked by the queue they ran in. */
-export async function childValue<T>(ctx: StageContext, queue: string): Promise<T> {
-  const values = await ctx.job.getChildrenValues<T>()
-  const entry = Object.entries(values).find(([key]) => key.includes(`:${queue}:`))
-  if (!entry) throw new Error(`missing result of ${queue}`)
-  return entry[1]
-}
-
 export async function renderStage(ctx: StageContext): Promise<RenderStageResult> {
   const { video, config } = ctx
-  const voice = await childValue<VoiceStageResult & { durationMs?: number }>(ctx, QUEUES.voice)
-  const visuals = await childValue<VisualsStageResult>(ctx, QUEUES.visuals)
+  const voice = ctx.resultOf<VoiceStageResult>('voice')
+  const visuals = ctx.resultOf<VisualsStageResult>('visuals')
   const { width, height } = outputSize(video.aspect, config.video.scale)
   const codec = await chooseEncoder(config.video.encoder, ctx.log)
 
@@ -101,21 +92,14 @@ export async function renderStage(ctx: StageContext): Promise<RenderStageResult>
   )
 
   const videoArtifact = await ctx.store(artifactKey(video.videoId, 'video.mp4'), outputPath, 'video/mp4')
-  const artifacts = [videoArtifact]
-  let captionsKey: string | undefined
-  if (captionsPath) {
-    const a = await ctx.store(artifactKey(video.videoId, 'captions.ass'), captionsPath, 'text/x-ssa')
-    captionsKey = a.key
-    artifacts.push(a)
-  }
+  const captions = captionsPath ? await ctx.store(artifactKey(video.videoId, 'captions.ass'), captionsPath, 'text/x-ssa') : undefined
   return {
-    videoKey: videoArtifact.key,
+    video: videoArtifact,
     voiceKey: voice.voiceKey,
-    captionsKey,
+    captionsKey: captions?.key,
     durationS: track.durationS,
     sceneStarts: track.sceneStarts,
     encoder: codec,
-    artifacts,
     firstScene: visuals.scenes[0]
       ? { key: visuals.scenes[0].key, kind: visuals.scenes[0].kind, clipDurationS: visuals.scenes[0].clipDurationS }
       : undefined,

@@ -1,23 +1,19 @@
 // Stage 2b: one visual per scene from the chosen source; scenes it cannot fill get a generated one.
-import { ASPECT_SIZE } from '../contract'
+
+import { probeDuration } from '../ffmpeg/ffmpeg'
+import { outputSize } from '../ffmpeg/output-size'
 import { artifactKey, type StageContext } from '../pipeline/stage'
-import { probeDuration } from '../render/ffmpeg'
+import { loadScript } from '../script/script'
 import type { SceneVisual, VisualRequest } from '../visuals/visuals'
-import { loadScript } from './script'
+import type { ScriptStageResult } from './script'
 
 export interface VisualsStageResult {
   scenes: { key: string; kind: 'still' | 'clip'; clipDurationS?: number; source: string }[]
 }
 
-export function outputSize(aspect: keyof typeof ASPECT_SIZE, scale: number): { width: number; height: number } {
-  const even = (n: number) => Math.max(2, 2 * Math.round(n / 2))
-  const { width, height } = ASPECT_SIZE[aspect]
-  return { width: even(width * scale), height: even(height * scale) }
-}
-
 export async function visualsStage(ctx: StageContext): Promise<VisualsStageResult> {
   const { video } = ctx
-  const script = await loadScript(ctx, ctx.data.scriptKey!)
+  const script = await loadScript(ctx.storage, ctx.resultOf<ScriptStageResult>('script').scriptKey)
   const { width, height } = outputSize(video.aspect, ctx.config.video.scale)
   const req: VisualRequest = { video, scenes: script.scenes, width, height, aspect: video.aspect, dir: ctx.dir, signal: ctx.signal }
   const found = await ctx.providers.visualsFor(video.visualSource).scenes(req)

@@ -1,13 +1,14 @@
 // Stage 2a: narration per scene, word timings, one loudness-normalised track.
 
 import { ttsCost } from '../cost/cost'
+import type { WordTiming } from '../ffmpeg/captions'
+import { probeDuration } from '../ffmpeg/ffmpeg'
 import { artifactKey, type StageContext } from '../pipeline/stage'
-import type { WordTiming } from '../render/captions'
-import { probeDuration } from '../render/ffmpeg'
+import { loadScript } from '../script/script'
 import { espeakVoiceFor } from '../voice/espeak'
 import { normalizeVoice } from '../voice/loudness'
 import { detectSilences, distributeWords, phonemeWeights, splitWords } from '../voice/word-timing'
-import { loadScript } from './script'
+import type { ScriptStageResult } from './script'
 
 export interface VoiceTrack {
   durationS: number
@@ -30,10 +31,13 @@ export async function voiceStage(ctx: StageContext): Promise<VoiceStageResult> {
   const voiceKey = artifactKey(video.videoId, 'voice.wav')
   const trackKey = artifactKey(video.videoId, 'voice-track.json')
   if ((await ctx.storage.stat(voiceKey)) && (await ctx.storage.stat(trackKey))) {
+    // A re-drive after a later stage failed: the narration (and its TTS cost) is already paid for.
+    await ctx.reuse(voiceKey)
+    await ctx.reuse(trackKey)
     const track = JSON.parse(new TextDecoder().decode(await ctx.storage.get(trackKey))) as VoiceTrack
     return { voiceKey, trackKey, durationS: track.durationS, sceneStarts: track.sceneStarts }
   }
-  const script = await loadScript(ctx, ctx.data.scriptKey!)
+  const script = await loadScript(ctx.storage, ctx.resultOf<ScriptStageResult>('script').scriptKey)
   const provider = ctx.providers.voiceFor(video)
   const phonemeVoice = espeakVoiceFor(video.language)
 

@@ -1,7 +1,7 @@
 // Offline default: a gradient background per scene with the scene's keywords as typography.
 import { join } from 'node:path'
-import { runFfmpeg } from '../render/ffmpeg'
-import { PAN_MARGIN } from '../render/render-plan'
+import { FFMPEG_QUIET, runFfmpeg } from '../ffmpeg/ffmpeg'
+import { PAN_MARGIN } from '../ffmpeg/render-plan'
 import { type SceneVisual, stillSize, type VisualProvider, type VisualRequest } from './visuals'
 
 const PALETTES: [string, string][] = [
@@ -67,11 +67,7 @@ export class GeneratedVisuals implements VisualProvider {
     const diagonal = index % 2 === 0 ? `x0=0:y0=0:x1=${width}:y1=${height}` : `x0=${width}:y0=0:x1=0:y1=${height}`
     await runFfmpeg(
       [
-        '-hide_banner',
-        '-nostdin',
-        '-y',
-        '-loglevel',
-        'error',
+        ...FFMPEG_QUIET,
         '-f',
         'lavfi',
         '-i',

@@ -1,9 +1,8 @@
 // Pexels video search: one clip per scene, matched on the scene's keywords, in script order.
 
-import type { Aspect } from '../contract'
-import { providerFailure } from '../errors/provider-error'
-import { clipPerScene, type MediaFetchLimits, pickFile } from './stock-clips'
-import type { SceneVisual, VisualProvider, VisualRequest } from './visuals'
+import type { Aspect } from '@ytempire/contract'
+import { pickFile, type StockHit, StockVisuals } from './stock-clips'
+import type { VisualRequest } from './visuals'
 
 interface PexelsVideoFile {
   link: string
@@ -19,35 +18,21 @@ interface PexelsSearch {
 
 export const ORIENTATION: Record<Aspect, string> = { '16:9': 'landscape', '9:16': 'portrait', '1:1': 'square' }
 
-export class PexelsVisuals implements VisualProvider {
+export class PexelsVisuals extends StockVisuals {
   readonly name = 'pexels'
 
-  constructor(
-    private readonly baseURL: string,
-    private readonly apiKey: string,
-    private readonly limits: MediaFetchLimits,
-  ) {}
-
-  scenes(req: VisualRequest): Promise<(SceneVisual | null)[]> {
-    return clipPerScene(req, {
-      name: this.name,
-      limits: this.limits,
-      search: async (query) => {
-        const url = new URL(`${this.baseURL}/videos/search`)
-        url.searchParams.set('query', query)
-        url.searchParams.set('orientation', ORIENTATION[req.aspect])
-        url.searchParams.set('per_page', '8')
-        const res = await fetch(url, { headers: { Authorization: this.apiKey }, signal: req.signal })
-        if (!res.ok) throw providerFailure('pexels', res.status, await res.text())
-        const body = (await res.json()) as PexelsSearch
-        return body.videos.map((v) => ({
-          id: v.id,
-          url: pickFile(
-            v.video_files.filter((f) => f.file_type === 'video/mp4'),
-            req.width,
-          )?.link,
-        }))
-      },
-    })
+  protected async search(query: string, req: VisualRequest): Promise<StockHit[]> {
+    const url = new URL(`${this.baseURL}/videos/search`)
+    url.searchParams.set('query', query)
+    url.searchParams.set('orientation', ORIENTATION[req.aspect])
+    url.searchParams.set('per_page', '8')
+    const body = await this.getJson<PexelsSearch>(url, req, { Authorization: this.apiKey })
+    return body.videos.map((v) => ({
+      id: v.id,
+      url: pickFile(
+        v.video_files.filter((f) => f.file_type === 'video/mp4'),
+        req.width,
+      )?.link,
+    }))
   }
 }

@@ -1,7 +1,6 @@
 // Pixabay video search: one clip per scene, matched on the scene's keywords, in script order.
-import { providerFailure } from '../errors/provider-error'
-import { clipPerScene, type MediaFetchLimits, pickFile } from './stock-clips'
-import type { SceneVisual, VisualProvider, VisualRequest } from './visuals'
+import { pickFile, type StockHit, StockVisuals } from './stock-clips'
+import type { VisualRequest } from './visuals'
 
 interface PixabayRendition {
   url: string
@@ -14,37 +13,23 @@ interface PixabaySearch {
   hits: { id: number; duration: number; videos: Record<string, PixabayRendition> }[]
 }
 
-export class PixabayVisuals implements VisualProvider {
+export class PixabayVisuals extends StockVisuals {
   readonly name = 'pixabay'
+  protected override readonly maxQueryLength = 100
 
-  constructor(
-    private readonly baseURL: string,
-    private readonly apiKey: string,
-    private readonly limits: MediaFetchLimits,
-  ) {}
-
-  scenes(req: VisualRequest): Promise<(SceneVisual | null)[]> {
-    return clipPerScene(req, {
-      name: this.name,
-      limits: this.limits,
-      maxQueryLength: 100,
-      search: async (query) => {
-        const url = new URL(`${this.baseURL}/api/videos/`)
-        url.searchParams.set('key', this.apiKey)
-        url.searchParams.set('q', query)
-        url.searchParams.set('per_page', '5')
-        url.searchParams.set('safesearch', 'true')
-        const res = await fetch(url, { signal: req.signal })
-        if (!res.ok) throw providerFailure('pixabay', res.status, await res.text())
-        const body = (await res.json()) as PixabaySearch
-        return body.hits.map((h) => ({
-          id: h.id,
-          url: pickFile(
-            Object.values(h.videos).filter((v) => v.url),
-            req.width,
-          )?.url,
-        }))
-      },
-    })
+  protected async search(query: string, req: VisualRequest): Promise<StockHit[]> {
+    const url = new URL(`${this.baseURL}/api/videos/`)
+    url.searchParams.set('key', this.apiKey)
+    url.searchParams.set('q', query)
+    url.searchParams.set('per_page', '5')
+    url.searchParams.set('safesearch', 'true')
+    const body = await this.getJson<PixabaySearch>(url, req)
+    return body.hits.map((h) => ({
+      id: h.id,
+      url: pickFile(
+        Object.values(h.videos).filter((v) => v.url),
+        req.width,
+      )?.url,
+    }))
   }
 }

@@ -1,8 +1,9 @@
 // What the stock-footage providers (Pexels, Pixabay) share: one clip per scene, searched on the
 // scene's keywords in script order, never the same clip twice when the search offers another.
 import { join } from 'node:path'
+import { providerFailure } from '../errors'
 import { safeDownload } from './safe-fetch'
-import type { SceneVisual, VisualRequest } from './visuals'
+import type { SceneVisual, VisualProvider, VisualRequest } from './visuals'
 
 export interface MediaFetchLimits {
   maxBytes: number
@@ -31,19 +32,51 @@ export function pickFile<T extends { width: number | null }>(files: T[], targetW
   )
 }
 
-export async function clipPerScene(
+/**
+ * A stock-footage search API: each provider says how to search; fetching one clip per scene, the
+ * key, the limits and the error for a failed answer are the same for all.
+ */
+export abstract class StockVisuals implements VisualProvider {
+  abstract readonly name: string
+  /** Longest query the API accepts. */
+  protected readonly maxQueryLength?: number
+
+  constructor(
+    protected readonly baseURL: string,
+    protected readonly apiKey: string,
+    private readonly limits: MediaFetchLimits,
+  ) {}
+
+  /** The hits for one scene's query, each with the rendition picked for `req.width`. */
+  protected abstract search(query: string, req: VisualRequest): Promise<StockHit[]>
+
+  scenes(req: VisualRequest): Promise<(SceneVisual | null)[]> {
+    return clipPerScene(req, this.name, this.limits, this.maxQueryLength, (query) => this.search(query, req))
+  }
+
+  protected async getJson<T>(url: URL, req: VisualRequest, headers?: Record<string, string>): Promise<T> {
+    const res = await fetch(url, { headers, signal: req.signal })
+    if (!res.ok) throw providerFailure(this.name, res.status, await res.text())
+    return (await res.json()) as T
+  }
+}
+
+async function clipPerScene(
   req: VisualRequest,
-  provider: { name: string; limits: MediaFetchLimits; maxQueryLength?: number; search(query: string): Promise<StockHit[]> },
+  name: string,
+  limits: MediaFetchLimits,
+  maxQueryLength: number | undefined,
+  search: (query: string) => Promise<StockHit[]>,
 ): Promise<(SceneVisual | null)[]> {
   const used = new Set<number>()
   const out: (SceneVisual | null)[] = []
   for (const [i, scene] of req.scenes.entries()) {
-    const query = (scene.keywords.join(' ') || req.video.topic || '').slice(0, provider.maxQueryLength)
+    const query = (scene.keywords.join(' ') || req.video.topic || '').slice(0, maxQueryLength)
     if (!query) {
       out.push(null)
       continue
     }
-    const hits = await provider.search(query)
+    const hits = await search(query)
     const hit = hits.find((h) => !used.has(h.id)) ?? hits[0]
     if (!hit?.url) {
       out.push(null)
@@ -51,8 +84,8 @@ export async function clipPerScene(
     }
     used.add(hit.id)
     const path = join(req.dir, `scene-${i}.mp4`)
-    await safeDownload(hit.url, path, { ...provider.limits, accept: ['video/'], signal: req.signal })
-    out.push({ kind: 'clip', path, source: `${provider.name}:${hit.id}` })
+    await safeDownload(hit.url, path, { ...limits, accept: ['video/'], signal: req.signal })
+    out.push({ kind: 'clip', path, source: `${name}:${hit.id}` })
   }
   return out
 }

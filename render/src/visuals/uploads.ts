@@ -2,8 +2,8 @@
 // `uploads/<userId>/`, assigned to scenes in order (repeating when there are fewer than scenes).
 import { copyFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { InvalidInputError } from '../errors/invalid-input-error'
-import type { Storage } from '../storage/storage'
+import type { Storage } from '@ytempire/storage'
+import { InvalidInputError } from '../errors'
 import { safeDownload } from './safe-fetch'
 import type { MediaFetchLimits } from './stock-clips'
 import type { SceneVisual, VisualProvider, VisualRequest } from './visuals'

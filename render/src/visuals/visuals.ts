@@ -1,5 +1,5 @@
 // Visual providers: one visual per scene, in script order, stored as artifacts for the renderer.
-import type { Aspect, ScriptScene, VideoJob } from '../contract'
+import type { Aspect, ScriptScene, VideoJob } from '@ytempire/contract'
 
 export interface SceneVisual {
   kind: 'still' | 'clip'

@@ -1,6 +1,6 @@
 // ElevenLabs: POST /v1/text-to-speech/{voice_id}/with-timestamps returns the audio and per-character
 // times; words are the runs of non-space characters.
-import { providerFailure } from '../errors/provider-error'
+import { providerFailure } from '../errors'
 import type { SceneSpeech, SceneSpeechRequest, SpokenWord, VoiceProvider } from './voice'
 
 export interface ElevenLabsAlignment {

@@ -1,6 +1,6 @@
 // Offline default: espeak-ng. It has no word-timing output on its CLI; the stage estimates timings
 // from espeak's own phonemes and the pauses measured in the audio (see word-timing.ts).
-import { InvalidInputError } from '../errors/invalid-input-error'
+import { InvalidInputError } from '../errors'
 import type { SceneSpeech, SceneSpeechRequest, VoiceProvider } from './voice'
 
 /** espeak-ng voice names for common language tags; anything else is passed through. */

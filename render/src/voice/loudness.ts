@@ -1,7 +1,7 @@
 // Joins the scenes' audio and normalises it for YouTube (~-14 LUFS) with two-pass loudnorm.
 
-import { FfmpegError } from '../errors/ffmpeg-error'
-import { runFfmpeg } from '../render/ffmpeg'
+import { FfmpegError } from '../errors'
+import { FFMPEG_QUIET, runFfmpeg } from '../ffmpeg/ffmpeg'
 
 export interface LoudnessMeasurement {
   input_i: string
@@ -58,11 +58,7 @@ export async function normalizeVoice(
     : 'anull'
   await runFfmpeg(
     [
-      '-hide_banner',
-      '-nostdin',
-      '-y',
-      '-loglevel',
-      'error',
+      ...FFMPEG_QUIET,
       ...inputArgs,
       '-filter_complex',
       `${joinGraph(inputs.length)},${second},aresample=48000`,

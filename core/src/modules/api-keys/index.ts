@@ -1,9 +1,9 @@
 import { Elysia, t } from 'elysia'
 import type { Deps } from '../../deps'
+import { strict } from '../../http/schema'
 import { authGuard } from '../auth/guard'
 import type { ApiKeyService } from './service'
 
-const strict = { additionalProperties: false } as const
 const Scope = t.Union([t.Literal('read'), t.Literal('write'), t.Literal('admin')])
 const ApiKeyView = t.Object({
   id: t.String(),

@@ -1,5 +1,5 @@
+import type { RateLimitClass } from '@ytempire/contract'
 import { Elysia } from 'elysia'
-import type { RateLimitClass } from '../../config'
 import type { Deps } from '../../deps'
 import { requestContext } from '../../http/plugin'
 import { forbidden, unauthorized } from '../../http/problem'

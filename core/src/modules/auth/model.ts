@@ -1,6 +1,6 @@
+import { ROLES } from '@ytempire/contract'
 import { t } from 'elysia'
-
-const strict = { additionalProperties: false } as const
+import { oneOf, strict } from '../../http/schema'
 
 export const Email = t.String({ format: 'email', maxLength: 254, description: 'Case-insensitively unique', examples: ['ada@example.com'] })
 // The seed's policy: at least 12 characters including a special character (checked again in the service for a clearer message).
@@ -35,7 +35,7 @@ export const MfaDisableBody = t.Object(
 export const PublicUser = t.Object({
   id: t.String({ format: 'uuid' }),
   email: t.String(),
-  role: t.Union([t.Literal('admin'), t.Literal('member'), t.Literal('viewer')]),
+  role: oneOf(ROLES),
   plan: t.String(),
   mfaEnabled: t.Boolean(),
   createdAt: t.String(),

@@ -1,4 +1,6 @@
-export type Role = 'admin' | 'member' | 'viewer'
+import type { Role } from '@ytempire/contract'
+
+export type { Role }
 export type Scope = 'read' | 'write' | 'admin'
 /** What a route needs: read (any role), write (member or admin), admin. */
 export type Access = Scope

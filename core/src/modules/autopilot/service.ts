@@ -5,7 +5,6 @@
 // subject in the niche, never an earlier title of the channel); with neither, the slot is skipped
 // and says so.
 
-import { pipelineQueue } from '@ytempire/render/contract'
 import { and, asc, desc, eq, isNull, sql } from 'drizzle-orm'
 import { autopilotSlots, channelBacklog, channels, videos } from '../../db/schema'
 import type { Deps } from '../../deps'
@@ -30,7 +29,7 @@ export function createAutopilotService(deps: Deps, channelService: ChannelServic
   const db = deps.database.db
   const { clock, log } = deps
   const lead = deps.config.autopilotLeadMinutes
-  const queue = () => pipelineQueue(deps.queue, AUTOPILOT_QUEUE, deps.config.queuePrefix)
+  const queue = () => deps.jobs.queue<{ channelId: string }>(AUTOPILOT_QUEUE)
 
   function checkCadence(c: ChannelRow) {
     const cadence = c.cadence as Cadence
@@ -80,7 +79,7 @@ export function createAutopilotService(deps: Deps, channelService: ChannelServic
         .select()
         .from(channelBacklog)
         .where(and(eq(channelBacklog.channelId, channelId), isNull(channelBacklog.usedAt)))
-        .orderBy(asc(channelBacklog.createdAt), asc(channelBacklog.id))
+        .orderBy(asc(channelBacklog.seq))
       return rows.map(backlogView)
     },
 
@@ -209,7 +208,7 @@ export function createAutopilotService(deps: Deps, channelService: ChannelServic
           .select()
           .from(channelBacklog)
           .where(and(eq(channelBacklog.channelId, c.id), isNull(channelBacklog.usedAt)))
-          .orderBy(asc(channelBacklog.createdAt), asc(channelBacklog.id))
+          .orderBy(asc(channelBacklog.seq))
           .limit(1)
         let content: VideoRequest
         if (item?.script) content = { script: item.script }

@@ -1,4 +1,3 @@
-import { Worker } from 'bullmq'
 import type { Deps } from '../../deps'
 import { AUTOPILOT_QUEUE, type AutopilotService } from './service'
 
@@ -7,13 +6,13 @@ import { AUTOPILOT_QUEUE, type AutopilotService } from './service'
  * A firing's scheduled time, not the time it is processed, decides its slot.
  */
 export function startAutopilotWorker(deps: Deps, autopilot: AutopilotService) {
-  const worker = new Worker<{ channelId: string }>(
+  const worker = deps.jobs.worker<{ channelId: string }>(
     AUTOPILOT_QUEUE,
     async (job) => {
       const firedAt = job.opts.prevMillis ?? job.timestamp + (job.delay ?? 0)
       return autopilot.fired(job.data.channelId, firedAt)
     },
-    { connection: deps.queue, prefix: deps.config.queuePrefix, concurrency: 2 },
+    { concurrency: 2 },
   )
   worker.on('failed', (job, err) => deps.log.error({ err, channelId: job?.data.channelId }, 'autopilot slot failed'))
   worker.on('error', (err) => deps.log.error({ err }, 'autopilot worker error'))

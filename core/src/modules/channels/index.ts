@@ -23,7 +23,10 @@ export function channelsModule(deps: Deps, channels: ChannelService, apiKeys: Ap
         auth: 'write',
         body: CreateChannel,
         response: { 201: ChannelView },
-        detail: { summary: 'Create a channel', description: 'Plan limit: 5 channels on the free plan.' },
+        detail: {
+          summary: 'Create a channel',
+          description: 'Limited by the plan (`channels`: 5 on free); over it answers 403 plan-limit.',
+        },
       },
     )
     .get(

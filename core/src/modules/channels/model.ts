@@ -1,24 +1,24 @@
+import { ASPECTS, CAPTION_STYLES, PRIVACY_STATUSES, VISUAL_SOURCES, VOICE_PROVIDERS, WEEKDAYS } from '@ytempire/contract'
 import { t } from 'elysia'
+import { oneOf, strict } from '../../http/schema'
 import { ConnectionView } from '../youtube/model'
 
-const strict = { additionalProperties: false } as const
-
-export const Aspect = t.Union([t.Literal('16:9'), t.Literal('9:16'), t.Literal('1:1')], {
+export const Aspect = oneOf(ASPECTS, {
   description: '16:9 = 1920x1080, 9:16 Shorts = 1080x1920, 1:1 = 1080x1080',
 })
-export const CaptionStyle = t.Union([t.Literal('highlight'), t.Literal('plain'), t.Literal('none')], {
+export const CaptionStyle = oneOf(CAPTION_STYLES, {
   description: 'highlight: word-level captions, the spoken word coloured',
 })
-export const VisualSource = t.Union([t.Literal('generated'), t.Literal('pexels'), t.Literal('pixabay'), t.Literal('uploads')])
-export const Privacy = t.Union([t.Literal('private'), t.Literal('unlisted'), t.Literal('public')])
+export const VisualSource = oneOf(VISUAL_SOURCES)
+export const Privacy = oneOf(PRIVACY_STATUSES)
 export const Voice = t.Object(
   {
-    provider: t.Optional(t.Union([t.Literal('espeak'), t.Literal('openai'), t.Literal('elevenlabs')])),
+    provider: t.Optional(oneOf(VOICE_PROVIDERS)),
     voiceId: t.Optional(t.String({ minLength: 1, maxLength: 100 })),
   },
   strict,
 )
-const Day = t.Union(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => t.Literal(d)))
+const Day = oneOf(WEEKDAYS)
 export const Cadence = t.Object(
   {
     videosPerWeek: t.Integer({ minimum: 0, maximum: 70 }),
@@ -88,6 +88,8 @@ export const ChannelView = t.Object({
   containsSyntheticMedia: t.Boolean(),
   autopilot: t.Boolean({ description: 'the autopilot fills the cadence (POST /v1/channels/:id/autopilot/resume|pause)' }),
   youtube: t.Nullable(ConnectionView),
+  paused: t.Boolean({ description: 'a paused channel takes no new videos' }),
+  pausedReason: t.Nullable(t.String({ description: 'plan_limit: over the plan’s channel count; resumes on upgrade' })),
   createdAt: t.String(),
   updatedAt: t.String(),
 })

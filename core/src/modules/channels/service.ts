@@ -1,12 +1,15 @@
 import { and, asc, count, eq, inArray } from 'drizzle-orm'
+import type { Db } from '../../db'
 import { channels, users, videos, youtubeConnections } from '../../db/schema'
 import type { Deps } from '../../deps'
-import { conflict, notFound, Problem, unprocessable } from '../../http/problem'
+import { conflict, notFound, unprocessable } from '../../http/problem'
+import { findOwned } from '../auth/ownership'
+import { planLimit } from '../billing/entitlements'
 import { connectionView } from '../youtube/views'
 
 type ChannelRow = typeof channels.$inferSelect
 type ConnectionRow = typeof youtubeConnections.$inferSelect
-export type ChannelInput = Partial<Omit<ChannelRow, 'id' | 'userId' | 'createdAt' | 'updatedAt' | 'autopilot'>>
+export type ChannelInput = Partial<Omit<ChannelRow, 'id' | 'userId' | 'createdAt' | 'updatedAt' | 'paused' | 'pausedReason' | 'autopilot'>>
 
 export const channelView = (c: ChannelRow, youtube?: ConnectionRow | null) => ({
   id: c.id,
@@ -26,11 +29,13 @@ export const channelView = (c: ChannelRow, youtube?: ConnectionRow | null) => ({
   containsSyntheticMedia: c.containsSyntheticMedia,
   autopilot: c.autopilot,
   youtube: youtube ? connectionView(youtube) : null,
+  paused: c.paused,
+  pausedReason: c.pausedReason,
   createdAt: c.createdAt.toISOString(),
   updatedAt: c.updatedAt.toISOString(),
 })
 
-const DEFAULT_CADENCE = { videosPerWeek: 3, days: ['mon', 'wed', 'fri'], time: '15:00' }
+const DEFAULT_CADENCE: ChannelRow['cadence'] = { videosPerWeek: 3, days: ['mon', 'wed', 'fri'], time: '15:00' }
 
 function checkTimeZone(tz: string | undefined) {
   if (tz === undefined) return
@@ -61,8 +66,8 @@ export function createChannelService(deps: Deps) {
         const [owner] = await tx.select({ plan: users.plan }).from(users).where(eq(users.id, userId)).for('update')
         if (!owner) throw notFound('User')
         const [{ n } = { n: 0 }] = await tx.select({ n: count() }).from(channels).where(eq(channels.userId, userId))
-        const limit = deps.config.channelLimits[owner.plan]
-        if (n >= limit) throw new Problem(403, 'Forbidden', `Your plan (${owner.plan}) allows ${limit} channels`, { type: 'plan-limit' })
+        const limit = deps.config.plans[owner.plan].channels
+        if (n >= limit) throw planLimit('channels', owner.plan, limit, `You have ${n} channels`)
         const [row] = await tx
           .insert(channels)
           .values({ ...input, cadence: input.cadence ?? DEFAULT_CADENCE, userId })
@@ -90,14 +95,7 @@ export function createChannelService(deps: Deps) {
       return channelView(row.channels, row.youtube_connections)
     },
     /** The owner's channel, or 404 (also when it belongs to someone else). */
-    async get(userId: string, id: string) {
-      const [row] = await db
-        .select()
-        .from(channels)
-        .where(and(eq(channels.id, id), eq(channels.userId, userId)))
-      if (!row) throw notFound('Channel')
-      return row
-    },
+    get: (userId: string, id: string) => findOwned(db, channels, id, userId, 'Channel'),
     async update(userId: string, id: string, input: ChannelInput) {
       checkTimeZone(input.timeZone ?? undefined)
       const [row] = await db
@@ -117,8 +115,44 @@ export function createChannelService(deps: Deps) {
         .where(and(eq(videos.channelId, id), inArray(videos.status, ['queued', 'running'])))
       if (active && active.n > 0) throw conflict(`The channel has ${active.n} video(s) in progress; cancel them first`)
       for (const hook of removeHooks) await hook(id)
-      await db.delete(channels).where(and(eq(channels.id, id), eq(channels.userId, userId)))
+      await db.transaction(async (tx) => {
+        const [owner] = await tx.select({ plan: users.plan }).from(users).where(eq(users.id, userId)).for('update')
+        await tx.delete(channels).where(and(eq(channels.id, id), eq(channels.userId, userId)))
+        // The room it leaves goes to a channel paused for the plan's limit.
+        if (owner) await fitToLimit(tx, userId, deps.config.plans[owner.plan].channels)
+      })
     },
+    fitToLimit,
   }
+}
+
+/**
+ * Makes the user's running channels fit the plan's count: the newest over the limit are paused (nothing
+ * is deleted), and channels paused for the limit resume, oldest first, while there is room.
+ * Runs inside the caller's transaction, with the user's row locked.
+ */
+async function fitToLimit(tx: Db, userId: string, limit: number): Promise<{ paused: string[]; resumed: string[] }> {
+  const running = await tx
+    .select({ id: channels.id })
+    .from(channels)
+    .where(and(eq(channels.userId, userId), eq(channels.paused, false)))
+    .orderBy(asc(channels.createdAt), asc(channels.id))
+  if (running.length > limit) {
+    const paused = running.slice(limit).map((c) => c.id)
+    await tx.update(channels).set({ paused: true, pausedReason: 'plan_limit', updatedAt: new Date() }).where(inArray(channels.id, paused))
+    return { paused, resumed: [] }
+  }
+  const room = limit - running.length
+  if (room === 0) return { paused: [], resumed: [] }
+  const waiting = await tx
+    .select({ id: channels.id })
+    .from(channels)
+    .where(and(eq(channels.userId, userId), eq(channels.paused, true), eq(channels.pausedReason, 'plan_limit')))
+    .orderBy(asc(channels.createdAt), asc(channels.id))
+    .limit(room)
+  const resumed = waiting.map((c) => c.id)
+  if (resumed.length)
+    await tx.update(channels).set({ paused: false, pausedReason: null, updatedAt: new Date() }).where(inArray(channels.id, resumed))
+  return { paused: [], resumed }
 }
 export type ChannelService = ReturnType<typeof createChannelService>

@@ -1,6 +1,9 @@
 import { Elysia } from 'elysia'
 import type { Deps } from '../../deps'
 
+/** A store slower than this to answer counts as down for readiness. */
+const READY_CHECK_TIMEOUT_MS = 2000
+
 export function systemModule(deps: Deps) {
   return new Elysia({ name: 'system-module', seed: deps.instanceId, detail: { tags: ['system'] } })
     .get('/health', () => ({ status: 'ok' }), { detail: { summary: 'Liveness: the process answers' } })
@@ -9,7 +12,7 @@ export function systemModule(deps: Deps) {
       async ({ set }) => {
         const check = async (fn: () => Promise<unknown>) => {
           try {
-            await withTimeout(fn(), 2000)
+            await withTimeout(fn(), READY_CHECK_TIMEOUT_MS)
             return 'ok'
           } catch (e) {
             return `down: ${(e as Error).message}`

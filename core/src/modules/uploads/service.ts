@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { and, desc, eq } from 'drizzle-orm'
 import { fileTypeFromFile } from 'file-type'
-import { uploads } from '../../db/schema'
+import { uploads, users } from '../../db/schema'
 import type { Deps } from '../../deps'
 import { notFound, Problem, unprocessable } from '../../http/problem'
+import { planLimit, storageUsedBytes } from '../billing/entitlements'
 
 // What the renderer can use: stills, clips, and music beds. The bytes decide, not the declared type.
 const ALLOWED: Record<string, string> = {
@@ -48,6 +49,16 @@ export function createUploadService(deps: Deps) {
     async create(userId: string, request: Request, name: string) {
       if (!request.body)
         throw unprocessable('The request body is empty', [{ field: 'body', message: 'send the file as the raw request body' }])
+      const [owner] = await db.select({ plan: users.plan }).from(users).where(eq(users.id, userId))
+      const plan = owner?.plan ?? 'free'
+      const allowed = deps.config.plans[plan].storageBytes
+      const fits = async (adding: number) => {
+        const used = await storageUsedBytes(db, userId)
+        if (used + adding > allowed)
+          throw planLimit('storageBytes', plan, allowed, `You store ${used} bytes; this file (${adding} bytes) does not fit`, 'body')
+      }
+      // Refused before reading when the declared length already cannot fit; checked again on the real size.
+      await fits(Number(request.headers.get('content-length') ?? 0))
       const dir = await mkdtemp(join(tmpdir(), 'ytempire-upload-'))
       try {
         const path = join(dir, 'file')
@@ -55,6 +66,7 @@ export function createUploadService(deps: Deps) {
         const size = (await stat(path)).size
         if (size === 0)
           throw unprocessable('The request body is empty', [{ field: 'body', message: 'send the file as the raw request body' }])
+        await fits(size)
         const detected = await fileTypeFromFile(path)
         const type = detected && ALLOWED[detected.mime] ? (CANONICAL[detected.mime] ?? detected.mime) : undefined
         if (!type) {

@@ -25,6 +25,10 @@ export type AuditType =
   | 'youtube.connected'
   | 'youtube.disconnected'
   | 'youtube.reconnect_needed'
+  | 'plan.changed'
+  | 'webhook_endpoint.created'
+  | 'webhook_endpoint.deleted'
+  | 'webhook_endpoint.disabled'
 
 export interface AuditEntry {
   userId: string | null

@@ -1,13 +1,13 @@
 import { Elysia, t } from 'elysia'
 import type { Deps } from '../../deps'
 import { cachedForUser } from '../../http/cached'
+import { strict } from '../../http/schema'
 import type { ApiKeyService } from '../api-keys/service'
 import { authGuard } from '../auth/guard'
 import { NewPassword, PublicUser } from '../auth/model'
 import type { AuthService } from '../auth/service'
 import type { UserService } from './service'
 
-const strict = { additionalProperties: false } as const
 const Page = t.Object(
   { limit: t.Optional(t.Integer({ minimum: 1, maximum: 200, default: 50 })), before: t.Optional(t.Integer({ minimum: 1 })) },
   strict,

@@ -2,6 +2,7 @@ import { and, desc, eq, isNull } from 'drizzle-orm'
 import { verifyPassword } from '../../crypto/hash'
 import {
   auditEvents,
+  billingAccounts,
   channels,
   costLedger,
   mfaSecrets,
@@ -11,6 +12,7 @@ import {
   users,
   videoEvents,
   videos,
+  webhookEndpoints,
 } from '../../db/schema'
 import type { Deps } from '../../deps'
 import { invalidateUser } from '../../http/cached'
@@ -19,7 +21,9 @@ import { notFound, unauthorized, unprocessable } from '../../http/problem'
 import type { ApiKeyService } from '../api-keys/service'
 import { type AuthService, publicUser } from '../auth/service'
 import { channelView } from '../channels/service'
+import { uploadView } from '../uploads/service'
 import { videoView } from '../videos/service'
+import { endpointView } from '../webhooks/service'
 
 export function createUserService(deps: Deps, auth: AuthService, apiKeys: ApiKeyService) {
   const db = deps.database.db
@@ -102,14 +106,16 @@ export function createUserService(deps: Deps, auth: AuthService, apiKeys: ApiKey
           amountUsd: c.amountUsd,
           createdAt: c.createdAt.toISOString(),
         })),
-        uploads: (await db.select().from(uploads).where(eq(uploads.userId, userId))).map((u) => ({
-          id: u.id,
-          key: u.key,
-          name: u.name,
-          contentType: u.contentType,
-          size: u.size,
-          createdAt: u.createdAt.toISOString(),
-        })),
+        uploads: (await db.select().from(uploads).where(eq(uploads.userId, userId))).map(uploadView),
+        billing:
+          (await db.select().from(billingAccounts).where(eq(billingAccounts.userId, userId))).map((b) => ({
+            stripeCustomerId: b.stripeCustomerId,
+            subscriptionId: b.subscriptionId,
+            subscriptionStatus: b.subscriptionStatus,
+            subscribedPlan: b.subscribedPlan,
+            currentPeriodEnd: b.currentPeriodEnd?.toISOString() ?? null,
+          }))[0] ?? null,
+        webhookEndpoints: (await db.select().from(webhookEndpoints).where(eq(webhookEndpoints.userId, userId))).map(endpointView),
         sessions: families.map((f) => ({
           ...sessionView(f),
           revokedAt: f.revokedAt?.toISOString() ?? null,

@@ -1,7 +1,8 @@
-import { QUEUES, type VideoEvent } from '@ytempire/render/contract'
-import { Worker } from 'bullmq'
 import type { Deps } from '../../deps'
 import type { VideoService } from './service'
+
+/** Worker reports recorded at once by one core instance: each is one transaction on a pooled connection. */
+const EVENT_CONCURRENCY = 8
 
 /**
  * Consumes the workers' reports (`video-events`) and records every state change in PostgreSQL.
@@ -9,20 +10,16 @@ import type { VideoService } from './service'
  * by BullMQ rather than lost.
  */
 export function startVideoEventConsumer(deps: Deps, videos: VideoService) {
-  const worker = new Worker<VideoEvent>(
-    QUEUES.events,
-    async (job) => {
-      await videos.recordEvent(job.data, `${job.queueName}:${job.id}`)
+  return deps.pipeline.consumeEvents(
+    async (event, eventKey) => {
+      await videos.recordEvent(event, eventKey)
     },
     {
-      connection: deps.queue,
-      prefix: deps.config.queuePrefix,
-      concurrency: 8,
-      removeOnComplete: { age: 3600, count: 10_000 },
-      removeOnFail: { age: 7 * 24 * 3600 },
+      concurrency: EVENT_CONCURRENCY,
+      onError: (err, eventKey) =>
+        eventKey
+          ? deps.log.error({ err, eventJob: eventKey }, 'could not record a video event')
+          : deps.log.error({ err }, 'video event consumer error'),
     },
   )
-  worker.on('failed', (job, err) => deps.log.error({ err, eventJob: job?.id }, 'could not record a video event'))
-  worker.on('error', (err) => deps.log.error({ err }, 'video event consumer error'))
-  return { close: () => worker.close() }
 }

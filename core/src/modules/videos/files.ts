@@ -1,4 +1,4 @@
-import type { Storage } from '@ytempire/render/contract'
+import type { Storage } from '@ytempire/storage'
 import { notFound, Problem } from '../../http/problem'
 
 /**

@@ -1,8 +1,8 @@
+import { STAGE_STATUSES, VIDEO_STATUSES } from '@ytempire/contract'
 import { t } from 'elysia'
+import { oneOf, strict } from '../../http/schema'
 import { CaptionStyle, VisualSource, Voice } from '../channels/model'
 import { PublicationView, PublishInput } from '../youtube/model'
-
-const strict = { additionalProperties: false } as const
 
 export const Scene = t.Object(
   {
@@ -50,7 +50,7 @@ export const CreateVideo = t.Object(
 export const CreateVideoBatch = t.Object({ videos: t.Array(CreateVideo, { minItems: 1, maxItems: 50 }) }, strict)
 
 const StageState = t.Object({
-  status: t.String(),
+  status: oneOf(STAGE_STATUSES),
   percent: t.Number(),
   durationMs: t.Optional(t.Number()),
   attempt: t.Optional(t.Number()),
@@ -58,7 +58,7 @@ const StageState = t.Object({
 export const VideoView = t.Object({
   id: t.String(),
   channelId: t.String(),
-  status: t.Union([t.Literal('queued'), t.Literal('running'), t.Literal('completed'), t.Literal('failed'), t.Literal('cancelled')]),
+  status: oneOf(VIDEO_STATUSES),
   stage: t.String(),
   progress: t.Number({ description: '0..100 over the whole pipeline' }),
   stages: t.Record(t.String(), StageState),
@@ -88,9 +88,7 @@ export const VideoView = t.Object({
 export const ListVideosQuery = t.Object(
   {
     channelId: t.Optional(t.String({ format: 'uuid' })),
-    status: t.Optional(
-      t.Union([t.Literal('queued'), t.Literal('running'), t.Literal('completed'), t.Literal('failed'), t.Literal('cancelled')]),
-    ),
+    status: t.Optional(oneOf(VIDEO_STATUSES)),
     limit: t.Optional(t.Integer({ minimum: 1, maximum: 100 })),
     cursor: t.Optional(t.String({ maxLength: 200, description: 'nextCursor of the previous page' })),
   },

@@ -1,47 +1,40 @@
 import {
   ASPECT_SIZE,
   type CostItem,
-  cancelVideo,
-  dispatchVideo,
+  PIPELINE,
   type Plan,
-  type Stage,
+  TERMINAL_VIDEO_STATUSES,
   type VideoEvent,
   type VideoJob,
-} from '@ytempire/render/contract'
-import { and, desc, eq, gte, inArray, lt, type SQL, sql } from 'drizzle-orm'
+} from '@ytempire/contract'
+import { and, desc, eq, gte, inArray, lt, notInArray, type SQL, sql } from 'drizzle-orm'
 import { sha256Hex } from '../../crypto/hash'
 import { costLedger, type StageState, users, videoEvents, videoPublications, videos } from '../../db/schema'
 import type { Deps } from '../../deps'
 import { conflict, type FieldError, notFound, Problem, unprocessable } from '../../http/problem'
+import { findOwned } from '../auth/ownership'
 import type { Principal } from '../auth/principal'
+import { planLimit, videosInLastDay } from '../billing/entitlements'
 import type { ChannelService } from '../channels/service'
-import type { PublicationService, PublishInput } from '../youtube/publications'
+import type { PublicationService, PublishChoice } from '../youtube/publications'
 import { publicationView } from '../youtube/views'
+import { applyEvent, isTerminal } from './apply-event'
+import type { CreateVideo } from './model'
 
 type VideoRow = typeof videos.$inferSelect
 type PublicationRow = typeof videoPublications.$inferSelect
-export type VideoRequest = {
-  topic?: string
-  script?: { title: string; description: string; tags: string[]; scenes: { narration: string; keywords: string[] }[] }
-  targetSeconds?: number
-  voice?: { provider?: 'espeak' | 'openai' | 'elevenlabs'; voiceId?: string }
-  visualSource?: 'generated' | 'pexels' | 'pixabay' | 'uploads'
-  media?: string[]
-  captionStyle?: 'highlight' | 'plain' | 'none'
-  music?: string
-  title?: string
-  /** Upload to the channel's YouTube channel once rendered. */
-  publish?: PublishInput
-  /** Autopilot: with the niche as topic, titles the LLM must not reuse. */
+type ChannelRow = Awaited<ReturnType<ChannelService['get']>>
+export type VideoRequest = typeof CreateVideo.static & {
+  /** Autopilot: with the channel's niche as the topic, titles the LLM must not reuse. */
   avoidTitles?: string[]
-  /** Autopilot: the slot this video is for, and the backlog item it came from. */
+  /** Autopilot: the slot the video is for, and the backlog item it came from. */
   autopilot?: { slotAt: string; backlogItemId?: string }
 }
 
-const TERMINAL = new Set(['completed', 'failed', 'cancelled'])
-// Share of the whole pipeline each stage stands for, for one overall progress figure.
-const STAGE_WEIGHT: Record<Stage, number> = { script: 10, voice: 15, visuals: 15, render: 50, thumbnail: 10 }
-const STAGE_ORDER: Record<Stage, number> = { script: 0, voice: 1, visuals: 1, render: 2, thumbnail: 3 }
+/** Videos are asked for in scripts of about a minute unless the request says otherwise. */
+const DEFAULT_TARGET_SECONDS = 60
+/** How long a client should wait before submitting again when the queue is unreachable. */
+const QUEUE_DOWN_RETRY_AFTER_S = 30
 
 export function videoView(v: VideoRow, publication?: PublicationRow | null) {
   const base = `/v1/videos/${v.id}`
@@ -76,11 +69,20 @@ export function videoView(v: VideoRow, publication?: PublicationRow | null) {
   }
 }
 export type VideoView = ReturnType<typeof videoView>
-export const isTerminal = (status: string) => TERMINAL.has(status)
+export { isTerminal }
 
-export function createVideoService(deps: Deps, channels: ChannelService, publications: PublicationService) {
+export interface VideoHooks {
+  /** Called once when a video completes or fails, after the change is committed. */
+  finished?(video: VideoRow): Promise<void>
+}
+
+export function createVideoService(deps: Deps, channels: ChannelService, publications: PublicationService, hooks: VideoHooks = {}) {
   const db = deps.database.db
-  const prefix = deps.config.queuePrefix
+
+  async function publicationOf(videoId: string): Promise<PublicationRow | undefined> {
+    const [p] = await db.select().from(videoPublications).where(eq(videoPublications.videoId, videoId))
+    return p
+  }
 
   function checkRequest(userId: string, body: VideoRequest, at = ''): FieldError[] {
     const errors: FieldError[] = []
@@ -110,31 +112,15 @@ export function createVideoService(deps: Deps, channels: ChannelService, publica
     return errors
   }
 
-  async function publicationOf(videoId: string): Promise<PublicationRow | undefined> {
-    const [p] = await db.select().from(videoPublications).where(eq(videoPublications.videoId, videoId))
-    return p
-  }
-
-  async function planOf(userId: string): Promise<Plan> {
-    const [u] = await db.select({ plan: users.plan }).from(users).where(eq(users.id, userId))
-    return u?.plan ?? 'free'
-  }
-
-  function jobFor(
-    row: VideoRow,
-    channel: Awaited<ReturnType<ChannelService['get']>>,
-    body: VideoRequest,
-    plan: Plan,
-    publishGrant?: string,
-  ): VideoJob {
+  function jobFor(userId: string, channel: ChannelRow, body: VideoRequest, plan: Plan): VideoJob {
     return {
-      videoId: row.id,
-      userId: row.userId,
+      videoId: crypto.randomUUID(),
+      userId,
       channelId: channel.id,
       plan,
       topic: body.topic,
       script: body.script,
-      targetSeconds: body.targetSeconds ?? 60,
+      targetSeconds: body.targetSeconds ?? DEFAULT_TARGET_SECONDS,
       language: channel.language,
       voice: body.voice ?? channel.defaultVoice,
       visualSource: body.visualSource ?? channel.visualSource,
@@ -144,13 +130,12 @@ export function createVideoService(deps: Deps, channels: ChannelService, publica
       music: body.music,
       title: body.title,
       avoidTitles: body.avoidTitles,
-      publish: publishGrant ? { grant: publishGrant } : undefined,
     }
   }
 
   async function enqueue(row: VideoRow, job: VideoJob) {
     try {
-      await dispatchVideo(deps.queue, job, { prefix })
+      await deps.pipeline.dispatch(job)
     } catch (err) {
       deps.log.error({ err, videoId: row.id }, 'could not enqueue video')
       await db
@@ -161,35 +146,89 @@ export function createVideoService(deps: Deps, channels: ChannelService, publica
         503,
         'Service Unavailable',
         'The render queue is unreachable right now; the video was not queued. Try again shortly.',
-        { headers: { 'retry-after': '30' } },
+        { headers: { 'retry-after': String(QUEUE_DOWN_RETRY_AFTER_S) } },
       )
     }
   }
 
+  /**
+   * Records the videos, each under its job's id with a pending entry for each stage it goes through, when
+   * the plan allows them (the day's count, the length, a running channel). The user's row is locked so
+   * concurrent submissions are counted one after another. Answers the earlier video when the
+   * Idempotency-Key was seen before.
+   */
   async function record(
     userId: string,
-    channelId: string,
-    body: VideoRequest,
-    size: { width: number; height: number },
+    channel: ChannelRow,
+    bodies: VideoRequest[],
     idem?: { key: string; hash: string },
-  ) {
-    const stages = Object.fromEntries(Object.keys(STAGE_WEIGHT).map((s) => [s, { status: 'pending', percent: 0 } satisfies StageState]))
-    const rows = await db
-      .insert(videos)
-      .values({
-        userId,
-        channelId,
-        request: body as Record<string, unknown>,
-        stages,
-        title: body.title ?? body.script?.title ?? null,
-        width: size.width,
-        height: size.height,
-        idempotencyKey: idem?.key,
-        requestHash: idem?.hash,
+    publish: { settings?: PublishChoice; requestedBy: 'api' | 'autopilot' }[] = [],
+  ): Promise<{ rows: VideoRow[]; jobs: VideoJob[]; publications: (PublicationRow | undefined)[] } | { replay: VideoRow }> {
+    const size = ASPECT_SIZE[channel.aspect]
+    return db.transaction(async (tx) => {
+      const [owner] = await tx.select({ plan: users.plan }).from(users).where(eq(users.id, userId)).for('update')
+      const plan = owner?.plan ?? 'free'
+      if (idem) {
+        const [existing] = await tx
+          .select()
+          .from(videos)
+          .where(and(eq(videos.userId, userId), eq(videos.idempotencyKey, idem.key)))
+        if (existing) return { replay: existing }
+      }
+      const allowed = deps.config.plans[plan]
+      if (channel.paused)
+        throw planLimit('channels', plan, allowed.channels, 'This channel is paused because your plan has fewer channels than you own')
+      bodies.forEach((b, i) => {
+        const seconds = b.targetSeconds ?? DEFAULT_TARGET_SECONDS
+        if (seconds > allowed.maxVideoSeconds)
+          throw planLimit(
+            'maxVideoSeconds',
+            plan,
+            allowed.maxVideoSeconds,
+            `targetSeconds ${seconds} is longer than your plan allows`,
+            bodies.length > 1 ? `videos.${i}.targetSeconds` : 'targetSeconds',
+          )
       })
-      .onConflictDoNothing()
-      .returning()
-    return rows[0]
+      const used = await videosInLastDay(tx, userId)
+      if (used + bodies.length > allowed.videosPerDay)
+        throw planLimit(
+          'videosPerDay',
+          plan,
+          allowed.videosPerDay,
+          `You asked for ${used} videos in the last 24 hours${bodies.length > 1 ? ` and this batch adds ${bodies.length}` : ''}`,
+        )
+      const jobs = bodies.map((body) => jobFor(userId, channel, body, plan))
+      // The grant goes into the job now: the publish stage is in the video's pipeline only when the job asks for it.
+      const grants = jobs.map((job, i) => {
+        if (!publish[i]?.settings) return undefined
+        const grant = publications.newGrant()
+        job.publish = { grant: grant.grant }
+        return grant
+      })
+      const rows = await tx
+        .insert(videos)
+        .values(
+          jobs.map((job, i) => ({
+            id: job.videoId,
+            userId,
+            channelId: channel.id,
+            request: bodies[i] as Record<string, unknown>,
+            stages: Object.fromEntries(PIPELINE.stagesFor(job).map((s) => [s, { status: 'pending', percent: 0 } satisfies StageState])),
+            title: bodies[i]!.title ?? bodies[i]!.script?.title ?? null,
+            width: size.width,
+            height: size.height,
+            idempotencyKey: idem?.key,
+            requestHash: idem?.hash,
+          })),
+        )
+        .returning()
+      const opened: (PublicationRow | undefined)[] = []
+      for (const [i, row] of rows.entries()) {
+        const settings = publish[i]?.settings
+        opened.push(settings ? await publications.open(row, settings, publish[i]!.requestedBy, grants[i]!, tx) : undefined)
+      }
+      return { rows, jobs, publications: opened }
+    })
   }
 
   return {
@@ -203,25 +242,20 @@ export function createVideoService(deps: Deps, channels: ChannelService, publica
       const channel = await channels.get(principal.userId, channelId)
       const errors = checkRequest(principal.userId, body)
       if (errors.length) throw unprocessable(`Invalid video request: ${errors.map((e) => e.field).join(', ')}`, errors)
-      const publish = body.publish ? await publications.check(channel, body.publish) : undefined
+      const settings = body.publish ? await publications.check(channel, body.publish) : undefined
       const idem = idempotencyKey ? { key: idempotencyKey, hash: sha256Hex(JSON.stringify([channelId, body])) } : undefined
-      const row = await record(principal.userId, channelId, body, ASPECT_SIZE[channel.aspect], idem)
-      if (!row) {
+      const recorded = await record(principal.userId, channel, [body], idem, [{ settings, requestedBy: opts.requestedBy ?? 'api' }])
+      if ('replay' in recorded) {
         // The Idempotency-Key was seen before: answer with what it created, if the request is the same.
-        const [existing] = await db
-          .select()
-          .from(videos)
-          .where(and(eq(videos.userId, principal.userId), eq(videos.idempotencyKey, idem!.key)))
-        if (!existing) throw conflict('A request with this Idempotency-Key is still being processed; retry shortly')
-        if (existing.requestHash !== idem!.hash)
+        if (recorded.replay.requestHash !== idem!.hash)
           throw unprocessable('This Idempotency-Key was used with a different request', [
             { field: 'Idempotency-Key', message: 'reused with a different body or channel' },
           ])
-        return { video: videoView(existing, await publicationOf(existing.id)), replayed: true }
+        return { video: videoView(recorded.replay, await publicationOf(recorded.replay.id)), replayed: true }
       }
-      const opened = publish ? await publications.open(row, publish, opts.requestedBy ?? 'api') : undefined
-      await enqueue(row, jobFor(row, channel, body, await planOf(principal.userId), opened?.grant))
-      return { video: videoView(row, opened?.row), replayed: false }
+      const row = recorded.rows[0]!
+      await enqueue(row, recorded.jobs[0]!)
+      return { video: videoView(row, recorded.publications[0]), replayed: false }
     },
 
     async submitBatch(principal: Principal, channelId: string, bodies: VideoRequest[]) {
@@ -231,32 +265,32 @@ export function createVideoService(deps: Deps, channels: ChannelService, publica
       if (errors.length) throw unprocessable(`Invalid videos in the batch: ${errors.map((e) => e.field).join(', ')}`, errors)
       const publish = []
       for (const [i, b] of bodies.entries())
-        publish.push(b.publish ? await publications.check(channel, b.publish, `videos.${i}.publish`) : undefined)
-      const plan = await planOf(principal.userId)
+        publish.push({
+          settings: b.publish ? await publications.check(channel, b.publish, `videos.${i}.publish`) : undefined,
+          requestedBy: 'api' as const,
+        })
+      const recorded = await record(principal.userId, channel, bodies, undefined, publish)
+      if ('replay' in recorded) throw new Error('a batch has no Idempotency-Key')
       const out: VideoView[] = []
-      for (const [i, body] of bodies.entries()) {
-        const row = (await record(principal.userId, channelId, body, ASPECT_SIZE[channel.aspect]))!
-        const settings = publish[i]
-        const opened = settings ? await publications.open(row, settings, 'api') : undefined
-        await enqueue(row, jobFor(row, channel, body, plan, opened?.grant))
-        out.push(videoView(row, opened?.row))
+      for (const [i, row] of recorded.rows.entries()) {
+        await enqueue(row, recorded.jobs[i]!)
+        out.push(videoView(row, recorded.publications[i]))
       }
       return out
     },
 
-    async get(userId: string, id: string): Promise<VideoRow> {
-      const [row] = await db
-        .select()
-        .from(videos)
-        .where(and(eq(videos.id, id), eq(videos.userId, userId)))
-      if (!row) throw notFound('Video')
-      return row
-    },
+    get: (userId: string, id: string): Promise<VideoRow> => findOwned(db, videos, id, userId, 'Video'),
 
     /** The owner's video with its publication, as the API shows it. */
     async view(userId: string, id: string): Promise<VideoView> {
-      const row = await this.get(userId, id)
-      return videoView(row, await publicationOf(id))
+      return videoView(await findOwned(db, videos, id, userId, 'Video'), await publicationOf(id))
+    },
+
+    /** The video job a finished video was made from, for a publish job of its own (the grant comes with it). */
+    async jobOf(row: VideoRow, grant: string): Promise<VideoJob> {
+      const channel = await channels.get(row.userId, row.channelId)
+      const [owner] = await db.select({ plan: users.plan }).from(users).where(eq(users.id, row.userId))
+      return { ...jobFor(row.userId, channel, row.request as VideoRequest, owner?.plan ?? 'free'), videoId: row.id, publish: { grant } }
     },
 
     async list(userId: string, q: { channelId?: string; status?: VideoRow['status']; limit?: number; cursor?: string }) {
@@ -302,19 +336,39 @@ export function createVideoService(deps: Deps, channels: ChannelService, publica
     async cancel(userId: string, id: string) {
       const row = await this.get(userId, id)
       if (isTerminal(row.status)) throw conflict(`The video is already ${row.status}`)
-      await cancelVideo(deps.queue, id, { prefix })
+      await deps.pipeline.cancel(id)
       // Final at once: any later worker report for this video is recorded but changes nothing.
       const [updated] = await db
         .update(videos)
         .set({ status: 'cancelled', error: 'cancelled by the operator', finishedAt: new Date(), updatedAt: new Date() })
-        .where(and(eq(videos.id, id), sql`${videos.status} in ('queued','running')`))
+        .where(and(eq(videos.id, id), notInArray(videos.status, [...TERMINAL_VIDEO_STATUSES])))
         .returning()
+      await publications.failed(id, 'cancelled by the operator')
       const view = videoView(updated ?? (await this.get(userId, id)), await publicationOf(id))
       await deps.videoUpdates.publish(id, view)
       return view
     },
 
-    /** Applies one worker report. Idempotent (an event is recorded once) and monotonic (a finished video stays finished). */
+    /**
+     * Runs a dead-lettered video again. The row goes back to queued first, so the reports of the new
+     * run are not ignored as coming after a final state.
+     */
+    async redrive(deadLetterId: string): Promise<VideoView> {
+      const entry = await deps.pipeline.deadLetters.get(deadLetterId)
+      if (!entry) throw notFound('Dead letter')
+      const [row] = await db
+        .update(videos)
+        .set({ status: 'queued', error: null, deadLetterJobId: null, finishedAt: null, updatedAt: new Date() })
+        .where(eq(videos.id, entry.videoId))
+        .returning()
+      if (!row) throw notFound('Video')
+      await deps.pipeline.deadLetters.redrive(deadLetterId)
+      const view = videoView(row, await publicationOf(row.id))
+      await deps.videoUpdates.publish(row.id, view)
+      return view
+    },
+
+    /** Applies one worker report (rules: apply-event.ts). Idempotent: an event is recorded once, by its key. */
     async recordEvent(event: VideoEvent, eventKey: string): Promise<VideoRow | undefined> {
       const updated = await db.transaction(async (tx) => {
         const [v] = await tx.select().from(videos).where(eq(videos.id, event.videoId)).for('update')
@@ -326,106 +380,32 @@ export function createVideoService(deps: Deps, channels: ChannelService, publica
           .onConflictDoNothing()
           .returning({ id: videoEvents.id })
         if (fresh.length === 0) return undefined
-        if (event.type === 'cost') {
+        if (event.type === 'cost')
           await tx
             .insert(costLedger)
             .values(event.items.map((c: CostItem) => ({ userId: v.userId, videoId: v.id, eventKey, ...c })))
             .onConflictDoNothing()
-          const render = event.items.find((c) => c.kind === 'render_seconds' && c.stage === 'render')
-          if (render && !v.encoder)
-            await tx
-              .update(videos)
-              .set({ encoder: render.item.split(':')[0] })
-              .where(eq(videos.id, v.id))
+        const patch = applyEvent(v, event)
+        if (!patch) return undefined
+        if (event.type === 'cost') {
+          // Bookkeeping only: nothing a viewer of the video sees changes.
+          await tx.update(videos).set(patch).where(eq(videos.id, v.id))
           return undefined
         }
-        if (isTerminal(v.status)) return undefined
-        const stages = structuredClone(v.stages)
-        // Reports can arrive out of order (several consumers). Any stage report means the video is running and
-        // has reached at least that stage; within a stage an older report never overrides a newer one.
-        const when = new Date(at).getTime()
-        const patch: Partial<VideoRow> = { updatedAt: new Date() }
-        const stageEvent =
-          event.type === 'stage.started' ||
-          event.type === 'stage.progress' ||
-          event.type === 'stage.completed' ||
-          event.type === 'stage.failed'
-            ? event
-            : undefined
-        if (stageEvent) {
-          Object.assign(patch, {
-            status: 'running',
-            stage: STAGE_ORDER[stageEvent.stage] >= (STAGE_ORDER[v.stage as Stage] ?? 0) ? stageEvent.stage : v.stage,
-            startedAt: v.startedAt ?? new Date(at),
-          })
-        }
-        const stale = stageEvent !== undefined && (stages[stageEvent.stage]?.at ?? 0) > when
-        if (!stale)
-          switch (event.type) {
-            case 'stage.started':
-              stages[event.stage] = { status: 'running', percent: 0, attempt: event.attempt }
-              break
-            case 'stage.progress':
-              stages[event.stage] = {
-                ...(stages[event.stage] ?? { status: 'running', percent: 0 }),
-                percent: Math.max(stages[event.stage]?.percent ?? 0, Math.min(100, event.percent)),
-              }
-              break
-            case 'stage.completed':
-              stages[event.stage] = {
-                ...(stages[event.stage] ?? { status: 'running', percent: 0 }),
-                status: 'completed',
-                percent: 100,
-                durationMs: event.durationMs,
-              }
-              break
-            case 'stage.failed':
-              stages[event.stage] = {
-                ...(stages[event.stage] ?? { status: 'running', percent: 0 }),
-                status: event.willRetry ? 'pending' : 'failed',
-              }
-              patch.error = `${event.stage}: ${event.reason}${event.willRetry ? ' (retrying)' : ''}`
-              break
-            case 'video.completed':
-              for (const s of Object.keys(STAGE_WEIGHT))
-                stages[s] = { ...(stages[s] ?? { status: 'completed', percent: 100 }), status: 'completed', percent: 100 }
-              Object.assign(patch, {
-                status: 'completed',
-                stage: 'thumbnail',
-                error: null,
-                title: event.title,
-                description: event.description,
-                tags: event.tags,
-                durationS: event.durationS,
-                videoKey: event.video.key,
-                videoBytes: event.video.size,
-                thumbnailKey: event.thumbnail.key,
-                stageDurationsMs: event.stageDurationsMs as Record<string, number>,
-                finishedAt: new Date(at),
-              })
-              if ('encoder' in event && typeof event.encoder === 'string') patch.encoder = event.encoder
-              break
-            case 'video.failed':
-              stages[event.stage] = { ...(stages[event.stage] ?? { status: 'failed', percent: 0 }), status: 'failed' }
-              Object.assign(patch, {
-                status: 'failed',
-                stage: event.stage,
-                error: `${event.stage} failed after ${event.attempts} attempt(s): ${event.reason}`,
-                deadLetterJobId: event.deadLetterJobId,
-                finishedAt: new Date(at),
-              })
-              break
-            case 'video.cancelled':
-              Object.assign(patch, { status: 'cancelled', finishedAt: new Date(at) })
-              break
-          }
-        if (stageEvent && !stale) stages[stageEvent.stage] = { ...stages[stageEvent.stage]!, at: when }
-        patch.stages = stages
-        patch.progress = Math.round(Object.entries(STAGE_WEIGHT).reduce((sum, [s, w]) => sum + (w * (stages[s]?.percent ?? 0)) / 100, 0))
-        const [row] = await tx.update(videos).set(patch).where(eq(videos.id, v.id)).returning()
+        const [row] = await tx
+          .update(videos)
+          .set({ ...patch, updatedAt: new Date() })
+          .where(eq(videos.id, v.id))
+          .returning()
         return row
       })
+      // The publish stage failed for good (its last attempt): the publication says so too.
+      if (event.type === 'video.failed' && event.stage === 'publish') await publications.failed(event.videoId, event.reason)
       if (updated) await deps.videoUpdates.publish(updated.id, videoView(updated, await publicationOf(updated.id)))
+      // Only a fresh report moves a video into a final state, so this runs once per video. A failure here is
+      // logged, not retried: the report itself is recorded.
+      if (updated && (updated.status === 'completed' || updated.status === 'failed'))
+        await hooks.finished?.(updated).catch((err) => deps.log.error({ err, videoId: updated.id }, 'after-finish hook failed'))
       return updated
     },
 

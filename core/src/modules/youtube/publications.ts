@@ -3,11 +3,11 @@
 // so a retried job, a SIGKILLed worker or a restarted core picks up where the upload stood and never
 // opens a second session once a video may exist. Workers reach these facts only through the
 // grant of their job, one video at a time.
-import { PUBLISH_QUEUE, type PublishBegin, type PublishJob, type QuotaAnswer, type YouTubeMethod } from '@ytempire/contract'
-import { pipelineQueue, stageJobOptions } from '@ytempire/render/contract'
+import type { PrivacyStatus, PublishBegin, QuotaAnswer, VideoJob, YouTubeMethod } from '@ytempire/contract'
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm'
 import { randomToken, sha256Hex, timingSafeEqualHex } from '../../crypto/hash'
-import { channels, users, videoPublications, videos } from '../../db/schema'
+import type { Db } from '../../db'
+import { channels, videoPublications, videos } from '../../db/schema'
 import type { Deps } from '../../deps'
 import { conflict, type FieldError, notFound, Problem, unauthorized, unprocessable } from '../../http/problem'
 import { videoView } from '../videos/service'
@@ -17,7 +17,12 @@ import { WAIT_REASONS } from './views'
 
 type PublicationRow = typeof videoPublications.$inferSelect
 type ChannelRow = typeof channels.$inferSelect
-export type PublishInput = { privacy?: 'private' | 'unlisted' | 'public'; publishAt?: string }
+type VideoRow = typeof videos.$inferSelect
+export type PublishInput = { privacy?: PrivacyStatus; publishAt?: string }
+/** A checked publish request: what the upload will be. */
+export type PublishChoice = { privacy: PrivacyStatus; publishAt: Date | null }
+/** A job's grant, and the hash the publication keeps of it. */
+export type Grant = { grant: string; hash: string }
 
 const SESSION_CONTEXT = (videoId: string) => `youtube-session:${videoId}`
 /** A scheduled time this close is treated as passed: YouTube refuses publishAt in the past. */
@@ -62,7 +67,7 @@ export function createPublicationService(deps: Deps, youtube: YouTubeService) {
   }
 
   /** Checks a publish request for a channel; every mistake names its field. */
-  async function check(channel: ChannelRow, input: PublishInput, at = 'publish') {
+  async function check(channel: ChannelRow, input: PublishInput, at = 'publish'): Promise<PublishChoice> {
     const conn = await youtube.connection(channel.id)
     if (!conn)
       throw new Problem(409, 'Conflict', 'The channel is not connected to YouTube: POST /v1/channels/:id/youtube/connect first', {
@@ -93,23 +98,23 @@ export function createPublicationService(deps: Deps, youtube: YouTubeService) {
     return { privacy, publishAt }
   }
 
-  /** Creates (or renews, for another try) the video's publication; the grant goes into the publish job only. */
-  async function open(
-    video: { id: string; userId: string; channelId: string },
-    settings: { privacy: 'private' | 'unlisted' | 'public'; publishAt: Date | null },
-    requestedBy: 'api' | 'autopilot',
-  ) {
+  const newGrant = (): Grant => {
     const grant = `ypg_${randomToken(32)}`
+    return { grant, hash: sha256Hex(grant) }
+  }
+
+  /** Creates (or renews, for another try) the video's publication under `grant`, which only the publish job carries. */
+  async function open(video: VideoRow, choice: PublishChoice, requestedBy: 'api' | 'autopilot', grant: Grant, tx: Db = db) {
     const fresh = {
       status: 'queued' as const,
-      privacy: settings.privacy,
-      publishAt: settings.publishAt,
-      grantHash: sha256Hex(grant),
+      privacy: choice.privacy,
+      publishAt: choice.publishAt,
+      grantHash: grant.hash,
       error: null,
       waitingUntil: null,
       waitReason: null,
     }
-    const [row] = await db
+    const [row] = await tx
       .insert(videoPublications)
       .values({ videoId: video.id, userId: video.userId, channelId: video.channelId, requestedBy, ...fresh })
       .onConflictDoUpdate({
@@ -117,33 +122,30 @@ export function createPublicationService(deps: Deps, youtube: YouTubeService) {
         set: { ...fresh, round: sql`${videoPublications.round} + 1`, updatedAt: new Date() },
       })
       .returning()
-    return { grant, row: row! }
+    return row!
   }
 
-  async function dispatch(row: PublicationRow, grant: string) {
-    const [v] = await db.select().from(videos).where(eq(videos.id, row.videoId))
-    const [u] = await db.select({ plan: users.plan }).from(users).where(eq(users.id, row.userId))
-    if (!v?.videoKey) throw new Error(`video ${row.videoId} has no rendered file`)
-    const job: PublishJob = {
-      videoId: v.id,
-      userId: v.userId,
-      channelId: v.channelId,
-      plan: u?.plan ?? 'free',
-      title: typeof v.request.title === 'string' ? v.request.title : undefined,
-      scriptKey: `videos/${v.id}/script.json`,
-      videoKey: v.videoKey,
-      thumbnailKey: v.thumbnailKey,
-      publish: { grant },
+  // The video job of a finished video comes from the videos service (wired by the app).
+  let jobOf: ((video: VideoRow, grant: string) => Promise<VideoJob>) | undefined
+
+  /** A publish job for a video that is already rendered: the publish stage alone, reading the video's files. */
+  async function dispatch(video: VideoRow, row: PublicationRow, grant: Grant) {
+    if (!jobOf) throw new Error('publications: no job source wired')
+    const job = await jobOf(video, grant.grant)
+    job.publish = {
+      grant: grant.grant,
+      files: { scriptKey: `videos/${video.id}/script.json`, videoKey: video.videoKey!, thumbnailKey: video.thumbnailKey },
     }
-    await pipelineQueue(deps.queue, PUBLISH_QUEUE, deps.config.queuePrefix).add('publish', job, {
-      ...stageJobOptions(job.plan, 5, 30_000),
-      jobId: `${v.id}.publish.${row.round}`,
-    })
+    await deps.pipeline.publish(job, row.round)
   }
 
   const service = {
     check,
     open,
+    newGrant,
+    jobsFrom(source: (video: VideoRow, grant: string) => Promise<VideoJob>) {
+      jobOf = source
+    },
 
     /** `POST /v1/videos/:id/publish`: a finished video goes to YouTube. */
     async publishFinished(userId: string, videoId: string, input: PublishInput) {
@@ -172,9 +174,11 @@ export function createPublicationService(deps: Deps, youtube: YouTubeService) {
           'The last upload of this video may have reached YouTube without an answer; check the channel in YouTube Studio before anything else',
         )
       const [channel] = await db.select().from(channels).where(eq(channels.id, v.channelId))
-      const settings = await check(channel!, input, '')
-      const { grant, row } = await open(v, settings, 'api')
-      await dispatch(row, grant)
+      if (!v.videoKey) throw conflict('The video has no rendered file to publish')
+      const choice = await check(channel!, input, '')
+      const grant = newGrant()
+      const row = await open(v, choice, 'api', grant)
+      await dispatch(v, row, grant)
       await notify(videoId)
       return row
     },
@@ -396,9 +400,10 @@ export function createPublicationService(deps: Deps, youtube: YouTubeService) {
         .where(and(eq(videoPublications.channelId, channelId), eq(videoPublications.status, 'paused')))
       for (const p of paused) {
         const [v] = await db.select().from(videos).where(eq(videos.id, p.videoId))
-        if (!v) continue
-        const { grant, row } = await open(v, { privacy: p.privacy, publishAt: p.publishAt }, p.requestedBy)
-        await dispatch(row, grant).catch((err) => log.error({ err, videoId: v.id }, 'could not resume a paused publication'))
+        if (!v?.videoKey) continue
+        const grant = newGrant()
+        const row = await open(v, { privacy: p.privacy, publishAt: p.publishAt }, p.requestedBy, grant)
+        await dispatch(v, row, grant).catch((err) => log.error({ err, videoId: v.id }, 'could not resume a paused publication'))
       }
     },
     async blocked(channelId, reason) {

@@ -1,0 +1,340 @@
+import { PAID_PLANS, type PaidPlan, type Plan } from '@ytempire/contract'
+import { and, count, eq, gte, lt } from 'drizzle-orm'
+import type { Db } from '../../db'
+import { billingAccounts, channels as channelRows, meterReports, stripeEvents, users, videos } from '../../db/schema'
+import type { Deps } from '../../deps'
+import { invalidateUser } from '../../http/cached'
+import { conflict, notFound, Problem } from '../../http/problem'
+import type { ChannelService } from '../channels/service'
+import type { WebhookService } from '../webhooks/service'
+import { heldPlan, storageUsedBytes, videosInLastDay } from './entitlements'
+import { InvalidSignatureError } from './invalid-signature-error'
+import type { Payments, SubscriptionState } from './payments'
+
+export const METER_QUEUE = 'billing-meter-events'
+export const PLAN_EXPIRY_QUEUE = 'billing-plan-expiry'
+
+export interface MeterJob {
+  videoId: string
+  userId: string
+  /** When the video completed (ISO): the meter event's timestamp. */
+  at: string
+}
+export interface PlanExpiryJob {
+  userId: string
+}
+
+type AccountRow = typeof billingAccounts.$inferSelect
+interface PlanChange {
+  userId: string
+  from: Plan
+  to: Plan
+  paused: string[]
+  resumed: string[]
+}
+
+// A subscription in these states may still hold a plan; an old one in any other state must not
+// displace the account's current subscription.
+const LIVE = new Set(['active', 'trialing', 'past_due', 'unpaid'])
+
+/**
+ * Plans and their changes: Stripe Checkout and the Customer Portal, Stripe's webhooks applied exactly
+ * once, plans that lapse on their own (grace, period end), usage metered to Stripe, and the
+ * administrator's hand when Stripe is not configured.
+ */
+export function createBillingService(deps: Deps, parts: { channels: ChannelService; webhooks: WebhookService; payments?: Payments }) {
+  const db = deps.database.db
+  const { config } = deps
+  const { payments, channels, webhooks } = parts
+  const meterQueue = () => deps.jobs.queue<MeterJob>(METER_QUEUE)
+  const expiryQueue = () => deps.jobs.queue<PlanExpiryJob>(PLAN_EXPIRY_QUEUE)
+
+  const priceToPlan = new Map<string, PaidPlan>(config.billing.stripe ? PAID_PLANS.map((p) => [config.billing.stripe!.prices[p], p]) : [])
+
+  function requirePayments(): Payments {
+    if (!payments)
+      throw new Problem(409, 'Conflict', 'Billing is off on this installation (no STRIPE_SECRET_KEY); an administrator sets plans', {
+        type: 'billing-disabled',
+      })
+    return payments
+  }
+
+  /** Sets the user's plan and fits their channels to it. Runs in the caller's transaction. */
+  async function applyPlan(tx: Db, userId: string, plan: Plan): Promise<PlanChange | undefined> {
+    const [u] = await tx.select({ plan: users.plan }).from(users).where(eq(users.id, userId)).for('update')
+    if (!u || u.plan === plan) return undefined
+    await tx.update(users).set({ plan, updatedAt: new Date() }).where(eq(users.id, userId))
+    const fitted = await channels.fitToLimit(tx, userId, config.plans[plan].channels)
+    return { userId, from: u.plan, to: plan, ...fitted }
+  }
+
+  /** After the change is committed: caches, the audit log, the user's webhooks. */
+  async function announce(change: PlanChange, reason: string, actorId?: string) {
+    await invalidateUser(deps, change.userId)
+    const data = { from: change.from, to: change.to, reason, pausedChannels: change.paused, resumedChannels: change.resumed }
+    await deps.audit.record({ userId: change.userId, actorId: actorId ?? null, type: 'plan.changed', data })
+    await webhooks.emit(change.userId, 'billing.plan_changed', data)
+  }
+
+  /** Looks at the account again when the plan it holds would lapse (grace or period end). */
+  async function scheduleLapse(userId: string, until: Date) {
+    await expiryQueue().add(
+      'lapse',
+      { userId },
+      {
+        jobId: `${userId}.${until.getTime()}`,
+        delay: Math.max(0, until.getTime() - Date.now()),
+        attempts: 10,
+        backoff: { type: 'exponential', delay: 5_000 },
+        removeOnComplete: { age: 24 * 3600 },
+        removeOnFail: { age: 30 * 24 * 3600 },
+      },
+    )
+  }
+
+  async function ensureCustomer(userId: string): Promise<AccountRow> {
+    const stripe = requirePayments()
+    return db.transaction(async (tx) => {
+      // The user's row lock makes concurrent first calls wait for one customer; the idempotency key
+      // covers a crash between Stripe's answer and our insert.
+      const [user] = await tx.select().from(users).where(eq(users.id, userId)).for('update')
+      if (!user) throw notFound('User')
+      const [existing] = await tx.select().from(billingAccounts).where(eq(billingAccounts.userId, userId))
+      if (existing) return existing
+      const customerId = await stripe.createCustomer({ id: user.id, email: user.email }, `customer-${user.id}`)
+      const [row] = await tx.insert(billingAccounts).values({ userId, stripeCustomerId: customerId }).returning()
+      return row!
+    })
+  }
+
+  function periodOf(account: AccountRow | undefined, now: Date) {
+    if (account?.currentPeriodStart && account.currentPeriodEnd && LIVE.has(account.subscriptionStatus ?? ''))
+      return { start: account.currentPeriodStart, end: account.currentPeriodEnd }
+    return {
+      start: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)),
+      end: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)),
+    }
+  }
+
+  /** Applies the subscription as Stripe has it now to the account; the caller holds the account's lock. */
+  async function applySubscription(tx: Db, account: AccountRow, sub: SubscriptionState, now: Date) {
+    const subscribedPlan = sub.priceIds.map((p) => priceToPlan.get(p)).find((p) => p !== undefined) ?? null
+    const pastDueSince = sub.status === 'past_due' ? (account.subscriptionStatus === 'past_due' && account.pastDueSince) || now : null
+    const [updated] = await tx
+      .update(billingAccounts)
+      .set({
+        subscriptionId: sub.id,
+        subscriptionStatus: sub.status,
+        subscribedPlan,
+        currentPeriodStart: sub.currentPeriodStart ?? null,
+        currentPeriodEnd: sub.currentPeriodEnd ?? null,
+        cancelAtPeriodEnd: sub.cancelAtPeriodEnd,
+        pastDueSince,
+        updatedAt: now,
+      })
+      .where(eq(billingAccounts.userId, account.userId))
+      .returning()
+    const held = heldPlan(updated!, now, config.billing.pastDueGraceS)
+    return { change: await applyPlan(tx, account.userId, held.plan), until: held.until }
+  }
+
+  return {
+    enabled: payments !== undefined,
+
+    async overview(userId: string) {
+      const now = new Date()
+      const [user] = await db.select({ plan: users.plan }).from(users).where(eq(users.id, userId))
+      if (!user) throw notFound('User')
+      const [account] = await db.select().from(billingAccounts).where(eq(billingAccounts.userId, userId))
+      const period = periodOf(account, now)
+      const [done] = await db
+        .select({ n: count() })
+        .from(videos)
+        .where(
+          and(
+            eq(videos.userId, userId),
+            eq(videos.status, 'completed'),
+            gte(videos.finishedAt, period.start),
+            lt(videos.finishedAt, period.end),
+          ),
+        )
+      const owned = await db.select({ paused: channelRows.paused }).from(channelRows).where(eq(channelRows.userId, userId))
+      const grace = account?.pastDueSince ? new Date(account.pastDueSince.getTime() + config.billing.pastDueGraceS * 1000) : null
+      return {
+        billingEnabled: payments !== undefined,
+        plan: user.plan,
+        subscription: account?.subscriptionId
+          ? {
+              status: account.subscriptionStatus!,
+              plan: account.subscribedPlan,
+              currentPeriodEnd: account.currentPeriodEnd?.toISOString() ?? null,
+              cancelAtPeriodEnd: account.cancelAtPeriodEnd,
+              graceEndsAt: account.subscriptionStatus === 'past_due' ? (grace?.toISOString() ?? null) : null,
+            }
+          : null,
+        entitlements: config.plans[user.plan],
+        usage: {
+          periodStart: period.start.toISOString(),
+          periodEnd: period.end.toISOString(),
+          videosCompleted: done?.n ?? 0,
+          videosLastDay: await videosInLastDay(db, userId, now),
+          channels: owned.length,
+          pausedChannels: owned.filter((c) => c.paused).length,
+          storageBytes: await storageUsedBytes(db, userId),
+        },
+      }
+    },
+
+    async checkout(userId: string, plan: PaidPlan) {
+      const stripe = requirePayments()
+      const account = await ensureCustomer(userId)
+      // A second subscription would bill twice: plan changes of a live one go through the portal.
+      if (account.subscriptionId && LIVE.has(account.subscriptionStatus ?? ''))
+        throw conflict('You already have a subscription; change or cancel it in the Customer Portal (POST /v1/billing/portal)')
+      const prices = [
+        config.billing.stripe!.prices[plan],
+        ...(config.billing.stripe!.meteredPrice ? [config.billing.stripe!.meteredPrice] : []),
+      ]
+      const returnUrl = config.billing.returnUrl
+      return stripe.checkoutSession({
+        customerId: account.stripeCustomerId,
+        userId,
+        priceIds: prices,
+        successUrl: `${returnUrl}?checkout=success&session_id={CHECKOUT_SESSION_ID}`,
+        cancelUrl: `${returnUrl}?checkout=cancelled`,
+      })
+    },
+
+    async portal(userId: string) {
+      const stripe = requirePayments()
+      const account = await ensureCustomer(userId)
+      return stripe.portalSession({ customerId: account.stripeCustomerId, returnUrl: config.billing.returnUrl })
+    },
+
+    /**
+     * Applies one Stripe webhook. The event id is recorded in the transaction of its effect (a redelivery,
+     * or the same event twice at once, changes nothing), and the subscription is re-read from Stripe under
+     * the account's lock, so events arriving late or out of order never roll it back.
+     */
+    async handleStripeEvent(rawBody: string, signature: string | null) {
+      const stripe = requirePayments()
+      if (!signature) throw new Problem(400, 'Bad Request', 'The Stripe-Signature header is missing', { type: 'invalid-signature' })
+      let event: Awaited<ReturnType<Payments['verifyWebhook']>>
+      try {
+        event = await stripe.verifyWebhook(rawBody, signature)
+      } catch (err) {
+        if (err instanceof InvalidSignatureError)
+          throw new Problem(400, 'Bad Request', `The webhook did not verify: ${err.message}`, { type: 'invalid-signature' })
+        throw err
+      }
+      const now = new Date()
+      let result: { outcome: 'applied' | 'ignored' | 'duplicate'; change?: PlanChange; until?: Date; userId?: string }
+      try {
+        result = await db.transaction(async (tx) => {
+          const [account] = event.customerId
+            ? await tx.select().from(billingAccounts).where(eq(billingAccounts.stripeCustomerId, event.customerId)).for('update')
+            : []
+          const actionable = account !== undefined && event.subscriptionId !== undefined
+          const fresh = await tx
+            .insert(stripeEvents)
+            .values({ id: event.id, type: event.type, userId: account?.userId ?? null, outcome: actionable ? 'applied' : 'ignored' })
+            .onConflictDoNothing()
+            .returning({ id: stripeEvents.id })
+          if (fresh.length === 0) return { outcome: 'duplicate' as const }
+          if (!actionable) return { outcome: 'ignored' as const }
+          const sub = await stripe.subscription(event.subscriptionId!)
+          // An old subscription that ended must not displace the one the account now follows.
+          if (account.subscriptionId && account.subscriptionId !== sub.id && !LIVE.has(sub.status)) {
+            await tx.update(stripeEvents).set({ outcome: 'ignored' }).where(eq(stripeEvents.id, event.id))
+            return { outcome: 'ignored' as const }
+          }
+          return { outcome: 'applied' as const, userId: account.userId, ...(await applySubscription(tx, account, sub, now)) }
+        })
+      } catch (err) {
+        // Nothing was recorded: Stripe redelivers the event later.
+        deps.log.error({ err, eventId: event.id }, 'could not apply a Stripe event')
+        throw new Problem(
+          503,
+          'Service Unavailable',
+          'The event could not be applied now; it was not recorded, so a redelivery will apply it',
+          {
+            headers: { 'retry-after': '60' },
+          },
+        )
+      }
+      if (result.change) await announce(result.change, `stripe:${event.type}`)
+      if (result.userId && result.until) await scheduleLapse(result.userId, result.until)
+      return { received: true, outcome: result.outcome }
+    },
+
+    /** Re-evaluates a plan that may have lapsed (the grace period or the paid period ended). */
+    async lapse(userId: string) {
+      const now = new Date()
+      const result = await db.transaction(async (tx) => {
+        const [account] = await tx.select().from(billingAccounts).where(eq(billingAccounts.userId, userId)).for('update')
+        if (!account) return undefined
+        const held = heldPlan(account, now, config.billing.pastDueGraceS)
+        return { change: await applyPlan(tx, userId, held.plan), until: held.until }
+      })
+      if (result?.change) await announce(result.change, 'lapsed')
+      if (result?.until) await scheduleLapse(userId, result.until)
+      return result?.change
+    },
+
+    /** An administrator's plan change, only while billing is off (then Stripe decides plans). */
+    async setPlanByAdmin(actorId: string, userId: string, plan: Plan) {
+      if (payments)
+        throw new Problem(409, 'Conflict', 'Plans follow Stripe subscriptions on this installation; change them in Stripe', {
+          type: 'billing-enabled',
+        })
+      const change = await db.transaction(async (tx) => {
+        const [exists] = await tx.select({ id: users.id }).from(users).where(eq(users.id, userId))
+        if (!exists) throw notFound('User')
+        return applyPlan(tx, userId, plan)
+      })
+      if (change) await announce(change, 'admin', actorId)
+      return change ?? { userId, from: plan, to: plan, paused: [], resumed: [] }
+    },
+
+    /** Queues a completed video for the meter (no-op without a meter configured). */
+    async meterVideo(video: { id: string; userId: string; finishedAt: Date | null }) {
+      if (!payments || !config.billing.stripe?.meterEventName) return
+      await meterQueue().add(
+        'meter',
+        { videoId: video.id, userId: video.userId, at: (video.finishedAt ?? new Date()).toISOString() },
+        {
+          jobId: `meter-${video.id}`,
+          attempts: 12,
+          backoff: { type: 'exponential', delay: config.billing.meterRetryMs, jitter: 0.2 },
+          removeOnComplete: { age: 7 * 24 * 3600 },
+          removeOnFail: { age: 30 * 24 * 3600 },
+        },
+      )
+    },
+
+    /**
+     * Reports one completed video to Stripe's meter. The video id is the meter event's identifier (Stripe
+     * keeps one event per identifier); the idempotency key names the attempt, because Stripe replays the
+     * first answer to a key, a 500 included, for a day.
+     */
+    async reportMeterEvent(job: MeterJob, idempotencyKey: string) {
+      const stripe = requirePayments()
+      const eventName = config.billing.stripe?.meterEventName
+      if (!eventName) return 'no-meter'
+      const [done] = await db.select().from(meterReports).where(eq(meterReports.videoId, job.videoId))
+      if (done) return 'already-reported'
+      const [account] = await db.select().from(billingAccounts).where(eq(billingAccounts.userId, job.userId))
+      if (!account) return 'no-customer'
+      await stripe.reportUsage(
+        { eventName, customerId: account.stripeCustomerId, identifier: job.videoId, value: 1, at: new Date(job.at) },
+        idempotencyKey,
+      )
+      await db
+        .insert(meterReports)
+        .values({ videoId: job.videoId, userId: job.userId, stripeCustomerId: account.stripeCustomerId })
+        .onConflictDoNothing()
+      return 'reported'
+    },
+  }
+}
+export type BillingService = ReturnType<typeof createBillingService>

@@ -1,0 +1,110 @@
+import { Elysia, t } from 'elysia'
+import type { Deps } from '../../deps'
+import type { ApiKeyService } from '../api-keys/service'
+import { authGuard } from '../auth/guard'
+import { CreatedEndpoint, CreateEndpoint, DeliveriesQuery, DeliveryView, EndpointView, UpdateEndpoint } from './model'
+import type { WebhookService } from './service'
+
+const Id = t.Object({ id: t.String({ format: 'uuid' }) })
+// The settings of outgoing webhooks sit under /v1/webhooks, which the rate-limit table puts in the webhook class.
+const READ = { access: 'read', rate: 'webhook' } as const
+const WRITE = { access: 'write', rate: 'webhook' } as const
+
+export function webhooksModule(deps: Deps, webhooks: WebhookService, apiKeys: ApiKeyService) {
+  return new Elysia({ name: 'webhooks-module', seed: deps.instanceId, prefix: '/webhooks/endpoints', detail: { tags: ['webhooks'] } })
+    .use(authGuard(deps, apiKeys))
+    .post(
+      '',
+      async ({ principal, body, set, ctx }) => {
+        const created = await webhooks.create(principal.userId, body)
+        await deps.audit.record({
+          userId: principal.userId,
+          type: 'webhook_endpoint.created',
+          ip: ctx.clientIp,
+          requestId: ctx.requestId,
+          data: { endpointId: created.id, url: created.url },
+        })
+        set.status = 201
+        return created
+      },
+      {
+        auth: WRITE,
+        body: CreateEndpoint,
+        response: { 201: CreatedEndpoint },
+        detail: {
+          summary: 'Register a webhook endpoint',
+          description:
+            'Deliveries follow Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256>`); the `whsec_` secret is shown only in this answer. Only public https addresses.',
+        },
+      },
+    )
+    .get('', ({ principal }) => webhooks.list(principal.userId), {
+      auth: READ,
+      response: { 200: t.Array(EndpointView) },
+      detail: { summary: 'Your webhook endpoints' },
+    })
+    .get('/:id', ({ principal, params }) => webhooks.get(principal.userId, params.id), {
+      auth: READ,
+      params: Id,
+      response: { 200: EndpointView },
+      detail: { summary: 'One webhook endpoint' },
+    })
+    .patch('/:id', ({ principal, params, body }) => webhooks.update(principal.userId, params.id, body), {
+      auth: WRITE,
+      params: Id,
+      body: UpdateEndpoint,
+      response: { 200: EndpointView },
+      detail: { summary: 'Change an endpoint, or re-enable it (`enabled: true`)' },
+    })
+    .delete(
+      '/:id',
+      async ({ principal, params, set, ctx }) => {
+        await webhooks.remove(principal.userId, params.id)
+        await deps.audit.record({
+          userId: principal.userId,
+          type: 'webhook_endpoint.deleted',
+          ip: ctx.clientIp,
+          requestId: ctx.requestId,
+          data: { endpointId: params.id },
+        })
+        set.status = 204
+      },
+      { auth: WRITE, params: Id, detail: { summary: 'Delete an endpoint (queued deliveries to it are dropped)' } },
+    )
+    .get('/:id/deliveries', ({ principal, params, query }) => webhooks.deliveries(principal.userId, params.id, query), {
+      auth: READ,
+      params: Id,
+      query: DeliveriesQuery,
+      response: { 200: t.Array(DeliveryView) },
+      detail: {
+        summary: 'Every delivery attempt, newest first',
+        description: 'Status code, latency and the first bytes of the answer of each attempt; page with `before`.',
+      },
+    })
+    .post(
+      '/:id/deliveries/:deliveryId/resend',
+      async ({ principal, params, set }) => {
+        set.status = 202
+        return webhooks.resend(principal.userId, params.id, params.deliveryId)
+      },
+      {
+        auth: WRITE,
+        params: t.Object({ id: t.String({ format: 'uuid' }), deliveryId: t.String({ format: 'uuid' }) }),
+        response: { 202: t.Object({ messageId: t.String() }) },
+        detail: { summary: "Send a delivery's message again (one more attempt, same webhook-id)" },
+      },
+    )
+    .post(
+      '/:id/ping',
+      async ({ principal, params, set }) => {
+        set.status = 202
+        return webhooks.ping(principal.userId, params.id)
+      },
+      {
+        auth: WRITE,
+        params: Id,
+        response: { 202: t.Object({ messageId: t.String() }) },
+        detail: { summary: 'Send a `ping` event to the endpoint' },
+      },
+    )
+}

@@ -1,0 +1,26 @@
+// Standard Webhooks (standardwebhooks.com): the signed content is `<webhook-id>.<webhook-timestamp>.<body>`,
+// HMAC-SHA256 under the secret's base64-decoded bytes, sent as `v1,<base64>`. Receivers verify with the
+// `standardwebhooks` libraries (n8n, Zapier and Svix-style receivers do the same).
+import { createHmac, randomBytes } from 'node:crypto'
+
+const PREFIX = 'whsec_'
+
+/** A new endpoint secret, `whsec_<base64 of 24 random bytes>`. */
+export function newWebhookSecret(): string {
+  return PREFIX + randomBytes(24).toString('base64')
+}
+
+/** A message id (`webhook-id`), the same for every attempt at one message. */
+export function newMessageId(): string {
+  return `msg_${randomBytes(16).toString('base64url')}`
+}
+
+export function signatureHeaders(secret: string, messageId: string, timestampS: number, body: string): Record<string, string> {
+  const key = Buffer.from(secret.startsWith(PREFIX) ? secret.slice(PREFIX.length) : secret, 'base64')
+  const signature = createHmac('sha256', key).update(`${messageId}.${timestampS}.${body}`).digest('base64')
+  return {
+    'webhook-id': messageId,
+    'webhook-timestamp': String(timestampS),
+    'webhook-signature': `v1,${signature}`,
+  }
+}

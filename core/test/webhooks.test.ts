@@ -1,0 +1,340 @@
+// Outgoing webhooks: a receiver verifying with the `standardwebhooks` npm package accepts our
+// signatures; failures are retried with backoff, every attempt logged; private addresses and
+// redirects are refused; a delivery can be re-sent; an endpoint failing for days is disabled.
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { and, eq } from 'drizzle-orm'
+import { Webhook } from 'standardwebhooks'
+import { auditEvents, webhookEndpoints, webhookMessages } from '../src/db/schema'
+import { postWebhook, resolvePublic } from '../src/modules/webhooks/transport'
+import { type Core, json, signUp, testEnv } from './harness'
+
+interface Received {
+  path: string
+  id: string
+  verified: boolean
+  body: { type: string; timestamp: string; data: Record<string, any> }
+}
+
+// The operator's receiver. Each path behaves in its own way; every request is verified and kept.
+const received: Received[] = []
+const secrets = new Map<string, string>() // path -> whsec_
+const flaky = new Map<string, number>() // path -> failures left
+const receiver = Bun.serve({
+  port: 0,
+  hostname: '127.0.0.1',
+  async fetch(req) {
+    const path = new URL(req.url).pathname
+    const body = await req.text()
+    let verified = false
+    try {
+      new Webhook(secrets.get(path) ?? 'whsec_AAAA').verify(body, Object.fromEntries(req.headers))
+      verified = true
+    } catch {}
+    received.push({ path, id: req.headers.get('webhook-id') ?? '', verified, body: JSON.parse(body) })
+    if (path.startsWith('/redirect')) return new Response(null, { status: 302, headers: { location: '/landing' } })
+    if (path.startsWith('/down')) return new Response('down for maintenance', { status: 503 })
+    const left = flaky.get(path) ?? 0
+    if (left > 0) {
+      flaky.set(path, left - 1)
+      return new Response(`{"error":"temporarily broken"}${'x'.repeat(10_000)}`, { status: 500 })
+    }
+    return verified ? new Response(null, { status: 204 }) : new Response('bad signature', { status: 400 })
+  },
+})
+const base = `http://127.0.0.1:${receiver.port}`
+afterAll(() => receiver.stop(true))
+
+// Tests deliver to 127.0.0.1 over http (WEBHOOKS_ALLOW_PRIVATE_TARGETS) with a fast backoff; an
+// endpoint failing for 1 s counts as "failing for days".
+const env = await testEnv((c) => ({ ...c, webhooks: { ...c.webhooks, allowPrivateTargets: true, retryBaseMs: 40, disableAfterS: 1 } }))
+// The same database and queues with the production rule: only public https addresses.
+const strictEnv = await testEnv()
+let core: Core
+let strict: Core
+let admin: Awaited<ReturnType<typeof signUp>>
+beforeAll(async () => {
+  core = await env.core((c) => c, { background: true })
+  admin = await signUp(core)
+  strict = await strictEnv.core((c) => c, { background: true })
+})
+
+async function until<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, what: string, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms
+  while (Date.now() < end) {
+    const v = await fn()
+    if (v !== undefined && v !== false) return v
+    await Bun.sleep(20)
+  }
+  throw new Error(`timed out waiting for ${what}`)
+}
+
+async function endpoint(
+  token: string,
+  path: string,
+  events: string[] = ['video.completed', 'video.failed', 'billing.plan_changed'],
+  on = core,
+) {
+  const res = await on.request('/v1/webhooks/endpoints', { method: 'POST', token, json: { url: `${base}${path}`, events } })
+  expect(res.status).toBe(201)
+  const created = await json(res)
+  secrets.set(path, created.secret)
+  return created as { id: string; secret: string; url: string }
+}
+
+const deliveriesOf = async (token: string, id: string, on = core) =>
+  json(await on.request(`/v1/webhooks/endpoints/${id}/deliveries`, { token })) as Promise<Record<string, any>[]>
+const at = (path: string) => received.filter((r) => r.path === path)
+
+describe('endpoints', () => {
+  test('the secret is shown once as whsec_, stored sealed; list, read, change and delete', async () => {
+    const s = await signUp(core)
+    const e = await endpoint(s.accessToken, '/crud')
+    expect(e.secret).toMatch(/^whsec_[A-Za-z0-9+/]{32}$/)
+    const [row] = await core.deps.database.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, e.id))
+    expect(row!.secretEnc).not.toContain(e.secret.slice(6))
+    expect(await core.deps.box.open(row!.secretEnc, `webhook:${e.id}`)).toBe(e.secret)
+    const read = await json(await core.request(`/v1/webhooks/endpoints/${e.id}`, { token: s.accessToken }))
+    expect(read.secret).toBeUndefined()
+    expect(read).toMatchObject({ enabled: true, events: ['video.completed', 'video.failed', 'billing.plan_changed'] })
+    const patched = await json(
+      await core.request(`/v1/webhooks/endpoints/${e.id}`, {
+        method: 'PATCH',
+        token: s.accessToken,
+        json: { events: ['ping'], description: 'n8n' },
+      }),
+    )
+    expect(patched).toMatchObject({ events: ['ping'], description: 'n8n' })
+    expect(await json(await core.request('/v1/webhooks/endpoints', { token: s.accessToken }))).toHaveLength(1)
+    expect((await core.request(`/v1/webhooks/endpoints/${e.id}`, { method: 'DELETE', token: s.accessToken })).status).toBe(204)
+    expect((await core.request(`/v1/webhooks/endpoints/${e.id}`, { token: s.accessToken })).status).toBe(404)
+  })
+
+  test('validation names the field: unknown event, no events, unknown fields', async () => {
+    const s = await signUp(core)
+    const cases: [Record<string, unknown>, string][] = [
+      [{ url: `${base}/v`, events: ['video.exploded'] }, 'events.0'],
+      [{ url: `${base}/v`, events: [] }, 'events'],
+      [{ url: `${base}/v`, events: ['ping'], secret: 'mine' }, 'secret'],
+    ]
+    for (const [body, field] of cases) {
+      const res = await core.request('/v1/webhooks/endpoints', { method: 'POST', token: s.accessToken, json: body })
+      expect(res.status).toBe(422)
+      expect((await json(res)).errors.map((e: { field: string }) => e.field)).toContain(field)
+    }
+  })
+
+  test('only public https addresses are accepted', async () => {
+    const s = await signUp(strict)
+    for (const [url, why] of [
+      ['http://hooks.example.com/x', 'https'],
+      ['https://127.0.0.1/x', 'not a public address'],
+      ['https://169.254.169.254/latest/meta-data', 'not a public address'],
+      ['https://[::1]/x', 'not a public address'],
+      ['https://localhost/x', 'not a public address'],
+      ['https://user:pw@hooks.example.com/x', 'credentials'],
+    ]) {
+      const res = await strict.request('/v1/webhooks/endpoints', { method: 'POST', token: s.accessToken, json: { url, events: ['ping'] } })
+      expect(res.status).toBe(422)
+      const body = await json(res)
+      expect(body.errors[0]).toMatchObject({ field: 'url', message: expect.stringContaining(why!) })
+    }
+    // A host name is resolved, and refused when any of its addresses is private.
+    await expect(resolvePublic('localhost', false)).rejects.toThrow(/non-public address/)
+  })
+
+  test("another user's endpoint answers 404 on every route", async () => {
+    const a = await signUp(core)
+    const b = await signUp(core)
+    const e = await endpoint(a.accessToken, '/mine')
+    for (const [method, path] of [
+      ['GET', ''],
+      ['PATCH', ''],
+      ['DELETE', ''],
+      ['GET', '/deliveries'],
+      ['POST', '/ping'],
+      ['POST', `/deliveries/${crypto.randomUUID()}/resend`],
+    ] as const) {
+      const res = await core.request(`/v1/webhooks/endpoints/${e.id}${path}`, {
+        method,
+        token: b.accessToken,
+        json: method === 'PATCH' ? { description: 'x' } : undefined,
+      })
+      expect(res.status).toBe(404)
+    }
+    expect((await core.request(`/v1/webhooks/endpoints/${e.id}`, { token: a.accessToken })).status).toBe(200)
+  })
+})
+
+describe('deliveries', () => {
+  test('a receiver verifying with the standardwebhooks package accepts our signature (ping)', async () => {
+    const s = await signUp(core)
+    const e = await endpoint(s.accessToken, '/ping')
+    const res = await core.request(`/v1/webhooks/endpoints/${e.id}/ping`, { method: 'POST', token: s.accessToken })
+    expect(res.status).toBe(202)
+    const { messageId } = await json(res)
+    const got = await until(() => at('/ping')[0], 'the ping')
+    expect(got).toMatchObject({ id: messageId, verified: true, body: { type: 'ping', data: { endpointId: e.id } } })
+    const [d] = await until(async () => {
+      const list = await deliveriesOf(s.accessToken, e.id)
+      return list.length ? list : undefined
+    }, 'the delivery record')
+    expect(d).toMatchObject({ messageId, eventType: 'ping', attempt: 1, trigger: 'first', succeeded: true, statusCode: 204, error: null })
+    expect(d!.latencyMs).toBeGreaterThanOrEqual(0)
+  })
+
+  test('video.completed and billing.plan_changed reach the endpoints that asked for them', async () => {
+    const s = await signUp(core)
+    await endpoint(s.accessToken, '/videos', ['video.completed'])
+    const failures = await endpoint(s.accessToken, '/failures', ['video.failed'])
+    await endpoint(s.accessToken, '/plans', ['billing.plan_changed'])
+    const ch = await json(await core.request('/v1/channels', { method: 'POST', token: s.accessToken, json: { name: 'w', niche: 'n' } }))
+    const script = { title: 'Done', description: '', tags: [], scenes: [{ narration: 'Hi.', keywords: ['hi'] }] }
+    const video = await json(await core.request(`/v1/channels/${ch.id}/videos`, { method: 'POST', token: s.accessToken, json: { script } }))
+    const artifact = { key: `videos/${video.id}/video.mp4`, contentType: 'video/mp4', size: 10 }
+    await core.services.videos.recordEvent(
+      {
+        type: 'video.completed',
+        videoId: video.id,
+        at: new Date().toISOString(),
+        title: 'Done',
+        description: '',
+        tags: [],
+        durationS: 2,
+        video: artifact,
+        thumbnail: artifact,
+        artifacts: [],
+        stageDurationsMs: {},
+      },
+      `test:${video.id}`,
+    )
+    const got = await until(() => at('/videos')[0], 'video.completed')
+    expect(got.verified).toBe(true)
+    expect(got.body).toMatchObject({ type: 'video.completed', data: { video: { id: video.id, status: 'completed', title: 'Done' } } })
+    // Emitting stores the messages before it returns: the endpoint that asked only for failures has none.
+    const forFailures = await core.deps.database.db.select().from(webhookMessages).where(eq(webhookMessages.endpointId, failures.id))
+    expect(forFailures).toHaveLength(0)
+
+    const up = await core.request(`/v1/admin/users/${s.user.id}/plan`, { method: 'PATCH', token: admin.accessToken, json: { plan: 'pro' } })
+    expect(up.status).toBe(200)
+    const changed = await until(() => at('/plans')[0], 'billing.plan_changed')
+    expect(changed.body).toMatchObject({ type: 'billing.plan_changed', data: { from: 'free', to: 'pro', reason: 'admin' } })
+  })
+
+  test('a 500 is retried with backoff until it succeeds: one record per attempt, one webhook-id, a capped excerpt', async () => {
+    const s = await signUp(core)
+    const e = await endpoint(s.accessToken, '/flaky', ['ping'])
+    flaky.set('/flaky', 2)
+    await core.request(`/v1/webhooks/endpoints/${e.id}/ping`, { method: 'POST', token: s.accessToken })
+    const list = await until(async () => {
+      const l = await deliveriesOf(s.accessToken, e.id)
+      return l.some((d) => d.succeeded) ? l : undefined
+    }, 'a successful retry')
+    expect(list.map((d) => [d.attempt, d.trigger, d.statusCode, d.succeeded])).toEqual([
+      [3, 'retry', 204, true],
+      [2, 'retry', 500, false],
+      [1, 'first', 500, false],
+    ])
+    expect(list[2]!.responseExcerpt).toStartWith('{"error":"temporarily broken"}')
+    expect(list[2]!.responseExcerpt.length).toBe(env.config.webhooks.responseExcerptBytes)
+    const ids = new Set(at('/flaky').map((r) => r.id))
+    expect(ids.size).toBe(1)
+    expect(at('/flaky').every((r) => r.verified)).toBe(true)
+    const [endpointNow] = await core.deps.database.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, e.id))
+    expect(endpointNow!.failingSince).toBeNull()
+  })
+
+  test('a redirect is an answer, never followed', async () => {
+    const s = await signUp(core)
+    const e = await endpoint(s.accessToken, '/redirect', ['ping'])
+    await core.request(`/v1/webhooks/endpoints/${e.id}/ping`, { method: 'POST', token: s.accessToken })
+    const [first] = await until(async () => {
+      const l = await deliveriesOf(s.accessToken, e.id)
+      return l.length ? l : undefined
+    }, 'the first attempt')
+    expect(first).toMatchObject({ statusCode: 302, succeeded: false })
+    expect(at('/landing')).toHaveLength(0)
+    await core.request(`/v1/webhooks/endpoints/${e.id}`, { method: 'DELETE', token: s.accessToken })
+  })
+
+  test('a private address is refused at delivery too (DNS may change after the check), and never contacted', async () => {
+    const s = await signUp(strict)
+    // An endpoint saved while its address passed the check now points into our network.
+    const id = crypto.randomUUID()
+    await strict.deps.database.db.insert(webhookEndpoints).values({
+      id,
+      userId: s.user.id,
+      url: `${base}/private`,
+      events: ['ping'],
+      secretEnc: await strict.deps.box.seal('whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', `webhook:${id}`),
+    })
+    await strict.request(`/v1/webhooks/endpoints/${id}/ping`, { method: 'POST', token: s.accessToken })
+    const [d] = await until(async () => {
+      const l = await deliveriesOf(s.accessToken, id, strict)
+      return l.length ? l : undefined
+    }, 'the refused attempt')
+    expect(d).toMatchObject({ succeeded: false, statusCode: null, error: expect.stringContaining('refused') })
+    // Refused addresses are not tried again.
+    const [message] = await until(async () => {
+      const m = await strict.deps.database.db.select().from(webhookMessages).where(eq(webhookMessages.endpointId, id))
+      return m[0]?.status === 'failed' ? m : undefined
+    }, 'the message to fail')
+    expect(message!.attempts).toBe(1)
+    expect(at('/private')).toHaveLength(0)
+    // The transport refuses a private address whatever the scheme.
+    const direct = await postWebhook(`https://127.0.0.1:${receiver.port}/private`, {}, '{}', {
+      allowPrivateTargets: false,
+      timeoutMs: 1000,
+      excerptBytes: 10,
+    })
+    expect(direct).toMatchObject({ refused: true, error: expect.stringContaining('not a public address') })
+  })
+
+  test('a delivery can be re-sent: one more attempt with the same webhook-id', async () => {
+    const s = await signUp(core)
+    const e = await endpoint(s.accessToken, '/resend', ['ping'])
+    const { messageId } = await json(await core.request(`/v1/webhooks/endpoints/${e.id}/ping`, { method: 'POST', token: s.accessToken }))
+    const [first] = await until(async () => {
+      const l = await deliveriesOf(s.accessToken, e.id)
+      return l.length ? l : undefined
+    }, 'the first delivery')
+    const res = await core.request(`/v1/webhooks/endpoints/${e.id}/deliveries/${first!.id}/resend`, {
+      method: 'POST',
+      token: s.accessToken,
+    })
+    expect(res.status).toBe(202)
+    const list = await until(async () => {
+      const l = await deliveriesOf(s.accessToken, e.id)
+      return l.length === 2 ? l : undefined
+    }, 'the re-sent delivery')
+    expect(list[0]).toMatchObject({ messageId, attempt: 2, trigger: 'resend', succeeded: true })
+    expect(at('/resend').map((r) => r.id)).toEqual([messageId, messageId])
+  })
+
+  test('an endpoint failing for days is disabled, its owner told in the audit log, and can be re-enabled', async () => {
+    const s = await signUp(core)
+    const e = await endpoint(s.accessToken, '/down', ['ping'])
+    await core.request(`/v1/webhooks/endpoints/${e.id}/ping`, { method: 'POST', token: s.accessToken })
+    const disabled = await until(async () => {
+      const now = await json(await core.request(`/v1/webhooks/endpoints/${e.id}`, { token: s.accessToken }))
+      return now.enabled ? undefined : now
+    }, 'the endpoint to be disabled')
+    expect(disabled.disabledReason).toContain('failed')
+    expect(disabled.disabledAt).toBeTruthy()
+    const told = await core.deps.database.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.userId, s.user.id), eq(auditEvents.type, 'webhook_endpoint.disabled')))
+    expect(told).toHaveLength(1)
+    expect(told[0]!.data).toMatchObject({ endpointId: e.id })
+    const audit = await json(await core.request('/v1/me/audit', { token: s.accessToken }))
+    expect(JSON.stringify(audit)).toContain('webhook_endpoint.disabled')
+    const ping = await core.request(`/v1/webhooks/endpoints/${e.id}/ping`, { method: 'POST', token: s.accessToken })
+    expect(ping.status).toBe(409)
+    // Re-enabling clears the failure.
+    const again = await json(
+      await core.request(`/v1/webhooks/endpoints/${e.id}`, { method: 'PATCH', token: s.accessToken, json: { enabled: true } }),
+    )
+    expect(again).toMatchObject({ enabled: true, disabledReason: null, failingSince: null })
+    await core.request(`/v1/webhooks/endpoints/${e.id}`, { method: 'DELETE', token: s.accessToken })
+  })
+})

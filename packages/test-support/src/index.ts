@@ -1,0 +1,2 @@
+export * from './redis-prefix'
+export * from './wait-until'

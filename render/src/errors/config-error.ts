@@ -1,0 +1,4 @@
+/** A worker setting is missing or malformed: the process refuses to start. */
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
