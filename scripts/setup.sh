@@ -26,6 +26,8 @@ command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
 command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf ] || need+=(fonts-dejavu-core)
 if [ -z "${REDIS_URL:-}" ] && ! port_open 6379 && ! command -v redis-server >/dev/null 2>&1; then need+=(redis-server); fi
+# The web app's browser tests drive Debian's Chromium (playwright-core never downloads a browser here).
+if [ "$what" = test ] && [ -z "${CHROMIUM_PATH:-}" ] && ! command -v chromium >/dev/null 2>&1; then need+=(chromium); fi
 if [ "$what" = test ] && [ -z "${TEST_DATABASE_URL:-}" ] && ! port_open 5432 && ! command -v pg_ctl >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then
   need+=(postgresql)
 fi
@@ -39,7 +41,7 @@ if [ ${#need[@]} -gt 0 ]; then
     sudo apt-get update -qq >/dev/null
     sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
   else
-    say "cannot install ${need[*]} here (not root, no apt-get or no sudo): install them with your package manager (macOS: brew install ffmpeg espeak-ng redis postgresql@15), then run this again"
+    say "cannot install ${need[*]} here (not root, no apt-get or no sudo): install them with your package manager (macOS: brew install ffmpeg espeak-ng redis postgresql@15, and Chromium with CHROMIUM_PATH set), then run this again"
     exit 1
   fi
 fi

@@ -2,6 +2,7 @@ import { openapi } from '@elysiajs/openapi'
 import { Elysia } from 'elysia'
 import type { Deps } from './deps'
 import { httpLayer } from './http/plugin'
+import { webApp } from './http/web-app'
 import { adminModule } from './modules/admin'
 import { createAdminService } from './modules/admin/service'
 import { apiKeysModule } from './modules/api-keys'
@@ -15,6 +16,7 @@ import { createBillingService } from './modules/billing/service'
 import { createStripePayments } from './modules/billing/stripe'
 import { channelsModule } from './modules/channels'
 import { createChannelService } from './modules/channels/service'
+import { queuesBoard } from './modules/queues'
 import { systemModule } from './modules/system'
 import { uploadsModule } from './modules/uploads'
 import { createUploadService } from './modules/uploads/service'
@@ -105,6 +107,8 @@ export function createApp(deps: Deps, services: Services = createServices(deps))
         .use(autopilotModule(deps, autopilot, apiKeys))
         .use(adminModule(deps, admin, apiKeys)),
     )
+    .use(queuesBoard(deps))
+    .use(webApp(deps))
 }
 
 export type App = ReturnType<typeof createApp>

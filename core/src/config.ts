@@ -1,5 +1,6 @@
 // Configuration is read and validated once, here; everything else receives it.
 
+import { join, resolve } from 'node:path'
 import {
   type Entitlements,
   PAID_PLANS,
@@ -13,6 +14,7 @@ import {
   type RateLimitRule,
 } from '@ytempire/contract'
 import { type StorageConfig, storageConfigFromEnv } from '@ytempire/storage'
+import { edgeUrlFrom } from './infra/edge-purge'
 import { z } from './infra/env'
 import { parseYouTubeConfig, type YouTubeConfig } from './modules/youtube/config'
 
@@ -31,6 +33,8 @@ export interface Config {
   /** AES-256-GCM keys for secrets at rest; the first one encrypts, all decrypt. */
   secretKeys: { kid: string; key: Uint8Array }[]
   edgeSharedSecret?: string
+  /** The edge worker, told of ended sessions (infra/edge-purge.ts); unset: not told. */
+  edgeUrl?: string
   corsOrigins: string[]
   maxBodyBytes: number
   /** Cap for media uploads (POST /v1/uploads), which alone may exceed maxBodyBytes. */
@@ -46,6 +50,8 @@ export interface Config {
   storage: StorageConfig
   /** True when the workers can write scripts (an OpenAI-compatible LLM is configured); else requests must carry a script. */
   scriptLlmConfigured: boolean
+  /** The built web app (web/dist), served at /. */
+  webDir: string
   /** What each plan entitles to: the table in @ytempire/contract (tests may lower a limit). */
   plans: Record<Plan, Entitlements>
   billing: BillingConfig
@@ -117,6 +123,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sessionIdleS: 3600,
     secretKeys,
     edgeSharedSecret: env.EDGE_SHARED_SECRET || undefined,
+    edgeUrl: edgeUrlFrom(env.EDGE_URL),
     corsOrigins: (env.CORS_ORIGINS ?? 'http://localhost:5173')
       .split(',')
       .map((s) => s.trim())
@@ -130,6 +137,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     queuePrefix: env.QUEUE_PREFIX || QUEUE_PREFIX,
     storage: storageConfigFromEnv(env),
     scriptLlmConfigured: Boolean(env.OPENAI_API_KEY || env.OPENAI_BASE_URL),
+    webDir: resolve(env.WEB_DIR || join(import.meta.dir, '../../web/dist')),
     plans: structuredClone(PLAN_ENTITLEMENTS) as Record<Plan, Entitlements>,
     billing: {
       stripe: parseStripe(env),

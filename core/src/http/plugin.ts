@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto'
+import { ValueErrorType } from '@sinclair/typebox/errors'
 import { SECURITY_HEADERS } from '@ytempire/contract'
 import { Elysia } from 'elysia'
 import { timingSafeEqualHex } from '../crypto/hash'
@@ -48,7 +49,7 @@ export function httpLayer(deps: Deps) {
       set.headers['x-request-id'] = requestId
       const pathWithQuery = pathOf(request.url)
       if (pathWithQuery.startsWith('/swagger') && !pathWithQuery.startsWith('/swagger/json'))
-        set.headers['content-security-policy'] = SWAGGER_CSP
+        set.headers['Content-Security-Policy'] = SWAGGER_CSP
 
       // The client address is looked up only when something asks for it (anonymous limits, audit, logs).
       let clientIp: string | undefined
@@ -113,7 +114,7 @@ export function httpLayer(deps: Deps) {
       if (error instanceof Problem) return respond(error)
       switch (code) {
         case 'VALIDATION': {
-          const errors: FieldError[] = (error.all ?? []).map((e) => ({
+          const errors: FieldError[] = (error.all ?? []).flatMap(unionVariant).map((e) => ({
             field: ('path' in e && e.path ? String(e.path) : '').replace(/^\//, '').replace(/\//g, '.') || (error.type ?? 'body'),
             message: ('summary' in e && e.summary) || ('message' in e && e.message) || 'invalid',
           }))
@@ -158,6 +159,19 @@ export function httpLayer(deps: Deps) {
         )
     })
     .as('global')
+}
+
+/**
+ * A value that fails a union (e.g. a script given as scenes or as text) is reported by the variant whose
+ * shape it has, so the field named is the one inside it (script.scenes), not the union as a whole.
+ */
+function unionVariant<E>(e: E): E[] {
+  const union = e as { type?: number; path?: string; errors?: Iterable<{ path: string }>[] }
+  if (union.type !== ValueErrorType.Union || !Array.isArray(union.errors)) return [e]
+  const variants = union.errors.map((it) => [...it])
+  const inside = variants.filter((v) => v.length > 0 && v.every((x) => x.path.length > (union.path ?? '').length))
+  const best = inside.sort((a, b) => a.length - b.length)[0]
+  return best ? (best as E[]) : [e]
 }
 
 function safePath(request: Request): string {

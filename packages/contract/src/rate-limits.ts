@@ -23,8 +23,9 @@ export const RATE_LIMITS: Record<RateLimitClass, RateLimitRule> = {
 
 const SEGMENT = '[^/]+'
 const ROUTES: { cls: RateLimitClass; method?: string; pattern: RegExp }[] = [
-  // Incoming webhooks (Stripe's at /webhooks/stripe) and the outgoing-webhook settings under /v1/webhooks/.
-  { cls: 'webhook', pattern: /^\/(v1\/)?webhooks(\/|$)/ },
+  // Incoming webhooks (Stripe, YouTube WebSub) live outside /v1: raw bodies signed by their senders.
+  // The operator's own outgoing-webhook settings (/v1/webhooks/endpoints) are ordinary API routes.
+  { cls: 'webhook', pattern: /^\/webhooks(\/|$)/ },
   { cls: 'auth', pattern: /^\/v1\/auth(\/|$)/ },
   { cls: 'video_generation', method: 'POST', pattern: new RegExp(`^/v1/channels/${SEGMENT}/videos(/batch)?/?$`) },
   { cls: 'expensive_operations', method: 'GET', pattern: /^\/v1\/me\/export\/?$/ },

@@ -1,12 +1,14 @@
 import type { RateLimitClass } from '@ytempire/contract'
 import { Elysia } from 'elysia'
 import type { Deps } from '../../deps'
-import { requestContext } from '../../http/plugin'
+import { pathOf, requestContext } from '../../http/plugin'
 import { forbidden, unauthorized } from '../../http/problem'
 import type { ApiKeyService } from '../api-keys/service'
+import { createGrants, grantFrom } from './grants'
 import { type Access, type Principal, roleAllowsScope, scopesFor } from './principal'
 
-export type AuthOption = Access | { access: Access; rate?: RateLimitClass }
+/** `grant: true` also admits a signed read grant in the query (see grants.ts): for <video>, <img> and new tabs. */
+export type AuthOption = Access | { access: Access; rate?: RateLimitClass; grant?: boolean }
 
 /**
  * Route guards as macros:
@@ -15,6 +17,17 @@ export type AuthOption = Access | { access: Access; rate?: RateLimitClass }
  *  - `anonymous: <rate class>` counts an unauthenticated route's limit by client IP.
  */
 export function authGuard(deps: Deps, apiKeys: ApiKeyService) {
+  const grants = createGrants(deps.config)
+
+  function fromGrant(request: Request): Principal | undefined {
+    const token = grantFrom(request.url)
+    if (!token) return undefined
+    const path = pathOf(request.url).split('?')[0]!
+    const grant = grants.verify(token, path)
+    if (!grant) throw unauthorized('The link has expired or does not open this path; reload the page', 'invalid-grant')
+    return { userId: grant.userId, role: grant.role, scopes: ['read'], via: 'grant', sessionId: grant.sessionId }
+  }
+
   async function authenticate(authorization: string | null): Promise<Principal> {
     if (!authorization || !/^Bearer\s+/i.test(authorization)) throw unauthorized()
     const token = authorization.replace(/^Bearer\s+/i, '').trim()
@@ -32,8 +45,9 @@ export function authGuard(deps: Deps, apiKeys: ApiKeyService) {
     .macro({
       auth: (option: AuthOption) => ({
         async resolve({ request, set }) {
-          const { access, rate } = typeof option === 'string' ? { access: option, rate: undefined } : option
-          const principal = await authenticate(request.headers.get('authorization'))
+          const { access, rate, grant } = typeof option === 'string' ? { access: option, rate: undefined, grant: false } : option
+          const authorization = request.headers.get('authorization')
+          const principal = (grant && !authorization && fromGrant(request)) || (await authenticate(authorization))
           // One Redis round trip counts the rate limit and slides the session's idle timer.
           const slide = principal.sessionId ? deps.sessions.slideSpec(principal.sessionId) : undefined
           const limits = await deps.limiter.enforce(rate ?? 'default', principal.userId, slide).catch((e: unknown) => e as Error)

@@ -4,10 +4,12 @@ import type { ApiKeyService } from '../api-keys/service'
 import { authGuard } from './guard'
 import { LoginBody, LogoutBody, MfaCodeBody, MfaDisableBody, PublicUser, RefreshBody, RegisterBody, TokenPair } from './model'
 import type { AuthService } from './service'
+import { webSessionRoutes } from './web'
 
 export function authModule(deps: Deps, auth: AuthService, apiKeys: ApiKeyService) {
   return new Elysia({ name: 'auth-module', seed: deps.instanceId, prefix: '/auth', detail: { tags: ['auth'] } })
     .use(authGuard(deps, apiKeys))
+    .use(webSessionRoutes(deps, auth, apiKeys))
     .post(
       '/register',
       async ({ body, ctx, request, set }) => {

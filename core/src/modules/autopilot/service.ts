@@ -11,13 +11,14 @@ import type { Deps } from '../../deps'
 import { invalidateUser } from '../../http/cached'
 import { notFound, Problem, unprocessable } from '../../http/problem'
 import type { ChannelService } from '../channels/service'
+import type { Script } from '../videos/model'
 import type { VideoRequest, VideoService } from '../videos/service'
 import type { YouTubeService } from '../youtube/service'
 import { type Cadence, nextSlots, schedulerPattern, slotForFiring } from './slots'
 
 type ChannelRow = typeof channels.$inferSelect
 type BacklogRow = typeof channelBacklog.$inferSelect
-export type BacklogInput = { topic?: string; script?: NonNullable<VideoRequest['script']> }
+export type BacklogInput = { topic?: string; script?: typeof Script.static }
 
 /** The core's own queue: scheduler firings, consumed by every core instance. */
 export const AUTOPILOT_QUEUE = 'autopilot'

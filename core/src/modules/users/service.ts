@@ -18,6 +18,7 @@ import type { Deps } from '../../deps'
 import { invalidateUser } from '../../http/cached'
 import type { RequestContext } from '../../http/plugin'
 import { notFound, unauthorized, unprocessable } from '../../http/problem'
+import { tellEdgeSessionsEnded } from '../../infra/edge-purge'
 import type { ApiKeyService } from '../api-keys/service'
 import { type AuthService, publicUser } from '../auth/service'
 import { channelView } from '../channels/service'
@@ -150,6 +151,8 @@ export function createUserService(deps: Deps, auth: AuthService, apiKeys: ApiKey
       for (const key of stored)
         await deps.storage.delete(key).catch((err) => deps.log.warn({ err, key }, 'could not delete a stored file during erasure'))
       await deps.sessions.end(families.map((f) => f.id))
+      // Edge cache: every cached answer of the erased user goes.
+      await tellEdgeSessionsEnded(deps, { user: userId, sessions: families.map((f) => f.id), everything: true })
       await apiKeys.forgetUser(userId)
       await invalidateUser(deps, userId)
       deps.log.info({ erasedUser: userId }, 'account erased on request')

@@ -129,7 +129,11 @@ export function videosModule(deps: Deps, videos: VideoService, apiKeys: ApiKeySe
         const v = await videos.get(principal.userId, params.id)
         return serveObject(deps.storage, v.videoKey, request.headers.get('range'), { filename: `${v.id}.mp4` })
       },
-      { auth: { access: 'read', rate: 'expensive_operations' }, params: Id, detail: { summary: 'The MP4 (HTTP Range supported)' } },
+      {
+        auth: { access: 'read', rate: 'expensive_operations', grant: true },
+        params: Id,
+        detail: { summary: 'The MP4 (HTTP Range supported)' },
+      },
     )
     .get(
       '/videos/:id/thumbnail',
@@ -137,7 +141,7 @@ export function videosModule(deps: Deps, videos: VideoService, apiKeys: ApiKeySe
         const v = await videos.get(principal.userId, params.id)
         return serveObject(deps.storage, v.thumbnailKey, request.headers.get('range'), { filename: `${v.id}.jpg` })
       },
-      { auth: 'read', params: Id, detail: { summary: 'The 1280x720 JPEG thumbnail' } },
+      { auth: { access: 'read', grant: true }, params: Id, detail: { summary: 'The 1280x720 JPEG thumbnail' } },
     )
     .get('/videos/:id/cost', ({ principal, params }) => videos.costOf(principal.userId, params.id), {
       auth: 'read',

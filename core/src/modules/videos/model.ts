@@ -3,6 +3,7 @@ import { t } from 'elysia'
 import { oneOf, strict } from '../../http/schema'
 import { CaptionStyle, VisualSource, Voice } from '../channels/model'
 import { PublicationView, PublishInput } from '../youtube/model'
+import { PLAIN_SCRIPT_MAX_CHARS } from './plain-script'
 
 export const Scene = t.Object(
   {
@@ -27,7 +28,16 @@ export const CreateVideo = t.Object(
     topic: t.Optional(
       t.String({ minLength: 3, maxLength: 500, description: 'The LLM writes the script from this (needs an LLM configured)' }),
     ),
-    script: t.Optional(Script),
+    script: t.Optional(
+      t.Union([
+        Script,
+        t.String({
+          minLength: 1,
+          maxLength: PLAIN_SCRIPT_MAX_CHARS,
+          description: 'Plain text: paragraphs become scenes and keywords are picked for you (plain-script.ts)',
+        }),
+      ]),
+    ),
     targetSeconds: t.Optional(t.Integer({ minimum: 10, maximum: 1800, default: 60 })),
     voice: t.Optional(Voice),
     visualSource: t.Optional(VisualSource),

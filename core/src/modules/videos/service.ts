@@ -20,9 +20,11 @@ import type { PublicationService, PublishChoice } from '../youtube/publications'
 import { publicationView } from '../youtube/views'
 import { applyEvent, isTerminal } from './apply-event'
 import type { CreateVideo } from './model'
+import { PlainScriptError, scriptFromText } from './plain-script'
 
 type VideoRow = typeof videos.$inferSelect
 type PublicationRow = typeof videoPublications.$inferSelect
+type ScriptScenes = Exclude<NonNullable<VideoRequest['script']>, string>
 type ChannelRow = Awaited<ReturnType<ChannelService['get']>>
 export type VideoRequest = typeof CreateVideo.static & {
   /** Autopilot: with the channel's niche as the topic, titles the LLM must not reuse. */
@@ -71,6 +73,17 @@ export function videoView(v: VideoRow, publication?: PublicationRow | null) {
 export type VideoView = ReturnType<typeof videoView>
 export { isTerminal }
 
+/** A plain-text script becomes scenes here, once, so the stored request and the job carry the same scenes. */
+function withScenes(body: VideoRequest, at = ''): { body: VideoRequest & { script?: ScriptScenes }; errors: FieldError[] } {
+  if (typeof body.script !== 'string') return { body: body as VideoRequest & { script?: ScriptScenes }, errors: [] }
+  try {
+    return { body: { ...body, script: scriptFromText(body.script, { title: body.title }) }, errors: [] }
+  } catch (err) {
+    if (!(err instanceof PlainScriptError)) throw err
+    return { body: { ...body, script: undefined }, errors: [{ field: `${at}script`, message: err.message }] }
+  }
+}
+
 export interface VideoHooks {
   /** Called once when a video completes or fails, after the change is committed. */
   finished?(video: VideoRow): Promise<void>
@@ -112,7 +125,7 @@ export function createVideoService(deps: Deps, channels: ChannelService, publica
     return errors
   }
 
-  function jobFor(userId: string, channel: ChannelRow, body: VideoRequest, plan: Plan): VideoJob {
+  function jobFor(userId: string, channel: ChannelRow, body: VideoRequest & { script?: ScriptScenes }, plan: Plan): VideoJob {
     return {
       videoId: crypto.randomUUID(),
       userId,
@@ -160,7 +173,7 @@ export function createVideoService(deps: Deps, channels: ChannelService, publica
   async function record(
     userId: string,
     channel: ChannelRow,
-    bodies: VideoRequest[],
+    bodies: (VideoRequest & { script?: ScriptScenes })[],
     idem?: { key: string; hash: string },
     publish: { settings?: PublishChoice; requestedBy: 'api' | 'autopilot' }[] = [],
   ): Promise<{ rows: VideoRow[]; jobs: VideoJob[]; publications: (PublicationRow | undefined)[] } | { replay: VideoRow }> {
@@ -235,12 +248,13 @@ export function createVideoService(deps: Deps, channels: ChannelService, publica
     async submit(
       principal: Principal,
       channelId: string,
-      body: VideoRequest,
+      request: VideoRequest,
       idempotencyKey?: string,
       opts: { requestedBy?: 'api' | 'autopilot' } = {},
     ): Promise<{ video: VideoView; replayed: boolean }> {
       const channel = await channels.get(principal.userId, channelId)
-      const errors = checkRequest(principal.userId, body)
+      const { body, errors: scriptErrors } = withScenes(request)
+      const errors = [...scriptErrors, ...checkRequest(principal.userId, request)]
       if (errors.length) throw unprocessable(`Invalid video request: ${errors.map((e) => e.field).join(', ')}`, errors)
       const settings = body.publish ? await publications.check(channel, body.publish) : undefined
       const idem = idempotencyKey ? { key: idempotencyKey, hash: sha256Hex(JSON.stringify([channelId, body])) } : undefined
@@ -258,9 +272,11 @@ export function createVideoService(deps: Deps, channels: ChannelService, publica
       return { video: videoView(row, recorded.publications[0]), replayed: false }
     },
 
-    async submitBatch(principal: Principal, channelId: string, bodies: VideoRequest[]) {
+    async submitBatch(principal: Principal, channelId: string, requests: VideoRequest[]) {
       const channel = await channels.get(principal.userId, channelId)
-      const errors = bodies.flatMap((b, i) => checkRequest(principal.userId, b, `videos.${i}.`))
+      const normalized = requests.map((r, i) => withScenes(r, `videos.${i}.`))
+      const bodies = normalized.map((n) => n.body)
+      const errors = requests.flatMap((b, i) => [...normalized[i]!.errors, ...checkRequest(principal.userId, b, `videos.${i}.`)])
       // All or nothing: one bad item refuses the batch, naming it, before anything is queued.
       if (errors.length) throw unprocessable(`Invalid videos in the batch: ${errors.map((e) => e.field).join(', ')}`, errors)
       const publish = []
@@ -290,7 +306,11 @@ export function createVideoService(deps: Deps, channels: ChannelService, publica
     async jobOf(row: VideoRow, grant: string): Promise<VideoJob> {
       const channel = await channels.get(row.userId, row.channelId)
       const [owner] = await db.select({ plan: users.plan }).from(users).where(eq(users.id, row.userId))
-      return { ...jobFor(row.userId, channel, row.request as VideoRequest, owner?.plan ?? 'free'), videoId: row.id, publish: { grant } }
+      return {
+        ...jobFor(row.userId, channel, row.request as VideoRequest & { script?: ScriptScenes }, owner?.plan ?? 'free'),
+        videoId: row.id,
+        publish: { grant },
+      }
     },
 
     async list(userId: string, q: { channelId?: string; status?: VideoRow['status']; limit?: number; cursor?: string }) {

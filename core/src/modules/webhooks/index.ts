@@ -7,8 +7,8 @@ import type { WebhookService } from './service'
 
 const Id = t.Object({ id: t.String({ format: 'uuid' }) })
 // The settings of outgoing webhooks sit under /v1/webhooks, which the rate-limit table puts in the webhook class.
-const READ = { access: 'read', rate: 'webhook' } as const
-const WRITE = { access: 'write', rate: 'webhook' } as const
+const READ = { access: 'read' } as const
+const WRITE = { access: 'write' } as const
 
 export function webhooksModule(deps: Deps, webhooks: WebhookService, apiKeys: ApiKeyService) {
   return new Elysia({ name: 'webhooks-module', seed: deps.instanceId, prefix: '/webhooks/endpoints', detail: { tags: ['webhooks'] } })
