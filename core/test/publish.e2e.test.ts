@@ -123,11 +123,16 @@ describe('publish asked for on creation', () => {
     expect(created.status).toBe(202)
     const asked = await json(created)
     expect(asked.youtube).toMatchObject({ status: 'queued', privacy: 'unlisted' })
-    const { video, seen } = await follow(asked.id, s.accessToken, (v) => v.status !== 'queued' && v.status !== 'running')
+    const { video } = await follow(asked.id, s.accessToken, (v) => v.status !== 'queued' && v.status !== 'running')
     expect(video.error).toBeNull()
     expect(video.status).toBe('completed')
+    expect(video.progress).toBe(100)
     expect(video.stages.publish.status).toBe('completed')
-    expect(seen.some((v) => v.status === 'running' && v.stage === 'publish')).toBe(true)
+    // The video completed after its publish stage, not before.
+    const events = await core.deps.database.db.select().from(videoEvents).where(eq(videoEvents.videoId, video.id)).orderBy(videoEvents.id)
+    const order = events.map((e) => `${e.type}${e.stage ? `:${e.stage}` : ''}`)
+    expect(order.indexOf('stage.completed:publish')).toBeGreaterThan(order.indexOf('stage.completed:thumbnail'))
+    expect(order.indexOf('video.completed')).toBeGreaterThan(order.indexOf('stage.completed:publish'))
     expect(video.youtube).toMatchObject({ status: 'published', privacy: 'unlisted', thumbnail: 'set', warnings: [] })
     expect(google.videosCreated).toBe(before + 1)
 
@@ -152,8 +157,8 @@ describe('publish asked for on creation', () => {
     expect(sha256(uploaded.thumbnail!.bytes)).toBe(sha256(thumb))
 
     // The events stream shows it too (and ends: nothing more will happen to the video).
-    const events = await (await core.request(`/v1/videos/${video.id}/events`, { token: s.accessToken })).text()
-    expect(events).toContain(`"youtubeVideoId":"${video.youtube.youtubeVideoId}"`)
+    const stream = await (await core.request(`/v1/videos/${video.id}/events`, { token: s.accessToken })).text()
+    expect(stream).toContain(`"youtubeVideoId":"${video.youtube.youtubeVideoId}"`)
 
     // Scan every key and value the core and the workers keep in Redis.
     const secrets = [...google.issued, google.clientSecret]
