@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { FakeGoogle } from '@ytempire/test-support/google'
 import { getNextMillis } from 'bullmq'
 import { eq } from 'drizzle-orm'
-import { videoPublications } from '../src/db/schema'
+import { users, videoPublications } from '../src/db/schema'
 import { zonedParts } from '../src/infra/clock'
 import { AUTOPILOT_QUEUE } from '../src/modules/autopilot/service'
 import { nextSlots, schedulerPattern, slotForFiring } from '../src/modules/autopilot/slots'
@@ -33,9 +33,16 @@ const SCRIPT = {
   scenes: [{ narration: 'Blue light scatters more than red light.', keywords: ['sky'] }],
 }
 
+/** The autopilot comes with the paid plans. */
+async function proUser() {
+  const s = await signUp(core)
+  await core.deps.database.db.update(users).set({ plan: 'pro' }).where(eq(users.id, s.user.id))
+  return s
+}
+
 let n = 0
 async function connectedChannel(body: Record<string, unknown> = {}) {
-  const s = await signUp(core)
+  const s = await proUser()
   const ch = await json(
     await core.request('/v1/channels', {
       method: 'POST',
@@ -105,8 +112,16 @@ describe('slots across daylight-saving changes', () => {
 })
 
 describe('autopilot on a channel', () => {
-  test('resume needs a connected channel and a complete cadence; the schedule lists the next slots in local time', async () => {
-    const s = await signUp(core)
+  test('resume needs a paid plan, a connected channel and a complete cadence; the schedule lists the next slots in local time', async () => {
+    const free = await signUp(core)
+    const freeChannel = await json(
+      await core.request('/v1/channels', { method: 'POST', token: free.accessToken, json: { name: 'x', niche: 'y' } }),
+    )
+    const notOnFree = await core.request(`/v1/channels/${freeChannel.id}/autopilot/resume`, { method: 'POST', token: free.accessToken })
+    expect(notOnFree.status).toBe(403)
+    expect((await json(notOnFree)).type).toEndWith('/plan-limit')
+
+    const s = await proUser()
     const bare = await json(await core.request('/v1/channels', { method: 'POST', token: s.accessToken, json: { name: 'x', niche: 'y' } }))
     const refused = await core.request(`/v1/channels/${bare.id}/autopilot/resume`, { method: 'POST', token: s.accessToken })
     expect(refused.status).toBe(409)

@@ -6,10 +6,11 @@
 // and says so.
 
 import { and, asc, desc, eq, isNull, sql } from 'drizzle-orm'
-import { autopilotSlots, channelBacklog, channels, videos } from '../../db/schema'
+import { autopilotSlots, channelBacklog, channels, users, videos } from '../../db/schema'
 import type { Deps } from '../../deps'
 import { invalidateUser } from '../../http/cached'
 import { notFound, Problem, unprocessable } from '../../http/problem'
+import { planLimit } from '../billing/entitlements'
 import type { ChannelService } from '../channels/service'
 import type { Script } from '../videos/model'
 import type { VideoRequest, VideoService } from '../videos/service'
@@ -47,6 +48,13 @@ export function createAutopilotService(deps: Deps, channelService: ChannelServic
       { pattern: schedulerPattern(c.cadence as Cadence, lead), tz: c.timeZone },
       { name: 'slot', data: { channelId: c.id }, opts: { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } } },
     )
+  }
+
+  /** Whether the owner's plan includes the autopilot (billing's entitlements). */
+  async function planAllows(userId: string) {
+    const [owner] = await db.select({ plan: users.plan }).from(users).where(eq(users.id, userId))
+    const plan = owner?.plan ?? 'free'
+    return { plan, allowed: deps.config.plans[plan].autopilot }
   }
 
   async function recordSlot(channelId: string, slotAt: number, status: 'made' | 'skipped', reason: string | null, videoId: string | null) {
@@ -105,6 +113,8 @@ export function createAutopilotService(deps: Deps, channelService: ChannelServic
     /** Turns the autopilot on: the channel must be connected to YouTube and its cadence complete. */
     async resume(userId: string, channelId: string) {
       const c = await channelService.get(userId, channelId)
+      const { plan, allowed } = await planAllows(userId)
+      if (!allowed) throw planLimit('autopilot', plan, 0, `The ${plan} plan does not include the autopilot`)
       checkCadence(c)
       const conn = await youtube.connection(channelId)
       if (conn?.status !== 'connected')
@@ -192,6 +202,8 @@ export function createAutopilotService(deps: Deps, channelService: ChannelServic
         await recordSlot(c.id, slotAt, 'skipped', reason, null)
         return { status: 'skipped' as const, reason }
       }
+      if (c.paused) return skip('the channel is paused (over the plan’s channel count)')
+      if (!(await planAllows(c.userId)).allowed) return skip('the plan no longer includes the autopilot')
       const conn = await youtube.connection(c.id)
       if (conn?.status !== 'connected') return skip('the channel is not connected to YouTube (or needs reconnecting)')
       if (slotAt <= clock() + 5 * 60_000) return skip('the slot is too close to make a video for it in time')
