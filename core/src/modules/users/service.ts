@@ -11,8 +11,10 @@ import {
   uploads,
   users,
   videoEvents,
+  videoPublications,
   videos,
   webhookEndpoints,
+  youtubeConnections,
 } from '../../db/schema'
 import type { Deps } from '../../deps'
 import { invalidateUser } from '../../http/cached'
@@ -95,8 +97,19 @@ export function createUserService(deps: Deps, auth: AuthService, apiKeys: ApiKey
           recoveryCodes: codes.map((c) => ({ createdAt: c.createdAt.toISOString(), usedAt: c.usedAt?.toISOString() ?? null })),
         },
         apiKeys: await apiKeys.list(userId),
-        channels: (await db.select().from(channels).where(eq(channels.userId, userId))).map((c) => channelView(c)),
-        videos: (await db.select().from(videos).where(eq(videos.userId, userId))).map((v) => ({ ...videoView(v), request: v.request })),
+        // With their YouTube links and publications (never a token).
+        channels: await Promise.all(
+          (await db.select().from(channels).where(eq(channels.userId, userId))).map(async (c) => {
+            const [yt] = await db.select().from(youtubeConnections).where(eq(youtubeConnections.channelId, c.id))
+            return channelView(c, yt)
+          }),
+        ),
+        videos: await Promise.all(
+          (await db.select().from(videos).where(eq(videos.userId, userId))).map(async (v) => {
+            const [p] = await db.select().from(videoPublications).where(eq(videoPublications.videoId, v.id))
+            return { ...videoView(v, p), request: v.request }
+          }),
+        ),
         costs: (await db.select().from(costLedger).where(eq(costLedger.userId, userId))).map((c) => ({
           videoId: c.videoId,
           stage: c.stage,
