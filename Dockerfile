@@ -7,6 +7,7 @@ WORKDIR /app
 
 FROM base AS deps
 COPY package.json bun.lock bunfig.toml ./
+COPY packages/contract/package.json packages/contract/package.json
 COPY core/package.json core/package.json
 COPY render/package.json render/package.json
 COPY edge/package.json edge/package.json

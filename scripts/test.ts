@@ -46,6 +46,8 @@ const suites: Suite[] = [
   { name: 'core', cmd: ['bun', 'test', '--timeout', '60000', 'core/test'], parse: bunParse },
   ...(existsSync('render/test') ? [{ name: 'render', cmd: ['bun', 'test', '--timeout', '120000', 'render/test'], parse: bunParse }] : []),
   ...(existsSync('edge/scripts/test.ts') ? [{ name: 'edge', cmd: ['bun', 'run', '--cwd', 'edge', 'test'], parse: vitestParse }] : []),
+  // Operations: restore drill (pgBackRest), read replicas, Sentinel failover, promtool/amtool, compose.
+  { name: 'ops', cmd: ['bun', 'test', '--timeout', '120000', 'deploy/test'], parse: bunParse },
   { name: 'web', cmd: ['bun', 'run', 'web/test/run.ts'], parse: plainParse },
 ]
 

@@ -13,6 +13,7 @@ import {
   type RateLimitClass,
   type RateLimitRule,
 } from '@ytempire/contract'
+import { keyPrefixFor, type RedisTarget, redisTargetFromEnv } from '@ytempire/contract/redis'
 import { type StorageConfig, storageConfigFromEnv } from '@ytempire/storage'
 import { edgeUrlFrom } from './infra/edge-purge'
 import { z } from './infra/env'
@@ -24,7 +25,15 @@ export interface Config {
   host: string
   dataDir: string
   databaseUrl?: string
+  /** Read-only PostgreSQL replicas (DATABASE_REPLICA_URLS); reads that may lag go there (core/src/db/index.ts). */
+  databaseReplicaUrls: string[]
+  /** After a user's write, that user's replica-routed reads stay on the primary this long (read-your-writes). */
+  replicaStickyS: number
+  /** One server, a Sentinel-watched primary, or a Cluster (REDIS_URL, REDIS_SENTINELS, REDIS_CLUSTER_NODES). */
+  redis: RedisTarget
+  /** The standalone REDIS_URL (undefined with Sentinel or Cluster). */
   redisUrl?: string
+  /** Hash-tagged ("{yt}:") in cluster mode, so one script's keys share a slot; so is queuePrefix. */
   redisPrefix: string
   logLevel: string
   jwt: { issuer: string; audience: string; accessTtlS: number; keyRotationDays: number }
@@ -104,14 +113,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const secretKeys = parseSecretKeys(env.SECRET_KEYS, mode)
   const port = z.int(env, 'PORT', 3000)
   const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, '')
+  const redis = redisTargetFromEnv(env)
   return {
     env: mode,
     port,
     host: env.HOST ?? '0.0.0.0',
     dataDir: env.DATA_DIR ?? '.data',
     databaseUrl: env.DATABASE_URL || undefined,
-    redisUrl: env.REDIS_URL || undefined,
-    redisPrefix: env.REDIS_PREFIX ?? 'yt:',
+    databaseReplicaUrls: (env.DATABASE_REPLICA_URLS ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    replicaStickyS: z.int(env, 'DATABASE_REPLICA_STICKY_S', 5),
+    redis,
+    redisUrl: redis.mode === 'standalone' ? redis.url : undefined,
+    redisPrefix: keyPrefixFor(redis, env.REDIS_PREFIX ?? 'yt:'),
     logLevel: env.LOG_LEVEL ?? (mode === 'test' ? 'silent' : 'info'),
     jwt: {
       issuer: env.JWT_ISSUER ?? 'ytempire',
@@ -134,7 +150,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rateLimits: { ...RATE_LIMITS, ...parseRateLimitOverrides(env.RATE_LIMITS ?? '') },
     cacheTtlS: { api: 300, analytics: 60, sessions: 3600, static: 86400 },
     publicUrl,
-    queuePrefix: env.QUEUE_PREFIX || QUEUE_PREFIX,
+    queuePrefix: keyPrefixFor(redis, env.QUEUE_PREFIX || QUEUE_PREFIX),
     storage: storageConfigFromEnv(env),
     scriptLlmConfigured: Boolean(env.OPENAI_API_KEY || env.OPENAI_BASE_URL),
     webDir: resolve(env.WEB_DIR || join(import.meta.dir, '../../web/dist')),

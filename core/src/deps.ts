@@ -1,10 +1,11 @@
 import { createPipelineClient, type PipelineClient } from '@ytempire/contract/queue'
+import { duplicateRedis, type RedisConnection } from '@ytempire/contract/redis'
 import { createStorage, type Storage } from '@ytempire/storage'
-import type { Redis } from 'ioredis'
 import type { Config } from './config'
 import { createSecretBox, type SecretBox } from './crypto/secret-box'
 import { createKeyStore, type KeyStore } from './crypto/signing-keys'
 import { ADVISORY_LOCKS, type Database } from './db'
+import { createReadRouter, type ReadRouter } from './db/read-your-writes'
 import { createResponseCache, type ResponseCache } from './http/cache'
 import { createRateLimiter, type RateLimiter } from './http/rate-limit'
 import { createEventBus, type EventBus } from './infra/bus'
@@ -20,7 +21,9 @@ export interface Deps {
   instanceId: string
   config: Config
   database: Database
-  redis: Redis
+  /** Which database a lag-tolerant read of a user goes to (replicas, or the primary right after their write). */
+  reads: ReadRouter
+  redis: RedisConnection
   bus: EventBus
   log: Logger
   metrics: Metrics
@@ -72,7 +75,7 @@ function createVideoUpdateHub(bus: EventBus): VideoUpdateHub {
 export async function createDeps(
   config: Config,
   database: Database,
-  redis: Redis,
+  redis: RedisConnection,
   opts: { defaultMetrics?: boolean; clock?: Clock } = {},
 ): Promise<Deps> {
   const log = createLogger(config.logLevel)
@@ -93,6 +96,7 @@ export async function createDeps(
     instanceId: crypto.randomUUID(),
     config,
     database,
+    reads: createReadRouter(database, redis, { prefix: config.redisPrefix, stickyS: config.replicaStickyS }),
     redis,
     bus,
     log,
@@ -103,13 +107,13 @@ export async function createDeps(
     limiter: createRateLimiter(redis, config, metrics),
     audit: createAuditLog(database.db, log),
     sessions: createSessionStore(redis, config),
-    // BullMQ needs a connection without a per-command retry limit.
+    // BullMQ needs connections without a per-command retry limit.
     pipeline: createPipelineClient(
-      redis.duplicate({ connectionName: 'ytempire-core-queue', maxRetriesPerRequest: null, enableAutoPipelining: false }),
+      duplicateRedis(redis, 'core-queue', { maxRetriesPerRequest: null, enableAutoPipelining: false }),
       config.queuePrefix,
     ),
     jobs: createJobQueues(
-      redis.duplicate({ connectionName: 'ytempire-core-jobs', maxRetriesPerRequest: null, enableAutoPipelining: false }),
+      duplicateRedis(redis, 'core-jobs', { maxRetriesPerRequest: null, enableAutoPipelining: false }),
       config.queuePrefix,
     ),
     storage: createStorage(config.storage),

@@ -4,9 +4,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { createHash } from 'node:crypto'
 import { resolve } from 'node:path'
+import type { RedisConnection } from '@ytempire/contract/redis'
 import { FakeGoogle } from '@ytempire/test-support/google'
 import { and, eq } from 'drizzle-orm'
-import type { Redis } from 'ioredis'
 import { videoEvents } from '../src/db/schema'
 import { movableClock, nextZonedMidnight } from '../src/infra/clock'
 import { parseYouTubeConfig } from '../src/modules/youtube/config'
@@ -79,7 +79,7 @@ const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex')
 const published = (v: any) => v.youtube?.status === 'published' || v.youtube?.status === 'failed' || v.status === 'failed'
 
 /** Every value of every key under `prefix`, whatever its type. */
-async function redisDump(redis: Redis, prefix: string): Promise<{ keys: number; text: string }> {
+async function redisDump(redis: RedisConnection, prefix: string): Promise<{ keys: number; text: string }> {
   let cursor = '0'
   let text = ''
   let keys = 0

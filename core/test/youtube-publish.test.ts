@@ -3,10 +3,10 @@
 // recorded once), with a movable clock for the Pacific-time quota day.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { PIPELINE, type VideoJob } from '@ytempire/contract'
+import { duplicateRedis, type RedisConnection } from '@ytempire/contract/redis'
 import { FakeGoogle } from '@ytempire/test-support/google'
 import { Queue } from 'bullmq'
 import { eq } from 'drizzle-orm'
-import type { Redis } from 'ioredis'
 import { videoPublications } from '../src/db/schema'
 import { movableClock } from '../src/infra/clock'
 import { parseYouTubeConfig } from '../src/modules/youtube/config'
@@ -21,10 +21,10 @@ const env = await testEnv((c) => {
 })
 let core: Core
 let queue: Queue
-let connection: Redis
+let connection: RedisConnection
 beforeAll(async () => {
   core = await env.core((c) => c, { clock })
-  connection = core.deps.redis.duplicate({ maxRetriesPerRequest: null })
+  connection = duplicateRedis(core.deps.redis, 'test-publish-queue', { maxRetriesPerRequest: null })
   queue = new Queue(PIPELINE.spec.publish.queue, { connection, prefix: env.config.queuePrefix })
 })
 afterAll(async () => {

@@ -2,13 +2,16 @@
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { QUEUE_PREFIX, VOICE_PROVIDERS, type VoiceProvider } from '@ytempire/contract'
+import { keyPrefixFor, type RedisTarget, redisTargetFromEnv } from '@ytempire/contract/redis'
 import { type StorageConfig, storageConfigFromEnv } from '@ytempire/storage'
 import { ConfigError } from './errors'
 
 export type EncoderChoice = 'auto' | 'nvenc' | 'libx264'
 
 export interface RenderConfig {
-  redisUrl: string
+  /** REDIS_URL, or REDIS_SENTINELS / REDIS_CLUSTER_NODES (docs/operations.md, "High availability"). */
+  redis: RedisTarget
+  /** Hash-tagged ("{ytempire}") in cluster mode, so a flow's keys share one slot. */
   queuePrefix: string
   storage: StorageConfig
   tmpDir: string
@@ -111,10 +114,17 @@ export function loadConfig(env: Env = process.env): RenderConfig {
   const openaiKey = env.OPENAI_API_KEY || undefined
   const openaiBase = env.OPENAI_BASE_URL || undefined
   const metricsPort = env.RENDER_METRICS_PORT ? num(env, 'RENDER_METRICS_PORT', 0, 1) : null
+  let redis: RedisTarget
+  try {
+    redis = redisTargetFromEnv(env)
+  } catch (e) {
+    throw new ConfigError((e as Error).message)
+  }
+  if (redis.mode === 'standalone') redis = { mode: 'standalone', url: redis.url ?? 'redis://127.0.0.1:6379' }
 
   return {
-    redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
-    queuePrefix: env.QUEUE_PREFIX || QUEUE_PREFIX,
+    redis,
+    queuePrefix: keyPrefixFor(redis, env.QUEUE_PREFIX || QUEUE_PREFIX),
     storage,
     tmpDir: env.RENDER_TMP_DIR || join(tmpdir(), 'ytempire-render'),
     logLevel: env.LOG_LEVEL || 'info',

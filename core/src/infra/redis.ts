@@ -1,9 +1,11 @@
-import { Redis } from 'ioredis'
+import { connectRedis, type RedisConnection, type RedisTarget } from '@ytempire/contract/redis'
 
-/** API-side connection: commands fail fast instead of queueing while Redis is down. */
-export function createRedis(url: string, name = 'core'): Redis {
-  return new Redis(url, {
-    connectionName: `ytempire-${name}`,
+/**
+ * API-side connection: commands fail fast instead of queueing while Redis is down. A URL is a single
+ * server; a target may also be a Sentinel-watched primary or a Cluster (config.redis).
+ */
+export function createRedis(target: RedisTarget | string, name = 'core'): RedisConnection {
+  return connectRedis(typeof target === 'string' ? { mode: 'standalone', url: target } : target, name, {
     enableAutoPipelining: true,
     maxRetriesPerRequest: 1,
     enableOfflineQueue: true,
@@ -11,4 +13,4 @@ export function createRedis(url: string, name = 'core'): Redis {
   })
 }
 
-export type { Redis }
+export type { RedisConnection }

@@ -15,8 +15,8 @@ import {
   stageJobId,
   videoFlow,
 } from '@ytempire/contract/queue'
+import type { RedisConnection } from '@ytempire/contract/redis'
 import { DelayedError, type FlowProducer, type Job, UnrecoverableError, Worker } from 'bullmq'
-import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { RenderConfig } from '../config'
 import { storageCost } from '../cost/cost'
@@ -32,9 +32,9 @@ export interface StageWorkerDeps {
   log: Logger
   events: EventReporter
   /** blocking-safe connection for BullMQ workers (maxRetriesPerRequest: null) */
-  workerConnection: Redis
+  workerConnection: RedisConnection
   /** plain connection for commands (cancel flag polling, flows, dead letters) */
-  commands: Redis
+  commands: RedisConnection
   flows: FlowProducer
   /** aborts when the shutdown deadline passes */
   shutdown: AbortSignal

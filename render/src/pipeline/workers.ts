@@ -2,8 +2,8 @@
 // processors: sandboxed ones are unreliable on Bun).
 import { PIPELINE, type Stage, type WorkerPool } from '@ytempire/contract'
 import { closePipelineQueues, EventReporter } from '@ytempire/contract/queue'
+import { connectRedis } from '@ytempire/contract/redis'
 import { FlowProducer, type Worker } from 'bullmq'
-import { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { RenderConfig } from '../config'
 import { createProviders, type Providers } from '../providers'
@@ -38,8 +38,8 @@ export function startPipeline(
   providers: Providers = createProviders(config),
   stages: readonly Stage[] = PIPELINE.stages,
 ): Pipeline {
-  const workerConnection = new Redis(config.redisUrl, { maxRetriesPerRequest: null })
-  const commands = new Redis(config.redisUrl, { maxRetriesPerRequest: null })
+  const workerConnection = connectRedis(config.redis, 'render-worker', { maxRetriesPerRequest: null })
+  const commands = connectRedis(config.redis, 'render-commands', { maxRetriesPerRequest: null })
   const shutdown = new AbortController()
   const inFlight = new Set<Promise<unknown>>()
   const events = new EventReporter(commands, config.queuePrefix)

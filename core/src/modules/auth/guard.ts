@@ -62,6 +62,7 @@ export function authGuard(deps: Deps, apiKeys: ApiKeyService) {
                 : `Your role (${principal.role}) cannot ${access === 'write' ? 'change' : 'read'} this`,
             )
           if (!principal.scopes.includes(access)) throw forbidden(`This API key lacks the "${access}" scope`)
+          if (request.method !== 'GET' && request.method !== 'HEAD') await deps.reads.wrote(principal.userId)
           return { principal, ctx: requestContext(request) }
         },
       }),

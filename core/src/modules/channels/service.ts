@@ -76,7 +76,9 @@ export function createChannelService(deps: Deps) {
       })
     },
     async list(userId: string) {
-      const rows = await db
+      // A list may lag behind other writers by the replicas' delay; never behind the user's own writes.
+      const reader = await deps.reads.readerFor(userId)
+      const rows = await reader
         .select()
         .from(channels)
         .leftJoin(youtubeConnections, eq(youtubeConnections.channelId, channels.id))

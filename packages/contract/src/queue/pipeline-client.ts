@@ -1,9 +1,9 @@
 // Everything the core does with the pipeline, bound to one connection and prefix.
 import type { Job } from 'bullmq'
-import type { Redis } from 'ioredis'
 import type { VideoEvent } from '../events'
 import type { DeadLetterEntry, VideoJob } from '../jobs'
 import { PIPELINE, type Stage } from '../pipeline'
+import type { RedisConnection } from '../redis'
 import { addDeadLetter, type DeadLetterRecord, getDeadLetter, listDeadLetters, redriveDeadLetter } from './dead-letters'
 import { cancelVideo, type DispatchOptions, dispatchPublish, dispatchVideo, isCancelled } from './dispatch'
 import { type ConsumeOptions, consumeVideoEvents, type VideoEventConsumer } from './event-consumer'
@@ -35,7 +35,7 @@ export interface PipelineClient {
 }
 
 /** `connection` must allow blocking commands (`maxRetriesPerRequest: null`); the client owns it from here on. */
-export function createPipelineClient(connection: Redis, prefix: string): PipelineClient {
+export function createPipelineClient(connection: RedisConnection, prefix: string): PipelineClient {
   const owned: { close(): Promise<void> }[] = []
   const keep = <T extends { close(): Promise<void> }>(thing: T): T => {
     owned.push(thing)
