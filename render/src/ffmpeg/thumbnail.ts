@@ -114,7 +114,8 @@ export function thumbnailArgs(p: ThumbnailPlan): string[] {
           '-f',
           'lavfi',
           '-i',
-          `gradients=s=${width}x${height}:c0=${p.background.c0}:c1=${p.background.c1}:x0=0:y0=0:x1=${width}:y1=${height}:n=2:speed=0.00001:r=1`,
+          // A fixed seed: the same video always gets the same thumbnail (gradients is random otherwise).
+          `gradients=s=${width}x${height}:c0=${p.background.c0}:c1=${p.background.c1}:x0=0:y0=0:x1=${width}:y1=${height}:n=2:speed=0.00001:r=1:seed=1`,
         ]
   const filters = [
     `scale=${width}:${height}:force_original_aspect_ratio=increase`,

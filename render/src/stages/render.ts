@@ -101,7 +101,12 @@ export async function renderStage(ctx: StageContext): Promise<RenderStageResult>
     sceneStarts: track.sceneStarts,
     encoder: codec,
     firstScene: visuals.scenes[0]
-      ? { key: visuals.scenes[0].key, kind: visuals.scenes[0].kind, clipDurationS: visuals.scenes[0].clipDurationS }
+      ? {
+          key: visuals.scenes[0].key,
+          kind: visuals.scenes[0].kind,
+          clipDurationS: visuals.scenes[0].clipDurationS,
+          source: visuals.scenes[0].source,
+        }
       : undefined,
   }
 }
