@@ -17,6 +17,7 @@ import { keyPrefixFor, type RedisTarget, redisTargetFromEnv } from '@ytempire/co
 import { type StorageConfig, storageConfigFromEnv } from '@ytempire/storage'
 import { edgeUrlFrom } from './infra/edge-purge'
 import { z } from './infra/env'
+import { parseYouTubeConfig, type YouTubeConfig } from './modules/youtube/config'
 
 export interface Config {
   env: 'development' | 'production' | 'test'
@@ -64,6 +65,10 @@ export interface Config {
   plans: Record<Plan, Entitlements>
   billing: BillingConfig
   webhooks: WebhooksConfig
+  /** Google OAuth client, YouTube endpoints and quota (GOOGLE_*, YOUTUBE_*). */
+  youtube: YouTubeConfig
+  /** How long before a slot the autopilot makes its video (AUTOPILOT_LEAD_MINUTES). */
+  autopilotLeadMinutes: number
 }
 
 export interface StripeConfig {
@@ -107,6 +112,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const mode = z.oneOf(env, 'NODE_ENV', ['development', 'production', 'test'], 'development')
   const secretKeys = parseSecretKeys(env.SECRET_KEYS, mode)
   const port = z.int(env, 'PORT', 3000)
+  const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, '')
   const redis = redisTargetFromEnv(env)
   return {
     env: mode,
@@ -143,7 +149,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: env.TRUST_PROXY === 'true',
     rateLimits: { ...RATE_LIMITS, ...parseRateLimitOverrides(env.RATE_LIMITS ?? '') },
     cacheTtlS: { api: 300, analytics: 60, sessions: 3600, static: 86400 },
-    publicUrl: env.PUBLIC_URL ?? `http://localhost:${port}`,
+    publicUrl,
     queuePrefix: keyPrefixFor(redis, env.QUEUE_PREFIX || QUEUE_PREFIX),
     storage: storageConfigFromEnv(env),
     scriptLlmConfigured: Boolean(env.OPENAI_API_KEY || env.OPENAI_BASE_URL),
@@ -152,7 +158,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     billing: {
       stripe: parseStripe(env),
       pastDueGraceS: Math.round(z.number(env, 'BILLING_PAST_DUE_GRACE_DAYS', 7) * 86400),
-      returnUrl: env.BILLING_RETURN_URL || `${env.PUBLIC_URL ?? `http://localhost:${port}`}/billing`,
+      returnUrl: env.BILLING_RETURN_URL || `${publicUrl}/billing`,
       meterRetryMs: 30_000,
     },
     webhooks: {
@@ -163,6 +169,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       retryBaseMs: 60_000,
       disableAfterS: Math.round(z.number(env, 'WEBHOOKS_DISABLE_AFTER_DAYS', 5) * 86400),
     },
+    youtube: parseYouTubeConfig(env, publicUrl),
+    autopilotLeadMinutes: z.int(env, 'AUTOPILOT_LEAD_MINUTES', 360),
   }
 }
 

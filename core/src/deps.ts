@@ -9,6 +9,7 @@ import { createReadRouter, type ReadRouter } from './db/read-your-writes'
 import { createResponseCache, type ResponseCache } from './http/cache'
 import { createRateLimiter, type RateLimiter } from './http/rate-limit'
 import { createEventBus, type EventBus } from './infra/bus'
+import { type Clock, systemClock } from './infra/clock'
 import { createJobQueues, type JobQueues } from './infra/jobs'
 import { createLogger, type Logger } from './infra/logger'
 import { createMetrics, type Metrics } from './infra/metrics'
@@ -39,6 +40,8 @@ export interface Deps {
   storage: Storage
   /** Live video updates, fanned out to this instance's Server-Sent-Event streams. */
   videoUpdates: VideoUpdateHub
+  /** "Now" for decisions that depend on the date (quota days, schedules); tests move it. */
+  clock: Clock
 }
 
 export interface VideoUpdateHub {
@@ -73,7 +76,7 @@ export async function createDeps(
   config: Config,
   database: Database,
   redis: RedisConnection,
-  opts: { defaultMetrics?: boolean } = {},
+  opts: { defaultMetrics?: boolean; clock?: Clock } = {},
 ): Promise<Deps> {
   const log = createLogger(config.logLevel)
   const metrics = createMetrics({ defaults: opts.defaultMetrics })
@@ -115,6 +118,7 @@ export async function createDeps(
     ),
     storage: createStorage(config.storage),
     videoUpdates: createVideoUpdateHub(bus),
+    clock: opts.clock ?? systemClock,
   }
   await database.withLock(ADVISORY_LOCKS.signingKeys, () => keys.init())
   await cache.start()
