@@ -7,9 +7,12 @@ WORKDIR /app
 
 FROM base AS deps
 COPY package.json bun.lock bunfig.toml ./
+COPY packages/contract/package.json packages/contract/package.json
 COPY core/package.json core/package.json
 COPY render/package.json render/package.json
 COPY edge/package.json edge/package.json
+COPY web/package.json web/package.json
+COPY packages/contract/package.json packages/contract/package.json
 COPY packages/storage/package.json packages/storage/package.json
 COPY patches patches
 COPY packages/contract/package.json packages/contract/package.json
@@ -24,6 +27,9 @@ COPY packages packages
 COPY core core
 COPY render render
 COPY drizzle drizzle
+# The web app, bundled at build time; the core serves web/dist at /.
+COPY web web
+RUN bun run web/build.ts && rm -rf web/src web/test
 RUN mkdir -p /data && chown bun:bun /data
 USER bun
 EXPOSE 3000

@@ -1,4 +1,4 @@
-import { cloudflareTest } from '@cloudflare/vitest-pool-workers'
+import { cloudflareTest } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
@@ -8,6 +8,7 @@ export default defineConfig({
         // The worker and its middleware, run inside workerd in front of a stub core (test/node/stub-core.ts).
         plugins: [
           cloudflareTest(({ inject }) => ({
+            verbose: false,
             wrangler: { configPath: './wrangler.jsonc' },
             miniflare: {
               bindings: {

@@ -11,6 +11,7 @@ import { loadConfig } from '../core/src/config'
 import { videos } from '../core/src/db/schema'
 import { freePort } from '../core/src/infra/local-redis'
 import { startCore } from '../core/src/server'
+import { buildWebApp } from '../web/build'
 
 const started = performance.now()
 const step = (n: number, text: string) => console.log(`\n\x1b[1m${n}. ${text}\x1b[0m`)
@@ -33,8 +34,11 @@ const config = {
   }),
   host: '127.0.0.1',
 }
+// The web app is built first (when its sources changed), so the core serves it at / during the demo.
+await buildWebApp({ ifStale: true, log: (m) => console.log(m) })
 const core = await startCore(config, { manageRedis: true })
 console.log(`ytempire core on ${core.url} — database: ${core.deps.database.kind}, docs: ${core.url}/swagger`)
+console.log(`web app: ${core.url}/ (while the demo runs; afterwards see the last lines)`)
 // One render worker beside it, on the same Redis and storage (run `bun run render` on more hosts to scale out).
 const worker = Bun.spawn(['bun', 'render/src/main.ts'], {
   env: {
@@ -214,6 +218,10 @@ try {
     )
 
   console.log(`\nDone in ${((performance.now() - started) / 1000).toFixed(1)} s. Data is kept in ${config.dataDir}.`)
+  console.log(
+    `\nThe web app on the demo's data: DATA_DIR=${config.dataDir} STORAGE_DIR=${storageDir} PORT=3000 bun run core, then open http://localhost:3000/\n` +
+      `   sign in as ${email} / "${password}" with the unused recovery code ${confirm.recoveryCodes[2]} (or add the otpauth URI above to an authenticator app)`,
+  )
 } finally {
   worker.kill('SIGTERM')
   await worker.exited

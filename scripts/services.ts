@@ -1,6 +1,6 @@
 // Finds or starts the PostgreSQL and Redis that tests and the demo need, so a fresh machine works
 // with one command. Nothing is started when a server already answers or a URL is configured.
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, realpathSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { ensureRedis, freePort, portAnswers } from '../core/src/infra/local-redis'
 
@@ -59,9 +59,10 @@ export async function ensurePostgres(opts: {
   return { url, stop }
 }
 
-function postgresBinDir(): string | undefined {
+export function postgresBinDir(): string | undefined {
+  // Through symlinks: the other server tools (pg_basebackup, ...) sit beside the real pg_ctl.
   const onPath = Bun.which('pg_ctl')
-  if (onPath) return resolve(onPath, '..')
+  if (onPath) return resolve(realpathSync(onPath), '..')
   const root = '/usr/lib/postgresql'
   if (!existsSync(root)) return undefined
   const versions = readdirSync(root).sort((a, b) => Number(b) - Number(a))

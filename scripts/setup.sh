@@ -21,13 +21,24 @@ fi
 
 # 2. System packages: ffmpeg and espeak-ng render videos, redis-server backs the queue when none runs,
 #    PostgreSQL backs the tests when none runs (the demo embeds its own), DejaVu fonts for titles.
+#    The operations tests (suite "ops") also start private PostgreSQL clusters and Redis Sentinel sets,
+#    and run pgBackRest, promtool (prometheus) and amtool (prometheus-alertmanager).
 need=()
 command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
 command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf ] || need+=(fonts-dejavu-core)
 if [ -z "${REDIS_URL:-}" ] && ! port_open 6379 && ! command -v redis-server >/dev/null 2>&1; then need+=(redis-server); fi
-if [ "$what" = test ] && [ -z "${TEST_DATABASE_URL:-}" ] && ! port_open 5432 && ! command -v pg_ctl >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then
+# The web app's browser tests drive Debian's Chromium (playwright-core never downloads a browser here).
+if [ "$what" = test ] && [ -z "${CHROMIUM_PATH:-}" ] && ! command -v chromium >/dev/null 2>&1; then need+=(chromium); fi
+# The restore drill runs its own private cluster, so the tests need the server binaries even when a server answers.
+if [ "$what" = test ] && ! command -v pg_ctl >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then
   need+=(postgresql)
+fi
+if [ "$what" = test ]; then
+  command -v redis-server >/dev/null 2>&1 || [[ " ${need[*]} " == *" redis-server "* ]] || need+=(redis-server)
+  command -v pgbackrest >/dev/null 2>&1 || need+=(pgbackrest)
+  command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+  command -v amtool >/dev/null 2>&1 || need+=(prometheus-alertmanager)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
@@ -39,7 +50,7 @@ if [ ${#need[@]} -gt 0 ]; then
     sudo apt-get update -qq >/dev/null
     sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
   else
-    say "cannot install ${need[*]} here (not root, no apt-get or no sudo): install them with your package manager (macOS: brew install ffmpeg espeak-ng redis postgresql@15), then run this again"
+    say "cannot install ${need[*]} here (not root, no apt-get or no sudo): install them with your package manager (macOS: brew install ffmpeg espeak-ng redis postgresql@15 pgbackrest prometheus alertmanager, and Chromium with CHROMIUM_PATH set), then run this again"
     exit 1
   fi
 fi

@@ -28,9 +28,14 @@ const vitestParse = (out: string) => {
       .find((l) => /^\s*Tests\s+/.test(l)) ?? ''
   return { passed: Number(line.match(/(\d+) passed/)?.[1] ?? 0), failed: Number(line.match(/(\d+) failed/)?.[1] ?? 0) }
 }
-// A type error is a failed check too: strict TypeScript over core, render and scripts, then the edge's own.
+// A type error is a failed check too: strict TypeScript over core, render, scripts and web, then the edge's own.
 const typecheckParse = (out: string, code: number) =>
   code !== 0 || /error TS\d+/.test(out) ? { passed: 0, failed: 1 } : { passed: 1, failed: 0 }
+// A runner that ends with its own "N passed, N failed" line (the web suite: Bun unit tests plus the browser flows under Node).
+const plainParse = (out: string) => {
+  const m = [...out.matchAll(/^(\d+) passed, (\d+) failed$/gm)].pop()
+  return { passed: Number(m?.[1] ?? 0), failed: Number(m?.[2] ?? 0) }
+}
 // Formatting and lint drift fail the run: `bun run format` fixes what it can.
 const checkParse = (_out: string, code: number) => (code === 0 ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 })
 const suites: Suite[] = [
@@ -41,6 +46,9 @@ const suites: Suite[] = [
   { name: 'core', cmd: ['bun', 'test', '--timeout', '60000', 'core/test'], parse: bunParse },
   ...(existsSync('render/test') ? [{ name: 'render', cmd: ['bun', 'test', '--timeout', '120000', 'render/test'], parse: bunParse }] : []),
   ...(existsSync('edge/scripts/test.ts') ? [{ name: 'edge', cmd: ['bun', 'run', '--cwd', 'edge', 'test'], parse: vitestParse }] : []),
+  // Operations: restore drill (pgBackRest), read replicas, Sentinel failover, promtool/amtool, compose.
+  { name: 'ops', cmd: ['bun', 'test', '--timeout', '120000', 'deploy/test'], parse: bunParse },
+  { name: 'web', cmd: ['bun', 'run', 'web/test/run.ts'], parse: plainParse },
 ]
 
 let passed = 0

@@ -2,17 +2,21 @@ import { openapi } from '@elysiajs/openapi'
 import { Elysia } from 'elysia'
 import type { Deps } from './deps'
 import { httpLayer } from './http/plugin'
+import { webApp } from './http/web-app'
 import { adminModule } from './modules/admin'
 import { createAdminService } from './modules/admin/service'
 import { apiKeysModule } from './modules/api-keys'
 import { createApiKeyService } from './modules/api-keys/service'
 import { authModule } from './modules/auth'
 import { createAuthService } from './modules/auth/service'
+import { autopilotModule } from './modules/autopilot'
+import { createAutopilotService } from './modules/autopilot/service'
 import { billingModule, stripeWebhookModule } from './modules/billing'
 import { createBillingService } from './modules/billing/service'
 import { createStripePayments } from './modules/billing/stripe'
 import { channelsModule } from './modules/channels'
 import { createChannelService } from './modules/channels/service'
+import { queuesBoard } from './modules/queues'
 import { systemModule } from './modules/system'
 import { uploadsModule } from './modules/uploads'
 import { createUploadService } from './modules/uploads/service'
@@ -22,6 +26,10 @@ import { videosModule } from './modules/videos'
 import { createVideoService, videoView } from './modules/videos/service'
 import { webhooksModule } from './modules/webhooks'
 import { createWebhookService } from './modules/webhooks/service'
+import { youtubeModule } from './modules/youtube'
+import { publishWorkerModule } from './modules/youtube/internal'
+import { createPublicationService } from './modules/youtube/publications'
+import { createYouTubeService } from './modules/youtube/service'
 
 export function createServices(deps: Deps) {
   const apiKeys = createApiKeyService(deps)
@@ -31,7 +39,9 @@ export function createServices(deps: Deps) {
   const webhooks = createWebhookService(deps)
   const stripe = deps.config.billing.stripe
   const billing = createBillingService(deps, { channels, webhooks, payments: stripe ? createStripePayments(stripe) : undefined })
-  const videos = createVideoService(deps, channels, {
+  const youtube = createYouTubeService(deps, channels)
+  const publications = createPublicationService(deps, youtube)
+  const videos = createVideoService(deps, channels, publications, {
     // A video reached its end: meter it, and tell the owner's endpoints.
     async finished(video) {
       if (video.status === 'completed') await billing.meterVideo({ id: video.id, userId: video.userId, finishedAt: video.finishedAt })
@@ -39,14 +49,26 @@ export function createServices(deps: Deps) {
     },
   })
   const uploads = createUploadService(deps)
-  const admin = createAdminService(deps, auth, apiKeys, videos, webhooks)
-  return { apiKeys, auth, users, channels, videos, uploads, webhooks, billing, admin }
+  const admin = createAdminService(deps, auth, apiKeys, videos, webhooks, youtube)
+  const autopilot = createAutopilotService(deps, channels, videos, youtube)
+  publications.jobsFrom((video, grant) => videos.jobOf(video, grant))
+  // Grants are revoked at Google, and schedulers removed, before the rows go (erasure, channel deletion).
+  users.beforeErase(async (userId) => {
+    await youtube.revokeAll({ userId })
+    for (const c of await channels.list(userId)) await autopilot.stop(c.id)
+  })
+  channels.beforeRemove(async (channelId) => {
+    await youtube.revokeAll({ channelId })
+    await autopilot.stop(channelId)
+  })
+  channels.afterUpdate((channelId) => autopilot.channelChanged(channelId))
+  return { apiKeys, auth, users, channels, videos, uploads, webhooks, billing, admin, youtube, publications, autopilot }
 }
 export type Services = ReturnType<typeof createServices>
 
 /** One factory wires the services and controllers of a core instance. */
 export function createApp(deps: Deps, services: Services = createServices(deps)) {
-  const { apiKeys, auth, users, channels, videos, uploads, webhooks, billing, admin } = services
+  const { apiKeys, auth, users, channels, videos, uploads, webhooks, billing, admin, youtube, publications, autopilot } = services
 
   return new Elysia({ name: 'ytempire-core', normalize: false })
     .use(httpLayer(deps))
@@ -70,6 +92,7 @@ export function createApp(deps: Deps, services: Services = createServices(deps))
     )
     .use(systemModule(deps))
     .use(stripeWebhookModule(deps, billing, apiKeys))
+    .use(publishWorkerModule(deps, publications))
     .group('/v1', (v1) =>
       v1
         .use(authModule(deps, auth, apiKeys))
@@ -80,8 +103,12 @@ export function createApp(deps: Deps, services: Services = createServices(deps))
         .use(uploadsModule(deps, uploads, apiKeys))
         .use(billingModule(deps, billing, apiKeys))
         .use(webhooksModule(deps, webhooks, apiKeys))
+        .use(youtubeModule(deps, youtube, publications, videos, apiKeys))
+        .use(autopilotModule(deps, autopilot, apiKeys))
         .use(adminModule(deps, admin, apiKeys)),
     )
+    .use(queuesBoard(deps))
+    .use(webApp(deps))
 }
 
 export type App = ReturnType<typeof createApp>

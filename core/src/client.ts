@@ -2,11 +2,15 @@
 import { treaty } from '@elysiajs/eden'
 import type { App } from './app'
 
-export function createClient(baseUrl: string, opts: { token?: () => string | undefined } = {}) {
+export function createClient(
+  baseUrl: string,
+  opts: { token?: () => string | undefined; fetcher?: typeof fetch; headers?: () => Record<string, string> } = {},
+) {
   return treaty<App>(baseUrl, {
+    fetcher: opts.fetcher,
     headers: () => {
       const token = opts.token?.()
-      return token ? { authorization: `Bearer ${token}` } : {}
+      return { ...(opts.headers?.() ?? {}), ...(token ? { authorization: `Bearer ${token}` } : {}) }
     },
   })
 }

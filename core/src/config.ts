@@ -1,5 +1,6 @@
 // Configuration is read and validated once, here; everything else receives it.
 
+import { join, resolve } from 'node:path'
 import {
   type Entitlements,
   PAID_PLANS,
@@ -12,8 +13,11 @@ import {
   type RateLimitClass,
   type RateLimitRule,
 } from '@ytempire/contract'
+import { keyPrefixFor, type RedisTarget, redisTargetFromEnv } from '@ytempire/contract/redis'
 import { type StorageConfig, storageConfigFromEnv } from '@ytempire/storage'
+import { edgeUrlFrom } from './infra/edge-purge'
 import { z } from './infra/env'
+import { parseYouTubeConfig, type YouTubeConfig } from './modules/youtube/config'
 
 export interface Config {
   env: 'development' | 'production' | 'test'
@@ -21,7 +25,15 @@ export interface Config {
   host: string
   dataDir: string
   databaseUrl?: string
+  /** Read-only PostgreSQL replicas (DATABASE_REPLICA_URLS); reads that may lag go there (core/src/db/index.ts). */
+  databaseReplicaUrls: string[]
+  /** After a user's write, that user's replica-routed reads stay on the primary this long (read-your-writes). */
+  replicaStickyS: number
+  /** One server, a Sentinel-watched primary, or a Cluster (REDIS_URL, REDIS_SENTINELS, REDIS_CLUSTER_NODES). */
+  redis: RedisTarget
+  /** The standalone REDIS_URL (undefined with Sentinel or Cluster). */
   redisUrl?: string
+  /** Hash-tagged ("{yt}:") in cluster mode, so one script's keys share a slot; so is queuePrefix. */
   redisPrefix: string
   logLevel: string
   jwt: { issuer: string; audience: string; accessTtlS: number; keyRotationDays: number }
@@ -30,6 +42,8 @@ export interface Config {
   /** AES-256-GCM keys for secrets at rest; the first one encrypts, all decrypt. */
   secretKeys: { kid: string; key: Uint8Array }[]
   edgeSharedSecret?: string
+  /** The edge worker, told of ended sessions (infra/edge-purge.ts); unset: not told. */
+  edgeUrl?: string
   corsOrigins: string[]
   maxBodyBytes: number
   /** Cap for media uploads (POST /v1/uploads), which alone may exceed maxBodyBytes. */
@@ -45,10 +59,16 @@ export interface Config {
   storage: StorageConfig
   /** True when the workers can write scripts (an OpenAI-compatible LLM is configured); else requests must carry a script. */
   scriptLlmConfigured: boolean
+  /** The built web app (web/dist), served at /. */
+  webDir: string
   /** What each plan entitles to: the table in @ytempire/contract (tests may lower a limit). */
   plans: Record<Plan, Entitlements>
   billing: BillingConfig
   webhooks: WebhooksConfig
+  /** Google OAuth client, YouTube endpoints and quota (GOOGLE_*, YOUTUBE_*). */
+  youtube: YouTubeConfig
+  /** How long before a slot the autopilot makes its video (AUTOPILOT_LEAD_MINUTES). */
+  autopilotLeadMinutes: number
 }
 
 export interface StripeConfig {
@@ -92,14 +112,22 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const mode = z.oneOf(env, 'NODE_ENV', ['development', 'production', 'test'], 'development')
   const secretKeys = parseSecretKeys(env.SECRET_KEYS, mode)
   const port = z.int(env, 'PORT', 3000)
+  const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, '')
+  const redis = redisTargetFromEnv(env)
   return {
     env: mode,
     port,
     host: env.HOST ?? '0.0.0.0',
     dataDir: env.DATA_DIR ?? '.data',
     databaseUrl: env.DATABASE_URL || undefined,
-    redisUrl: env.REDIS_URL || undefined,
-    redisPrefix: env.REDIS_PREFIX ?? 'yt:',
+    databaseReplicaUrls: (env.DATABASE_REPLICA_URLS ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    replicaStickyS: z.int(env, 'DATABASE_REPLICA_STICKY_S', 5),
+    redis,
+    redisUrl: redis.mode === 'standalone' ? redis.url : undefined,
+    redisPrefix: keyPrefixFor(redis, env.REDIS_PREFIX ?? 'yt:'),
     logLevel: env.LOG_LEVEL ?? (mode === 'test' ? 'silent' : 'info'),
     jwt: {
       issuer: env.JWT_ISSUER ?? 'ytempire',
@@ -111,6 +139,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sessionIdleS: 3600,
     secretKeys,
     edgeSharedSecret: env.EDGE_SHARED_SECRET || undefined,
+    edgeUrl: edgeUrlFrom(env.EDGE_URL),
     corsOrigins: (env.CORS_ORIGINS ?? 'http://localhost:5173')
       .split(',')
       .map((s) => s.trim())
@@ -120,15 +149,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: env.TRUST_PROXY === 'true',
     rateLimits: { ...RATE_LIMITS, ...parseRateLimitOverrides(env.RATE_LIMITS ?? '') },
     cacheTtlS: { api: 300, analytics: 60, sessions: 3600, static: 86400 },
-    publicUrl: env.PUBLIC_URL ?? `http://localhost:${port}`,
-    queuePrefix: env.QUEUE_PREFIX || QUEUE_PREFIX,
+    publicUrl,
+    queuePrefix: keyPrefixFor(redis, env.QUEUE_PREFIX || QUEUE_PREFIX),
     storage: storageConfigFromEnv(env),
     scriptLlmConfigured: Boolean(env.OPENAI_API_KEY || env.OPENAI_BASE_URL),
+    webDir: resolve(env.WEB_DIR || join(import.meta.dir, '../../web/dist')),
     plans: structuredClone(PLAN_ENTITLEMENTS) as Record<Plan, Entitlements>,
     billing: {
       stripe: parseStripe(env),
       pastDueGraceS: Math.round(z.number(env, 'BILLING_PAST_DUE_GRACE_DAYS', 7) * 86400),
-      returnUrl: env.BILLING_RETURN_URL || `${env.PUBLIC_URL ?? `http://localhost:${port}`}/billing`,
+      returnUrl: env.BILLING_RETURN_URL || `${publicUrl}/billing`,
       meterRetryMs: 30_000,
     },
     webhooks: {
@@ -139,6 +169,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       retryBaseMs: 60_000,
       disableAfterS: Math.round(z.number(env, 'WEBHOOKS_DISABLE_AFTER_DAYS', 5) * 86400),
     },
+    youtube: parseYouTubeConfig(env, publicUrl),
+    autopilotLeadMinutes: z.int(env, 'AUTOPILOT_LEAD_MINUTES', 360),
   }
 }
 

@@ -1,13 +1,15 @@
 import { createPipelineClient, type PipelineClient } from '@ytempire/contract/queue'
+import { duplicateRedis, type RedisConnection } from '@ytempire/contract/redis'
 import { createStorage, type Storage } from '@ytempire/storage'
-import type { Redis } from 'ioredis'
 import type { Config } from './config'
 import { createSecretBox, type SecretBox } from './crypto/secret-box'
 import { createKeyStore, type KeyStore } from './crypto/signing-keys'
 import { ADVISORY_LOCKS, type Database } from './db'
+import { createReadRouter, type ReadRouter } from './db/read-your-writes'
 import { createResponseCache, type ResponseCache } from './http/cache'
 import { createRateLimiter, type RateLimiter } from './http/rate-limit'
 import { createEventBus, type EventBus } from './infra/bus'
+import { type Clock, systemClock } from './infra/clock'
 import { createJobQueues, type JobQueues } from './infra/jobs'
 import { createLogger, type Logger } from './infra/logger'
 import { createMetrics, type Metrics } from './infra/metrics'
@@ -20,7 +22,9 @@ export interface Deps {
   instanceId: string
   config: Config
   database: Database
-  redis: Redis
+  /** Which database a lag-tolerant read of a user goes to (replicas, or the primary right after their write). */
+  reads: ReadRouter
+  redis: RedisConnection
   bus: EventBus
   log: Logger
   metrics: Metrics
@@ -37,6 +41,8 @@ export interface Deps {
   storage: Storage
   /** Live video updates, fanned out to this instance's Server-Sent-Event streams. */
   videoUpdates: VideoUpdateHub
+  /** "Now" for decisions that depend on the date (quota days, schedules); tests move it. */
+  clock: Clock
 }
 
 export interface VideoUpdateHub {
@@ -67,7 +73,12 @@ function createVideoUpdateHub(bus: EventBus): VideoUpdateHub {
   }
 }
 
-export async function createDeps(config: Config, database: Database, redis: Redis, opts: { defaultMetrics?: boolean } = {}): Promise<Deps> {
+export async function createDeps(
+  config: Config,
+  database: Database,
+  redis: RedisConnection,
+  opts: { defaultMetrics?: boolean; clock?: Clock } = {},
+): Promise<Deps> {
   const log = createLogger(config.logLevel)
   logOutages(redis, log, 'api')
   const metrics = createMetrics({ defaults: opts.defaultMetrics })
@@ -87,6 +98,7 @@ export async function createDeps(config: Config, database: Database, redis: Redi
     instanceId: crypto.randomUUID(),
     config,
     database,
+    reads: createReadRouter(database, redis, { prefix: config.redisPrefix, stickyS: config.replicaStickyS }),
     redis,
     bus,
     log,
@@ -97,17 +109,18 @@ export async function createDeps(config: Config, database: Database, redis: Redi
     limiter: createRateLimiter(redis, config, metrics),
     audit: createAuditLog(database.db, log),
     sessions: createSessionStore(redis, config),
-    // BullMQ needs a connection without a per-command retry limit.
+    // BullMQ needs connections without a per-command retry limit.
     pipeline: createPipelineClient(
-      redis.duplicate({ connectionName: 'ytempire-core-queue', maxRetriesPerRequest: null, enableAutoPipelining: false }),
+      duplicateRedis(redis, 'core-queue', { maxRetriesPerRequest: null, enableAutoPipelining: false }),
       config.queuePrefix,
     ),
     jobs: createJobQueues(
-      redis.duplicate({ connectionName: 'ytempire-core-jobs', maxRetriesPerRequest: null, enableAutoPipelining: false }),
+      duplicateRedis(redis, 'core-jobs', { maxRetriesPerRequest: null, enableAutoPipelining: false }),
       config.queuePrefix,
     ),
     storage: createStorage(config.storage),
     videoUpdates: createVideoUpdateHub(bus),
+    clock: opts.clock ?? systemClock,
   }
   await database.withLock(ADVISORY_LOCKS.signingKeys, () => keys.init())
   await cache.start()

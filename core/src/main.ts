@@ -4,7 +4,7 @@ import { startCore } from './server'
 
 const config = loadConfig()
 const core = await startCore(config, { manageRedis: config.env !== 'production' })
-console.log(`ytempire core on ${core.url}  (docs: ${core.url}/swagger)`)
+console.log(`ytempire core on ${core.url}  (web app: ${core.url}/, docs: ${core.url}/swagger)`)
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, async () => {

@@ -1,9 +1,11 @@
+import type { RedisTarget } from '@ytempire/contract/redis'
 import { type App, createApp, createServices } from './app'
 import type { Config } from './config'
 import { ADVISORY_LOCKS, type Database, migrateDatabase, openDatabase } from './db'
 import { createDeps, type Deps } from './deps'
 import { ensureRedis } from './infra/local-redis'
 import { createRedis } from './infra/redis'
+import { startAutopilotWorker } from './modules/autopilot/worker'
 import { startBillingWorkers } from './modules/billing/worker'
 import { startVideoEventConsumer } from './modules/videos/events'
 import { startWebhookDeliveries } from './modules/webhooks/worker'
@@ -20,19 +22,30 @@ export interface RunningCore {
 
 /** Opens the stores, applies migrations, and serves the API; stop() drains in-flight requests and closes pools. */
 export async function startCore(config: Config, opts: { manageRedis?: boolean } = {}): Promise<RunningCore> {
-  const redisInfo = opts.manageRedis
-    ? await ensureRedis({ redisUrl: config.redisUrl, dataDir: config.dataDir, log: (m) => console.log(m) })
-    : undefined
+  // Development convenience for a single server only: Sentinel and Cluster are always configured.
+  const redisInfo =
+    opts.manageRedis && config.redis.mode === 'standalone'
+      ? await ensureRedis({ redisUrl: config.redisUrl, dataDir: config.dataDir, log: (m) => console.log(m) })
+      : undefined
   const redisUrl = redisInfo?.url ?? config.redisUrl
-  if (!redisUrl) throw new Error('REDIS_URL is required')
-  const database: Database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir })
+  const target: RedisTarget = config.redis.mode === 'standalone' ? { mode: 'standalone', url: redisUrl } : config.redis
+  if (target.mode === 'standalone' && !target.url) throw new Error('REDIS_URL is required')
+  const database: Database = await openDatabase({
+    url: config.databaseUrl,
+    replicaUrls: config.databaseReplicaUrls,
+    dataDir: config.dataDir,
+  })
   await migrateDatabase(database)
-  const redis = createRedis(redisUrl)
-  const deps = await createDeps({ ...config, redisUrl }, database, redis, { defaultMetrics: true })
+  const redis = createRedis(target)
+  const deps = await createDeps({ ...config, redis: target, redisUrl }, database, redis, { defaultMetrics: true })
   const services = createServices(deps)
   const app = createApp(deps, services)
   const consumer = startVideoEventConsumer(deps, services.videos)
-  const background = [startWebhookDeliveries(deps, services.webhooks), startBillingWorkers(deps, services.billing)]
+  const background = [
+    startWebhookDeliveries(deps, services.webhooks),
+    startBillingWorkers(deps, services.billing),
+    startAutopilotWorker(deps, services.autopilot),
+  ]
   // idleTimeout above the SSE ping interval, so progress streams stay open.
   app.listen({
     port: config.port,

@@ -137,7 +137,8 @@ describe('one table of classes', () => {
     const anonymous = /^\/v1\/auth\/(register|login|refresh|logout)$/
     const checked: string[] = []
     for (const [template, operations] of Object.entries<Record<string, unknown>>(doc.paths)) {
-      if (!template.startsWith('/v1/')) continue
+      // A browser refresh is charged once its cookie names a session, and needs a browser session to get there.
+      if (!template.startsWith('/v1/') || template === '/v1/auth/web/refresh') continue
       const path = template.replace(/\{[^}]+\}/g, crypto.randomUUID())
       for (const method of Object.keys(operations)) {
         // A refresh is charged to its token's family once the body names one (an unknown token: the address).

@@ -71,6 +71,25 @@ describe('submitting videos', () => {
     expect(JSON.stringify(job?.data)).not.toMatch(/token|password|secret/i)
   })
 
+  test('a script sent as plain text is split into scenes with keywords before it is queued', async () => {
+    const op = await operator()
+    const text =
+      'Honey never spoils. Archaeologists found edible honey in Egyptian tombs.\n\nBananas are berries, but strawberries are not.'
+    const res = await op.submit({ script: text, title: 'Food facts' })
+    expect(res.status).toBe(202)
+    const video = await json(res)
+    expect(video.title).toBe('Food facts')
+    const job = await scriptJob(video.id)
+    expect(job?.data.script.scenes.map((s: { narration: string }) => s.narration)).toEqual([
+      'Honey never spoils. Archaeologists found edible honey in Egyptian tombs.',
+      'Bananas are berries, but strawberries are not.',
+    ])
+    expect(job?.data.script.scenes[0].keywords).toEqual(expect.arrayContaining(['honey', 'egyptian']))
+    const empty = await op.submit({ script: '...' })
+    expect(empty.status).toBe(422)
+    expect((await json(empty)).errors).toEqual([{ field: 'script', message: 'The script has no words to narrate' }])
+  })
+
   test('without an LLM configured a topic alone is refused, naming the field; both or neither too', async () => {
     const op = await operator()
     const topic = await op.submit({ topic: 'The history of coffee' })

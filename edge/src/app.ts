@@ -4,29 +4,35 @@ import { cors } from 'hono/cors'
 import { HTTPException } from 'hono/http-exception'
 import type { EdgeConfig } from './config'
 import { apiKeyVerifier, auth } from './middleware/auth'
-import { cacheLookup, edgeCache } from './middleware/cache'
-import { rateLimit } from './middleware/rate-limit'
+import { type CacheIndexStore, cacheLookup, edgeCache, SessionLeases } from './middleware/cache'
+import { type RateLimitStore, rateLimit } from './middleware/rate-limit'
 import { requestContext } from './middleware/request-context'
 import { securityHeaders } from './middleware/security-headers'
 import { forwardToOrigin } from './origin/forward'
 import { newOriginClient, OriginTimeoutError, OriginUnavailableError } from './origin/origin'
 import { problemException, problemResponse } from './problem'
+import { REVOCATIONS_PATH, revocations } from './revocation'
 import type { EdgeEnv } from './types'
 
+/** The stores the middleware keeps its state in (index.ts passes the Durable Object ones). */
 export interface AppDependencies {
-  /** Clock for cache freshness (epoch ms); tests move it to age entries. */
+  rateLimits: RateLimitStore
+  cacheIndex: CacheIndexStore
+  /** Epoch ms for cache freshness, session leases and the deferred rate-limit windows; tests move it. */
   clock?: () => number
 }
 
 /**
  * The edge worker. Order matters:
- * request id -> security headers -> CORS -> body limit -> [webhooks: rate limit -> origin]
- * -> auth -> cache lookup (started, not awaited) -> rate limit -> cache -> origin.
+ * request id -> security headers -> CORS -> body limit -> [revocations from the core]
+ * -> [webhooks: rate limit -> origin] -> auth -> cache lookup (started, not awaited)
+ * -> rate limit -> cache -> origin.
  */
-export function newApp(config: EdgeConfig, deps: AppDependencies = {}) {
+export function newApp(config: EdgeConfig, deps: AppDependencies) {
   const origin = newOriginClient(config)
   const forward = forwardToOrigin(origin)
-  const limit = rateLimit({ rules: config.rateLimits })
+  const limit = rateLimit({ rules: config.rateLimits, store: deps.rateLimits, clock: deps.clock })
+  const leases = new SessionLeases({ index: deps.cacheIndex, leaseSeconds: config.sessionRecheckSeconds, clock: deps.clock })
 
   const app = new Hono<EdgeEnv>()
 
@@ -51,8 +57,10 @@ export function newApp(config: EdgeConfig, deps: AppDependencies = {}) {
     }),
   )
 
+  app.post(REVOCATIONS_PATH, revocations({ sharedSecret: config.sharedSecret, index: deps.cacheIndex, leases }))
+
   // Webhooks (Stripe, YouTube) sign their raw body themselves: no JWT, no cache, body untouched.
-  app.all('/v1/webhooks/*', limit, forward)
+  app.all('/webhooks/*', limit, forward)
 
   app.use(
     auth({
@@ -62,10 +70,10 @@ export function newApp(config: EdgeConfig, deps: AppDependencies = {}) {
       verifyApiKey: apiKeyVerifier({ origin, cacheSeconds: config.apiKeyCacheSeconds }),
     }),
   )
-  // The cache lookup and the rate limiter's round trip overlap; nothing is served before both.
-  app.use(cacheLookup())
+  // The cache lookup (and its session check) overlaps the rate limiter; nothing is served before both.
+  app.use(cacheLookup({ leases }))
   app.use(limit)
-  app.use(edgeCache({ clock: deps.clock }))
+  app.use(edgeCache({ index: deps.cacheIndex, clock: deps.clock }))
   app.all('*', forward)
 
   app.onError((err, c) => {

@@ -1,24 +1,5 @@
-import type { CacheIndex } from './middleware/cache/cache-index'
-import type { RateLimitClass, RateLimitRule } from './middleware/rate-limit/classes'
-import { DEFAULT_RATE_LIMITS, parseRateLimitOverrides } from './middleware/rate-limit/classes'
-import type { RateLimiter } from './middleware/rate-limit/durable-object'
-
-/** Bindings and variables the worker receives (wrangler.jsonc `vars`, secrets, Durable Objects). */
-export interface Env {
-  ORIGIN_URL?: string
-  EDGE_SHARED_SECRET?: string
-  JWT_ISSUER?: string
-  JWT_AUDIENCE?: string
-  JWKS_URL?: string
-  CORS_ORIGINS?: string
-  ORIGIN_TIMEOUT_MS?: string
-  MAX_BODY_BYTES?: string
-  API_KEY_CACHE_SECONDS?: string
-  /** Benchmarks only: `default=1000000/minute,auth=...`. The contract's limits apply otherwise. */
-  RATE_LIMIT_OVERRIDES?: string
-  RATE_LIMITER: DurableObjectNamespace<RateLimiter>
-  CACHE_INDEX: DurableObjectNamespace<CacheIndex>
-}
+import { parseRateLimitOverrides, RATE_LIMITS, type RateLimitClass, type RateLimitRule } from '@ytempire/contract'
+import type { Env } from './env'
 
 export interface EdgeConfig {
   originUrl: URL
@@ -30,6 +11,8 @@ export interface EdgeConfig {
   originTimeoutMs: number
   maxBodyBytes: number
   apiKeyCacheSeconds: number
+  /** How long a session checked as not revoked is answered from the cache before it is checked again. */
+  sessionRecheckSeconds: number
   rateLimits: Record<RateLimitClass, RateLimitRule>
 }
 
@@ -56,14 +39,14 @@ function positiveInt(name: string, value: string | undefined, fallback: number):
 
 function rateLimits(overrides: string): Record<RateLimitClass, RateLimitRule> {
   try {
-    return { ...DEFAULT_RATE_LIMITS, ...parseRateLimitOverrides(overrides) }
+    return { ...RATE_LIMITS, ...parseRateLimitOverrides(overrides) }
   } catch (err) {
     throw new ConfigError(`RATE_LIMIT_OVERRIDES: ${(err as Error).message}`)
   }
 }
 
 /** Reads and validates the worker's configuration once; throws ConfigError when it is unusable. */
-export function loadConfig(env: Env): EdgeConfig {
+export function loadConfig(env: Omit<Env, 'RATE_LIMITER' | 'CACHE_INDEX'>): EdgeConfig {
   const originUrl = url('ORIGIN_URL', env.ORIGIN_URL || 'http://127.0.0.1:3000')
   const sharedSecret = env.EDGE_SHARED_SECRET ?? ''
   // The core trusts X-Edge-* headers only with this secret; a short one is guessable.
@@ -81,6 +64,7 @@ export function loadConfig(env: Env): EdgeConfig {
     originTimeoutMs: positiveInt('ORIGIN_TIMEOUT_MS', env.ORIGIN_TIMEOUT_MS, 10_000),
     maxBodyBytes: positiveInt('MAX_BODY_BYTES', env.MAX_BODY_BYTES, 1024 * 1024),
     apiKeyCacheSeconds: positiveInt('API_KEY_CACHE_SECONDS', env.API_KEY_CACHE_SECONDS, 60),
+    sessionRecheckSeconds: positiveInt('SESSION_RECHECK_SECONDS', env.SESSION_RECHECK_SECONDS, 30),
     rateLimits: rateLimits(env.RATE_LIMIT_OVERRIDES ?? ''),
   }
 }

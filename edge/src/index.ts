@@ -1,20 +1,26 @@
 import { newApp } from './app'
-import { ConfigError, type Env, loadConfig } from './config'
+import { ConfigError, loadConfig } from './config'
+import type { Env } from './env'
+import { durableObjectCacheIndex } from './middleware/cache'
+import { durableObjectRateLimits } from './middleware/rate-limit'
 import { problemResponse } from './problem'
 
-export { CacheIndex } from './middleware/cache/cache-index'
-export { RateLimiter } from './middleware/rate-limit/durable-object'
+export { CacheIndex } from './middleware/cache'
+export { RateLimiter } from './middleware/rate-limit'
 
 type App = ReturnType<typeof newApp>
 
 // Built on the first request and kept for the isolate's life: configuration is read once, and
-// the JWKS cache and signing key live as long as the isolate.
+// the JWKS cache, signing key, session leases and local rate-limit windows live as long as the isolate.
 let app: App | ConfigError | undefined
 
 function appFor(env: Env): App | ConfigError {
   if (app === undefined) {
     try {
-      app = newApp(loadConfig(env))
+      app = newApp(loadConfig(env), {
+        rateLimits: durableObjectRateLimits(env.RATE_LIMITER),
+        cacheIndex: durableObjectCacheIndex(env.CACHE_INDEX),
+      })
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err
       console.error(JSON.stringify({ msg: 'edge misconfigured', error: err.message }))

@@ -7,6 +7,8 @@ export interface Problem {
   status: number
   detail: string
   instance?: string
+  /** The fields at fault, for a request the edge refuses for its content. */
+  errors?: { field: string; message: string }[]
 }
 
 const PROBLEM_BASE = 'https://ytempire.dev/problems/'
@@ -17,8 +19,9 @@ export function problemResponse(
   title: string,
   detail: string,
   headers: Record<string, string> = {},
+  errors?: Problem['errors'],
 ): Response {
-  const body: Problem = { type: PROBLEM_BASE + slug, title, status, detail }
+  const body: Problem = { type: PROBLEM_BASE + slug, title, status, detail, ...(errors ? { errors } : {}) }
   return new Response(JSON.stringify(body), {
     status,
     headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store', ...headers },
@@ -32,6 +35,7 @@ export function problemException(
   title: string,
   detail: string,
   headers: Record<string, string> = {},
+  errors?: Problem['errors'],
 ): HTTPException {
-  return new HTTPException(status, { res: problemResponse(status as number, slug, title, detail, headers), message: detail })
+  return new HTTPException(status, { res: problemResponse(status as number, slug, title, detail, headers, errors), message: detail })
 }

@@ -1,14 +1,5 @@
-import type { Env } from './config'
-import type { CacheLookup } from './middleware/cache/cache'
-
-/** Who the edge verified the caller to be. */
-export type Principal =
-  | { kind: 'anonymous' }
-  | { kind: 'user'; userId: string; role?: string }
-  // The core checks the key again on every request; the edge only learns whose it is.
-  | { kind: 'api_key'; userId: string; keyHash: string }
-
-export const ANONYMOUS: Principal = { kind: 'anonymous' }
+import type { CacheLookup } from './middleware/cache/lookup'
+import type { Principal } from './principal'
 
 export interface EdgeVariables {
   requestId: string
@@ -17,7 +8,7 @@ export interface EdgeVariables {
   cacheLookup?: CacheLookup
 }
 
+/** Hono's context for the edge. No `Bindings`: the middleware gets its stores from `newApp`, never from `c.env`. */
 export interface EdgeEnv {
-  Bindings: Env
   Variables: EdgeVariables
 }

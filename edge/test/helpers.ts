@@ -6,6 +6,8 @@ import { inject } from 'vitest'
 import { type AppDependencies, newApp } from '../src/app'
 import { type EdgeConfig, loadConfig } from '../src/config'
 import worker from '../src/index'
+import { durableObjectCacheIndex } from '../src/middleware/cache'
+import { durableObjectRateLimits } from '../src/middleware/rate-limit'
 
 export const ORIGIN_URL = inject('originUrl')
 export const PRIVATE_JWK = inject('privateJwk')
@@ -36,9 +38,14 @@ export async function edge(
   return new Response(body, response)
 }
 
-/** An edge app with its own configuration and dependencies. */
-export function edgeApp(overrides: Partial<EdgeConfig> = {}, deps: AppDependencies = {}): Fetchable {
-  return newApp(testConfig(overrides), deps) as unknown as Fetchable
+/** The stores the deployed worker uses: the Durable Objects of the test's bindings. */
+export function durableObjectStores(): AppDependencies {
+  return { rateLimits: durableObjectRateLimits(env.RATE_LIMITER), cacheIndex: durableObjectCacheIndex(env.CACHE_INDEX) }
+}
+
+/** An edge app (a separate isolate, in effect) with its own configuration, and the real stores unless a test swaps one. */
+export function edgeApp(overrides: Partial<EdgeConfig> = {}, deps: Partial<AppDependencies> = {}): Fetchable {
+  return newApp(testConfig(overrides), { ...durableObjectStores(), ...deps }) as unknown as Fetchable
 }
 
 export async function originHits(path: string): Promise<number> {

@@ -2,13 +2,16 @@
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { QUEUE_PREFIX, VOICE_PROVIDERS, type VoiceProvider } from '@ytempire/contract'
+import { keyPrefixFor, type RedisTarget, redisTargetFromEnv } from '@ytempire/contract/redis'
 import { type StorageConfig, storageConfigFromEnv } from '@ytempire/storage'
 import { ConfigError } from './errors'
 
 export type EncoderChoice = 'auto' | 'nvenc' | 'libx264'
 
 export interface RenderConfig {
-  redisUrl: string
+  /** REDIS_URL, or REDIS_SENTINELS / REDIS_CLUSTER_NODES (docs/operations.md, "High availability"). */
+  redis: RedisTarget
+  /** Hash-tagged ("{ytempire}") in cluster mode, so a flow's keys share one slot. */
   queuePrefix: string
   storage: StorageConfig
   tmpDir: string
@@ -33,6 +36,19 @@ export interface RenderConfig {
   espeakVoice: string
 
   media: { maxBytes: number; timeoutMs: number; allowPrivateHosts: boolean }
+
+  /** Publish jobs ask the core (CORE_URL) for access tokens and record every step there. */
+  coreUrl: string
+  youtube: {
+    /** Data API and uploads (YOUTUBE_API_ROOT) */
+    apiRoot: string
+    /** resumable upload chunk, a multiple of 256 KiB (YOUTUBE_UPLOAD_CHUNK_BYTES) */
+    chunkBytes: number
+    /** consecutive failures (5xx, cut connections) before the attempt gives up; progress resets the count */
+    maxRetries: number
+    /** first backoff delay, doubled per consecutive failure */
+    retryBaseMs: number
+  }
 
   video: {
     encoder: EncoderChoice
@@ -77,6 +93,16 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
 
 const FONT_DIR = '/usr/share/fonts/truetype/dejavu'
 
+/** YouTube takes resumable chunks in multiples of 256 KiB (only the last may be shorter). */
+export const UPLOAD_CHUNK_UNIT = 256 * 1024
+
+function uploadChunk(env: Env): number {
+  const bytes = num(env, 'YOUTUBE_UPLOAD_CHUNK_BYTES', 32 * UPLOAD_CHUNK_UNIT, UPLOAD_CHUNK_UNIT)
+  if (bytes % UPLOAD_CHUNK_UNIT !== 0)
+    throw new ConfigError(`YOUTUBE_UPLOAD_CHUNK_BYTES must be a multiple of ${UPLOAD_CHUNK_UNIT} (256 KiB), got ${bytes}`)
+  return bytes
+}
+
 export function loadConfig(env: Env = process.env): RenderConfig {
   let storage: StorageConfig
   try {
@@ -88,10 +114,17 @@ export function loadConfig(env: Env = process.env): RenderConfig {
   const openaiKey = env.OPENAI_API_KEY || undefined
   const openaiBase = env.OPENAI_BASE_URL || undefined
   const metricsPort = env.RENDER_METRICS_PORT ? num(env, 'RENDER_METRICS_PORT', 0, 1) : null
+  let redis: RedisTarget
+  try {
+    redis = redisTargetFromEnv(env)
+  } catch (e) {
+    throw new ConfigError((e as Error).message)
+  }
+  if (redis.mode === 'standalone') redis = { mode: 'standalone', url: redis.url ?? 'redis://127.0.0.1:6379' }
 
   return {
-    redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
-    queuePrefix: env.QUEUE_PREFIX || QUEUE_PREFIX,
+    redis,
+    queuePrefix: keyPrefixFor(redis, env.QUEUE_PREFIX || QUEUE_PREFIX),
     storage,
     tmpDir: env.RENDER_TMP_DIR || join(tmpdir(), 'ytempire-render'),
     logLevel: env.LOG_LEVEL || 'info',
@@ -123,6 +156,14 @@ export function loadConfig(env: Env = process.env): RenderConfig {
     pixabay: { baseURL: (env.PIXABAY_BASE_URL || 'https://pixabay.com').replace(/\/+$/, ''), apiKey: env.PIXABAY_API_KEY || undefined },
     voiceProvider: oneOf(env, 'VOICE_PROVIDER', VOICE_PROVIDERS, 'espeak'),
     espeakVoice: env.ESPEAK_VOICE || '',
+
+    coreUrl: (env.CORE_URL || 'http://127.0.0.1:3000').replace(/\/+$/, ''),
+    youtube: {
+      apiRoot: (env.YOUTUBE_API_ROOT || 'https://www.googleapis.com/').replace(/\/*$/, '/'),
+      chunkBytes: uploadChunk(env),
+      maxRetries: num(env, 'YOUTUBE_UPLOAD_RETRIES', 8, 0),
+      retryBaseMs: num(env, 'YOUTUBE_UPLOAD_RETRY_BASE_MS', 1000, 1),
+    },
 
     media: {
       maxBytes: num(env, 'MEDIA_MAX_BYTES', 200 * 1024 * 1024, 1),

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { RedisConnection } from '@ytempire/contract/redis'
 import type { EventBus } from '../infra/bus'
 import type { Metrics } from '../infra/metrics'
 
@@ -33,7 +33,7 @@ interface Entry {
 const CHANNEL = 'cache-invalidate'
 const MAX_MEMORY_ENTRIES = 10_000
 
-export function createResponseCache(redis: Redis, bus: EventBus, prefix: string, metrics: Metrics): ResponseCache {
+export function createResponseCache(redis: RedisConnection, bus: EventBus, prefix: string, metrics: Metrics): ResponseCache {
   const memory = new Map<string, Entry>()
   const byTag = new Map<string, Set<string>>()
   const generations = new Map<string, number>()
@@ -61,6 +61,11 @@ export function createResponseCache(redis: Redis, bus: EventBus, prefix: string,
     async start() {
       await bus.subscribe(CHANNEL, (m) => {
         if (typeof m === 'object' && m && 'tag' in m) dropTag(String((m as { tag: string }).tag))
+      })
+      // Invalidations sent while this instance was cut off from Redis never arrive: forget everything.
+      bus.onReconnect(() => {
+        for (const tag of byTag.keys()) dropTag(tag)
+        memory.clear()
       })
     },
     async get(key) {

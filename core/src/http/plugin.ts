@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto'
+import { ValueErrorType } from '@sinclair/typebox/errors'
 import { SECURITY_HEADERS } from '@ytempire/contract'
 import { Elysia } from 'elysia'
 import { timingSafeEqualHex } from '../crypto/hash'
@@ -54,7 +55,7 @@ export function httpLayer(deps: Deps) {
         set.headers['x-request-id'] = requestId
         const pathWithQuery = pathOf(request.url)
         if (pathWithQuery.startsWith('/swagger') && !pathWithQuery.startsWith('/swagger/json'))
-          set.headers['content-security-policy'] = SWAGGER_CSP
+          set.headers['Content-Security-Policy'] = SWAGGER_CSP
 
         // The client address is looked up only when something asks for it (anonymous limits, audit, logs).
         let clientIp: string | undefined
@@ -134,7 +135,7 @@ export function httpLayer(deps: Deps) {
             const errors = new Map<string, FieldError>()
             // Elysia converts a numeric query parameter by itself, and reports one out of range without its name.
             const param = error.type === 'property' ? queryParamHolding(request.url, error.value) : undefined
-            for (const e of error.all ?? []) {
+            for (const e of (error.all ?? []).flatMap(unionVariant)) {
               if (errors.size === MAX_FIELD_ERRORS) break
               const field =
                 ('path' in e && e.path ? String(e.path) : '').replace(/^\//, '').replace(/\//g, '.') || (param ?? error.type ?? 'body')
@@ -188,6 +189,24 @@ export function httpLayer(deps: Deps) {
       })
       .as('global')
   )
+}
+
+/**
+ * A value that fails a union (e.g. a script given as scenes or as text) is reported by the variant whose
+ * shape it has, so the field named is the one inside it (script.scenes), not the union as a whole.
+ */
+function unionVariant<E>(e: E): E[] {
+  const union = e as { type?: number; path?: string; errors?: Iterable<{ path: string }>[] }
+  if (union.type !== ValueErrorType.Union || !Array.isArray(union.errors)) return [e]
+  // Each variant's errors are drawn lazily and only as many as an answer shows.
+  const variants = union.errors.map((it) => {
+    const taken: { path: string }[] = []
+    for (const x of it) if (taken.push(x) >= MAX_FIELD_ERRORS) break
+    return taken
+  })
+  const inside = variants.filter((v) => v.length > 0 && v.every((x) => x.path.length > (union.path ?? '').length))
+  const best = inside.sort((a, b) => a.length - b.length)[0]
+  return best ? (best as E[]) : [e]
 }
 
 /** The name of the query parameter whose value reads as `value`. */

@@ -1,5 +1,5 @@
 import type { RateLimitClass } from '@ytempire/contract'
-import type { Redis } from 'ioredis'
+import type { RedisConnection } from '@ytempire/contract/redis'
 import type { Config } from '../config'
 import type { Metrics } from '../infra/metrics'
 import { redisDown } from '../infra/redis'
@@ -47,7 +47,11 @@ interface Batch {
   waiters: { resolve(r: [number, number, number]): void; reject(e: unknown): void }[]
 }
 
-export function createRateLimiter(redis: Redis, config: Pick<Config, 'rateLimits' | 'redisPrefix'>, metrics: Metrics): RateLimiter {
+export function createRateLimiter(
+  redis: RedisConnection,
+  config: Pick<Config, 'rateLimits' | 'redisPrefix'>,
+  metrics: Metrics,
+): RateLimiter {
   const sha = new Bun.CryptoHasher('sha1').update(SCRIPT).digest('hex')
   const run = async (keys: string[], argv: number[]): Promise<[number, number, number]> => {
     try {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import { duplicateRedis, type RedisConnection } from '@ytempire/contract/redis'
 
 /**
  * Cross-instance events on Redis pub/sub: every core instance hears every message at once
@@ -7,12 +7,20 @@ import type { Redis } from 'ioredis'
 export interface EventBus {
   publish(channel: string, message: unknown): Promise<void>
   subscribe(channel: string, handler: (message: unknown) => void): Promise<void>
+  /** Runs fn whenever the subscriber is back after losing Redis (a restart, a failover): what was published meanwhile is lost. */
+  onReconnect(fn: () => void): void
   close(): Promise<void>
 }
 
-export function createEventBus(publisher: Redis, prefix: string): EventBus {
-  const subscriber = publisher.duplicate({ connectionName: 'ytempire-core-sub', enableAutoPipelining: false })
+export function createEventBus(publisher: RedisConnection, prefix: string): EventBus {
+  const subscriber = duplicateRedis(publisher, 'core-sub', { enableAutoPipelining: false })
   const handlers = new Map<string, ((m: unknown) => void)[]>()
+  const reconnected: (() => void)[] = []
+  let readyBefore = false
+  subscriber.on('ready', () => {
+    if (readyBefore) for (const fn of reconnected) fn()
+    readyBefore = true
+  })
   subscriber.on('message', (channel: string, raw: string) => {
     let message: unknown
     try {
@@ -35,6 +43,9 @@ export function createEventBus(publisher: Redis, prefix: string): EventBus {
       }
       handlers.set(full, [handler])
       await subscriber.subscribe(full)
+    },
+    onReconnect(fn) {
+      reconnected.push(fn)
     },
     async close() {
       subscriber.disconnect()

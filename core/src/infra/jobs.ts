@@ -1,7 +1,8 @@
 // The core's own background queues (meter events, webhook deliveries, plan lapses, ...), bound to one
 // BullMQ connection and the installation's queue prefix. The render pipeline has its own client.
+
+import type { RedisConnection } from '@ytempire/contract/redis'
 import { type Processor, Queue, Worker, type WorkerOptions } from 'bullmq'
-import type { Redis } from 'ioredis'
 
 export interface JobQueues {
   /** One Queue per name, made on first use and closed with the rest. */
@@ -11,7 +12,7 @@ export interface JobQueues {
 }
 
 /** `connection` must allow blocking commands (`maxRetriesPerRequest: null`); it is owned from here on. */
-export function createJobQueues(connection: Redis, prefix: string): JobQueues {
+export function createJobQueues(connection: RedisConnection, prefix: string): JobQueues {
   const queues = new Map<string, Queue>()
   const workers: Worker[] = []
   return {

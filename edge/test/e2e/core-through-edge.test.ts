@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CORE_MAIN, type Running, startCore, startWranglerDev, waitFor } from './processes.ts'
+import { CORE_MAIN, freePort, type Running, startCore, startWranglerDev, waitFor } from './processes.ts'
 
 const coreExists = existsSync(CORE_MAIN)
 
@@ -15,8 +15,11 @@ describe.skipIf(!coreExists)('edge in front of the real core', () => {
   let edge: Running
 
   beforeAll(async () => {
-    core = await startCore({ sharedSecret })
-    edge = await startWranglerDev({ originUrl: core.url, sharedSecret })
+    // The core tells the edge of ended sessions, so it must know the edge's address before it starts.
+    const edgePort = await freePort()
+    // These tests log in more often than the auth class's 5 a minute per address allows.
+    core = await startCore({ sharedSecret, env: { EDGE_URL: `http://127.0.0.1:${edgePort}`, RATE_LIMITS: 'auth=100/60' } })
+    edge = await startWranglerDev({ originUrl: core.url, sharedSecret, port: edgePort, vars: { RATE_LIMIT_OVERRIDES: 'auth=100/minute' } })
     await waitFor(`${edge.url}/health`, edge)
   })
 
@@ -76,6 +79,54 @@ describe.skipIf(!coreExists)('edge in front of the real core', () => {
     const refused = await fetch(`${edge.url}/v1/me`, { headers: { authorization: `Bearer ${forged}` } })
     expect(refused.status).toBe(401)
     expect(refused.headers.get('content-type')).toBe('application/problem+json')
+  })
+
+  it('never answers a session from the cache once it has ended: logout, a revoked session, an erased account', async () => {
+    const email = `edge-e2e-revoke-${Date.now()}-${randomBytes(4).toString('hex')}@example.com`
+    const password = 'correct horse battery staple!'
+    const json = { 'content-type': 'application/json' }
+    const registered = await fetch(`${edge.url}/v1/auth/register`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ email, password }),
+    })
+    expect(registered.status, await registered.clone().text()).toBe(201)
+    const login = async () => {
+      const res = await fetch(`${edge.url}/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ email, password }) })
+      expect(res.status, await res.clone().text()).toBe(200)
+      const { accessToken } = (await res.json()) as { accessToken: string }
+      const { sid } = JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString()) as { sid: string }
+      return { sid, auth: { authorization: `Bearer ${accessToken}` } }
+    }
+    const me = async (auth: Record<string, string>) => {
+      const res = await fetch(`${edge.url}/v1/me`, { headers: auth })
+      await res.arrayBuffer()
+      return { status: res.status, xCache: res.headers.get('x-cache') }
+    }
+    const [a, b, c] = [await login(), await login(), await login()]
+    for (const session of [a, b, c]) {
+      expect(await me(session.auth)).toEqual({ status: 200, xCache: 'MISS' })
+      expect(await me(session.auth)).toEqual({ status: 200, xCache: 'HIT' })
+    }
+
+    const loggedOut = await fetch(`${edge.url}/v1/auth/logout`, { method: 'POST', headers: { ...a.auth, ...json }, body: '{}' })
+    expect(loggedOut.status, await loggedOut.clone().text()).toBe(204)
+    // The access token is still unexpired and correctly signed; the edge must not answer it from the cache.
+    expect(await me(a.auth)).toEqual({ status: 401, xCache: 'MISS' })
+    expect(await me(b.auth)).toEqual({ status: 200, xCache: 'HIT' })
+
+    const ended = await fetch(`${edge.url}/v1/me/sessions/${b.sid}`, { method: 'DELETE', headers: c.auth })
+    expect(ended.status, await ended.clone().text()).toBe(204)
+    expect(await me(b.auth)).toEqual({ status: 401, xCache: 'MISS' })
+    expect(await me(c.auth)).toEqual({ status: 200, xCache: 'HIT' })
+
+    const erased = await fetch(`${edge.url}/v1/me`, {
+      method: 'DELETE',
+      headers: { ...c.auth, ...json },
+      body: JSON.stringify({ password }),
+    })
+    expect(erased.status, await erased.clone().text()).toBe(204)
+    expect(await me(c.auth)).toEqual({ status: 401, xCache: 'MISS' })
   })
 
   it('the core refuses edge headers that the edge did not sign', async () => {

@@ -1,6 +1,6 @@
 /** Starting the real core and `wrangler dev` from Node, for the end-to-end test and the benchmark. */
-import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -95,8 +95,10 @@ export async function startWranglerDev(options: {
   vars?: Record<string, string>
   /** Another wrangler config (the benchmark's floor worker); edge/wrangler.jsonc by default. */
   config?: string
+  /** Chosen beforehand when the core must know the edge's address; a free one otherwise. */
+  port?: number
 }): Promise<Running> {
-  const port = await freePort()
+  const port = options.port ?? (await freePort())
   const inspector = await freePort()
   const vars = { ORIGIN_URL: options.originUrl, EDGE_SHARED_SECRET: options.sharedSecret, ...options.vars }
   const child = spawn(
@@ -128,24 +130,44 @@ export async function startWranglerDev(options: {
   return edge
 }
 
+/** A process and all its descendants (Linux /proc). */
+function processTree(pid: number, into = new Set<number>()): Set<number> {
+  into.add(pid)
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    const children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim()
+    for (const child of children ? children.split(/\s+/).map(Number) : []) processTree(child, into)
+  }
+  return into
+}
+
+/**
+ * CPU time (user + system, ms) the workerd runtimes under this `wrangler dev` have used so far:
+ * the worker's own cost, which a busy shared machine does not inflate as it does latency. Linux only.
+ */
+export function workerdCpuMs(running: Running): number | undefined {
+  try {
+    const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
+    let ticks = 0
+    for (const pid of processTree(running.child.pid!)) {
+      if (!readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('workerd')) continue
+      // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+      ticks += Number(fields[11]) + Number(fields[12])
+    }
+    return (ticks * 1000) / ticksPerSecond
+  } catch {
+    return undefined
+  }
+}
+
 /**
  * `wrangler dev` answers through its own dev proxy (a Durable Object queue plus an extra HTTP hop
  * to the worker's workerd socket). For measuring what the worker itself costs, find that socket:
  * a port that a workerd under this wrangler listens on and that answers like the worker. Linux only.
  */
 export async function innerWorkerUrl(edge: Running, probePath: string): Promise<string | undefined> {
-  const { execFileSync } = await import('node:child_process')
-  const { readFileSync, readdirSync } = await import('node:fs')
-  const descendants = new Set<number>()
-  const visit = (pid: number) => {
-    descendants.add(pid)
-    for (const task of readdirSync(`/proc/${pid}/task`)) {
-      const children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim()
-      for (const child of children ? children.split(/\s+/).map(Number) : []) visit(child)
-    }
-  }
   try {
-    visit(edge.child.pid!)
+    const descendants = processTree(edge.child.pid!)
     const listening = execFileSync('ss', ['-ltnpH'], { encoding: 'utf8' })
     const outer = new URL(edge.url).port
     for (const line of listening.split('\n')) {

@@ -100,7 +100,7 @@ export async function startStubCore(options: { port?: number; sharedSecret?: str
 
     if (path === '/.well-known/jwks.json') return send(res, 200, { keys: [publicJwk] }, { 'cache-control': 'public, max-age=300' })
 
-    if (path.startsWith('/v1/webhooks/')) {
+    if (path.startsWith('/webhooks/')) {
       return send(res, 200, {
         ...echo,
         sha256: createHash('sha256').update(body).digest('hex'),

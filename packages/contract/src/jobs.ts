@@ -1,6 +1,7 @@
 // What the core asks the workers to make (VideoJob) and what comes back (artifacts, costs, dead letters).
 import type { Stage } from './pipeline'
 import type { Aspect, CaptionStyle, Plan, VisualSource, VoiceProvider } from './values'
+import type { PublishRequest } from './youtube'
 
 export interface ScriptScene {
   narration: string
@@ -37,6 +38,10 @@ export interface VideoJob {
   music?: string
   /** Overrides the script's title (thumbnail text, event payload). */
   title?: string
+  /** With the channel's niche as `topic` (the autopilot): the LLM picks a fresh subject and must not reuse these titles. */
+  avoidTitles?: string[]
+  /** Publish to the channel's YouTube channel after the thumbnail (the publish stage). */
+  publish?: PublishRequest
 }
 
 export interface Artifact {

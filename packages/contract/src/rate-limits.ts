@@ -36,14 +36,17 @@ export interface RateLimitRoute {
 
 const SEGMENT = '[^/]+'
 const ROUTES: { cls: RateLimitClass; method?: string; pattern: RegExp; subject?: RateLimitSubject }[] = [
-  // Incoming webhooks (Stripe's at /webhooks/stripe) and the outgoing-webhook settings under /v1/webhooks/.
-  { cls: 'webhook', pattern: /^\/(v1\/)?webhooks(\/|$)/ },
+  // Incoming webhooks (Stripe, YouTube WebSub) live outside /v1: raw bodies signed by their senders.
+  // The operator's own outgoing-webhook settings (/v1/webhooks/endpoints) are ordinary API routes.
+  { cls: 'webhook', pattern: /^\/webhooks(\/|$)/ },
   // A client refreshes every 15 minutes: counted per session, never with the logins of its address.
-  { cls: 'auth', method: 'POST', pattern: /^\/v1\/auth\/refresh\/?$/, subject: 'token-family' },
+  { cls: 'auth', method: 'POST', pattern: /^\/v1\/auth\/(web\/)?refresh\/?$/, subject: 'token-family' },
   { cls: 'auth', pattern: /^\/v1\/auth(\/|$)/ },
   // These check the account's password: as strict as a sign-in, so a stolen token cannot guess it.
   { cls: 'auth', method: 'POST', pattern: /^\/v1\/me\/password\/?$/ },
   { cls: 'auth', method: 'DELETE', pattern: /^\/v1\/me\/?$/ },
+  // Google's redirect after consent: anonymous, carrying a single-use state.
+  { cls: 'auth', method: 'GET', pattern: /^\/v1\/youtube\/callback\/?$/ },
   { cls: 'video_generation', method: 'POST', pattern: new RegExp(`^/v1/channels/${SEGMENT}/videos(/batch)?/?$`) },
   { cls: 'expensive_operations', method: 'GET', pattern: /^\/v1\/me\/export\/?$/ },
   { cls: 'expensive_operations', method: 'GET', pattern: new RegExp(`^/v1/videos/${SEGMENT}/file/?$`) },

@@ -32,8 +32,9 @@ export class LocalStorage implements Storage {
   }
 
   async put(key: string, body: StorageBody, contentType?: string): Promise<StoredObject> {
-    // Bun writes a Response body to the file as it arrives.
-    return this.replace(key, contentType, (tmp) => Bun.write(tmp, new Response(body)))
+    // Bun writes a Response body to the file as it arrives. (The cast: the web app's DOM typings, which also
+    // compile this file through the core's App type, do not take a Uint8Array over a shared buffer.)
+    return this.replace(key, contentType, (tmp) => Bun.write(tmp, new Response(body as ConstructorParameters<typeof Response>[0])))
   }
 
   async putFile(key: string, source: string, contentType?: string): Promise<StoredObject> {

@@ -15,12 +15,12 @@ import {
   stageJobId,
   videoFlow,
 } from '@ytempire/contract/queue'
+import type { RedisConnection } from '@ytempire/contract/redis'
 import { DelayedError, type FlowProducer, type Job, UnrecoverableError, Worker } from 'bullmq'
-import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { RenderConfig } from '../config'
 import { storageCost } from '../cost/cost'
-import { CancelledError, ShutdownError, StageTimeoutError } from '../errors'
+import { CancelledError, ShutdownError, StageDelay, StageTimeoutError } from '../errors'
 import { stageDuration, stageJobs } from '../metrics'
 import type { Providers } from '../providers'
 import type { StageContext, StageJobData, StageOutcomes, StageProcessor } from './stage'
@@ -32,9 +32,9 @@ export interface StageWorkerDeps {
   log: Logger
   events: EventReporter
   /** blocking-safe connection for BullMQ workers (maxRetriesPerRequest: null) */
-  workerConnection: Redis
+  workerConnection: RedisConnection
   /** plain connection for commands (cancel flag polling, flows, dead letters) */
-  commands: Redis
+  commands: RedisConnection
   flows: FlowProducer
   /** aborts when the shutdown deadline passes */
   shutdown: AbortSignal
@@ -56,7 +56,7 @@ export function createStageWorker<R>(stage: Stage, processor: StageProcessor<R>,
   const worker = new Worker(
     spec.queue,
     async (job, token): Promise<StageOutcomes> => {
-      const { video, upstream } = jobData(stage, job)
+      const { video, upstream, standalone } = jobData(stage, job)
       const jlog = log.child({ stage, videoId: video.videoId, jobId: job.id, attempt: job.attemptsMade + 1 })
       const started = performance.now()
       const abort = new AbortController()
@@ -135,16 +135,31 @@ export function createStageWorker<R>(stage: Stage, processor: StageProcessor<R>,
         if (costs.length) await deps.events.report({ type: 'cost', videoId: video.videoId, stage, items: costs })
         await deps.events.report({ type: 'stage.completed', videoId: video.videoId, stage, durationMs, artifacts })
         // After the final stage's own stage.completed, so video.completed is the video's last event.
-        if (stage === PIPELINE.finalStage(video)) await deps.events.report(await videoCompleted(video, outcomes, ctx.storage))
+        // A stage run on its own (publishing a finished video) belongs to a video completed long ago.
+        if (stage === PIPELINE.finalStage(video) && !standalone)
+          await deps.events.report(await videoCompleted(video, outcomes, ctx.storage))
         stageDuration.observe({ stage, outcome: 'completed' }, durationMs / 1000)
         stageJobs.inc({ stage, outcome: 'completed' })
         jlog.info({ durationMs }, 'stage completed')
         return outcomes
       } catch (caught) {
         const err = abort.signal.aborted && abort.signal.reason instanceof Error ? abort.signal.reason : (caught as Error)
-        const outcome = err instanceof ShutdownError ? 'handed_back' : err instanceof CancelledError ? 'cancelled' : 'failed'
+        const outcome =
+          err instanceof ShutdownError
+            ? 'handed_back'
+            : err instanceof CancelledError
+              ? 'cancelled'
+              : err instanceof StageDelay
+                ? 'delayed'
+                : 'failed'
         stageDuration.observe({ stage, outcome }, (performance.now() - started) / 1000)
         stageJobs.inc({ stage, outcome })
+        if (err instanceof StageDelay) {
+          // Not a failure and not an attempt: the job comes back when what it waits for is there.
+          await job.moveToDelayed(Date.now() + err.delayMs, token)
+          jlog.info({ until: err.until, reason: err.reason }, 'stage waiting')
+          throw new DelayedError()
+        }
         if (err instanceof ShutdownError) {
           // Back to the queue without spending an attempt; another worker picks it up.
           await job.moveToDelayed(Date.now(), token)

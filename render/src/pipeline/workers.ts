@@ -2,11 +2,12 @@
 // processors: sandboxed ones are unreliable on Bun).
 import { PIPELINE, type Stage, type WorkerPool } from '@ytempire/contract'
 import { closePipelineQueues, EventReporter } from '@ytempire/contract/queue'
+import { connectRedis } from '@ytempire/contract/redis'
 import { FlowProducer, type Worker } from 'bullmq'
-import { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { RenderConfig } from '../config'
 import { createProviders, type Providers } from '../providers'
+import { publishStage } from '../stages/publish'
 import { renderStage } from '../stages/render'
 import { scriptStage } from '../stages/script'
 import { thumbnailStage } from '../stages/thumbnail'
@@ -22,6 +23,7 @@ const PROCESSORS: Record<Stage, StageProcessor<unknown>> = {
   visuals: visualsStage,
   render: renderStage,
   thumbnail: thumbnailStage,
+  publish: publishStage,
 }
 
 export interface Pipeline {
@@ -36,8 +38,8 @@ export function startPipeline(
   providers: Providers = createProviders(config),
   stages: readonly Stage[] = PIPELINE.stages,
 ): Pipeline {
-  const workerConnection = new Redis(config.redisUrl, { maxRetriesPerRequest: null })
-  const commands = new Redis(config.redisUrl, { maxRetriesPerRequest: null })
+  const workerConnection = connectRedis(config.redis, 'render-worker', { maxRetriesPerRequest: null })
+  const commands = connectRedis(config.redis, 'render-commands', { maxRetriesPerRequest: null })
   const shutdown = new AbortController()
   const inFlight = new Set<Promise<unknown>>()
   const events = new EventReporter(commands, config.queuePrefix)

@@ -20,7 +20,14 @@ export interface AdminActor {
   ctx: RequestContext
 }
 
-export function createAdminService(deps: Deps, auth: AuthService, apiKeys: ApiKeyService, videos: VideoService, webhooks: WebhookService) {
+export function createAdminService(
+  deps: Deps,
+  auth: AuthService,
+  apiKeys: ApiKeyService,
+  videos: VideoService,
+  webhooks: WebhookService,
+  youtube: { reseal(): Promise<number> },
+) {
   const db = deps.database.db
   const audit = (actor: AdminActor, entry: Omit<AuditEntry, 'ip' | 'requestId'>) =>
     deps.audit.record({ ...entry, ip: actor.ctx.clientIp, requestId: actor.ctx.requestId })
@@ -98,8 +105,13 @@ export function createAdminService(deps: Deps, auth: AuthService, apiKeys: ApiKe
       }
       const signing = await deps.keys.reseal()
       const webhookSecrets = await webhooks.reseal()
-      await audit(actor, { userId: actor.principal.userId, type: 'secrets.resealed', data: { mfa, signing, webhookSecrets } })
-      return { resealed: { mfaSecrets: mfa, signingKeys: signing, webhookSecrets } }
+      const youtubeRefreshTokens = await youtube.reseal()
+      await audit(actor, {
+        userId: actor.principal.userId,
+        type: 'secrets.resealed',
+        data: { mfa, signing, webhookSecrets, youtubeRefreshTokens },
+      })
+      return { resealed: { mfaSecrets: mfa, signingKeys: signing, webhookSecrets, youtubeRefreshTokens } }
     },
 
     deadLetters: (page: { limit?: number; offset?: number }) => {

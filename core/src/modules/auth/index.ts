@@ -1,13 +1,15 @@
 import { Elysia, t } from 'elysia'
 import type { Deps } from '../../deps'
 import type { ApiKeyService } from '../api-keys/service'
-import { authGuard, rateLimitOfRequest } from './guard'
+import { authGuard, chargeRefresh } from './guard'
 import { LoginBody, LogoutBody, MfaCodeBody, MfaDisableBody, PublicUser, RefreshBody, RegisterBody, TokenPair } from './model'
 import type { AuthService } from './service'
+import { webSessionRoutes } from './web'
 
 export function authModule(deps: Deps, auth: AuthService, apiKeys: ApiKeyService) {
   return new Elysia({ name: 'auth-module', seed: deps.instanceId, prefix: '/auth', detail: { tags: ['auth'] } })
     .use(authGuard(deps, apiKeys))
+    .use(webSessionRoutes(deps, auth, apiKeys))
     .post(
       '/register',
       async ({ body, ctx, request, set }) => {
@@ -34,25 +36,16 @@ export function authModule(deps: Deps, auth: AuthService, apiKeys: ApiKeyService
           'Returns a 15-minute RS256 access token and a 7-day rotating refresh token. With MFA on, send mfaCode or recoveryCode.',
       },
     })
-    .post(
-      '/refresh',
-      ({ body, ctx, request, set }) =>
-        // Charged to the token's family once it is known (the contract's table), else to the address.
-        auth.refresh(body.refreshToken, ctx, async (familyId) => {
-          const subject = familyId ? `family:${familyId}` : `ip:${ctx.clientIp}`
-          Object.assign(set.headers, (await deps.limiter.enforce(rateLimitOfRequest(request).cls, subject)).headers)
-        }),
-      {
-        anonymous: true,
-        body: RefreshBody,
-        response: { 200: TokenPair },
-        detail: {
-          summary: 'Rotate the refresh token',
-          description:
-            'Each refresh token works once; presenting a spent one revokes the whole session. Rate-limited per session, not per address.',
-        },
+    .post('/refresh', ({ body, ctx, request, set }) => auth.refresh(body.refreshToken, ctx, chargeRefresh(deps, request, ctx, set)), {
+      anonymous: true,
+      body: RefreshBody,
+      response: { 200: TokenPair },
+      detail: {
+        summary: 'Rotate the refresh token',
+        description:
+          'Each refresh token works once; presenting a spent one revokes the whole session. Rate-limited per session, not per address.',
       },
-    )
+    })
     .post(
       '/logout',
       async ({ body, ctx, request, set }) => {

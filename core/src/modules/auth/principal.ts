@@ -9,7 +9,7 @@ export interface Principal {
   userId: string
   role: Role
   scopes: Scope[]
-  via: 'jwt' | 'api_key'
+  via: 'jwt' | 'api_key' | 'grant'
   sessionId?: string
   apiKeyId?: string
 }

@@ -7,6 +7,7 @@ import type { Deps } from '../../deps'
 import { invalidateUser } from '../../http/cached'
 import type { RequestContext } from '../../http/plugin'
 import { conflict, Problem, unauthorized, unprocessable } from '../../http/problem'
+import { tellEdgeSessionsEnded } from '../../infra/edge-purge'
 import { lockAdminRoles, type Tx } from '../admin/admin-roles'
 import type { Role } from './principal'
 
@@ -85,6 +86,8 @@ export function createAuthService(deps: Deps) {
       .where(where)
       .returning({ id: tokenFamilies.id })
     await deps.sessions.end(rows.map((r) => r.id))
+    // Edge cache: the edge must stop answering these sessions (all of them: a role change, so all the user's answers).
+    await tellEdgeSessionsEnded(deps, { user: userId, sessions: rows.map((r) => r.id), everything: !only })
     return rows.length
   }
 
@@ -151,6 +154,16 @@ export function createAuthService(deps: Deps) {
     issueTokens,
     revokeFamilies,
     removeMfa,
+
+    /** The session (token family) a refresh token belongs to, without spending it. */
+    async findSession(refreshToken: string): Promise<{ familyId: string; userId: string } | undefined> {
+      const [row] = await db
+        .select({ familyId: refreshTokens.familyId, userId: tokenFamilies.userId })
+        .from(refreshTokens)
+        .innerJoin(tokenFamilies, eq(tokenFamilies.id, refreshTokens.familyId))
+        .where(eq(refreshTokens.tokenHash, sha256Hex(refreshToken)))
+      return row
+    },
 
     async register(input: { email: string; password: string }, ctx: RequestContext, userAgent?: string) {
       const email = input.email.trim().toLowerCase()

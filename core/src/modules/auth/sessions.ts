@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { RedisConnection } from '@ytempire/contract/redis'
 import type { Config } from '../../config'
 
 /**
@@ -14,7 +14,7 @@ export interface SessionStore {
   slideSpec(sessionId: string): { key: string; ttlS: number }
 }
 
-export function createSessionStore(redis: Redis, config: Pick<Config, 'redisPrefix' | 'sessionIdleS'>): SessionStore {
+export function createSessionStore(redis: RedisConnection, config: Pick<Config, 'redisPrefix' | 'sessionIdleS'>): SessionStore {
   const key = (id: string) => `${config.redisPrefix}sess:${id}`
   return {
     async open(id) {

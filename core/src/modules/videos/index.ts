@@ -2,13 +2,16 @@ import { Elysia, t } from 'elysia'
 import type { Deps } from '../../deps'
 import type { ApiKeyService } from '../api-keys/service'
 import { authGuard } from '../auth/guard'
+import { publicationActive } from '../youtube/views'
 import { serveObject } from './files'
 import { CostLine, CreateVideo, CreateVideoBatch, ListVideosQuery, VideoView } from './model'
-import { isTerminal, type VideoService, videoView } from './service'
+import { isTerminal, type VideoService, type VideoView as VideoViewData } from './service'
 
 const Id = t.Object({ id: t.String({ format: 'uuid' }) })
 const IdempotencyHeaders = t.Object({ 'idempotency-key': t.Optional(t.String({ minLength: 1, maxLength: 200 })) })
 const SSE_PING_MS = 10_000
+/** Nothing more will happen to the video: finished, and not on its way to YouTube. */
+const settled = (v: VideoViewData) => isTerminal(v.status) && !publicationActive(v.youtube)
 
 export function videosModule(deps: Deps, videos: VideoService, apiKeys: ApiKeyService) {
   return new Elysia({ name: 'videos-module', seed: deps.instanceId, detail: { tags: ['videos'] } })
@@ -58,7 +61,7 @@ export function videosModule(deps: Deps, videos: VideoService, apiKeys: ApiKeySe
       response: { 200: t.Object({ items: t.Array(VideoView), nextCursor: t.Nullable(t.String()) }) },
       detail: { summary: 'Your videos, newest first', description: 'Filter by channelId and status; page with cursor.' },
     })
-    .get('/videos/:id', async ({ principal, params }) => videoView(await videos.get(principal.userId, params.id)), {
+    .get('/videos/:id', ({ principal, params }) => videos.view(principal.userId, params.id), {
       auth: 'read',
       params: Id,
       response: { 200: VideoView },
@@ -67,7 +70,7 @@ export function videosModule(deps: Deps, videos: VideoService, apiKeys: ApiKeySe
     .get(
       '/videos/:id/events',
       async ({ principal, params, request }) => {
-        const first = await videos.get(principal.userId, params.id)
+        const first = await videos.view(principal.userId, params.id)
         const encoder = new TextEncoder()
         let cleanup = () => {}
         const stream = new ReadableStream<Uint8Array>({
@@ -85,7 +88,7 @@ export function videosModule(deps: Deps, videos: VideoService, apiKeys: ApiKeySe
             }
             const off = deps.videoUpdates.listen(params.id, (update) => {
               send('update', update)
-              if (isTerminal((update as { status: string }).status)) close()
+              if (settled(update as VideoViewData)) close()
             })
             const ping = setInterval(() => controller.enqueue(encoder.encode(': ping\n\n')), SSE_PING_MS)
             cleanup = () => {
@@ -93,8 +96,8 @@ export function videosModule(deps: Deps, videos: VideoService, apiKeys: ApiKeySe
               clearInterval(ping)
             }
             request.signal.addEventListener('abort', close)
-            send('snapshot', videoView(first))
-            if (isTerminal(first.status)) close()
+            send('snapshot', first)
+            if (settled(first)) close()
           },
           cancel() {
             cleanup()
@@ -110,7 +113,7 @@ export function videosModule(deps: Deps, videos: VideoService, apiKeys: ApiKeySe
         detail: {
           summary: 'Server-Sent Events of stage and progress changes',
           description:
-            'A `snapshot` event, then an `update` event (the whole video) on every change; the stream ends when the video is completed, failed or cancelled.',
+            'A `snapshot` event, then an `update` event (the whole video) on every change; the stream ends when the video is completed, failed or cancelled and is not being published.',
         },
       },
     )
@@ -126,7 +129,11 @@ export function videosModule(deps: Deps, videos: VideoService, apiKeys: ApiKeySe
         const v = await videos.get(principal.userId, params.id)
         return serveObject(deps.storage, v.videoKey, request.headers.get('range'), { filename: `${v.id}.mp4` })
       },
-      { auth: 'read', params: Id, detail: { summary: 'The MP4 (HTTP Range supported)' } },
+      {
+        auth: { access: 'read', grant: true },
+        params: Id,
+        detail: { summary: 'The MP4 (HTTP Range supported)' },
+      },
     )
     .get(
       '/videos/:id/thumbnail',
@@ -134,7 +141,7 @@ export function videosModule(deps: Deps, videos: VideoService, apiKeys: ApiKeySe
         const v = await videos.get(principal.userId, params.id)
         return serveObject(deps.storage, v.thumbnailKey, request.headers.get('range'), { filename: `${v.id}.jpg` })
       },
-      { auth: 'read', params: Id, detail: { summary: 'The 1280x720 JPEG thumbnail' } },
+      { auth: { access: 'read', grant: true }, params: Id, detail: { summary: 'The 1280x720 JPEG thumbnail' } },
     )
     .get('/videos/:id/cost', ({ principal, params }) => videos.costOf(principal.userId, params.id), {
       auth: 'read',

@@ -2,6 +2,8 @@ import { STAGE_STATUSES, VIDEO_STATUSES } from '@ytempire/contract'
 import { t } from 'elysia'
 import { oneOf, strict } from '../../http/schema'
 import { CaptionStyle, VisualSource, Voice } from '../channels/model'
+import { PublicationView, PublishInput } from '../youtube/model'
+import { PLAIN_SCRIPT_MAX_CHARS } from './plain-script'
 
 export const Scene = t.Object(
   {
@@ -26,7 +28,16 @@ export const CreateVideo = t.Object(
     topic: t.Optional(
       t.String({ minLength: 3, maxLength: 500, description: 'The LLM writes the script from this (needs an LLM configured)' }),
     ),
-    script: t.Optional(Script),
+    script: t.Optional(
+      t.Union([
+        Script,
+        t.String({
+          minLength: 1,
+          maxLength: PLAIN_SCRIPT_MAX_CHARS,
+          description: 'Plain text: paragraphs become scenes and keywords are picked for you (plain-script.ts)',
+        }),
+      ]),
+    ),
     targetSeconds: t.Optional(t.Integer({ minimum: 10, maximum: 1800, default: 60 })),
     voice: t.Optional(Voice),
     visualSource: t.Optional(VisualSource),
@@ -41,8 +52,9 @@ export const CreateVideo = t.Object(
       t.String({ minLength: 1, maxLength: 2048, description: 'background music: public URL or your uploads/ key; ducked under the voice' }),
     ),
     title: t.Optional(t.String({ minLength: 1, maxLength: 100 })),
+    publish: t.Optional(PublishInput),
   },
-  { ...strict, description: 'Exactly one of topic or script' },
+  { ...strict, description: 'Exactly one of topic or script; `publish` uploads it to the connected YouTube channel once rendered' },
 )
 
 export const CreateVideoBatch = t.Object({ videos: t.Array(CreateVideo, { minItems: 1, maxItems: 50 }) }, strict)
@@ -73,6 +85,7 @@ export const VideoView = t.Object({
   createdAt: t.String(),
   startedAt: t.Nullable(t.String()),
   finishedAt: t.Nullable(t.String()),
+  youtube: t.Nullable(PublicationView),
   links: t.Object({
     self: t.String(),
     events: t.String(),

@@ -7,28 +7,38 @@ import {
   type VideoEvent,
   type VideoJob,
 } from '@ytempire/contract'
-import { and, desc, eq, gte, lt, notInArray, type SQL, sql } from 'drizzle-orm'
+import { and, desc, eq, gte, inArray, lt, notInArray, type SQL, sql } from 'drizzle-orm'
 import { sha256Hex } from '../../crypto/hash'
-import { costLedger, type StageState, users, videoEvents, videos } from '../../db/schema'
+import { costLedger, type StageState, users, videoEvents, videoPublications, videos } from '../../db/schema'
 import type { Deps } from '../../deps'
 import { conflict, type FieldError, notFound, Problem, unprocessable } from '../../http/problem'
 import { findOwned } from '../auth/ownership'
 import type { Principal } from '../auth/principal'
 import { planLimit, videosInLastDay } from '../billing/entitlements'
 import type { ChannelService } from '../channels/service'
+import type { PublicationService, PublishChoice } from '../youtube/publications'
+import { publicationView } from '../youtube/views'
 import { applyEvent, isTerminal } from './apply-event'
 import type { CreateVideo } from './model'
+import { PlainScriptError, scriptFromText } from './plain-script'
 
 type VideoRow = typeof videos.$inferSelect
+type PublicationRow = typeof videoPublications.$inferSelect
+type ScriptScenes = Exclude<NonNullable<VideoRequest['script']>, string>
 type ChannelRow = Awaited<ReturnType<ChannelService['get']>>
-export type VideoRequest = typeof CreateVideo.static
+export type VideoRequest = typeof CreateVideo.static & {
+  /** Autopilot: with the channel's niche as the topic, titles the LLM must not reuse. */
+  avoidTitles?: string[]
+  /** Autopilot: the slot the video is for, and the backlog item it came from. */
+  autopilot?: { slotAt: string; backlogItemId?: string }
+}
 
 /** Videos are asked for in scripts of about a minute unless the request says otherwise. */
 const DEFAULT_TARGET_SECONDS = 60
 /** How long a client should wait before submitting again when the queue is unreachable. */
 const QUEUE_DOWN_RETRY_AFTER_S = 30
 
-export function videoView(v: VideoRow) {
+export function videoView(v: VideoRow, publication?: PublicationRow | null) {
   const base = `/v1/videos/${v.id}`
   return {
     id: v.id,
@@ -50,6 +60,7 @@ export function videoView(v: VideoRow) {
     createdAt: v.createdAt.toISOString(),
     startedAt: v.startedAt?.toISOString() ?? null,
     finishedAt: v.finishedAt?.toISOString() ?? null,
+    youtube: publication ? publicationView(publication) : null,
     links: {
       self: base,
       events: `${base}/events`,
@@ -62,13 +73,29 @@ export function videoView(v: VideoRow) {
 export type VideoView = ReturnType<typeof videoView>
 export { isTerminal }
 
+/** A plain-text script becomes scenes here, once, so the stored request and the job carry the same scenes. */
+function withScenes(body: VideoRequest, at = ''): { body: VideoRequest & { script?: ScriptScenes }; errors: FieldError[] } {
+  if (typeof body.script !== 'string') return { body: body as VideoRequest & { script?: ScriptScenes }, errors: [] }
+  try {
+    return { body: { ...body, script: scriptFromText(body.script, { title: body.title }) }, errors: [] }
+  } catch (err) {
+    if (!(err instanceof PlainScriptError)) throw err
+    return { body: { ...body, script: undefined }, errors: [{ field: `${at}script`, message: err.message }] }
+  }
+}
+
 export interface VideoHooks {
   /** Called once when a video completes or fails, after the change is committed. */
   finished?(video: VideoRow): Promise<void>
 }
 
-export function createVideoService(deps: Deps, channels: ChannelService, hooks: VideoHooks = {}) {
+export function createVideoService(deps: Deps, channels: ChannelService, publications: PublicationService, hooks: VideoHooks = {}) {
   const db = deps.database.db
+
+  async function publicationOf(videoId: string): Promise<PublicationRow | undefined> {
+    const [p] = await db.select().from(videoPublications).where(eq(videoPublications.videoId, videoId))
+    return p
+  }
 
   function checkRequest(userId: string, body: VideoRequest, at = ''): FieldError[] {
     const errors: FieldError[] = []
@@ -98,7 +125,7 @@ export function createVideoService(deps: Deps, channels: ChannelService, hooks: 
     return errors
   }
 
-  function jobFor(userId: string, channel: ChannelRow, body: VideoRequest, plan: Plan): VideoJob {
+  function jobFor(userId: string, channel: ChannelRow, body: VideoRequest & { script?: ScriptScenes }, plan: Plan): VideoJob {
     return {
       videoId: crypto.randomUUID(),
       userId,
@@ -115,6 +142,7 @@ export function createVideoService(deps: Deps, channels: ChannelService, hooks: 
       aspect: channel.aspect,
       music: body.music,
       title: body.title,
+      avoidTitles: body.avoidTitles,
     }
   }
 
@@ -145,9 +173,10 @@ export function createVideoService(deps: Deps, channels: ChannelService, hooks: 
   async function record(
     userId: string,
     channel: ChannelRow,
-    bodies: VideoRequest[],
+    bodies: (VideoRequest & { script?: ScriptScenes })[],
     idem?: { key: string; hash: string },
-  ): Promise<{ rows: VideoRow[]; jobs: VideoJob[] } | { replay: VideoRow }> {
+    publish: { settings?: PublishChoice; requestedBy: 'api' | 'autopilot' }[] = [],
+  ): Promise<{ rows: VideoRow[]; jobs: VideoJob[]; publications: (PublicationRow | undefined)[] } | { replay: VideoRow }> {
     const size = ASPECT_SIZE[channel.aspect]
     return db.transaction(async (tx) => {
       const [owner] = await tx.select({ plan: users.plan }).from(users).where(eq(users.id, userId)).for('update')
@@ -182,6 +211,13 @@ export function createVideoService(deps: Deps, channels: ChannelService, hooks: 
           `You asked for ${used} videos in the last 24 hours${bodies.length > 1 ? ` and this batch adds ${bodies.length}` : ''}`,
         )
       const jobs = bodies.map((body) => jobFor(userId, channel, body, plan))
+      // The grant goes into the job now: the publish stage is in the video's pipeline only when the job asks for it.
+      const grants = jobs.map((job, i) => {
+        if (!publish[i]?.settings) return undefined
+        const grant = publications.newGrant()
+        job.publish = { grant: grant.grant }
+        return grant
+      })
       const rows = await tx
         .insert(videos)
         .values(
@@ -199,7 +235,12 @@ export function createVideoService(deps: Deps, channels: ChannelService, hooks: 
           })),
         )
         .returning()
-      return { rows, jobs }
+      const opened: (PublicationRow | undefined)[] = []
+      for (const [i, row] of rows.entries()) {
+        const settings = publish[i]?.settings
+        opened.push(settings ? await publications.open(row, settings, publish[i]!.requestedBy, grants[i]!, tx) : undefined)
+      }
+      return { rows, jobs, publications: opened }
     })
   }
 
@@ -207,43 +248,70 @@ export function createVideoService(deps: Deps, channels: ChannelService, hooks: 
     async submit(
       principal: Principal,
       channelId: string,
-      body: VideoRequest,
+      request: VideoRequest,
       idempotencyKey?: string,
+      opts: { requestedBy?: 'api' | 'autopilot' } = {},
     ): Promise<{ video: VideoView; replayed: boolean }> {
       const channel = await channels.get(principal.userId, channelId)
-      const errors = checkRequest(principal.userId, body)
+      const { body, errors: scriptErrors } = withScenes(request)
+      const errors = [...scriptErrors, ...checkRequest(principal.userId, request)]
       if (errors.length) throw unprocessable(`Invalid video request: ${errors.map((e) => e.field).join(', ')}`, errors)
+      const settings = body.publish ? await publications.check(channel, body.publish) : undefined
       const idem = idempotencyKey ? { key: idempotencyKey, hash: sha256Hex(JSON.stringify([channelId, body])) } : undefined
-      const recorded = await record(principal.userId, channel, [body], idem)
+      const recorded = await record(principal.userId, channel, [body], idem, [{ settings, requestedBy: opts.requestedBy ?? 'api' }])
       if ('replay' in recorded) {
         // The Idempotency-Key was seen before: answer with what it created, if the request is the same.
         if (recorded.replay.requestHash !== idem!.hash)
           throw unprocessable('This Idempotency-Key was used with a different request', [
             { field: 'Idempotency-Key', message: 'reused with a different body or channel' },
           ])
-        return { video: videoView(recorded.replay), replayed: true }
+        return { video: videoView(recorded.replay, await publicationOf(recorded.replay.id)), replayed: true }
       }
       const row = recorded.rows[0]!
       await enqueue(row, recorded.jobs[0]!)
-      return { video: videoView(row), replayed: false }
+      return { video: videoView(row, recorded.publications[0]), replayed: false }
     },
 
-    async submitBatch(principal: Principal, channelId: string, bodies: VideoRequest[]) {
+    async submitBatch(principal: Principal, channelId: string, requests: VideoRequest[]) {
       const channel = await channels.get(principal.userId, channelId)
-      const errors = bodies.flatMap((b, i) => checkRequest(principal.userId, b, `videos.${i}.`))
+      const normalized = requests.map((r, i) => withScenes(r, `videos.${i}.`))
+      const bodies = normalized.map((n) => n.body)
+      const errors = requests.flatMap((b, i) => [...normalized[i]!.errors, ...checkRequest(principal.userId, b, `videos.${i}.`)])
       // All or nothing: one bad item refuses the batch, naming it, before anything is queued.
       if (errors.length) throw unprocessable(`Invalid videos in the batch: ${errors.map((e) => e.field).join(', ')}`, errors)
-      const recorded = await record(principal.userId, channel, bodies)
+      const publish = []
+      for (const [i, b] of bodies.entries())
+        publish.push({
+          settings: b.publish ? await publications.check(channel, b.publish, `videos.${i}.publish`) : undefined,
+          requestedBy: 'api' as const,
+        })
+      const recorded = await record(principal.userId, channel, bodies, undefined, publish)
       if ('replay' in recorded) throw new Error('a batch has no Idempotency-Key')
       const out: VideoView[] = []
       for (const [i, row] of recorded.rows.entries()) {
         await enqueue(row, recorded.jobs[i]!)
-        out.push(videoView(row))
+        out.push(videoView(row, recorded.publications[i]))
       }
       return out
     },
 
     get: (userId: string, id: string): Promise<VideoRow> => findOwned(db, videos, id, userId, 'Video'),
+
+    /** The owner's video with its publication, as the API shows it. */
+    async view(userId: string, id: string): Promise<VideoView> {
+      return videoView(await findOwned(db, videos, id, userId, 'Video'), await publicationOf(id))
+    },
+
+    /** The video job a finished video was made from, for a publish job of its own (the grant comes with it). */
+    async jobOf(row: VideoRow, grant: string): Promise<VideoJob> {
+      const channel = await channels.get(row.userId, row.channelId)
+      const [owner] = await db.select({ plan: users.plan }).from(users).where(eq(users.id, row.userId))
+      return {
+        ...jobFor(row.userId, channel, row.request as VideoRequest & { script?: ScriptScenes }, owner?.plan ?? 'free'),
+        videoId: row.id,
+        publish: { grant },
+      }
+    },
 
     async list(userId: string, q: { channelId?: string; status?: VideoRow['status']; limit?: number; cursor?: string }) {
       const limit = q.limit ?? 20
@@ -263,8 +331,24 @@ export function createVideoService(deps: Deps, channels: ChannelService, hooks: 
         .limit(limit + 1)
       const page = rows.slice(0, limit)
       const last = page[page.length - 1]
+      const pubs = page.length
+        ? await db
+            .select()
+            .from(videoPublications)
+            .where(
+              inArray(
+                videoPublications.videoId,
+                page.map((v) => v.id),
+              ),
+            )
+        : []
       return {
-        items: page.map(videoView),
+        items: page.map((v) =>
+          videoView(
+            v,
+            pubs.find((p) => p.videoId === v.id),
+          ),
+        ),
         nextCursor: rows.length > limit && last ? Buffer.from(last.id).toString('base64url') : null,
       }
     },
@@ -279,7 +363,8 @@ export function createVideoService(deps: Deps, channels: ChannelService, hooks: 
         .set({ status: 'cancelled', error: 'cancelled by the operator', finishedAt: new Date(), updatedAt: new Date() })
         .where(and(eq(videos.id, id), notInArray(videos.status, [...TERMINAL_VIDEO_STATUSES])))
         .returning()
-      const view = videoView(updated ?? (await this.get(userId, id)))
+      await publications.failed(id, 'cancelled by the operator')
+      const view = videoView(updated ?? (await this.get(userId, id)), await publicationOf(id))
       await deps.videoUpdates.publish(id, view)
       return view
     },
@@ -298,7 +383,7 @@ export function createVideoService(deps: Deps, channels: ChannelService, hooks: 
         .returning()
       if (!row) throw notFound('Video')
       await deps.pipeline.deadLetters.redrive(deadLetterId)
-      const view = videoView(row)
+      const view = videoView(row, await publicationOf(row.id))
       await deps.videoUpdates.publish(row.id, view)
       return view
     },
@@ -334,7 +419,9 @@ export function createVideoService(deps: Deps, channels: ChannelService, hooks: 
           .returning()
         return row
       })
-      if (updated) await deps.videoUpdates.publish(updated.id, videoView(updated))
+      // The publish stage failed for good (its last attempt): the publication says so too.
+      if (event.type === 'video.failed' && event.stage === 'publish') await publications.failed(event.videoId, event.reason)
+      if (updated) await deps.videoUpdates.publish(updated.id, videoView(updated, await publicationOf(updated.id)))
       // Only a fresh report moves a video into a final state, so this runs once per video. A failure here is
       // logged, not retried: the report itself is recorded.
       if (updated && (updated.status === 'completed' || updated.status === 'failed'))

@@ -1,8 +1,8 @@
 import type { MiddlewareHandler } from 'hono'
 import { createRemoteJWKSet, errors, type JWTPayload, jwtVerify } from 'jose'
+import { ANONYMOUS } from '../../principal'
 import { problemException } from '../../problem'
 import type { EdgeEnv } from '../../types'
-import { ANONYMOUS } from '../../types'
 import { API_KEY_PREFIX, type ApiKeyVerifier } from './api-key'
 
 export interface AuthOptions {
@@ -71,6 +71,7 @@ export function auth(options: AuthOptions): MiddlewareHandler<EdgeEnv> {
     c.set('principal', {
       kind: 'user',
       userId: payload.sub,
+      sessionId: typeof payload.sid === 'string' && payload.sid !== '' ? payload.sid : undefined,
       role: typeof payload.role === 'string' ? payload.role : undefined,
     })
     return next()

@@ -1,24 +1,19 @@
-import type { Context, MiddlewareHandler } from 'hono'
+import type { MiddlewareHandler } from 'hono'
+import { inBackground } from '../../background'
+import { ANONYMOUS } from '../../principal'
 import type { EdgeEnv } from '../../types'
-import { ANONYMOUS } from '../../types'
-import { cacheScope, invalidationScopes, parseCacheControl, type StoragePolicy, storagePolicy } from './policy'
-
-export interface CacheOptions {
-  /** Epoch milliseconds; tests move it to age entries without waiting. */
-  clock?: () => number
-}
+import type { CacheIndexStore } from './interface'
+import type { SessionLeases } from './leases'
+import { cacheIdentity, invalidationScopes, parseCacheControl, type StoragePolicy, storagePolicy } from './policy'
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 const STORED_AT = 'x-edge-stored-at'
 const FRESH_FOR = 'x-edge-fresh-for'
 const ORIGINAL_CACHE_CONTROL = 'x-edge-cache-control'
 
-function cacheKey(url: URL, scope: string): string {
-  return `${url.origin}/__edge-cache/${encodeURIComponent(scope)}${url.pathname}${url.search}`
-}
-
-function indexFor(c: Context<EdgeEnv>, scope: string) {
-  return c.env.CACHE_INDEX.get(c.env.CACHE_INDEX.idFromName(scope))
+/** The Cache API key of an entry: its scope, its credential, then the URL's path and query. */
+export function cacheKey(url: URL, scope: string, credential: string): string {
+  return `${url.origin}/__edge-cache/${encodeURIComponent(scope)}/${encodeURIComponent(credential)}${url.pathname}${url.search}`
 }
 
 /** What goes into the Cache API: kept for ttl + stale window, with our bookkeeping in headers. */
@@ -52,45 +47,37 @@ function isFresh(stored: Response, now: number): boolean {
   return Number.isFinite(storedAt) && Number.isFinite(freshFor) && now - storedAt < freshFor * 1000
 }
 
-/** Runs `work` after the response when the runtime allows it, else before. */
-async function afterResponse(c: Context<EdgeEnv>, work: Promise<unknown>): Promise<void> {
-  let ctx: { waitUntil(promise: Promise<unknown>): void } | undefined
-  try {
-    ctx = c.executionCtx
-  } catch {
-    ctx = undefined
-  }
-  if (ctx) ctx.waitUntil(work)
-  else await work
-}
-
-export interface CacheLookup {
-  key: string
-  scope: string
-  /** Epoch ms when the request began; an invalidation after it makes its answer suspect. */
-  startedAt: number
-  stored: Promise<Response | undefined>
-}
+const SERVABLE = Promise.resolve(true)
 
 /**
- * Starts looking a GET up in the caller's cache scope, without waiting: the rate limiter's
- * round trip runs meanwhile, and `edgeCache` collects the result.
+ * Starts looking a GET up in the caller's cache scope, and checking that the caller's session
+ * may be served from the cache, without waiting: the rate limiter runs meanwhile, and
+ * `edgeCache` collects both.
  */
-export function cacheLookup(): MiddlewareHandler<EdgeEnv> {
+export function cacheLookup(options: { leases: SessionLeases }): MiddlewareHandler<EdgeEnv> {
   return async function cacheLookup(c, next) {
     // A Range request wants part of a body; a cached whole one would not do.
-    if (c.req.method === 'GET' && !c.req.header('range')) {
-      const scope = cacheScope(c.get('principal') ?? ANONYMOUS)
-      const key = cacheKey(new URL(c.req.url), scope)
+    const identity = c.req.method === 'GET' && !c.req.header('range') ? cacheIdentity(c.get('principal') ?? ANONYMOUS) : null
+    if (identity) {
+      const { scope, credential } = identity
+      const key = cacheKey(new URL(c.req.url), scope, credential)
       const bypass = parseCacheControl(c.req.header('cache-control') ?? null).noCache
       const stored = bypass ? Promise.resolve(undefined) : caches.default.match(key)
-      // Nobody awaits it if the request is refused before edgeCache runs.
+      // Only sessions can be revoked (an API key is asked of the core every API_KEY_CACHE_SECONDS).
+      const servable = credential.startsWith('s:') ? options.leases.check(scope, credential, (work) => inBackground(c, work)) : SERVABLE
+      // Nobody awaits them if the request is refused before edgeCache runs.
       stored.catch(() => undefined)
       // Real time, not the freshness clock: the cache index compares it with its own.
-      c.set('cacheLookup', { key, scope, startedAt: Date.now(), stored })
+      c.set('cacheLookup', { key, scope, credential, startedAt: Date.now(), stored, servable })
     }
     await next()
   }
+}
+
+export interface CacheOptions {
+  index: CacheIndexStore
+  /** Epoch milliseconds; tests move it to age entries without waiting. */
+  clock?: () => number
 }
 
 /**
@@ -98,11 +85,13 @@ export function cacheLookup(): MiddlewareHandler<EdgeEnv> {
  * - GET: a fresh entry in the caller's scope is answered without the origin (`X-Cache: HIT`);
  *   otherwise the origin answers (`MISS`) and what the core marked cacheable is stored; an entry
  *   past its TTL but inside its stale-if-error window stands in when the origin fails (`STALE`).
+ *   Nothing cached is served to a session that may be revoked (`servable`).
  * - A successful write deletes, before it answers, every entry under its `X-Invalidate`
  *   prefixes and its own path, so the writer reads its own write.
  */
-export function edgeCache(options: CacheOptions = {}): MiddlewareHandler<EdgeEnv> {
+export function edgeCache(options: CacheOptions): MiddlewareHandler<EdgeEnv> {
   const now = options.clock ?? Date.now
+  const { index } = options
 
   return async function edgeCache(c, next) {
     const method = c.req.method
@@ -120,12 +109,11 @@ export function edgeCache(options: CacheOptions = {}): MiddlewareHandler<EdgeEnv
           .map((p) => p.trim())
           .filter((p) => p.startsWith('/')),
       ]
-      const cache = caches.default
       try {
         await Promise.all(
           invalidationScopes(c.get('principal') ?? ANONYMOUS).map(async (scope) => {
-            const keys = await indexFor(c, scope).invalidate(prefixes)
-            await Promise.all(keys.map((key) => cache.delete(key)))
+            const keys = await index.invalidate(scope, prefixes)
+            await Promise.all(keys.map((key) => caches.default.delete(key)))
           }),
         )
       } catch (err) {
@@ -137,8 +125,10 @@ export function edgeCache(options: CacheOptions = {}): MiddlewareHandler<EdgeEnv
     const lookup = c.get('cacheLookup')
     if (method !== 'GET' || !lookup) return next()
 
-    const { key, scope, startedAt } = lookup
-    const stored = await lookup.stored
+    const { key, scope, credential, startedAt } = lookup
+    const found = await lookup.stored
+    const stored = found && (await lookup.servable) ? found : undefined
+    if (found && !stored) void found.body?.cancel()
     if (stored && isFresh(stored, now())) return fromStored(stored, 'HIT', now())
 
     await next()
@@ -161,13 +151,13 @@ export function edgeCache(options: CacheOptions = {}): MiddlewareHandler<EdgeEnv
     if (!policy) return
     const copy = c.res.clone()
     const path = url.pathname + url.search
-    await afterResponse(
+    inBackground(
       c,
       (async () => {
         const storedAt = now()
         await caches.default.put(key, toStored(copy, policy, storedAt))
         const expiresAt = storedAt + (policy.ttl + policy.staleIfError) * 1000
-        const indexed = await indexFor(c, scope).register(key, path, startedAt, expiresAt)
+        const indexed = await index.register(scope, key, { path, credential, requestStartedAt: startedAt, expiresAt })
         if (!indexed) await caches.default.delete(key)
       })().catch((err) => console.error(JSON.stringify({ msg: 'cache store failed', key, error: String(err) }))),
     )

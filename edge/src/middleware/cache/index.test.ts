@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, inject, it } from 'vitest'
 import { accessToken, bearer, edge, edgeApp, json, originHits, uniqueId } from '../../../test/helpers'
+import { durableObjectCacheIndex } from './durable-object'
 import { parseCacheControl, pathIsUnder, routeTtlCap, storagePolicy } from './policy'
 
 async function userHeaders() {
@@ -109,17 +110,33 @@ describe('edge cache', () => {
   })
 
   it('will not index an answer fetched before a write that covers it (a GET racing a write)', async () => {
-    const index = env.CACHE_INDEX.get(env.CACHE_INDEX.idFromName(uniqueId('scope')))
+    const index = durableObjectCacheIndex(env.CACHE_INDEX)
+    const scope = uniqueId('scope')
     const expiresAt = Date.now() + 600_000
     const getStarted = Date.now() - 10
-    expect(await index.register('k-before', '/v1/channels/1', getStarted - 5_000, expiresAt)).toBe(true)
-    expect(await index.invalidate(['/v1/channels'])).toEqual(['k-before'])
+    const entry = (path: string, requestStartedAt: number) => ({ path, credential: 's:1', requestStartedAt, expiresAt })
+    expect(await index.register(scope, 'k-before', entry('/v1/channels/1', getStarted - 5_000))).toBe(true)
+    expect(await index.invalidate(scope, ['/v1/channels'])).toEqual(['k-before'])
     // Began before the invalidation: its body may predate the write.
-    expect(await index.register('k-racing', '/v1/channels/1?x=1', getStarted, expiresAt)).toBe(false)
+    expect(await index.register(scope, 'k-racing', entry('/v1/channels/1?x=1', getStarted))).toBe(false)
     // Not under the prefix, or begun well after it: fine.
-    expect(await index.register('k-other', '/v1/videos/1', getStarted, expiresAt)).toBe(true)
-    expect(await index.register('k-after', '/v1/channels/1', Date.now() + 5_000, expiresAt)).toBe(true)
-    expect(await index.invalidate(['/v1/channels/1'])).toEqual(['k-after'])
+    expect(await index.register(scope, 'k-other', entry('/v1/videos/1', getStarted))).toBe(true)
+    expect(await index.register(scope, 'k-after', entry('/v1/channels/1', Date.now() + 5_000))).toBe(true)
+    expect(await index.invalidate(scope, ['/v1/channels/1'])).toEqual(['k-after'])
+  })
+
+  it("invalidates a write's paths for every session and API key of the writer", async () => {
+    const user = uniqueId('user')
+    const sessionA = bearer(await accessToken(user))
+    const sessionB = bearer(await accessToken(user))
+    const path = `/v1/private/things/${uniqueId()}`
+    for (const headers of [sessionA, sessionB]) {
+      expect((await edge(path, { headers })).headers.get('x-cache')).toBe('MISS')
+      expect((await edge(path, { headers })).headers.get('x-cache')).toBe('HIT')
+    }
+    expect((await edge(path, { method: 'PUT', headers: sessionA, body: '{}' })).status).toBe(200)
+    expect((await edge(path, { headers: sessionA })).headers.get('x-cache')).toBe('MISS')
+    expect((await edge(path, { headers: sessionB })).headers.get('x-cache')).toBe('MISS')
   })
 
   it('serves a stale answer when the origin fails after the TTL, and nothing stale while fresh', async () => {

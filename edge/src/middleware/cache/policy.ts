@@ -1,4 +1,4 @@
-import type { Principal } from '../../types'
+import type { Principal } from '../../principal'
 
 /** CACHE_STRATEGY ttl of the technical architecture: the most a route's answer may be kept. */
 export const ROUTE_TTL_SECONDS = { static: 86_400, api: 300, analytics: 60 } as const
@@ -36,27 +36,40 @@ export function parseCacheControl(value: string | null): CacheControl {
   return cc
 }
 
+export const PUBLIC_SCOPE = 'public'
+
+export const userScope = (userId: string) => `u:${userId}`
+export const sessionCredential = (sessionId: string) => `s:${sessionId}`
+
+export interface CacheIdentity {
+  /** Whose index the entry is in: one per user, so a write or a revocation finds all of theirs. */
+  scope: string
+  /** Whose entry it is within the scope. */
+  credential: string
+}
+
 /**
  * Whose cache an answer lives in. Anonymous callers share one; an authenticated caller has
- * their own, so user B can never be served user A's body. An API key gets its own too: a key
- * may see less than its owner.
+ * their own, so user B can never be served user A's body. Within a user's scope each session
+ * and each API key has its own entries (a key may see less than its owner): an entry was
+ * fetched by the core for that very credential, so a revoked session cannot be served another
+ * session's answers, and its own go with the revocation. A token without a session id is not
+ * answered from the cache at all (null): nothing could revoke its entries.
  */
-export function cacheScope(principal: Principal): string {
+export function cacheIdentity(principal: Principal): CacheIdentity | null {
   switch (principal.kind) {
     case 'anonymous':
-      return 'public'
+      return { scope: PUBLIC_SCOPE, credential: '-' }
     case 'user':
-      return `u:${principal.userId}`
+      return principal.sessionId ? { scope: userScope(principal.userId), credential: sessionCredential(principal.sessionId) } : null
     case 'api_key':
-      return `k:${principal.keyHash}`
+      return { scope: userScope(principal.userId), credential: `k:${principal.keyHash}` }
   }
 }
 
-/** The scopes a write by this principal makes stale: theirs, their owner's, and the shared one. */
+/** The scopes a write by this principal makes stale: the writer's (every session and key of theirs) and the shared one. */
 export function invalidationScopes(principal: Principal): string[] {
-  const scopes = new Set([cacheScope(principal), 'public'])
-  if (principal.kind === 'api_key') scopes.add(`u:${principal.userId}`)
-  return [...scopes]
+  return principal.kind === 'anonymous' ? [PUBLIC_SCOPE] : [userScope(principal.userId), PUBLIC_SCOPE]
 }
 
 export interface StoragePolicy {
@@ -78,7 +91,7 @@ export function storagePolicy(response: Response, scope: string, path: string): 
   const cc = parseCacheControl(response.headers.get('cache-control'))
   if (cc.noStore || cc.noCache || !cc.maxAge) return null
   if (!cc.public && !cc.private) return null
-  if (cc.private && scope === 'public') return null
+  if (cc.private && scope === PUBLIC_SCOPE) return null
   const ttl = Math.min(cc.maxAge, routeTtlCap(path))
   return { ttl, staleIfError: cc.staleIfError ?? ttl }
 }

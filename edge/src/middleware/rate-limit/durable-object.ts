@@ -1,12 +1,6 @@
 import { DurableObject } from 'cloudflare:workers'
-
-export interface RateLimitDecision {
-  allowed: boolean
-  limit: number
-  remaining: number
-  /** Seconds until the window resets. */
-  resetSeconds: number
-}
+import type { RateLimitRule } from '@ytempire/contract'
+import type { RateLimitDecision, RateLimitStore } from './interface'
 
 interface Window {
   count: number
@@ -38,24 +32,39 @@ export class RateLimiter extends DurableObject {
   }
 
   async hit(limit: number, windowSeconds: number): Promise<RateLimitDecision> {
-    const now = Date.now()
-    let window = this.#window
-    if (!window || now >= window.resetAt) {
-      window = { count: 0, resetAt: now + windowSeconds * 1000 }
-      this.#window = window
-      void this.ctx.storage.setAlarm(window.resetAt)
-      this.#persist()
-    }
+    const window = this.#current(windowSeconds)
     const allowed = window.count < limit
-    if (allowed) {
-      window.count += 1
-      this.#flush ??= setTimeout(() => this.#persist(), FLUSH_INTERVAL_MS)
-    }
+    if (allowed) this.#add(window, 1)
+    return this.#decision(window, allowed, limit)
+  }
+
+  /** Counts requests an edge has already answered (its deferred count). */
+  async record(limit: number, windowSeconds: number, served: number): Promise<RateLimitDecision> {
+    const window = this.#current(windowSeconds)
+    this.#add(window, served)
+    return this.#decision(window, window.count <= limit, limit)
+  }
+
+  #current(windowSeconds: number): Window {
+    const now = Date.now()
+    if (this.#window && now < this.#window.resetAt) return this.#window
+    this.#window = { count: 0, resetAt: now + windowSeconds * 1000 }
+    void this.ctx.storage.setAlarm(this.#window.resetAt)
+    this.#persist()
+    return this.#window
+  }
+
+  #add(window: Window, n: number): void {
+    window.count += n
+    this.#flush ??= setTimeout(() => this.#persist(), FLUSH_INTERVAL_MS)
+  }
+
+  #decision(window: Window, allowed: boolean, limit: number): RateLimitDecision {
     return {
       allowed,
       limit,
       remaining: Math.max(0, limit - window.count),
-      resetSeconds: Math.max(1, Math.ceil((window.resetAt - now) / 1000)),
+      resetSeconds: Math.max(1, Math.ceil((window.resetAt - Date.now()) / 1000)),
     }
   }
 
@@ -70,5 +79,14 @@ export class RateLimiter extends DurableObject {
     if (this.#flush !== undefined) clearTimeout(this.#flush)
     this.#flush = undefined
     if (this.#window) void this.ctx.storage.put(WINDOW_KEY, { ...this.#window }, { allowUnconfirmed: true })
+  }
+}
+
+/** The store backed by `RateLimiter` objects, one per key. */
+export function durableObjectRateLimits(namespace: DurableObjectNamespace<RateLimiter>): RateLimitStore {
+  const limiter = (key: string) => namespace.get(namespace.idFromName(key))
+  return {
+    hit: (key: string, rule: RateLimitRule) => limiter(key).hit(rule.limit, rule.windowSeconds),
+    record: (key: string, rule: RateLimitRule, served: number) => limiter(key).record(rule.limit, rule.windowSeconds, served),
   }
 }

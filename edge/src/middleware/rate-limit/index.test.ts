@@ -1,8 +1,11 @@
-import { runDurableObjectAlarm } from 'cloudflare:test'
+import { createExecutionContext, runDurableObjectAlarm, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
+import { RATE_LIMITS, type RateLimitClass, rateLimitClassOf } from '@ytempire/contract'
 import { describe, expect, it } from 'vitest'
 import { accessToken, bearer, edge, edgeApp, json, uniqueId } from '../../../test/helpers'
-import { classify, DEFAULT_RATE_LIMITS, type RateLimitClass } from './classes'
+import { durableObjectRateLimits } from './durable-object'
+import type { RateLimitStore } from './interface'
+import { EXACT_CLASSES } from './rate-limit'
 
 function limiterFor(key: string) {
   return env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(key))
@@ -29,22 +32,22 @@ const cases: Case[] = [
   { cls: 'video_generation', method: 'POST', path: () => `/v1/channels/${uniqueId('ch')}/videos`, authenticated: true },
   { cls: 'expensive_operations', method: 'GET', path: () => '/v1/me/export', authenticated: true },
   { cls: 'default', method: 'GET', path: () => `/v1/nostore/${uniqueId()}`, authenticated: true },
-  { cls: 'webhook', method: 'POST', path: () => '/v1/webhooks/stripe', authenticated: false },
+  { cls: 'webhook', method: 'POST', path: () => '/webhooks/stripe', authenticated: false },
 ]
 
 describe('rate limits', () => {
   it("classifies routes as the contract's table says", () => {
-    expect(classify('POST', '/v1/auth/login')).toBe('auth')
-    expect(classify('GET', '/v1/auth/sessions')).toBe('auth')
-    expect(classify('POST', '/v1/channels/abc/videos')).toBe('video_generation')
-    expect(classify('POST', '/v1/channels/abc/videos/batch')).toBe('video_generation')
-    expect(classify('GET', '/v1/channels/abc/videos')).toBe('default')
-    expect(classify('GET', '/v1/me/export')).toBe('expensive_operations')
-    expect(classify('GET', '/v1/videos/v1/file')).toBe('expensive_operations')
-    expect(classify('POST', '/v1/analytics/ch1/refresh')).toBe('expensive_operations')
-    expect(classify('POST', '/v1/webhooks/youtube')).toBe('webhook')
-    expect(classify('GET', '/v1/me')).toBe('default')
-    expect(DEFAULT_RATE_LIMITS).toEqual({
+    expect(rateLimitClassOf('POST', '/v1/auth/login')).toBe('auth')
+    expect(rateLimitClassOf('GET', '/v1/auth/sessions')).toBe('auth')
+    expect(rateLimitClassOf('POST', '/v1/channels/abc/videos')).toBe('video_generation')
+    expect(rateLimitClassOf('POST', '/v1/channels/abc/videos/batch')).toBe('video_generation')
+    expect(rateLimitClassOf('GET', '/v1/channels/abc/videos')).toBe('default')
+    expect(rateLimitClassOf('GET', '/v1/me/export')).toBe('expensive_operations')
+    expect(rateLimitClassOf('GET', '/v1/videos/v1/file')).toBe('expensive_operations')
+    expect(rateLimitClassOf('POST', '/v1/analytics/ch1/refresh')).toBe('expensive_operations')
+    expect(rateLimitClassOf('POST', '/webhooks/youtube')).toBe('webhook')
+    expect(rateLimitClassOf('GET', '/v1/me')).toBe('default')
+    expect(RATE_LIMITS).toEqual({
       default: { limit: 100, windowSeconds: 60 },
       auth: { limit: 5, windowSeconds: 60 },
       video_generation: { limit: 10, windowSeconds: 3600 },
@@ -54,12 +57,14 @@ describe('rate limits', () => {
   })
 
   for (const { cls, method, path, authenticated } of cases) {
-    it(`${cls}: answers 429 after ${DEFAULT_RATE_LIMITS[cls].limit} requests, and again after the window resets`, async () => {
-      const { limit, windowSeconds } = DEFAULT_RATE_LIMITS[cls]
+    it(`${cls}: answers 429 after ${RATE_LIMITS[cls].limit} requests, and again after the window resets`, async () => {
+      const { limit, windowSeconds } = RATE_LIMITS[cls]
+      let now = Date.now()
+      const app = edgeApp({}, { clock: () => now })
       const user = uniqueId('user')
       const ip = `198.51.100.${Math.floor(Math.random() * 250) + 1}-${uniqueId()}`
       const headers = authenticated ? bearer(await accessToken(user)) : {}
-      const send = () => edge(path(), { method, headers, ip, body: method === 'POST' ? '{}' : undefined })
+      const send = () => edge(path(), { method, headers, ip, body: method === 'POST' ? '{}' : undefined }, app)
 
       const allowed = await burst(limit, send)
       expect(allowed.map((r) => r.status).filter((s) => s === 429)).toEqual([])
@@ -78,9 +83,10 @@ describe('rate limits', () => {
       expect(refused.headers.get('ratelimit-reset')).toBe(String(retryAfter))
       expect(await json(refused)).toMatchObject({ status: 429, title: 'Too Many Requests' })
 
-      // The window's end (the object's alarm) resets the count.
+      // The window's end: the object's alarm resets the count, and the edge's clock passes it.
       const key = `${cls}:${authenticated && cls !== 'webhook' ? `user:${user}` : `ip:${ip}`}`
       expect(await runDurableObjectAlarm(limiterFor(key))).toBe(true)
+      now += windowSeconds * 1000
       const after = await send()
       expect(after.status).not.toBe(429)
       expect(after.headers.get('ratelimit-remaining')).toBe(String(limit - 1))
@@ -101,7 +107,8 @@ describe('rate limits', () => {
     expect((await edge('/v1/auth/login', { method: 'POST', ip: '10.0.0.99' })).status).not.toBe(429)
   })
 
-  it('counts in the Durable Object, so separate edge instances share one exact count', async () => {
+  it('counts the strict classes in the Durable Object, so separate edge instances share one exact count', async () => {
+    expect([...EXACT_CLASSES].sort()).toEqual(['auth', 'expensive_operations', 'video_generation', 'webhook'])
     // Two apps stand in for two isolates: each has its own memory, both reach the same object.
     const instances = [undefined, edgeApp(), edgeApp()]
     const ip = uniqueId('ip')
@@ -110,6 +117,72 @@ describe('rate limits', () => {
       statuses.push((await edge('/v1/auth/login', { method: 'POST', ip }, instances[i % 3])).status)
     }
     expect(statuses.map((s) => s === 429)).toEqual([false, false, false, false, false, true, true])
+  })
+
+  it('counts the default class in the Durable Object too, and an instance learns of a used-up limit one request later', async () => {
+    const { limit } = RATE_LIMITS.default
+    const user = uniqueId('user')
+    const headers = bearer(await accessToken(user))
+    const first = edgeApp()
+    await burst(limit, () => edge(`/v1/nostore/${uniqueId()}`, { headers }, first))
+    // Another isolate has no local view yet: it answers, and the object's count (100 already) teaches it.
+    const second = edgeApp()
+    expect((await edge(`/v1/nostore/${uniqueId()}`, { headers }, second)).status).toBe(200)
+    expect((await edge(`/v1/nostore/${uniqueId()}`, { headers }, second)).status).toBe(429)
+    expect((await limiterFor(`default:user:${user}`).hit(limit, 60)).remaining).toBe(0)
+  })
+
+  it('answers a cache hit without waiting for the rate-limit store, and the count still reaches it', async () => {
+    const real = durableObjectRateLimits(env.RATE_LIMITER)
+    // While shut, every call to the real store waits for the test to open it.
+    let open = false
+    const waiting: Array<() => void> = []
+    const gated = <T>(call: () => Promise<T>) =>
+      open ? call() : new Promise<T>((resolve, reject) => waiting.push(() => call().then(resolve, reject)))
+    const store: RateLimitStore = {
+      hit: (key, rule) => gated(() => real.hit(key, rule)),
+      record: (key, rule, served) => gated(() => real.record(key, rule, served)),
+    }
+    const app = edgeApp({}, { rateLimits: store })
+    const user = uniqueId('user')
+    const headers = bearer(await accessToken(user))
+    const path = `/v1/private/${uniqueId()}`
+    const send = async () => {
+      const ctx = createExecutionContext()
+      open = false
+      // Were the middleware to wait for the store, this would never resolve.
+      const res = await app.fetch(new Request(`https://api.ytempire.test${path}`, { headers }), env, ctx)
+      await res.arrayBuffer()
+      open = true
+      for (const release of waiting.splice(0)) release()
+      await waitOnExecutionContext(ctx)
+      return res.headers.get('x-cache')
+    }
+    expect(await send()).toBe('MISS')
+    expect(await send()).toBe('HIT')
+    // Both requests were counted in the object (the third count is this check's own).
+    expect((await limiterFor(`default:user:${user}`).hit(1_000, 60)).remaining).toBe(1_000 - 3)
+  })
+
+  it('sends the default class to the store in batches, not one call per request', async () => {
+    const real = durableObjectRateLimits(env.RATE_LIMITER)
+    const calls: number[] = []
+    const counting: RateLimitStore = {
+      ...real,
+      record: (key, rule, served) => {
+        calls.push(served)
+        return real.record(key, rule, served)
+      },
+    }
+    const app = edgeApp({}, { rateLimits: counting })
+    const user = uniqueId('user')
+    const headers = bearer(await accessToken(user))
+    const answers = await Promise.all(Array.from({ length: 40 }, () => edge(`/v1/nostore/${uniqueId()}`, { headers }, app)))
+    expect(answers.every((r) => r.status === 200)).toBe(true)
+    // Every request is counted, in far fewer calls than requests.
+    expect(calls.reduce((a, b) => a + b, 0)).toBe(40)
+    expect(calls.length).toBeLessThan(10)
+    expect((await limiterFor(`default:user:${user}`).hit(1_000, 60)).remaining).toBe(1_000 - 41)
   })
 
   it('puts RateLimit headers on every limited response', async () => {

@@ -1,3 +1,4 @@
-export { classify, DEFAULT_RATE_LIMITS, type RateLimitClass, type RateLimitRule } from './classes'
-export { type RateLimitDecision, RateLimiter } from './durable-object'
-export { type RateLimitOptions, rateLimit } from './rate-limit'
+export { DeferredCounter } from './deferred'
+export { durableObjectRateLimits, RateLimiter } from './durable-object'
+export type { RateLimitDecision, RateLimitStore } from './interface'
+export { EXACT_CLASSES, type RateLimitOptions, rateLimit } from './rate-limit'

@@ -1,12 +1,24 @@
+import { type RateLimitClass, type RateLimitRule, rateLimitClassOf } from '@ytempire/contract'
 import type { MiddlewareHandler } from 'hono'
+import { inBackground } from '../../background'
 import { problemException } from '../../problem'
 import type { EdgeEnv } from '../../types'
-import { classify, type RateLimitClass, type RateLimitRule } from './classes'
-import type { RateLimitDecision } from './durable-object'
+import { DeferredCounter } from './deferred'
+import type { RateLimitDecision, RateLimitStore } from './interface'
 
 export interface RateLimitOptions {
   rules: Record<RateLimitClass, RateLimitRule>
+  store: RateLimitStore
+  /** Epoch milliseconds, for the local windows of the deferred count; tests move it. */
+  clock?: () => number
 }
+
+/**
+ * Counted exactly, before the request goes on: writes and costly reads that reach the core
+ * anyway, so the store's round trip is small beside what follows. Everything else (the
+ * `default` class: the reads a cache hit answers) is counted without waiting (DeferredCounter).
+ */
+export const EXACT_CLASSES: ReadonlySet<RateLimitClass> = new Set(['auth', 'video_generation', 'expensive_operations', 'webhook'])
 
 function headersFor(decision: RateLimitDecision): Record<string, string> {
   return {
@@ -17,28 +29,34 @@ function headersFor(decision: RateLimitDecision): Record<string, string> {
 }
 
 /**
- * Counts the request against its class (docs/contracts.md) in the Durable Object for its key:
- * the user when authenticated, else the client IP; webhooks always by source IP.
+ * Counts the request against its class (@ytempire/contract's table) for its key: the user when
+ * authenticated, else the client IP; webhooks always by source IP.
  */
 export function rateLimit(options: RateLimitOptions): MiddlewareHandler<EdgeEnv> {
   for (const [cls, rule] of Object.entries(options.rules)) {
     if (!(rule.limit > 0) || !(rule.windowSeconds > 0)) throw new Error(`rateLimit: bad rule for ${cls}`)
   }
+  const deferred = new DeferredCounter(options.store, options.clock)
+
   return async function rateLimit(c, next) {
-    const cls = classify(c.req.method, c.req.path)
+    const cls = rateLimitClassOf(c.req.method, c.req.path)
     const rule = options.rules[cls]
     const principal = c.get('principal')
     const subject =
       cls !== 'webhook' && principal && principal.kind !== 'anonymous' ? `user:${principal.userId}` : `ip:${c.get('clientIp')}`
-    const namespace = c.env.RATE_LIMITER
-    const limiter = namespace.get(namespace.idFromName(`${cls}:${subject}`))
+    const key = `${cls}:${subject}`
+
     let decision: RateLimitDecision
-    try {
-      decision = await limiter.hit(rule.limit, rule.windowSeconds)
-    } catch (err) {
-      // The core enforces the same classes, so an unreachable limiter fails open rather than failing the API.
-      console.error(JSON.stringify({ msg: 'rate limiter unavailable', requestId: c.get('requestId'), error: String(err) }))
-      return next()
+    if (EXACT_CLASSES.has(cls)) {
+      try {
+        decision = await options.store.hit(key, rule)
+      } catch (err) {
+        // The core enforces the same classes, so an unreachable limiter fails open rather than failing the API.
+        console.error(JSON.stringify({ msg: 'rate limiter unavailable', requestId: c.get('requestId'), error: String(err) }))
+        return next()
+      }
+    } else {
+      decision = deferred.hit(key, rule, (work) => inBackground(c, work))
     }
 
     if (!decision.allowed) {

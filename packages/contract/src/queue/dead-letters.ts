@@ -1,20 +1,26 @@
 // Final failures: the workers add one job per failed video to `dead-letter`; an operator lists and re-drives them.
-import type { Redis } from 'ioredis'
+
 import type { DeadLetterEntry } from '../jobs'
 import { QUEUE_PREFIX, QUEUES } from '../pipeline'
+import type { RedisConnection } from '../redis'
 import { type DispatchOptions, dispatchVideo, type PipelineOptions, removeVideoJobs } from './dispatch'
 import { pipelineQueue } from './queues'
 
 export type DeadLetterRecord = Omit<DeadLetterEntry, 'id'>
 
 /** Adds a dead letter. `id` is deterministic, so a repeated failure notice adds nothing. */
-export async function addDeadLetter(connection: Redis, entry: DeadLetterRecord, id: string, opts: PipelineOptions = {}): Promise<string> {
+export async function addDeadLetter(
+  connection: RedisConnection,
+  entry: DeadLetterRecord,
+  id: string,
+  opts: PipelineOptions = {},
+): Promise<string> {
   const job = await pipelineQueue(connection, QUEUES.deadLetter, opts.prefix ?? QUEUE_PREFIX).add('dead-letter', entry, { jobId: id })
   return job.id ?? id
 }
 
 export async function listDeadLetters(
-  connection: Redis,
+  connection: RedisConnection,
   opts: PipelineOptions & { start?: number; end?: number } = {},
 ): Promise<DeadLetterEntry[]> {
   const queue = pipelineQueue(connection, QUEUES.deadLetter, opts.prefix ?? QUEUE_PREFIX)
@@ -22,7 +28,11 @@ export async function listDeadLetters(
   return jobs.filter((j) => j?.id).map((j) => ({ ...(j.data as DeadLetterRecord), id: j.id! }))
 }
 
-export async function getDeadLetter(connection: Redis, id: string, opts: PipelineOptions = {}): Promise<DeadLetterEntry | undefined> {
+export async function getDeadLetter(
+  connection: RedisConnection,
+  id: string,
+  opts: PipelineOptions = {},
+): Promise<DeadLetterEntry | undefined> {
   const job = await pipelineQueue(connection, QUEUES.deadLetter, opts.prefix ?? QUEUE_PREFIX).getJob(id)
   return job?.id ? { ...(job.data as DeadLetterRecord), id: job.id } : undefined
 }
@@ -32,7 +42,7 @@ export async function getDeadLetter(connection: Redis, id: string, opts: Pipelin
  * same job id. Stages reuse artifacts already in storage (script, voice), so work is not redone.
  */
 export async function redriveDeadLetter(
-  connection: Redis,
+  connection: RedisConnection,
   deadLetterJobId: string,
   opts: Omit<DispatchOptions, 'jobId'> = {},
 ): Promise<{ jobId: string }> {

@@ -1,7 +1,8 @@
 // Adding, cancelling and removing a video's jobs.
-import type { Redis } from 'ioredis'
+
 import type { VideoJob } from '../jobs'
 import { DEFAULT_RETRY, PIPELINE, QUEUE_PREFIX } from '../pipeline'
+import type { RedisConnection } from '../redis'
 import { cancelKey, pipelineQueue, stageJobId, stageJobOptions } from './queues'
 
 export interface PipelineOptions {
@@ -24,7 +25,7 @@ const CANCEL_TTL_S = 7 * 24 * 3600
  * Enqueues a video's entry stage. Idempotent: a second call with the same videoId (job id) while
  * the first job still exists adds nothing. Clears a stale cancel flag for the video.
  */
-export async function dispatchVideo(connection: Redis, job: VideoJob, opts: DispatchOptions = {}): Promise<{ jobId: string }> {
+export async function dispatchVideo(connection: RedisConnection, job: VideoJob, opts: DispatchOptions = {}): Promise<{ jobId: string }> {
   const prefix = opts.prefix ?? QUEUE_PREFIX
   const jobId = opts.jobId ?? stageJobId(job.videoId, PIPELINE.entry)
   const retry = PIPELINE.retryOf(PIPELINE.entry, {
@@ -40,21 +41,50 @@ export async function dispatchVideo(connection: Redis, job: VideoJob, opts: Disp
 }
 
 /**
+ * Runs the publish stage alone for a video rendered earlier (published afterwards, or again after a
+ * reconnect). `round` counts the video's publish requests, so each gets a job of its own. The stage
+ * reads the files named in `job.publish.files`; the video's completion was reported long ago.
+ */
+export async function dispatchPublish(
+  connection: RedisConnection,
+  job: VideoJob,
+  round: number,
+  opts: PipelineOptions = {},
+): Promise<{ jobId: string }> {
+  if (!job.publish?.files) throw new Error('a publish on its own needs job.publish.files')
+  const prefix = opts.prefix ?? QUEUE_PREFIX
+  const jobId = `${stageJobId(job.videoId, 'publish')}.${round}`
+  const data: StandaloneStageData = { video: job, upstream: {}, standalone: true }
+  await pipelineQueue(connection, PIPELINE.spec.publish.queue, prefix).add('publish', data, {
+    ...stageJobOptions(job.plan, PIPELINE.retryOf('publish', DEFAULT_RETRY)),
+    jobId,
+  })
+  return { jobId }
+}
+
+/** The data of a stage job run outside a flow: no earlier stage hands it anything. */
+export interface StandaloneStageData {
+  video: VideoJob
+  upstream: Record<string, never>
+  standalone: true
+}
+
+/**
  * Cancels a video: sets the cancel flag (running stages poll it and stop, then report
  * `video.cancelled`) and removes the video's jobs that are not running.
  */
-export async function cancelVideo(connection: Redis, videoId: string, opts: PipelineOptions = {}): Promise<{ removed: number }> {
+export async function cancelVideo(connection: RedisConnection, videoId: string, opts: PipelineOptions = {}): Promise<{ removed: number }> {
   const prefix = opts.prefix ?? QUEUE_PREFIX
   await connection.set(cancelKey(videoId, prefix), '1', 'EX', CANCEL_TTL_S)
   return { removed: await removeVideoJobs(connection, videoId, prefix) }
 }
 
-export async function isCancelled(connection: Redis, videoId: string, prefix = QUEUE_PREFIX): Promise<boolean> {
+export async function isCancelled(connection: RedisConnection, videoId: string, prefix = QUEUE_PREFIX): Promise<boolean> {
   return (await connection.exists(cancelKey(videoId, prefix))) === 1
 }
 
 /** Removes every not-running stage job of a video; a running (locked) one is left to the cancel flag. */
-export async function removeVideoJobs(connection: Redis, videoId: string, prefix = QUEUE_PREFIX): Promise<number> {
+export async function removeVideoJobs(connection: RedisConnection, videoId: string, prefix = QUEUE_PREFIX): Promise<number> {
   let removed = 0
   // A flow's parent first: removing it removes its children too.
   for (const stage of PIPELINE.removalOrder) {

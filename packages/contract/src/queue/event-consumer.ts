@@ -1,8 +1,8 @@
 // The other end of the reporter: the core records each event; tests keep them in memory.
 import { Worker } from 'bullmq'
-import type { Redis } from 'ioredis'
 import type { VideoEvent } from '../events'
 import { QUEUE_PREFIX, QUEUES } from '../pipeline'
+import type { RedisConnection } from '../redis'
 import { KEEP_FAILED_JOBS } from './queues'
 
 /** Handled events stay an hour (at most 10,000) for a look; each is recorded in the core's database. */
@@ -25,7 +25,7 @@ export interface ConsumeOptions {
  * redelivered event can be recognised. Each event goes to one consumer of the prefix.
  */
 export function consumeVideoEvents(
-  connection: Redis,
+  connection: RedisConnection,
   handle: (event: VideoEvent, eventKey: string) => Promise<void>,
   opts: ConsumeOptions = {},
 ): VideoEventConsumer {

@@ -1,8 +1,8 @@
 // How the workers report every state change: one job per event on `video-events`, which the core consumes.
 import { Queue } from 'bullmq'
-import type { Redis } from 'ioredis'
 import type { UnstampedVideoEvent, VideoEvent } from '../events'
 import { QUEUE_PREFIX, QUEUES } from '../pipeline'
+import type { RedisConnection } from '../redis'
 
 /** Reports kept after handling, to look into; the core's database is the record. */
 const KEEP_EVENT_JOBS = { count: 10_000 }
@@ -12,7 +12,7 @@ const REPORT_RETRY = { attempts: 5, backoff: { type: 'exponential', delay: 1000 
 export class EventReporter {
   private readonly queue: Queue
 
-  constructor(connection: Redis, prefix = QUEUE_PREFIX) {
+  constructor(connection: RedisConnection, prefix = QUEUE_PREFIX) {
     this.queue = new Queue(QUEUES.events, { connection, prefix })
   }
 

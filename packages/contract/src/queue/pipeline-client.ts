@@ -1,11 +1,11 @@
 // Everything the core does with the pipeline, bound to one connection and prefix.
 import type { Job } from 'bullmq'
-import type { Redis } from 'ioredis'
 import type { VideoEvent } from '../events'
 import type { DeadLetterEntry, VideoJob } from '../jobs'
 import { PIPELINE, type Stage } from '../pipeline'
+import type { RedisConnection } from '../redis'
 import { addDeadLetter, type DeadLetterRecord, getDeadLetter, listDeadLetters, redriveDeadLetter } from './dead-letters'
-import { cancelVideo, type DispatchOptions, dispatchVideo, isCancelled } from './dispatch'
+import { cancelVideo, type DispatchOptions, dispatchPublish, dispatchVideo, isCancelled } from './dispatch'
 import { type ConsumeOptions, consumeVideoEvents, type VideoEventConsumer } from './event-consumer'
 import { EventReporter } from './event-reporter'
 import { closePipelineQueues, pipelineQueue, stageJobId } from './queues'
@@ -15,6 +15,8 @@ type RetryOptions = Pick<DispatchOptions, 'attempts' | 'backoffMs'>
 export interface PipelineClient {
   readonly prefix: string
   dispatch(job: VideoJob, opts?: Omit<DispatchOptions, 'prefix'>): Promise<{ jobId: string }>
+  /** The publish stage alone, for a video rendered earlier (`job.publish.files`); `round` numbers the request. */
+  publish(job: VideoJob, round: number): Promise<{ jobId: string }>
   cancel(videoId: string): Promise<{ removed: number }>
   isCancelled(videoId: string): Promise<boolean>
   /** A stage's job of a video, while BullMQ keeps it. */
@@ -33,7 +35,7 @@ export interface PipelineClient {
 }
 
 /** `connection` must allow blocking commands (`maxRetriesPerRequest: null`); the client owns it from here on. */
-export function createPipelineClient(connection: Redis, prefix: string): PipelineClient {
+export function createPipelineClient(connection: RedisConnection, prefix: string): PipelineClient {
   const owned: { close(): Promise<void> }[] = []
   const keep = <T extends { close(): Promise<void> }>(thing: T): T => {
     owned.push(thing)
@@ -42,6 +44,7 @@ export function createPipelineClient(connection: Redis, prefix: string): Pipelin
   return {
     prefix,
     dispatch: (job, opts = {}) => dispatchVideo(connection, job, { ...opts, prefix }),
+    publish: (job, round) => dispatchPublish(connection, job, round, { prefix }),
     cancel: (videoId) => cancelVideo(connection, videoId, { prefix }),
     isCancelled: (videoId) => isCancelled(connection, videoId, prefix),
     stageJob: (videoId, stage) => pipelineQueue(connection, PIPELINE.spec[stage].queue, prefix).getJob(stageJobId(videoId, stage)),

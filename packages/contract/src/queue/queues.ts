@@ -1,8 +1,8 @@
 // Queue names, job ids and job options shared by whoever adds pipeline jobs.
 import { type JobsOptions, Queue } from 'bullmq'
-import type { Redis } from 'ioredis'
 import { PIPELINE, QUEUE_PREFIX, type RetryPolicy, type Stage } from '../pipeline'
 import { PLAN_PRIORITY } from '../plans'
+import type { RedisConnection } from '../redis'
 import type { Plan } from '../values'
 
 /** Fraction of each backoff delay randomised, so retries of many videos do not arrive together. */
@@ -23,10 +23,10 @@ export function stageJobId(videoId: string, stage: Stage): string {
   return stage === PIPELINE.entry ? videoId : `${videoId}.${stage}`
 }
 
-const queueCache = new WeakMap<Redis, Map<string, Queue>>()
+const queueCache = new WeakMap<RedisConnection, Map<string, Queue>>()
 
 /** One Queue per (connection, prefix, name), reused across calls. */
-export function pipelineQueue(connection: Redis, name: string, prefix = QUEUE_PREFIX): Queue {
+export function pipelineQueue(connection: RedisConnection, name: string, prefix = QUEUE_PREFIX): Queue {
   let byName = queueCache.get(connection)
   if (!byName) {
     byName = new Map()
@@ -42,7 +42,7 @@ export function pipelineQueue(connection: Redis, name: string, prefix = QUEUE_PR
 }
 
 /** Closes the queues `pipelineQueue` made on this connection (the connection itself stays open). */
-export async function closePipelineQueues(connection: Redis): Promise<void> {
+export async function closePipelineQueues(connection: RedisConnection): Promise<void> {
   const byName = queueCache.get(connection)
   queueCache.delete(connection)
   await Promise.all([...(byName?.values() ?? [])].map((q) => q.close()))

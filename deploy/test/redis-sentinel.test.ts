@@ -1,0 +1,168 @@
+// Redis Sentinel failover through the connection factory the core and the workers use: a primary,
+// a replica and three sentinels on private ports. The primary is killed; the sentinels promote the
+// replica; the core's command connection, its pub/sub bus and a BullMQ queue and worker carry on
+// against the new primary with the data written before the crash.
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { connectRedis, duplicateRedis, type RedisConnection } from '@ytempire/contract/redis'
+import { Queue, Worker } from 'bullmq'
+import { Redis } from 'ioredis'
+import { loadConfig } from '../../core/src/config'
+import { createResponseCache } from '../../core/src/http/cache'
+import { createEventBus } from '../../core/src/infra/bus'
+import { freePort, portAnswers } from '../../core/src/infra/local-redis'
+import { createMetrics } from '../../core/src/infra/metrics'
+import { createRedis } from '../../core/src/infra/redis'
+
+const redisServer = Bun.which('redis-server')
+if (!redisServer) console.warn('[ops] Sentinel failover test skipped: redis-server is not installed (apt-get install redis-server)')
+
+describe.skipIf(!redisServer)('Redis Sentinel failover', () => {
+  let dir: string
+  const procs = new Map<string, ReturnType<typeof Bun.spawn>>()
+  const ports = { primary: 0, replica: 0, sentinels: [] as number[] }
+  const opened: RedisConnection[] = []
+
+  async function startRedis(name: string, args: string[]) {
+    const home = join(dir, name)
+    mkdirSync(home, { recursive: true })
+    procs.set(
+      name,
+      Bun.spawn([redisServer!, ...args, '--dir', home, '--logfile', join(home, 'log')], { stdout: 'ignore', stderr: 'ignore' }),
+    )
+  }
+  const admin = (port: number) => new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 })
+  async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const v = await fn().catch(() => undefined)
+      if (v) return v
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+      await Bun.sleep(50)
+    }
+  }
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ytempire-sentinel-'))
+    ports.primary = await freePort()
+    ports.replica = await freePort()
+    const common = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']
+    await startRedis('primary', ['--port', String(ports.primary), ...common])
+    await startRedis('replica', ['--port', String(ports.replica), ...common, '--replicaof', '127.0.0.1', String(ports.primary)])
+    for (let i = 1; i <= 3; i++) {
+      const port = await freePort()
+      ports.sentinels.push(port)
+      const conf = join(dir, `sentinel-${i}.conf`)
+      // The same settings as deploy/redis/sentinel.conf, with a 1 s detection time instead of 5 s.
+      writeFileSync(
+        conf,
+        [
+          `port ${port}`,
+          'bind 127.0.0.1',
+          `sentinel monitor ytempire 127.0.0.1 ${ports.primary} 2`,
+          'sentinel down-after-milliseconds ytempire 1000',
+          'sentinel failover-timeout ytempire 10000',
+          'sentinel parallel-syncs ytempire 1',
+          '',
+        ].join('\n'),
+      )
+      await startRedis(`sentinel-${i}`, [conf, '--sentinel'])
+    }
+    // Ready: the replica is in sync and the sentinels see it and each other (quorum reachable).
+    await until('replication', async () => {
+      const r = admin(ports.replica)
+      const info = await r.info('replication')
+      r.disconnect()
+      return info.includes('master_link_status:up')
+    })
+    for (const port of ports.sentinels)
+      await until(`sentinel ${port}`, async () => {
+        const s = admin(port)
+        const replicas = (await s.call('SENTINEL', 'REPLICAS', 'ytempire')) as unknown[]
+        const quorum = await s.call('SENTINEL', 'CKQUORUM', 'ytempire')
+        const others = (await s.call('SENTINEL', 'SENTINELS', 'ytempire')) as unknown[]
+        s.disconnect()
+        return replicas.length === 1 && String(quorum).startsWith('OK') && others.length === 2
+      })
+  }, 60_000)
+
+  afterAll(() => {
+    for (const c of opened) c.disconnect()
+    for (const p of procs.values()) p.kill('SIGKILL')
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  test('the core and a BullMQ worker follow the promoted replica', async () => {
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      REDIS_SENTINELS: ports.sentinels.map((p) => `127.0.0.1:${p}`).join(','),
+      REDIS_SENTINEL_NAME: 'ytempire',
+    })
+    expect(config.redis.mode).toBe('sentinel')
+    // The core's own connections: commands, pub/sub, and the BullMQ connection.
+    const redis = createRedis(config.redis)
+    const queueConnection = duplicateRedis(redis, 'core-queue', { maxRetriesPerRequest: null })
+    // A render worker's blocking connection, opened the way render/src/pipeline/workers.ts opens it.
+    const workerConnection = connectRedis(config.redis, 'render-worker', { maxRetriesPerRequest: null })
+    opened.push(redis, queueConnection, workerConnection)
+    const bus = createEventBus(redis, 'sentinel-test:')
+    const heard: unknown[] = []
+    await bus.subscribe('ping', (m) => heard.push(m))
+    const cache = createResponseCache(redis, bus, 'sentinel-test:', createMetrics())
+    await cache.start()
+    await cache.set(
+      'me:alice',
+      'user:alice',
+      { status: 200, body: 'alice v1', contentType: 'application/json' },
+      300,
+      cache.generation('user:alice'),
+    )
+
+    await redis.set('before-failover', 'kept')
+    // Acknowledged by the replica before the crash, so the promoted replica must have it.
+    expect(await redis.call('WAIT', '1', '5000')).toBe(1)
+    const queue = new Queue('failover', { connection: queueConnection, prefix: config.queuePrefix })
+    const done: string[] = []
+    const worker = new Worker('failover', async (job) => void done.push(job.name), {
+      connection: workerConnection,
+      prefix: config.queuePrefix,
+    })
+    // As render/src/pipeline/stage-worker.ts does: connection errors during the failover are logged, not thrown.
+    const workerErrors: Error[] = []
+    worker.on('error', (err) => workerErrors.push(err))
+    queue.on('error', (err) => workerErrors.push(err))
+    await queue.add('before', {})
+    await until('the job before the failover', async () => done.includes('before'))
+
+    const crashedAt = performance.now()
+    procs.get('primary')!.kill('SIGKILL')
+    await until('the primary to go away', async () => !(await portAnswers('127.0.0.1', ports.primary)))
+    // The API connection fails fast during the failover; it answers again once a sentinel names the new primary.
+    await until('a write after the failover', async () => (await redis.set('after-failover', '1')) === 'OK')
+    const writableAfterS = (performance.now() - crashedAt) / 1000
+
+    const info = await redis.info('server')
+    expect(info).toContain(`tcp_port:${ports.replica}`)
+    expect((await redis.info('replication')).includes('role:master')).toBe(true)
+    expect(await redis.get('before-failover')).toBe('kept')
+
+    // Pub/sub resumes once the subscriber has re-subscribed on the new primary (messages sent before that are lost) ...
+    let n = 0
+    await until('the bus after the failover', async () => {
+      await bus.publish('ping', { n: ++n })
+      return heard.length > 0
+    })
+    // ... so the in-process cache has forgotten what it held: the Redis copy is all there is.
+    await redis.del('sentinel-test:cache:me:alice')
+    expect(await cache.get('me:alice')).toBeUndefined()
+
+    await until('a job added after the failover', async () => Boolean(await queue.add('after', {})))
+    await until('the job after the failover', async () => done.includes('after'), 30_000)
+    await worker.close()
+    await queue.close()
+    await bus.close()
+    console.log(`[sentinel] primary killed; the core wrote again after ${writableAfterS.toFixed(1)} s (down-after 1 s)`)
+  }, 60_000)
+})

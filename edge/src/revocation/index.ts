@@ -1,0 +1,1 @@
+export { REVOCATIONS_PATH, type RevocationNotice, type RevocationOptions, revocationSigningInput, revocations } from './revocation'

@@ -1,0 +1,86 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import { Link, useNavigate } from '@tanstack/react-router'
+import { useState } from 'react'
+import { problemOf, unwrap } from '../api/problem'
+import { channelsQuery } from '../api/queries'
+import { api } from '../api/session'
+import type { Channel, NewChannel } from '../api/types'
+import { Empty, LoadError, Loading } from '../ui/bits'
+import { ChannelForm, cadenceText } from './channel-form'
+
+export function ChannelCard({ channel: c, inFlight }: { channel: Channel; inFlight?: number }) {
+  return (
+    <article className="card channel-card">
+      <h3>
+        <Link to="/channels/$channelId" params={{ channelId: c.id }}>
+          {c.name}
+        </Link>
+      </h3>
+      <p className="muted">{c.niche}</p>
+      <ul className="chips" aria-label="Settings">
+        <li className="chip">{c.aspect}</li>
+        <li className="chip">{c.language}</li>
+        <li className="chip">{c.defaultPrivacy}</li>
+        <li className={c.cadence.videosPerWeek ? 'chip chip-on' : 'chip'}>{c.cadence.videosPerWeek ? 'Cadence set' : 'Manual'}</li>
+        {inFlight ? <li className="chip chip-busy">{inFlight} in flight</li> : null}
+        {c.paused && <li className="chip chip-paused">Paused: over the plan’s channels</li>}
+      </ul>
+      <p className="small">{cadenceText(c)}</p>
+      <Link to="/videos/new" search={{ channelId: c.id }} className="button">
+        New video
+      </Link>
+    </article>
+  )
+}
+
+export function Channels() {
+  const qc = useQueryClient()
+  const navigate = useNavigate()
+  const channels = useQuery(channelsQuery)
+  const [creating, setCreating] = useState(false)
+  const create = useMutation({
+    mutationFn: (body: NewChannel) => unwrap(api.v1.channels.post(body)),
+    onSuccess: (created) => {
+      qc.setQueryData(channelsQuery.queryKey, (old) => [...(old ?? []), created])
+      navigate({ to: '/channels/$channelId', params: { channelId: created.id } })
+    },
+  })
+  const showForm = creating || channels.data?.length === 0
+
+  return (
+    <>
+      <div className="section-head">
+        <h1>Channels</h1>
+        {!showForm && (
+          <button type="button" className="button primary" onClick={() => setCreating(true)}>
+            New channel
+          </button>
+        )}
+      </div>
+      {showForm && (
+        <section className="card" aria-labelledby="new-channel-h">
+          <h2 id="new-channel-h">New channel</h2>
+          <ChannelForm
+            busy={create.isPending}
+            problem={problemOf(create.error)}
+            submitLabel="Create channel"
+            onSubmit={(b) => create.mutate(b)}
+          />
+        </section>
+      )}
+      {channels.isPending ? (
+        <Loading />
+      ) : channels.error ? (
+        <LoadError error={channels.error} retry={() => channels.refetch()} />
+      ) : channels.data.length === 0 ? (
+        <Empty title="No channels yet: fill in the form above to create your first." />
+      ) : (
+        <div className="cards">
+          {channels.data.map((c) => (
+            <ChannelCard key={c.id} channel={c} />
+          ))}
+        </div>
+      )}
+    </>
+  )
+}

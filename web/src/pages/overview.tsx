@@ -1,0 +1,148 @@
+import { useQueries, useQuery } from '@tanstack/react-query'
+import { Link } from '@tanstack/react-router'
+import { useMemo } from 'react'
+import { useGrants } from '../api/grants'
+import { unwrap } from '../api/problem'
+import { channelsQuery, IN_FLIGHT_POLL_MS, isInFlight, lastMonths, monthCostQuery } from '../api/queries'
+import { api } from '../api/session'
+import { Empty, LoadError, Loading, money } from '../ui/bits'
+import { BarChart } from '../ui/chart'
+import { ChannelCard } from './channels'
+import { VideoRow } from './videos'
+
+const MONTHS = 6
+const shortMonth = new Intl.DateTimeFormat('en', { month: 'short', timeZone: 'UTC' })
+
+export function Overview() {
+  const channels = useQuery(channelsQuery)
+  const videos = useQuery({
+    queryKey: ['videos', 'recent'],
+    queryFn: () => unwrap(api.v1.videos.get({ query: { limit: 20 } })),
+    // While anything is queued or rendering, its progress is polled; the video page streams it live.
+    refetchInterval: (q) => (q.state.data?.items.some(isInFlight) ? IN_FLIGHT_POLL_MS : false),
+  })
+  const months = useMemo(() => lastMonths(MONTHS), [])
+  const monthLabels = useMemo(() => months.map((m) => shortMonth.format(new Date(`${m}-15T00:00:00Z`))), [months])
+  const costs = useQueries({ queries: months.map((m) => monthCostQuery(m)) })
+  const thisMonth = costs[MONTHS - 1]?.data
+  const inFlight = videos.data?.items.filter(isInFlight) ?? []
+  const finished = videos.data?.items.filter((v) => !isInFlight(v)).slice(0, 5) ?? []
+  const thumb = useGrants(finished.map((v) => v.links.thumbnail))
+  const totals = costs.map((c) => c.data?.totalUsd ?? 0).join()
+  const spend = useMemo(() => [{ label: 'Spend', color: '#2f6fde', values: totals.split(',').map(Number) }], [totals])
+
+  return (
+    <>
+      <h1>Overview</h1>
+      <div className="grid-2">
+        <section className="card" aria-labelledby="spend-h">
+          <h2 id="spend-h">Spend this month</h2>
+          {thisMonth ? (
+            <>
+              <p className="figure">{money(thisMonth.totalUsd)}</p>
+              <p className="muted">
+                {thisMonth.videos} video{thisMonth.videos === 1 ? '' : 's'} in {thisMonth.month} (UTC)
+              </p>
+              {Object.keys(thisMonth.byKind).length > 0 && (
+                <table className="table compact">
+                  <caption className="sr-only">Spend this month by kind</caption>
+                  <tbody>
+                    {Object.entries(thisMonth.byKind).map(([kind, usd]) => (
+                      <tr key={kind}>
+                        <th scope="row">{kind.replace(/_/g, ' ')}</th>
+                        <td className="num">{money(usd)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              )}
+            </>
+          ) : costs[MONTHS - 1]?.error ? (
+            <LoadError error={costs[MONTHS - 1]!.error} />
+          ) : (
+            <Loading />
+          )}
+        </section>
+        <section className="card" aria-labelledby="months-h">
+          <h2 id="months-h">Spend by month</h2>
+          <BarChart categories={monthLabels} series={spend} format={money} />
+          <table className="sr-only">
+            <caption>Spend by month</caption>
+            <tbody>
+              {months.map((m, i) => (
+                <tr key={m}>
+                  <th scope="row">{m}</th>
+                  <td>{money(spend[0]!.values[i]!)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      </div>
+
+      <section aria-labelledby="flight-h">
+        <h2 id="flight-h">In flight</h2>
+        {videos.isPending ? (
+          <Loading />
+        ) : videos.error ? (
+          <LoadError error={videos.error} retry={() => videos.refetch()} />
+        ) : inFlight.length === 0 ? (
+          <Empty title="Nothing is rendering right now.">
+            <Link to="/videos/new" className="button primary">
+              Make a video
+            </Link>
+          </Empty>
+        ) : (
+          <ul className="list">
+            {inFlight.map((v) => (
+              <VideoRow key={v.id} video={v} />
+            ))}
+          </ul>
+        )}
+      </section>
+
+      <section aria-labelledby="channels-h">
+        <div className="section-head">
+          <h2 id="channels-h">Channels</h2>
+          <Link to="/channels" className="button">
+            Manage channels
+          </Link>
+        </div>
+        {channels.isPending ? (
+          <Loading />
+        ) : channels.error ? (
+          <LoadError error={channels.error} retry={() => channels.refetch()} />
+        ) : channels.data.length === 0 ? (
+          <Empty title="No channels yet.">
+            <p>A channel holds the niche, voice, look and posting rhythm its videos share.</p>
+            <Link to="/channels" className="button primary">
+              Create your first channel
+            </Link>
+          </Empty>
+        ) : (
+          <div className="cards">
+            {channels.data.map((c) => (
+              <ChannelCard key={c.id} channel={c} inFlight={inFlight.filter((v) => v.channelId === c.id).length} />
+            ))}
+          </div>
+        )}
+      </section>
+
+      {finished.length > 0 && (
+        <section aria-labelledby="recent-h">
+          <div className="section-head">
+            <h2 id="recent-h">Recently finished</h2>
+            <Link to="/videos" className="button">
+              All videos
+            </Link>
+          </div>
+          <ul className="list">
+            {finished.map((v) => (
+              <VideoRow key={v.id} video={v} thumbnail={thumb(v.links.thumbnail)} />
+            ))}
+          </ul>
+        </section>
+      )}
+    </>
+  )
+}

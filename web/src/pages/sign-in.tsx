@@ -1,0 +1,112 @@
+import { useMutation } from '@tanstack/react-query'
+import { Link, useNavigate, useSearch } from '@tanstack/react-router'
+import { type FormEvent, useState } from 'react'
+import { ProblemError, problemOf } from '../api/problem'
+import { signIn } from '../api/session'
+import { Field, ProblemAlert, Submit } from '../ui/forms'
+
+type Step = 'password' | 'code' | 'recovery'
+
+export function SignIn() {
+  const navigate = useNavigate()
+  const { next, ended } = useSearch({ from: '/sign-in' })
+  const [email, setEmail] = useState('')
+  const [password, setPassword] = useState('')
+  const [code, setCode] = useState('')
+  const [step, setStep] = useState<Step>('password')
+  const login = useMutation({
+    mutationFn: () =>
+      signIn({
+        email,
+        password,
+        ...(step === 'code' ? { mfaCode: code.trim() } : {}),
+        ...(step === 'recovery' ? { recoveryCode: code.trim() } : {}),
+      }),
+    onSuccess: () => navigate({ to: next?.startsWith('/') && !next.startsWith('//') ? next : '/' }),
+    onError: (err) => {
+      if (err instanceof ProblemError && err.kind === 'mfa-required') {
+        setStep('code')
+        login.reset()
+      }
+    },
+  })
+  const submit = (e: FormEvent) => {
+    e.preventDefault()
+    login.mutate()
+  }
+  const problem = problemOf(login.error)
+
+  return (
+    <main className="auth-page" id="main">
+      <h1>Sign in to ytempire</h1>
+      {ended && step === 'password' && (
+        <p className="alert alert-info" role="status">
+          Your session ended; sign in again.
+        </p>
+      )}
+      <form onSubmit={submit} className="card form" noValidate>
+        <ProblemAlert problem={problem} fields={['email', 'password', 'mfaCode', 'recoveryCode']} />
+        {step === 'password' ? (
+          <>
+            <Field label="E-mail" name="email" problem={problem}>
+              {(p) => (
+                <input {...p} type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} />
+              )}
+            </Field>
+            <Field label="Password" name="password" problem={problem}>
+              {(p) => (
+                <input
+                  {...p}
+                  type="password"
+                  autoComplete="current-password"
+                  required
+                  value={password}
+                  onChange={(e) => setPassword(e.target.value)}
+                />
+              )}
+            </Field>
+          </>
+        ) : (
+          <>
+            <p>
+              Two-factor authentication is on for <strong>{email}</strong>.
+            </p>
+            <Field
+              label={step === 'code' ? 'Code from your authenticator app' : 'Recovery code'}
+              name={step === 'code' ? 'mfaCode' : 'recoveryCode'}
+              problem={problem}
+              hint={step === 'code' ? '6 digits' : 'One of the ten codes you saved, like abcd-efgh-jkmn; each works once'}
+            >
+              {(p) => (
+                <input
+                  {...p}
+                  inputMode={step === 'code' ? 'numeric' : 'text'}
+                  autoComplete="one-time-code"
+                  pattern={step === 'code' ? '[0-9]{6}' : undefined}
+                  required
+                  value={code}
+                  onChange={(e) => setCode(e.target.value)}
+                />
+              )}
+            </Field>
+            <button
+              type="button"
+              className="link-button"
+              onClick={() => {
+                setStep(step === 'code' ? 'recovery' : 'code')
+                setCode('')
+                login.reset()
+              }}
+            >
+              {step === 'code' ? 'Use a recovery code instead' : 'Use the authenticator code instead'}
+            </button>
+          </>
+        )}
+        <Submit busy={login.isPending}>{step === 'password' ? 'Sign in' : 'Verify and sign in'}</Submit>
+      </form>
+      <p>
+        New here? <Link to="/sign-up">Create an account</Link>
+      </p>
+    </main>
+  )
+}

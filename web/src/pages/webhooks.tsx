@@ -1,0 +1,200 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import { WEBHOOK_EVENT_TYPES } from '@ytempire/contract'
+import { type FormEvent, useState } from 'react'
+import { problemOf, unwrap } from '../api/problem'
+import { api } from '../api/session'
+import { ago, dateTime, Empty, LoadError, Loading } from '../ui/bits'
+import { Field, ProblemAlert, Submit } from '../ui/forms'
+
+type EventType = (typeof WEBHOOK_EVENT_TYPES)[number]
+const endpointsKey = ['webhook-endpoints']
+const SUBSCRIBABLE = WEBHOOK_EVENT_TYPES.filter((e) => e !== 'ping')
+
+export function Webhooks() {
+  const qc = useQueryClient()
+  const endpoints = useQuery({ queryKey: endpointsKey, queryFn: () => unwrap(api.v1.webhooks.endpoints.get()) })
+  const [url, setUrl] = useState('')
+  const [description, setDescription] = useState('')
+  const [events, setEvents] = useState<EventType[]>(['video.completed', 'video.failed'])
+  const create = useMutation({
+    mutationFn: () => unwrap(api.v1.webhooks.endpoints.post({ url, events, ...(description ? { description } : {}) })),
+    onSuccess: () => {
+      setUrl('')
+      setDescription('')
+      void qc.invalidateQueries({ queryKey: endpointsKey })
+    },
+  })
+  const submit = (e: FormEvent) => {
+    e.preventDefault()
+    create.mutate()
+  }
+  const problem = problemOf(create.error)
+  return (
+    <>
+      <h1>Webhooks</h1>
+      <p className="muted">
+        ytempire tells your systems what happened, signed the Standard Webhooks way (<code>webhook-id</code>, <code>webhook-timestamp</code>
+        , <code>webhook-signature</code>), retried with backoff for about three days.
+      </p>
+      {create.data && (
+        <div className="alert alert-ok" role="status">
+          <strong>Endpoint added. Its signing secret is shown only this once:</strong>
+          <p>
+            <code className="secret">{create.data.secret}</code>
+          </p>
+        </div>
+      )}
+      <section className="card" aria-labelledby="new-endpoint-h">
+        <h2 id="new-endpoint-h">Add an endpoint</h2>
+        <form className="form" onSubmit={submit} noValidate>
+          <ProblemAlert problem={problem} fields={['url', 'events', 'description']} />
+          <div className="grid-2">
+            <Field label="URL" name="url" problem={problem} hint="A public https:// address; redirects are not followed">
+              {(p) => <input {...p} type="url" inputMode="url" value={url} onChange={(e) => setUrl(e.target.value)} />}
+            </Field>
+            <Field label="Description (optional)" name="description" problem={problem}>
+              {(p) => <input {...p} maxLength={500} value={description} onChange={(e) => setDescription(e.target.value)} />}
+            </Field>
+          </div>
+          <fieldset className="fieldset">
+            <legend>Events</legend>
+            <div className="segmented">
+              {SUBSCRIBABLE.map((ev) => (
+                <label key={ev} className="check">
+                  <input
+                    type="checkbox"
+                    checked={events.includes(ev)}
+                    onChange={() => setEvents(events.includes(ev) ? events.filter((x) => x !== ev) : [...events, ev])}
+                  />{' '}
+                  <code>{ev}</code>
+                </label>
+              ))}
+            </div>
+          </fieldset>
+          <Submit busy={create.isPending}>Add endpoint</Submit>
+        </form>
+      </section>
+      <section aria-labelledby="endpoints-h">
+        <h2 id="endpoints-h">Your endpoints</h2>
+        {endpoints.isPending ? (
+          <Loading />
+        ) : endpoints.error ? (
+          <LoadError error={endpoints.error} retry={() => endpoints.refetch()} />
+        ) : endpoints.data.length === 0 ? (
+          <Empty title="No endpoints yet." />
+        ) : (
+          endpoints.data.map((ep) => <Endpoint key={ep.id} endpoint={ep} />)
+        )}
+      </section>
+    </>
+  )
+}
+
+type EndpointView = NonNullable<Awaited<ReturnType<typeof api.v1.webhooks.endpoints.get>>['data']>[number]
+
+function Endpoint({ endpoint: ep }: { endpoint: EndpointView }) {
+  const qc = useQueryClient()
+  const [open, setOpen] = useState(false)
+  const deliveriesKey = ['webhook-deliveries', ep.id]
+  const deliveries = useQuery({
+    queryKey: deliveriesKey,
+    queryFn: () => unwrap(api.v1.webhooks.endpoints({ id: ep.id }).deliveries.get({ query: { limit: 20 } })),
+    enabled: open,
+  })
+  const refresh = () => {
+    void qc.invalidateQueries({ queryKey: endpointsKey })
+    void qc.invalidateQueries({ queryKey: deliveriesKey })
+  }
+  const toggle = useMutation({
+    mutationFn: () => unwrap(api.v1.webhooks.endpoints({ id: ep.id }).patch({ enabled: !ep.enabled })),
+    onSettled: refresh,
+  })
+  const ping = useMutation({ mutationFn: () => unwrap(api.v1.webhooks.endpoints({ id: ep.id }).ping.post()), onSuccess: refresh })
+  const remove = useMutation({ mutationFn: () => unwrap(api.v1.webhooks.endpoints({ id: ep.id }).delete()), onSuccess: refresh })
+  const resend = useMutation({
+    mutationFn: (deliveryId: string) => unwrap(api.v1.webhooks.endpoints({ id: ep.id }).deliveries({ deliveryId }).resend.post()),
+    onSuccess: refresh,
+  })
+  return (
+    <article className="card">
+      <div className="section-head">
+        <div>
+          <h3 className="endpoint-url">{ep.url}</h3>
+          <p className="muted small">
+            {ep.description ? `${ep.description} · ` : ''}
+            {ep.events.join(', ')}
+          </p>
+        </div>
+        <span className={`badge ${ep.enabled ? 'badge-completed' : 'badge-failed'}`}>{ep.enabled ? 'Enabled' : 'Disabled'}</span>
+      </div>
+      {ep.disabledReason && (
+        <p className="field-error">
+          Disabled {dateTime(ep.disabledAt)}: {ep.disabledReason}
+        </p>
+      )}
+      {ep.failingSince && <p className="field-error">Failing since {dateTime(ep.failingSince)}</p>}
+      <ProblemAlert problem={problemOf(toggle.error ?? ping.error ?? remove.error ?? resend.error)} />
+      <div className="actions">
+        <button type="button" className="button small" onClick={() => ping.mutate()} disabled={ping.isPending || !ep.enabled}>
+          Send a ping
+        </button>
+        <button type="button" className="button small" onClick={() => toggle.mutate()} disabled={toggle.isPending}>
+          {ep.enabled ? 'Disable' : 'Enable'}
+        </button>
+        <button type="button" className="button small" aria-expanded={open} onClick={() => setOpen(!open)}>
+          {open ? 'Hide deliveries' : 'Deliveries'}
+        </button>
+        <button type="button" className="button small danger" onClick={() => window.confirm(`Delete ${ep.url}?`) && remove.mutate()}>
+          Delete
+        </button>
+      </div>
+      {open &&
+        (deliveries.isPending ? (
+          <Loading />
+        ) : deliveries.error ? (
+          <LoadError error={deliveries.error} />
+        ) : deliveries.data.length === 0 ? (
+          <p className="muted">No deliveries yet.</p>
+        ) : (
+          <div className="table-wrap">
+            <table className="table compact">
+              <thead>
+                <tr>
+                  <th scope="col">When</th>
+                  <th scope="col">Event</th>
+                  <th scope="col">Attempt</th>
+                  <th scope="col">Answer</th>
+                  <th scope="col" className="num">
+                    Latency
+                  </th>
+                  <th scope="col">
+                    <span className="sr-only">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {deliveries.data.map((d) => (
+                  <tr key={d.id}>
+                    <td>{ago(d.createdAt)}</td>
+                    <td>
+                      <code>{d.eventType}</code>
+                    </td>
+                    <td>
+                      {d.attempt} ({d.trigger})
+                    </td>
+                    <td className={d.succeeded ? undefined : 'field-error'}>{d.statusCode ?? d.error ?? '—'}</td>
+                    <td className="num">{d.latencyMs} ms</td>
+                    <td>
+                      <button type="button" className="button small" onClick={() => resend.mutate(d.id)} disabled={resend.isPending}>
+                        Re-send
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        ))}
+    </article>
+  )
+}

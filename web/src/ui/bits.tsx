@@ -1,0 +1,85 @@
+import type { ReactNode } from 'react'
+import { type Problem, problemOf } from '../api/problem'
+
+export function Empty({ title, children }: { title: string; children?: ReactNode }) {
+  return (
+    <div className="empty">
+      <p className="empty-title">{title}</p>
+      {children}
+    </div>
+  )
+}
+
+export function Loading({ what = 'Loading' }: { what?: string }) {
+  return (
+    <p className="loading" aria-live="polite">
+      {what}…
+    </p>
+  )
+}
+
+/** A query's failure, with a way to try again. */
+export function LoadError({ error, retry }: { error: unknown; retry?: () => void }) {
+  const p: Problem | undefined = problemOf(error)
+  return (
+    <div className="alert alert-error" role="alert">
+      <strong>{p?.title ?? 'Could not load this'}</strong>
+      {p?.detail && <p>{p.detail}</p>}
+      {retry && (
+        <button type="button" className="button" onClick={retry}>
+          Try again
+        </button>
+      )}
+    </div>
+  )
+}
+
+const STATUS_LABEL: Record<string, string> = {
+  queued: 'Queued',
+  running: 'Running',
+  completed: 'Completed',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+  pending: 'Waiting',
+}
+
+export function StatusBadge({ status }: { status: string }) {
+  return <span className={`badge badge-${status}`}>{STATUS_LABEL[status] ?? status}</span>
+}
+
+export function Progress({ value, label }: { value: number; label: string }) {
+  return (
+    <div className="progress">
+      <progress max={100} value={value} aria-label={label} />
+      <span className="progress-value">{Math.round(value)} %</span>
+    </div>
+  )
+}
+
+const usd = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 4 })
+/** Dollars; sub-cent amounts (per-character and per-second prices) keep their significant digits. */
+const tinyUsd = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', maximumSignificantDigits: 3 })
+export const money = (n: number) => (n !== 0 && Math.abs(n) < 0.01 ? tinyUsd.format(n) : usd.format(n))
+
+const relative = new Intl.RelativeTimeFormat('en', { numeric: 'auto' })
+export function ago(iso: string | null | undefined): string {
+  if (!iso) return '—'
+  const s = (new Date(iso).getTime() - Date.now()) / 1000
+  const abs = Math.abs(s)
+  if (abs < 60) return relative.format(Math.round(s), 'second')
+  if (abs < 3600) return relative.format(Math.round(s / 60), 'minute')
+  if (abs < 86400) return relative.format(Math.round(s / 3600), 'hour')
+  return relative.format(Math.round(s / 86400), 'day')
+}
+
+export const dateTime = (iso: string | null | undefined) => (iso ? new Date(iso).toLocaleString() : '—')
+
+export function bytes(n: number | null | undefined): string {
+  if (n == null) return '—'
+  if (n < 1024) return `${n} B`
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`
+  return `${(n / 1024 ** 3).toFixed(2)} GiB`
+}
+
+export const seconds = (s: number | null | undefined) => (s == null ? '—' : `${s.toFixed(1)} s`)
