@@ -93,5 +93,6 @@ describe('the admins of an installation', () => {
   test('a member deletes their account as before', async () => {
     const member = await signUp(core)
     expect((await core.request('/v1/me', { method: 'DELETE', token: member.accessToken, json: { password: PASSWORD } })).status).toBe(204)
+    expect((await core.request('/v1/auth/login', { method: 'POST', json: { email: member.email, password: PASSWORD } })).status).toBe(401)
   })
 })
