@@ -9,6 +9,8 @@ import { apiKeysModule } from './modules/api-keys'
 import { createApiKeyService } from './modules/api-keys/service'
 import { authModule } from './modules/auth'
 import { createAuthService } from './modules/auth/service'
+import { autopilotModule } from './modules/autopilot'
+import { createAutopilotService } from './modules/autopilot/service'
 import { billingModule, stripeWebhookModule } from './modules/billing'
 import { createBillingService } from './modules/billing/service'
 import { createStripePayments } from './modules/billing/stripe'
@@ -25,6 +27,10 @@ import { createVideoService, videoView } from './modules/videos/service'
 import { createVideoSweeper } from './modules/videos/sweeper'
 import { webhooksModule } from './modules/webhooks'
 import { createWebhookService } from './modules/webhooks/service'
+import { youtubeModule } from './modules/youtube'
+import { publishWorkerModule } from './modules/youtube/internal'
+import { createPublicationService } from './modules/youtube/publications'
+import { createYouTubeService } from './modules/youtube/service'
 
 export function createServices(deps: Deps) {
   const apiKeys = createApiKeyService(deps)
@@ -34,9 +40,11 @@ export function createServices(deps: Deps) {
   const webhooks = createWebhookService(deps)
   const stripe = deps.config.billing.stripe
   const billing = createBillingService(deps, { channels, webhooks, payments: stripe ? createStripePayments(stripe) : undefined })
-  const videos = createVideoService(deps, channels)
+  const youtube = createYouTubeService(deps, channels)
+  const publications = createPublicationService(deps, youtube)
+  const videos = createVideoService(deps, channels, publications)
   // Written in the transaction of the change, done after its commit (at least once: each step is idempotent).
-  deps.outbox.handle('video.dispatch', ({ videoId }) => videos.dispatchQueued(videoId))
+  deps.outbox.handle('video.dispatch', ({ videoId, grant }) => videos.dispatchQueued(videoId, grant))
   deps.outbox.handle('video.finished', async ({ videoId }, rowId) => {
     // A video reached its end: meter it, and tell the owner's endpoints.
     const video = await videos.find(videoId)
@@ -46,15 +54,27 @@ export function createServices(deps: Deps) {
     await webhooks.emit(video.userId, type, { video: videoView(video) }, `outbox-${rowId}`)
   })
   const uploads = createUploadService(deps)
-  const admin = createAdminService(deps, auth, apiKeys, videos, webhooks)
+  const admin = createAdminService(deps, auth, apiKeys, videos, webhooks, youtube)
   const sweeper = createVideoSweeper(deps, videos)
-  return { apiKeys, auth, users, channels, videos, uploads, webhooks, billing, admin, sweeper }
+  const autopilot = createAutopilotService(deps, channels, videos, youtube)
+  publications.jobsFrom((video, grant) => videos.jobOf(video, grant))
+  // Grants are revoked at Google, and schedulers removed, before the rows go (erasure, channel deletion).
+  users.beforeErase(async (userId) => {
+    await youtube.revokeAll({ userId })
+    for (const c of await channels.list(userId)) await autopilot.stop(c.id)
+  })
+  channels.beforeRemove(async (channelId) => {
+    await youtube.revokeAll({ channelId })
+    await autopilot.stop(channelId)
+  })
+  channels.afterUpdate((channelId) => autopilot.channelChanged(channelId))
+  return { apiKeys, auth, users, channels, videos, uploads, webhooks, billing, admin, youtube, publications, autopilot, sweeper }
 }
 export type Services = ReturnType<typeof createServices>
 
 /** One factory wires the services and controllers of a core instance. */
 export function createApp(deps: Deps, services: Services = createServices(deps)) {
-  const { apiKeys, auth, users, channels, videos, uploads, webhooks, billing, admin } = services
+  const { apiKeys, auth, users, channels, videos, uploads, webhooks, billing, admin, youtube, publications, autopilot } = services
 
   return new Elysia({ name: 'ytempire-core', normalize: false })
     .use(httpLayer(deps))
@@ -78,6 +98,7 @@ export function createApp(deps: Deps, services: Services = createServices(deps))
     )
     .use(systemModule(deps))
     .use(stripeWebhookModule(deps, billing, apiKeys))
+    .use(publishWorkerModule(deps, publications))
     .group('/v1', (v1) =>
       v1
         .use(authModule(deps, auth, apiKeys))
@@ -88,6 +109,8 @@ export function createApp(deps: Deps, services: Services = createServices(deps))
         .use(uploadsModule(deps, uploads, apiKeys))
         .use(billingModule(deps, billing, apiKeys))
         .use(webhooksModule(deps, webhooks, apiKeys))
+        .use(youtubeModule(deps, youtube, publications, videos, apiKeys))
+        .use(autopilotModule(deps, autopilot, apiKeys))
         .use(adminModule(deps, admin, apiKeys)),
     )
     .use(queuesBoard(deps))

@@ -18,6 +18,7 @@ import { type StorageConfig, storageConfigFromEnv } from '@ytempire/storage'
 import { edgeUrlFrom } from './infra/edge-purge'
 import { z } from './infra/env'
 import type { OutboxConfig } from './infra/outbox'
+import { parseYouTubeConfig, type YouTubeConfig } from './modules/youtube/config'
 
 export interface Config {
   env: 'development' | 'production' | 'test'
@@ -69,6 +70,10 @@ export interface Config {
   plans: Record<Plan, Entitlements>
   billing: BillingConfig
   webhooks: WebhooksConfig
+  /** Google OAuth client, YouTube endpoints and quota (GOOGLE_*, YOUTUBE_*). */
+  youtube: YouTubeConfig
+  /** How long before a slot the autopilot makes its video (AUTOPILOT_LEAD_MINUTES). */
+  autopilotLeadMinutes: number
   events: EventsConfig
   outbox: OutboxConfig
   sweeper: SweeperConfig
@@ -136,6 +141,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const mode = z.oneOf(env, 'NODE_ENV', ['development', 'production', 'test'], 'development')
   const secretKeys = parseSecretKeys(env.SECRET_KEYS, mode)
   const port = z.int(env, 'PORT', 3000)
+  const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, '')
   const redis = redisTargetFromEnv(env)
   return {
     env: mode,
@@ -172,7 +178,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: env.TRUST_PROXY === 'true',
     rateLimits: { ...RATE_LIMITS, ...parseRateLimitOverrides(env.RATE_LIMITS ?? '') },
     cacheTtlS: { api: 300, analytics: 60, sessions: 3600, static: 86400 },
-    publicUrl: env.PUBLIC_URL ?? `http://localhost:${port}`,
+    publicUrl,
     queuePrefix: keyPrefixFor(redis, env.QUEUE_PREFIX || QUEUE_PREFIX),
     queuePrefixFromInstallation: !env.QUEUE_PREFIX,
     storage: storageConfigFromEnv(env),
@@ -182,7 +188,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     billing: {
       stripe: parseStripe(env),
       pastDueGraceS: Math.round(z.number(env, 'BILLING_PAST_DUE_GRACE_DAYS', 7) * 86400),
-      returnUrl: env.BILLING_RETURN_URL || `${env.PUBLIC_URL ?? `http://localhost:${port}`}/billing`,
+      returnUrl: env.BILLING_RETURN_URL || `${publicUrl}/billing`,
       meterRetryMs: 30_000,
     },
     webhooks: {
@@ -200,6 +206,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     // Ten minutes without a sign of life and without a job: far beyond a report's way through the queue.
     sweeper: { intervalMs: 60_000, graceMs: 10 * 60_000 },
     progressResyncMs: 15_000,
+    youtube: parseYouTubeConfig(env, publicUrl),
+    autopilotLeadMinutes: z.int(env, 'AUTOPILOT_LEAD_MINUTES', 360),
   }
 }
 

@@ -10,11 +10,13 @@ import { createReadRouter, type ReadRouter } from './db/read-your-writes'
 import { createResponseCache, type ResponseCache } from './http/cache'
 import { createRateLimiter, type RateLimiter } from './http/rate-limit'
 import { createEventBus, type EventBus } from './infra/bus'
+import { type Clock, systemClock } from './infra/clock'
 import { ensureInstallation } from './infra/installation'
 import { createJobQueues, type JobQueues } from './infra/jobs'
 import { createLogger, type Logger } from './infra/logger'
 import { createMetrics, type Metrics } from './infra/metrics'
 import { createOutbox, type Outbox } from './infra/outbox'
+import { logOutages } from './infra/redis'
 import { createSessionStore, SESSIONS_ENDED, type SessionStore } from './modules/auth/sessions'
 import { type AuditLog, createAuditLog } from './modules/users/audit'
 
@@ -44,6 +46,8 @@ export interface Deps {
   videoUpdates: VideoUpdateHub
   /** Work that follows a committed change (dispatch, a finished video's meter and webhooks), done at least once. */
   outbox: Outbox
+  /** "Now" for decisions that depend on the date (quota days, schedules); tests move it. */
+  clock: Clock
 }
 
 export interface VideoUpdateHub {
@@ -96,9 +100,10 @@ export async function createDeps(
   given: Config,
   database: Database,
   redis: RedisConnection,
-  opts: { defaultMetrics?: boolean } = {},
+  opts: { defaultMetrics?: boolean; clock?: Clock } = {},
 ): Promise<Deps> {
   const log = createLogger(given.logLevel)
+  logOutages(redis, log, 'api')
   const storage = createStorage(given.storage)
   // QUEUE_PREFIX unset: the installation's own namespace, so a shared Redis never mixes two installations' jobs.
   const config: Config = given.queuePrefixFromInstallation
@@ -152,6 +157,7 @@ export async function createDeps(
     storage,
     videoUpdates: createVideoUpdateHub(bus),
     outbox: createOutbox(database.db, config.outbox, log),
+    clock: opts.clock ?? systemClock,
   }
   await database.withLock(ADVISORY_LOCKS.signingKeys, () => keys.init())
   await cache.start()

@@ -12,7 +12,9 @@ import { type App, createApp, createServices, type Services } from '../src/app'
 import { type Config, loadConfig } from '../src/config'
 import { type Database, migrateDatabase, openDatabase } from '../src/db'
 import { createDeps, type Deps } from '../src/deps'
+import type { Clock } from '../src/infra/clock'
 import { createRedis } from '../src/infra/redis'
+import { startAutopilotWorker } from '../src/modules/autopilot/worker'
 import { startBillingWorkers } from '../src/modules/billing/worker'
 import { startVideoEventConsumer } from '../src/modules/videos/events'
 import { startWebhookDeliveries } from '../src/modules/webhooks/worker'
@@ -49,6 +51,8 @@ export interface Core {
   app: App
   deps: Deps
   services: ReturnType<typeof createServices>
+  /** set when the core listens on a port (`listen: true`) */
+  url?: string
   request(path: string, init?: RequestInit & { json?: unknown; token?: string; ip?: string }): Promise<Response>
 }
 
@@ -60,7 +64,13 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
   const db = await createTestDatabase()
   const prefix = `t:${randomId()}:`
   const storageDir = mkdtempSync(join(tmpdir(), 'ytempire-storage-'))
-  const cores: { deps: Deps; database: Database; services: Services; background: { close(): Promise<void> }[] }[] = []
+  const cores: {
+    deps: Deps
+    database: Database
+    services: Services
+    background: { close(): Promise<void> }[]
+    server?: { stop(force?: boolean): void }
+  }[] = []
   const baseConfig = overrides({
     ...loadConfig({
       NODE_ENV: 'test',
@@ -82,32 +92,45 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
 
   let migrated = false
   /**
-   * consumeEvents: record the workers' video reports; background: deliver webhooks and run billing's
-   * jobs; outbox: run the relay that retries what failed after a commit; databaseUrl: reach the test
-   * database another way (through a proxy a test can cut).
+   * consumeEvents: record the workers' video reports; background: deliver webhooks and run billing's jobs;
+   * autopilot: consume the autopilot's scheduler firings; listen: serve on a port (workers in other
+   * processes call the core); clock: the core's "now"; outbox: run the relay that retries what failed
+   * after a commit; databaseUrl: reach the test database another way (through a proxy a test can cut).
    */
   async function core(
     perCore: (c: Config) => Config = (c) => c,
-    opts: { consumeEvents?: boolean; background?: boolean; outbox?: boolean; databaseUrl?: (url: string) => string } = {},
+    opts: {
+      consumeEvents?: boolean
+      background?: boolean
+      autopilot?: boolean
+      listen?: boolean
+      clock?: Clock
+      outbox?: boolean
+      databaseUrl?: (url: string) => string
+    } = {},
   ): Promise<Core> {
     const database = await openDatabase({ url: opts.databaseUrl?.(db.url) ?? db.url, dataDir: '/tmp', poolMax: 5 })
     if (!migrated) {
       await migrateDatabase(database)
       migrated = true
     }
-    const deps = await createDeps(perCore(config), database, createRedis(REDIS_URL, 'test'))
+    const coreConfig = perCore(config)
+    const deps = await createDeps(coreConfig, database, createRedis(coreConfig.redisUrl ?? REDIS_URL, 'test'), { clock: opts.clock })
     const services = createServices(deps)
     const background = [
       ...(opts.consumeEvents ? [startVideoEventConsumer(deps, services.videos)] : []),
       ...(opts.background ? [startWebhookDeliveries(deps, services.webhooks), startBillingWorkers(deps, services.billing)] : []),
+      ...(opts.autopilot ? [startAutopilotWorker(deps, services.autopilot)] : []),
       ...(opts.outbox ? [deps.outbox.startRelay()] : []),
     ]
-    cores.push({ deps, database, services, background })
     const app = createApp(deps, services)
+    const server = opts.listen ? app.listen({ port: 0, hostname: '127.0.0.1' }).server! : undefined
+    cores.push({ deps, database, services, background, server })
     return {
       app,
       deps,
       services,
+      url: server ? `http://127.0.0.1:${server.port}` : undefined,
       request: (path, init = {}) => {
         const headers = new Headers(init.headers)
         if (init.json !== undefined) headers.set('content-type', 'application/json')
@@ -126,6 +149,7 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
 
   afterAll(async () => {
     for (const c of cores) {
+      c.server?.stop(true)
       for (const b of c.background) await b.close()
       await c.deps.bus.close()
       c.deps.redis.disconnect()

@@ -38,6 +38,19 @@ export interface RenderConfig {
 
   media: { maxBytes: number; timeoutMs: number; allowPrivateHosts: boolean }
 
+  /** Publish jobs ask the core (CORE_URL) for access tokens and record every step there. */
+  coreUrl: string
+  youtube: {
+    /** Data API and uploads (YOUTUBE_API_ROOT) */
+    apiRoot: string
+    /** resumable upload chunk, a multiple of 256 KiB (YOUTUBE_UPLOAD_CHUNK_BYTES) */
+    chunkBytes: number
+    /** consecutive failures (5xx, cut connections) before the attempt gives up; progress resets the count */
+    maxRetries: number
+    /** first backoff delay, doubled per consecutive failure */
+    retryBaseMs: number
+  }
+
   video: {
     encoder: EncoderChoice
     x264Preset: string
@@ -80,6 +93,16 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
 }
 
 const FONT_DIR = '/usr/share/fonts/truetype/dejavu'
+
+/** YouTube takes resumable chunks in multiples of 256 KiB (only the last may be shorter). */
+export const UPLOAD_CHUNK_UNIT = 256 * 1024
+
+function uploadChunk(env: Env): number {
+  const bytes = num(env, 'YOUTUBE_UPLOAD_CHUNK_BYTES', 32 * UPLOAD_CHUNK_UNIT, UPLOAD_CHUNK_UNIT)
+  if (bytes % UPLOAD_CHUNK_UNIT !== 0)
+    throw new ConfigError(`YOUTUBE_UPLOAD_CHUNK_BYTES must be a multiple of ${UPLOAD_CHUNK_UNIT} (256 KiB), got ${bytes}`)
+  return bytes
+}
 
 export function loadConfig(env: Env = process.env): RenderConfig {
   let storage: StorageConfig
@@ -134,6 +157,14 @@ export function loadConfig(env: Env = process.env): RenderConfig {
     pixabay: { baseURL: (env.PIXABAY_BASE_URL || 'https://pixabay.com').replace(/\/+$/, ''), apiKey: env.PIXABAY_API_KEY || undefined },
     voiceProvider: oneOf(env, 'VOICE_PROVIDER', VOICE_PROVIDERS, 'espeak'),
     espeakVoice: env.ESPEAK_VOICE || '',
+
+    coreUrl: (env.CORE_URL || 'http://127.0.0.1:3000').replace(/\/+$/, ''),
+    youtube: {
+      apiRoot: (env.YOUTUBE_API_ROOT || 'https://www.googleapis.com/').replace(/\/*$/, '/'),
+      chunkBytes: uploadChunk(env),
+      maxRetries: num(env, 'YOUTUBE_UPLOAD_RETRIES', 8, 0),
+      retryBaseMs: num(env, 'YOUTUBE_UPLOAD_RETRY_BASE_MS', 1000, 1),
+    },
 
     media: {
       maxBytes: num(env, 'MEDIA_MAX_BYTES', 200 * 1024 * 1024, 1),

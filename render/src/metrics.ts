@@ -31,3 +31,16 @@ export const renderSpeed = new Gauge({
   help: 'Output seconds per wall second of the last render',
   registers: [registry],
 })
+
+export const youtubeUploadBytes = new Counter({
+  name: 'ytempire_render_youtube_upload_bytes_total',
+  help: 'Bytes sent to YouTube by resumable uploads (resent bytes after an interruption count again)',
+  registers: [registry],
+})
+
+export const youtubePublishes = new Counter({
+  name: 'ytempire_render_youtube_publish_attempts_total',
+  help: 'Publish job attempts by outcome: published, waiting, paused, failed',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+})

@@ -5,6 +5,8 @@ import { shortScript } from './helpers'
 export interface FakeApis {
   url: string
   requests: { path: string; headers: Headers; body: any }[]
+  /** titles the chat model answers with, in order (then "LLM Written Title") */
+  titles: string[]
   stop(): void
 }
 
@@ -41,6 +43,7 @@ export function startFakeApis(): FakeApis {
     'pipe:1',
   ])
   const requests: FakeApis['requests'] = []
+  const titles: string[] = []
 
   const server = Bun.serve({
     port: 0,
@@ -53,7 +56,7 @@ export function startFakeApis(): FakeApis {
       if (url.pathname === '/v1/chat/completions') {
         if (req.headers.get('authorization') !== `Bearer ${API_KEYS.openai}`)
           return Response.json({ error: { message: 'bad key' } }, { status: 401 })
-        const script = { ...shortScript, title: 'LLM Written Title' }
+        const script = { ...shortScript, title: titles.shift() ?? 'LLM Written Title' }
         return Response.json({
           id: 'chatcmpl-test',
           object: 'chat.completion',
@@ -154,5 +157,5 @@ export function startFakeApis(): FakeApis {
       return new Response('not found', { status: 404 })
     },
   })
-  return { url: `http://127.0.0.1:${server.port}`, requests, stop: () => server.stop(true) }
+  return { url: `http://127.0.0.1:${server.port}`, requests, titles, stop: () => server.stop(true) }
 }

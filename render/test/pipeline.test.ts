@@ -3,9 +3,12 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { join } from 'node:path'
 import { dispatchVideo } from '@ytempire/contract/queue'
 import { probeDuration, runFfmpeg } from '../src/ffmpeg/ffmpeg'
+import { fontMetrics } from '../src/ffmpeg/font-metrics'
 import { renderPlan } from '../src/ffmpeg/render-plan'
+import { thumbnailArgs, thumbnailLayout } from '../src/ffmpeg/thumbnail'
 import { type Pipeline, startPipeline } from '../src/pipeline/workers'
 import type { VoiceTrack } from '../src/stages/voice'
+import { sceneGradient } from '../src/visuals/generated'
 import { createTestEnv, EventLog, ffprobe, frameAt, regionDiff, silentLog, type TestEnv, videoJob } from './helpers'
 
 let t: TestEnv
@@ -68,6 +71,18 @@ describe('pipeline end to end', () => {
     const thumb = await ffprobe(join(t.storageDir, done.thumbnail.key))
     expect(thumb.streams[0]!.codec_name).toBe('mjpeg')
     expect([thumb.streams[0]!.width, thumb.streams[0]!.height]).toEqual([1280, 720])
+    // Generated scenes carry their keywords in big type: the thumbnail is the first scene's gradient
+    // and the title only, the same image as drawn from that gradient directly.
+    const font = t.config().video.fontBoldFile
+    const layout = thumbnailLayout(done.title, await fontMetrics(font))
+    const titleFile = join(t.tmpDir, `${job.videoId}-title.txt`)
+    await Bun.write(titleFile, layout.lines.join('\n'))
+    const expected = join(t.tmpDir, `${job.videoId}-expected.jpg`)
+    const background = { kind: 'gradient' as const, ...sceneGradient(job.script!.scenes[0]!.keywords, 0) }
+    await runFfmpeg(thumbnailArgs({ background, layout, titleFile, fontFile: font, outputPath: expected }), { timeoutS: 30 })
+    const pixels = (path: string) =>
+      new Uint8Array(Bun.spawnSync(['ffmpeg', '-v', 'error', '-i', path, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-']).stdout)
+    expect(regionDiff(pixels(join(t.storageDir, done.thumbnail.key)), pixels(expected), 1280, 0, 720)).toBeLessThan(1)
 
     // Events: every stage started and completed, costs reported, title from the script.
     const mine = events.of(job.videoId)

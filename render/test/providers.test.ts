@@ -85,6 +85,38 @@ describe('OpenAI', () => {
   })
 })
 
+describe('the autopilot asks the LLM for a fresh subject in the niche', () => {
+  test('earlier titles go into the prompt, and a repeated one is asked for again (each answer paid for)', async () => {
+    const p = await startPipeline(t.config(providerEnv()), silentLog, undefined, ['script'])
+    try {
+      apis.titles.push('Why the sky is BLUE!', 'How Rainbows Form')
+      const before = apis.requests.filter((r) => r.path === '/v1/chat/completions').length
+      const job = videoJob({ script: undefined, topic: 'everyday science', avoidTitles: ['Why the Sky Is Blue', 'Static Electricity'] })
+      await dispatchVideo(t.redis, job, { prefix: t.prefix })
+      await events.waitUntil(
+        (e) => e.videoId === job.videoId && e.type === 'stage.completed' && e.stage === 'script',
+        'the script stage',
+        30_000,
+      )
+      const stored = await Bun.file(join(t.storageDir, `videos/${job.videoId}/script.json`)).json()
+      expect(stored.title).toBe('How Rainbows Form')
+      const asked = apis.requests.filter((r) => r.path === '/v1/chat/completions').slice(before)
+      expect(asked.length).toBe(2)
+      const prompt: string = asked[0]!.body.messages[1].content
+      expect(prompt).toContain('Channel niche: everyday science')
+      expect(prompt).toContain('- Why the Sky Is Blue')
+      expect(prompt).toContain('- Static Electricity')
+      const llm = events
+        .of(job.videoId)
+        .flatMap((e) => (e.type === 'cost' ? e.items : []))
+        .filter((c) => c.kind === 'llm_tokens')
+      expect(llm.length).toBe(4)
+    } finally {
+      await p.close(500)
+    }
+  }, 60_000)
+})
+
 describe('videos through the outside providers', () => {
   test('LLM script + OpenAI TTS + Pexels clips', async () => {
     const p = await startPipeline(t.config(providerEnv()), silentLog)

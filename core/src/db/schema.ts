@@ -167,6 +167,14 @@ export const channels = pgTable(
     defaultPrivacy: text('default_privacy', { enum: PRIVACY_STATUSES }).notNull().default('private'),
     cadence: jsonb('cadence').$type<{ videosPerWeek: number; days: Weekday[]; time: string }>().notNull(),
     timeZone: text('time_zone').notNull().default('UTC'),
+    /** YouTube category id of its uploads (22 = People & Blogs). */
+    categoryId: text('category_id').notNull().default('22'),
+    /** status.selfDeclaredMadeForKids: always answered, or uploads stall. */
+    madeForKids: boolean('made_for_kids').notNull().default(false),
+    /** status.containsSyntheticMedia: generated voice and visuals are disclosed by default. */
+    containsSyntheticMedia: boolean('contains_synthetic_media').notNull().default(true),
+    /** The autopilot fills the cadence's slots while on. */
+    autopilot: boolean('autopilot').notNull().default(false),
     /** A paused channel keeps everything but takes no new videos. */
     paused: boolean('paused').notNull().default(false),
     /** `plan_limit`: over the plan's channel count after a downgrade; resumed on upgrade. */
@@ -448,3 +456,5 @@ export const webhookDeliveries = pgTable(
   },
   (t) => [index('webhook_deliveries_endpoint_idx').on(t.endpointId, t.createdAt), index('webhook_deliveries_message_idx').on(t.messageId)],
 )
+
+export * from './publishing-schema'

@@ -11,7 +11,8 @@ import type { Logger } from './logger'
 export type { OutboxTopic }
 
 export interface OutboxPayloads {
-  'video.dispatch': { videoId: string }
+  /** `grant`: the video's publish grant, sealed (the job carries it; the database keeps only its hash). */
+  'video.dispatch': { videoId: string; grant?: string }
   'video.finished': { videoId: string }
 }
 

@@ -2,6 +2,7 @@
 import type { Stage } from './pipeline'
 import type { JobLimits } from './plans'
 import type { Aspect, CaptionStyle, Plan, VisualSource, VoiceProvider } from './values'
+import type { PublishRequest } from './youtube'
 
 export interface ScriptScene {
   narration: string
@@ -45,6 +46,10 @@ export interface VideoJob {
   title?: string
   /** What the plan allows this video; the workers refuse to go past it (absent in jobs of older cores: no limit). */
   limits?: JobLimits
+  /** With the channel's niche as `topic` (the autopilot): the LLM picks a fresh subject and must not reuse these titles. */
+  avoidTitles?: string[]
+  /** Publish to the channel's YouTube channel after the thumbnail (the publish stage). */
+  publish?: PublishRequest
 }
 
 export interface Artifact {

@@ -137,7 +137,8 @@ export function definePipeline<const S extends Record<string, StageSpec<string>>
 
 /**
  * The pipeline: script, then voice and visuals in parallel, the render when both are done, then the
- * thumbnail. Weights are each stage's typical share of a video's wall time.
+ * thumbnail, and, when the job asks for it, the upload to YouTube. Weights are each stage's typical
+ * share of a video's wall time.
  */
 export const PIPELINE = definePipeline({
   script: { queue: 'video-script', weight: 10, after: [], pool: 'stage', timeoutS: 900 },
@@ -145,6 +146,17 @@ export const PIPELINE = definePipeline({
   visuals: { queue: 'video-visuals', weight: 15, after: ['script'], pool: 'stage', timeoutS: 3600 },
   render: { queue: 'video-render', weight: 50, after: ['voice', 'visuals'], pool: 'render', timeoutS: 7200 },
   thumbnail: { queue: 'video-thumbnail', weight: 10, after: ['render'], pool: 'stage', timeoutS: 300 },
+  // Only when the job asks for it. Waits for quota are delayed jobs, not attempts; the retries are for
+  // YouTube's and the core's hiccups, and every retry resumes the upload where it stood.
+  publish: {
+    queue: 'video-publish',
+    weight: 10,
+    after: ['thumbnail'],
+    pool: 'stage',
+    timeoutS: 4 * 3600,
+    retry: { attempts: 8, backoffMs: 30_000 },
+    when: (job) => job.publish !== undefined,
+  },
 })
 
 export type Stage = (typeof PIPELINE.stages)[number]

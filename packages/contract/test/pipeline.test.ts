@@ -21,22 +21,25 @@ const job = (extra: Partial<VideoJob> & Record<string, unknown> = {}): VideoJob 
 const shape = (node: FlowNode | undefined): unknown => node && { [node.stage]: node.children.map(shape) }
 
 describe('the pipeline', () => {
-  test('script, then voice and visuals, the render after both, then the thumbnail', () => {
-    expect(PIPELINE.stages).toEqual(['script', 'voice', 'visuals', 'render', 'thumbnail'])
+  test('script, then voice and visuals, the render after both, then the thumbnail (and publish, when asked)', () => {
+    expect(PIPELINE.stages).toEqual(['script', 'voice', 'visuals', 'render', 'thumbnail', 'publish'])
     expect(PIPELINE.entry).toBe('script')
     expect(shape(PIPELINE.flowFor(job()))).toEqual({ thumbnail: [{ render: [{ voice: [] }, { visuals: [] }] }] })
     expect(PIPELINE.finalStage(job())).toBe('thumbnail')
-    expect(PIPELINE.rank).toEqual({ script: 0, voice: 1, visuals: 1, render: 2, thumbnail: 3 })
+    expect(PIPELINE.rank).toEqual({ script: 0, voice: 1, visuals: 1, render: 2, thumbnail: 3, publish: 4 })
     // A parent before its children: removing it removes them.
-    expect(PIPELINE.removalOrder).toEqual(['thumbnail', 'render', 'visuals', 'voice', 'script'])
+    expect(PIPELINE.removalOrder).toEqual(['publish', 'thumbnail', 'render', 'visuals', 'voice', 'script'])
+    const published = job({ publish: { grant: 'ypg_x' } })
+    expect(shape(PIPELINE.flowFor(published))).toEqual({ publish: [{ thumbnail: [{ render: [{ voice: [] }, { visuals: [] }] }] }] })
+    expect(PIPELINE.finalStage(published)).toBe('publish')
     expect(QUEUES).toMatchObject({ script: 'video-script', render: 'video-render', events: 'video-events', deadLetter: 'dead-letter' })
     // @ts-expect-error the stage names are a closed union
-    const unknown: Stage = 'publish'
+    const unknown: Stage = 'upload'
     expect(PIPELINE.isStage(unknown)).toBe(false)
   })
 
   test('overall progress weighs each stage, over the stages of the video', () => {
-    const all = PIPELINE.stages
+    const all = PIPELINE.stagesFor(job())
     expect(PIPELINE.progress({}, all)).toBe(0)
     expect(PIPELINE.progress({ script: 100, render: 50 }, all)).toBe(10 + 25)
     expect(PIPELINE.progress(Object.fromEntries(all.map((s) => [s, 100])), all)).toBe(100)
@@ -75,7 +78,7 @@ describe('adding a stage', () => {
       when: (j) => 'publish' in j,
     },
   })
-  const asked = job({ publish: { privacy: 'private' } })
+  const asked = job({ publish: { grant: 'ypg_x' } })
 
   test('an optional stage is in the flow only of the videos that ask for it', () => {
     expect(shape(withPublish.flowFor(asked))).toEqual({ publish: [{ thumbnail: [{ render: [{ voice: [] }, { visuals: [] }] }] }] })

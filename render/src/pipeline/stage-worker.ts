@@ -21,7 +21,7 @@ import { DelayedError, type FlowProducer, type Job, UnrecoverableError, Worker }
 import type { Logger } from 'pino'
 import type { RenderConfig } from '../config'
 import { storageCost } from '../cost/cost'
-import { CancelledError, ShutdownError, StageTimeoutError, userReason } from '../errors'
+import { CancelledError, ShutdownError, StageDelay, StageTimeoutError, userReason } from '../errors'
 import { stageDuration, stageJobs } from '../metrics'
 import type { Providers } from '../providers'
 import type { Scratch } from './scratch'
@@ -75,7 +75,7 @@ export function createStageWorker<R>(stage: Stage, processor: StageProcessor<R>,
   const worker = new Worker(
     spec.queue,
     async (job, token): Promise<StageOutcomes> => {
-      const { video, upstream } = jobData(stage, job)
+      const { video, upstream, standalone } = jobData(stage, job)
       const attempts = job.opts.attempts ?? 1
       const attempt = spentRuns(job) + 1
       const id = (kind: string) => reportIdOf(job, stage, video, kind)
@@ -171,7 +171,8 @@ export function createStageWorker<R>(stage: Stage, processor: StageProcessor<R>,
         if (costs.length) await deps.events.report({ type: 'cost', id: id('cost'), videoId: video.videoId, stage, items: costs })
         await deps.events.report({ type: 'stage.completed', id: id('completed'), videoId: video.videoId, stage, durationMs, artifacts })
         // After the final stage's own stage.completed, so video.completed is the video's last event.
-        if (stage === PIPELINE.finalStage(video))
+        // A stage run on its own (publishing a finished video) belongs to a video completed long ago.
+        if (stage === PIPELINE.finalStage(video) && !standalone)
           await deps.events.report({ ...(await videoCompleted(video, outcomes, ctx.storage)), id: id('video.completed') })
         stageDuration.observe({ stage, outcome: 'completed' }, durationMs / 1000)
         stageJobs.inc({ stage, outcome: 'completed' })
@@ -179,9 +180,22 @@ export function createStageWorker<R>(stage: Stage, processor: StageProcessor<R>,
         return outcomes
       } catch (caught) {
         const err = abort.signal.aborted && abort.signal.reason instanceof Error ? abort.signal.reason : (caught as Error)
-        const outcome = err instanceof ShutdownError ? 'handed_back' : err instanceof CancelledError ? 'cancelled' : 'failed'
+        const outcome =
+          err instanceof ShutdownError
+            ? 'handed_back'
+            : err instanceof CancelledError
+              ? 'cancelled'
+              : err instanceof StageDelay
+                ? 'delayed'
+                : 'failed'
         stageDuration.observe({ stage, outcome }, (performance.now() - started) / 1000)
         stageJobs.inc({ stage, outcome })
+        if (err instanceof StageDelay) {
+          // Not a failure and not an attempt: the job comes back when what it waits for is there.
+          await job.moveToDelayed(Date.now() + err.delayMs, token)
+          jlog.info({ until: err.until, reason: err.reason }, 'stage waiting')
+          throw new DelayedError()
+        }
         if (err instanceof ShutdownError) {
           // Back to the queue without spending an attempt; another worker picks it up.
           await job.moveToDelayed(Date.now(), token)

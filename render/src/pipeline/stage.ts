@@ -19,6 +19,8 @@ export interface StageJobData {
   video: VideoJob
   /** outcomes of the stages that ran before the flow was added */
   upstream: StageOutcomes
+  /** a stage run on its own for a finished video (`dispatchPublish`): nothing upstream, no completion to report */
+  standalone?: true
 }
 
 export interface StageContext {

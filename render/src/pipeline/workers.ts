@@ -7,6 +7,7 @@ import { FlowProducer, type Worker } from 'bullmq'
 import type { Logger } from 'pino'
 import type { RenderConfig } from '../config'
 import { createProviders, type Providers } from '../providers'
+import { publishStage } from '../stages/publish'
 import { renderStage } from '../stages/render'
 import { scriptStage } from '../stages/script'
 import { thumbnailStage } from '../stages/thumbnail'
@@ -23,6 +24,7 @@ const PROCESSORS: Record<Stage, StageProcessor<unknown>> = {
   visuals: visualsStage,
   render: renderStage,
   thumbnail: thumbnailStage,
+  publish: publishStage,
 }
 
 export interface Pipeline {

@@ -28,7 +28,7 @@ export class OpenAIScriptWriter implements ScriptWriter {
             },
             {
               role: 'user',
-              content: `Topic: ${req.topic}\nLanguage: ${req.language}\nLength: about ${req.targetSeconds} seconds (~${words} words of narration in total), 5-8 scenes.`,
+              content: `${subject(req)}\nLanguage: ${req.language}\nLength: about ${req.targetSeconds} seconds (~${words} words of narration in total), 5-8 scenes.`,
             },
           ],
           response_format: { type: 'json_schema', json_schema: { name: 'video_script', strict: true, schema: SCRIPT_JSON_SCHEMA } },
@@ -56,4 +56,13 @@ export class OpenAIScriptWriter implements ScriptWriter {
       },
     }
   }
+}
+
+/** A topic, or (with earlier titles to avoid) a channel's niche to pick a new subject from. */
+function subject(req: ScriptRequest): string {
+  if (!req.avoidTitles?.length) return `Topic: ${req.topic}`
+  return (
+    `Channel niche: ${req.topic}\nChoose one specific subject within this niche that the channel has not covered yet, and write about it.\n` +
+    `Earlier titles of the channel (do not repeat or closely paraphrase any of them):\n${req.avoidTitles.map((t) => `- ${t}`).join('\n')}`
+  )
 }

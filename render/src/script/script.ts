@@ -4,10 +4,19 @@ import type { Storage } from '@ytempire/storage'
 import { InvalidInputError } from '../errors'
 
 export interface ScriptRequest {
+  /** the subject, or with `avoidTitles` the channel's niche to pick a new subject from */
   topic: string
   targetSeconds: number
   language: string
+  /** earlier titles of the channel, none of which the new script may repeat */
+  avoidTitles?: string[]
   signal: AbortSignal
+}
+
+/** Titles compared as a viewer would: case, punctuation and spacing ignored. */
+export function sameTitle(a: string, b: string): boolean {
+  const norm = (t: string) => t.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '')
+  return norm(a) === norm(b)
 }
 
 export interface ScriptResult {

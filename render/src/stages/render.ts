@@ -23,7 +23,7 @@ export interface RenderStageResult {
   sceneStarts: number[]
   encoder: string
   /** The first scene's background, without captions: what the thumbnail is made from. */
-  firstScene?: { key: string; kind: 'still' | 'clip'; clipDurationS?: number }
+  firstScene?: { key: string; kind: 'still' | 'clip'; clipDurationS?: number; source?: string }
 }
 
 export async function renderStage(ctx: StageContext): Promise<RenderStageResult> {
@@ -111,7 +111,12 @@ export async function renderStage(ctx: StageContext): Promise<RenderStageResult>
     sceneStarts: track.sceneStarts,
     encoder: codec,
     firstScene: visuals.scenes[0]
-      ? { key: visuals.scenes[0].key, kind: visuals.scenes[0].kind, clipDurationS: visuals.scenes[0].clipDurationS }
+      ? {
+          key: visuals.scenes[0].key,
+          kind: visuals.scenes[0].kind,
+          clipDurationS: visuals.scenes[0].clipDurationS,
+          source: visuals.scenes[0].source,
+        }
       : undefined,
   }
 }

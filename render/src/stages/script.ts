@@ -3,7 +3,10 @@ import type { VideoScript } from '@ytempire/contract'
 import { llmCost } from '../cost/cost'
 import { InvalidInputError } from '../errors'
 import { artifactKey, type StageContext } from '../pipeline/stage'
-import { loadScript, validateScript } from '../script/script'
+import { loadScript, sameTitle, validateScript } from '../script/script'
+
+/** How often the LLM is asked for a script whose title the channel has not used yet. */
+const FRESH_TITLE_TRIES = 3
 
 export interface ScriptStageResult {
   scriptKey: string
@@ -22,14 +25,23 @@ export async function scriptStage(ctx: StageContext): Promise<ScriptStageResult>
     else if (!ctx.providers.scriptWriter) throw new InvalidInputError('no LLM is configured: the request must carry its script')
     else if (!video.topic?.trim()) throw new InvalidInputError('a request without a script needs a topic')
     else {
-      const written = await ctx.providers.scriptWriter.write({
-        topic: video.topic,
-        targetSeconds: video.targetSeconds,
-        language: video.language,
-        signal: ctx.signal,
-      })
-      script = written.script
-      ctx.cost(...llmCost('script', written.usage.model, written.usage.inputTokens, written.usage.outputTokens))
+      const avoid = video.avoidTitles ?? []
+      for (let attempt = 1; ; attempt++) {
+        const written = await ctx.providers.scriptWriter.write({
+          topic: video.topic,
+          targetSeconds: video.targetSeconds,
+          language: video.language,
+          avoidTitles: avoid.length ? avoid : undefined,
+          signal: ctx.signal,
+        })
+        ctx.cost(...llmCost('script', written.usage.model, written.usage.inputTokens, written.usage.outputTokens))
+        script = written.script
+        // The autopilot never repeats a title of the channel: the model is asked again, then the attempt fails.
+        if (!avoid.some((t) => sameTitle(t, written.script.title))) break
+        if (attempt >= FRESH_TITLE_TRIES)
+          throw new Error(`the LLM repeated an earlier title of the channel ("${written.script.title}") ${attempt} times`)
+        ctx.log.warn({ title: written.script.title }, 'the LLM repeated an earlier title; asking again')
+      }
     }
     // The plan's cap: the core checks a script it is given; one the LLM wrote is checked here, before a voice costs money.
     const chars = script.scenes.reduce((n, scene) => n + scene.narration.length, 0)

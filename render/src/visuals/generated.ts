@@ -21,6 +21,12 @@ function hash(text: string): number {
   return h >>> 0
 }
 
+/** The two colours of a scene's gradient: the thumbnail draws the same one without the typography. */
+export function sceneGradient(keywords: string[], index: number): { c0: string; c1: string } {
+  const [c0, c1] = PALETTES[(hash(keywords.join(' ')) + index) % PALETTES.length]!
+  return { c0, c1 }
+}
+
 /** Breaks the keyword line into at most two lines of similar length. */
 function typographyLines(keywords: string[]): string[] {
   const words = keywords.join(' ').toUpperCase().split(/\s+/).filter(Boolean).slice(0, 6)
@@ -54,7 +60,7 @@ export class GeneratedVisuals implements VisualProvider {
 
   async background(req: VisualRequest, index: number, keywords: string[]): Promise<SceneVisual> {
     const { width, height } = stillSize(req.width, req.height, PAN_MARGIN)
-    const [c0, c1] = PALETTES[(hash(keywords.join(' ')) + index) % PALETTES.length]!
+    const { c0, c1 } = sceneGradient(keywords, index)
     const lines = typographyLines(keywords.length ? keywords : [req.video.title ?? ''])
     const longest = Math.max(1, ...lines.map((l) => l.length))
     const fontSize = Math.round(Math.min(height * 0.13, (width * 0.8) / (longest * 0.68)))

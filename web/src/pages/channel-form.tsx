@@ -16,6 +16,9 @@ const FIELDS = [
   'defaultPrivacy',
   'cadence',
   'timeZone',
+  'categoryId',
+  'madeForKids',
+  'containsSyntheticMedia',
 ] as const
 const ASPECT_LABEL: Record<string, string> = {
   '16:9': '16:9 landscape (1920x1080)',
@@ -58,6 +61,9 @@ function initial(c?: Channel): Form {
     defaultPrivacy: (c?.defaultPrivacy as Form['defaultPrivacy']) ?? 'private',
     cadence: c ? { ...c.cadence, days: WEEKDAYS.filter((d) => c.cadence.days.includes(d)) } : { videosPerWeek: 0, days: [], time: '09:00' },
     timeZone: c?.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC',
+    categoryId: c?.categoryId ?? '22',
+    madeForKids: c?.madeForKids ?? false,
+    containsSyntheticMedia: c?.containsSyntheticMedia ?? true,
   }
 }
 
@@ -169,6 +175,23 @@ export function ChannelForm(props: {
           )}
         </Field>
       </div>
+      <fieldset className="fieldset">
+        <legend>YouTube</legend>
+        <div className="grid-3">
+          <Field label="Category id" name="categoryId" problem={problem} hint="22 People & Blogs, 27 Education, 28 Science & Technology">
+            {(p) => (
+              <input {...p} inputMode="numeric" maxLength={3} value={f.categoryId} onChange={(e) => set('categoryId', e.target.value)} />
+            )}
+          </Field>
+          <label className="check">
+            <input type="checkbox" checked={f.madeForKids} onChange={(e) => set('madeForKids', e.target.checked)} /> Made for kids
+          </label>
+          <label className="check">
+            <input type="checkbox" checked={f.containsSyntheticMedia} onChange={(e) => set('containsSyntheticMedia', e.target.checked)} />{' '}
+            Discloses generated voice and visuals
+          </label>
+        </div>
+      </fieldset>
       <fieldset className="fieldset">
         <legend>Posting cadence</legend>
         <div className="grid-3">

@@ -4,7 +4,7 @@ import { cachedForUser, invalidateUser } from '../../http/cached'
 import type { ApiKeyService } from '../api-keys/service'
 import { authGuard } from '../auth/guard'
 import { ChannelView, CreateChannel, UpdateChannel } from './model'
-import { type ChannelService, channelView } from './service'
+import type { ChannelService } from './service'
 
 const Id = t.Object({ id: t.String({ format: 'uuid' }) })
 
@@ -42,9 +42,7 @@ export function channelsModule(deps: Deps, channels: ChannelService, apiKeys: Ap
     .get(
       '/:id',
       ({ principal, params, request, set }) =>
-        cachedForUser(deps, { userId: principal.userId, request, set }, 'api', async () =>
-          channelView(await channels.get(principal.userId, params.id)),
-        ),
+        cachedForUser(deps, { userId: principal.userId, request, set }, 'api', () => channels.view(principal.userId, params.id)),
       {
         auth: 'read',
         params: Id,

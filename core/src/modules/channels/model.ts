@@ -1,6 +1,7 @@
 import { ASPECTS, CAPTION_STYLES, PRIVACY_STATUSES, VISUAL_SOURCES, VOICE_PROVIDERS, WEEKDAYS } from '@ytempire/contract'
 import { t } from 'elysia'
 import { oneOf, strict } from '../../http/schema'
+import { ConnectionView } from '../youtube/model'
 
 export const Aspect = oneOf(ASPECTS, {
   description: '16:9 = 1920x1080, 9:16 Shorts = 1080x1920, 1:1 = 1080x1080',
@@ -39,6 +40,12 @@ const fields = {
   defaultPrivacy: Privacy,
   cadence: Cadence,
   timeZone: t.String({ minLength: 1, maxLength: 64, description: 'IANA time zone, e.g. Europe/Berlin' }),
+  categoryId: t.String({
+    pattern: '^[0-9]{1,3}$',
+    description: 'YouTube category id of uploads, e.g. 22 People & Blogs, 27 Education, 28 Science & Technology',
+  }),
+  madeForKids: t.Boolean({ description: 'answered on every upload (selfDeclaredMadeForKids); default false' }),
+  containsSyntheticMedia: t.Boolean({ description: 'discloses generated voice and visuals on every upload; default true' }),
 }
 
 export const CreateChannel = t.Object(
@@ -54,6 +61,9 @@ export const CreateChannel = t.Object(
     defaultPrivacy: t.Optional(fields.defaultPrivacy),
     cadence: t.Optional(fields.cadence),
     timeZone: t.Optional(fields.timeZone),
+    categoryId: t.Optional(fields.categoryId),
+    madeForKids: t.Optional(fields.madeForKids),
+    containsSyntheticMedia: t.Optional(fields.containsSyntheticMedia),
   },
   strict,
 )
@@ -73,6 +83,11 @@ export const ChannelView = t.Object({
   defaultPrivacy: t.String(),
   cadence: t.Object({ videosPerWeek: t.Number(), days: t.Array(t.String()), time: t.String() }),
   timeZone: t.String(),
+  categoryId: t.String(),
+  madeForKids: t.Boolean(),
+  containsSyntheticMedia: t.Boolean(),
+  autopilot: t.Boolean({ description: 'the autopilot fills the cadence (POST /v1/channels/:id/autopilot/resume|pause)' }),
+  youtube: t.Nullable(ConnectionView),
   paused: t.Boolean({ description: 'a paused channel takes no new videos' }),
   pausedReason: t.Nullable(t.String({ description: 'plan_limit: over the plan’s channel count; resumes on upgrade' })),
   createdAt: t.String(),

@@ -1,16 +1,18 @@
 import { and, asc, count, eq, inArray } from 'drizzle-orm'
 import type { Db } from '../../db'
-import { channels, users, videos } from '../../db/schema'
+import { channels, users, videos, youtubeConnections } from '../../db/schema'
 import type { Deps } from '../../deps'
 import { conflict, notFound, unprocessable } from '../../http/problem'
 import { findOwned } from '../auth/ownership'
 import { planLimit } from '../billing/entitlements'
 import { deleteVideoFiles } from '../videos/files'
+import { connectionView } from '../youtube/views'
 
 type ChannelRow = typeof channels.$inferSelect
-export type ChannelInput = Partial<Omit<ChannelRow, 'id' | 'userId' | 'createdAt' | 'updatedAt' | 'paused' | 'pausedReason'>>
+type ConnectionRow = typeof youtubeConnections.$inferSelect
+export type ChannelInput = Partial<Omit<ChannelRow, 'id' | 'userId' | 'createdAt' | 'updatedAt' | 'paused' | 'pausedReason' | 'autopilot'>>
 
-export const channelView = (c: ChannelRow) => ({
+export const channelView = (c: ChannelRow, youtube?: ConnectionRow | null) => ({
   id: c.id,
   name: c.name,
   niche: c.niche,
@@ -23,6 +25,11 @@ export const channelView = (c: ChannelRow) => ({
   defaultPrivacy: c.defaultPrivacy,
   cadence: c.cadence,
   timeZone: c.timeZone,
+  categoryId: c.categoryId,
+  madeForKids: c.madeForKids,
+  containsSyntheticMedia: c.containsSyntheticMedia,
+  autopilot: c.autopilot,
+  youtube: youtube ? connectionView(youtube) : null,
   paused: c.paused,
   pausedReason: c.pausedReason,
   createdAt: c.createdAt.toISOString(),
@@ -42,7 +49,17 @@ function checkTimeZone(tz: string | undefined) {
 
 export function createChannelService(deps: Deps) {
   const db = deps.database.db
+  const removeHooks: ((channelId: string) => Promise<unknown>)[] = []
+  const updateHooks: ((channelId: string) => Promise<unknown>)[] = []
   return {
+    /** Runs after a channel changed (e.g. the autopilot's scheduler follows a new cadence or time zone). */
+    afterUpdate(hook: (channelId: string) => Promise<unknown>) {
+      updateHooks.push(hook)
+    },
+    /** Runs before a channel's rows are deleted (e.g. revoking its YouTube grant). */
+    beforeRemove(hook: (channelId: string) => Promise<unknown>) {
+      removeHooks.push(hook)
+    },
     async create(userId: string, input: ChannelInput & { name: string; niche: string }) {
       checkTimeZone(input.timeZone ?? undefined)
       return db.transaction(async (tx) => {
@@ -62,8 +79,23 @@ export function createChannelService(deps: Deps) {
     async list(userId: string) {
       // A list may lag behind other writers by the replicas' delay; never behind the user's own writes.
       const reader = await deps.reads.readerFor(userId)
-      const rows = await reader.select().from(channels).where(eq(channels.userId, userId)).orderBy(asc(channels.createdAt))
-      return rows.map(channelView)
+      const rows = await reader
+        .select()
+        .from(channels)
+        .leftJoin(youtubeConnections, eq(youtubeConnections.channelId, channels.id))
+        .where(eq(channels.userId, userId))
+        .orderBy(asc(channels.createdAt))
+      return rows.map((r) => channelView(r.channels, r.youtube_connections))
+    },
+    /** The owner's channel as the API shows it, with its YouTube link. */
+    async view(userId: string, id: string) {
+      const [row] = await db
+        .select()
+        .from(channels)
+        .leftJoin(youtubeConnections, eq(youtubeConnections.channelId, channels.id))
+        .where(and(eq(channels.id, id), eq(channels.userId, userId)))
+      if (!row) throw notFound('Channel')
+      return channelView(row.channels, row.youtube_connections)
     },
     /** The owner's channel, or 404 (also when it belongs to someone else). */
     get: (userId: string, id: string) => findOwned(db, channels, id, userId, 'Channel'),
@@ -75,7 +107,8 @@ export function createChannelService(deps: Deps) {
         .where(and(eq(channels.id, id), eq(channels.userId, userId)))
         .returning()
       if (!row) throw notFound('Channel')
-      return channelView(row)
+      if (input.cadence || input.timeZone) for (const hook of updateHooks) await hook(id)
+      return this.view(userId, id)
     },
     async remove(userId: string, id: string) {
       await this.get(userId, id)
@@ -84,6 +117,7 @@ export function createChannelService(deps: Deps) {
         .from(videos)
         .where(and(eq(videos.channelId, id), inArray(videos.status, ['queued', 'running'])))
       if (active && active.n > 0) throw conflict(`The channel has ${active.n} video(s) in progress; cancel them first`)
+      for (const hook of removeHooks) await hook(id)
       // Its videos go with it: their jobs (a cancelled one may still be stopping), then their files, then the rows.
       const owned = await db
         .select({ id: videos.id, userId: videos.userId })

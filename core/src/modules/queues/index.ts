@@ -13,6 +13,7 @@ import { forbidden, unauthorized } from '../../http/problem'
 import { QUEUES_CSP } from '../../http/security-headers'
 import { createGrants, grantFrom } from '../auth/grants'
 import { createWebSessions, readCookie } from '../auth/web-session'
+import { AUTOPILOT_QUEUE } from '../autopilot/service'
 import { METER_QUEUE, PLAN_EXPIRY_QUEUE } from '../billing/service'
 import { WEBHOOK_QUEUE } from '../webhooks/service'
 
@@ -23,7 +24,7 @@ export async function queuesBoard(deps: Deps) {
   const adapter = new ElysiaAdapter(QUEUES_PATH)
   createBullBoard({
     // The render pipeline's queues and the core's own background queues, under the installation's prefix.
-    queues: [...Object.values(QUEUES), WEBHOOK_QUEUE, METER_QUEUE, PLAN_EXPIRY_QUEUE].map(
+    queues: [...Object.values(QUEUES), WEBHOOK_QUEUE, METER_QUEUE, PLAN_EXPIRY_QUEUE, AUTOPILOT_QUEUE].map(
       (name) => new BullMQAdapter(deps.jobs.queue(name)),
     ),
     serverAdapter: adapter,

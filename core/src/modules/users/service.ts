@@ -12,14 +12,17 @@ import {
   uploads,
   users,
   videoEvents,
+  videoPublications,
   videos,
   webhookEndpoints,
+  youtubeConnections,
 } from '../../db/schema'
 import type { Deps } from '../../deps'
 import { invalidateUser } from '../../http/cached'
 import type { RequestContext } from '../../http/plugin'
 import { notFound, unauthorized, unprocessable } from '../../http/problem'
 import { tellEdgeSessionsEnded } from '../../infra/edge-purge'
+import { assertAnotherAdmin, lockAdminRoles, type Tx } from '../admin/admin-roles'
 import type { ApiKeyService } from '../api-keys/service'
 import { type AuthService, publicUser } from '../auth/service'
 import { channelView } from '../channels/service'
@@ -30,6 +33,7 @@ import { endpointView } from '../webhooks/service'
 
 export function createUserService(deps: Deps, auth: AuthService, apiKeys: ApiKeyService) {
   const db = deps.database.db
+  const eraseHooks: ((userId: string) => Promise<unknown>)[] = []
   async function storedKeys(userId: string): Promise<Set<string>> {
     const keys = new Set<string>()
     for (const u of await db.select({ key: uploads.key }).from(uploads).where(eq(uploads.userId, userId))) keys.add(u.key)
@@ -96,8 +100,19 @@ export function createUserService(deps: Deps, auth: AuthService, apiKeys: ApiKey
           recoveryCodes: codes.map((c) => ({ createdAt: c.createdAt.toISOString(), usedAt: c.usedAt?.toISOString() ?? null })),
         },
         apiKeys: await apiKeys.list(userId),
-        channels: (await db.select().from(channels).where(eq(channels.userId, userId))).map(channelView),
-        videos: (await db.select().from(videos).where(eq(videos.userId, userId))).map((v) => ({ ...videoView(v), request: v.request })),
+        // With their YouTube links and publications (never a token).
+        channels: await Promise.all(
+          (await db.select().from(channels).where(eq(channels.userId, userId))).map(async (c) => {
+            const [yt] = await db.select().from(youtubeConnections).where(eq(youtubeConnections.channelId, c.id))
+            return channelView(c, yt)
+          }),
+        ),
+        videos: await Promise.all(
+          (await db.select().from(videos).where(eq(videos.userId, userId))).map(async (v) => {
+            const [p] = await db.select().from(videoPublications).where(eq(videoPublications.videoId, v.id))
+            return { ...videoView(v, p), request: v.request }
+          }),
+        ),
         costs: (await db.select().from(costLedger).where(eq(costLedger.userId, userId))).map((c) => ({
           videoId: c.videoId,
           stage: c.stage,
@@ -134,11 +149,16 @@ export function createUserService(deps: Deps, auth: AuthService, apiKeys: ApiKey
         })),
       }
     },
+    /** Runs before an account's rows are erased (e.g. revoking its grants at outside services). */
+    beforeErase(hook: (userId: string) => Promise<unknown>) {
+      eraseHooks.push(hook)
+    },
     /**
-     * GDPR Art. 17: erases the account and everything hanging off it. The user's jobs go first (a
-     * running stage stops and takes back a file it was writing; nothing queued starts), then every
-     * stored file of theirs (their folders, and files of the older layout), then the rows (cascading
-     * foreign keys). A file store that fails leaves the account, so the request can be made again.
+     * GDPR Art. 17: erases the account and everything hanging off it. After the checks and the hooks,
+     * the user's jobs go first (a running stage stops and takes back a file it was writing; nothing
+     * queued starts), then every stored file of theirs (their folders, and files of the older layout),
+     * then the rows (cascading foreign keys). A file store that fails leaves the account, so the request
+     * can be made again.
      */
     async erase(userId: string, password: string) {
       const [user] = await db.select().from(users).where(eq(users.id, userId))
@@ -147,6 +167,14 @@ export function createUserService(deps: Deps, auth: AuthService, apiKeys: ApiKey
         throw unprocessable('The password is wrong', [{ field: 'password', message: 'wrong password' }])
       const families = await db.select({ id: tokenFamilies.id }).from(tokenFamilies).where(eq(tokenFamilies.userId, userId))
       const owned = await db.select({ id: videos.id, userId: videos.userId }).from(videos).where(eq(videos.userId, userId))
+      // The installation keeps an administrator: refused before the hooks act on anything, and checked
+      // again under the lock that serialises role changes, where a concurrent deletion is seen.
+      const keepsAnAdmin = async (tx: Tx) => {
+        const [current] = await tx.select({ role: users.role }).from(users).where(eq(users.id, userId))
+        if (current?.role === 'admin') await assertAnotherAdmin(tx, userId, 'deleting this account')
+      }
+      await db.transaction(keepsAnAdmin)
+      for (const hook of eraseHooks) await hook(userId)
       await deps.pipeline.forget(owned.map((v) => v.id))
       const stored = await storedKeys(userId)
       await deletingFiles(deps.log, async () => {
@@ -155,7 +183,11 @@ export function createUserService(deps: Deps, auth: AuthService, apiKeys: ApiKey
         for (const key of stored) await deps.storage.delete(key)
       })
       await deleteVideoFiles(deps.storage, owned, deps.log)
-      await db.delete(users).where(eq(users.id, userId))
+      await db.transaction(async (tx) => {
+        await lockAdminRoles(tx)
+        await keepsAnAdmin(tx)
+        await tx.delete(users).where(eq(users.id, userId))
+      })
       await deps.sessions.end(families.map((f) => f.id))
       // Edge cache: every cached answer of the erased user goes.
       await tellEdgeSessionsEnded(deps, { user: userId, sessions: families.map((f) => f.id), everything: true })

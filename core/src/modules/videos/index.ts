@@ -5,7 +5,7 @@ import { authGuard } from '../auth/guard'
 import { serveObject } from './files'
 import { CostLine, CreateVideo, CreateVideoBatch, ListVideosQuery, VideoView } from './model'
 import { progressStream } from './progress-stream'
-import { type VideoService, videoView } from './service'
+import type { VideoService } from './service'
 
 const Id = t.Object({ id: t.String({ format: 'uuid' }) })
 const IdempotencyHeaders = t.Object({ 'idempotency-key': t.Optional(t.String({ minLength: 1, maxLength: 200 })) })
@@ -23,7 +23,7 @@ export function videosModule(deps: Deps, videos: VideoService, apiKeys: ApiKeySe
         return video
       },
       {
-        auth: { access: 'write', rate: 'video_generation' },
+        auth: 'write',
         params: Id,
         body: CreateVideo,
         headers: IdempotencyHeaders,
@@ -42,7 +42,7 @@ export function videosModule(deps: Deps, videos: VideoService, apiKeys: ApiKeySe
         return { videos: await videos.submitBatch(principal, params.id, body.videos) }
       },
       {
-        auth: { access: 'write', rate: 'video_generation' },
+        auth: 'write',
         params: Id,
         body: CreateVideoBatch,
         response: { 202: t.Object({ videos: t.Array(VideoView) }) },
@@ -59,7 +59,7 @@ export function videosModule(deps: Deps, videos: VideoService, apiKeys: ApiKeySe
       response: { 200: t.Object({ items: t.Array(VideoView), nextCursor: t.Nullable(t.String()) }) },
       detail: { summary: 'Your videos, newest first', description: 'Filter by channelId and status; page with cursor.' },
     })
-    .get('/videos/:id', async ({ principal, params }) => videoView(await videos.get(principal.userId, params.id)), {
+    .get('/videos/:id', ({ principal, params }) => videos.view(principal.userId, params.id), {
       auth: 'read',
       params: Id,
       response: { 200: VideoView },
@@ -71,7 +71,7 @@ export function videosModule(deps: Deps, videos: VideoService, apiKeys: ApiKeySe
       detail: {
         summary: 'Server-Sent Events of stage and progress changes',
         description:
-          'A `snapshot` event, then an `update` event (the whole video, with its `updatedAt`) on every change, re-checked every 15 s; the stream ends when the video is completed, failed or cancelled, or when the session that opened it ends (logout, revocation).',
+          'A `snapshot` event, then an `update` event (the whole video, with its `updatedAt`) on every change, re-checked every 15 s; the stream ends when the video is completed, failed or cancelled and is not being published, or when the session that opened it ends (logout, revocation).',
       },
     })
     .post('/videos/:id/cancel', ({ principal, params }) => videos.cancel(principal.userId, params.id), {
@@ -87,7 +87,7 @@ export function videosModule(deps: Deps, videos: VideoService, apiKeys: ApiKeySe
         return serveObject(deps.storage, v.videoKey, request.headers.get('range'), { filename: `${v.id}.mp4` })
       },
       {
-        auth: { access: 'read', rate: 'expensive_operations', grant: true },
+        auth: { access: 'read', grant: true },
         params: Id,
         detail: { summary: 'The MP4 (HTTP Range supported)' },
       },

@@ -2,6 +2,7 @@ import { STAGE_STATUSES, VIDEO_STATUSES } from '@ytempire/contract'
 import { t } from 'elysia'
 import { oneOf, strict } from '../../http/schema'
 import { CaptionStyle, VisualSource, Voice } from '../channels/model'
+import { PublicationView, PublishInput } from '../youtube/model'
 import { PLAIN_SCRIPT_MAX_CHARS } from './plain-script'
 
 export const Scene = t.Object(
@@ -51,8 +52,9 @@ export const CreateVideo = t.Object(
       t.String({ minLength: 1, maxLength: 2048, description: 'background music: public URL or your uploads/ key; ducked under the voice' }),
     ),
     title: t.Optional(t.String({ minLength: 1, maxLength: 100 })),
+    publish: t.Optional(PublishInput),
   },
-  { ...strict, description: 'Exactly one of topic or script' },
+  { ...strict, description: 'Exactly one of topic or script; `publish` uploads it to the connected YouTube channel once rendered' },
 )
 
 export const CreateVideoBatch = t.Object({ videos: t.Array(CreateVideo, { minItems: 1, maxItems: 50 }) }, strict)
@@ -84,6 +86,7 @@ export const VideoView = t.Object({
   updatedAt: t.String(),
   startedAt: t.Nullable(t.String()),
   finishedAt: t.Nullable(t.String()),
+  youtube: t.Nullable(PublicationView),
   links: t.Object({
     self: t.String(),
     events: t.String(),

@@ -1,13 +1,18 @@
 // The live progress of one video as Server-Sent Events. The stream subscribes before it reads its
 // snapshot (an update in between is not lost), sends only what is newer than what it sent (by the
 // video's updatedAt), re-reads the video every `progressResyncMs` (a missed pub/sub message is caught
-// up), and closes when the video is finished or the session that opened it has ended.
+// up), and closes when nothing more will happen to the video (finished, and not on its way to
+// YouTube) or the session that opened it has ended.
 import type { Deps } from '../../deps'
 import type { ApiKeyService } from '../api-keys/service'
 import type { Principal } from '../auth/principal'
-import { isTerminal, type VideoService, type VideoView, videoView } from './service'
+import { publicationActive } from '../youtube/views'
+import { isTerminal, type VideoService, type VideoView } from './service'
 
 const SSE_PING_MS = 10_000
+
+/** Nothing more will happen to the video: finished, and not on its way to YouTube. */
+const settled = (v: VideoView) => isTerminal(v.status) && !publicationActive(v.youtube)
 
 export async function progressStream(
   deps: Deps,
@@ -30,6 +35,8 @@ export async function progressStream(
       )
     return true
   }
+  /** The video as the API shows it now; undefined once it is gone (erased with its account or channel). */
+  const current = () => videos.view(principal.userId, videoId).catch(() => undefined)
   let cleanup = () => {}
   const stream = new ReadableStream<Uint8Array>({
     async start(controller) {
@@ -60,7 +67,7 @@ export async function progressStream(
         if (last && (at < last.at || (at === last.at && json === last.json))) return
         last = { at, json }
         write(`event: ${event}\ndata: ${json}\n\n`)
-        if (isTerminal(view.status)) close()
+        if (settled(view)) close()
       }
 
       // Subscribe first: whatever is published while the snapshot is read waits, then goes out if newer.
@@ -72,10 +79,9 @@ export async function progressStream(
       const ping = setInterval(() => write(': ping\n\n'), SSE_PING_MS)
       const resync = setInterval(async () => {
         try {
-          if (!(await stillAllowed())) return close()
-          const row = await videos.find(videoId)
-          if (!row) return close()
-          offer('update', videoView(row))
+          const view = (await stillAllowed()) ? await current() : undefined
+          if (!view) return close()
+          offer('update', view)
         } catch (err) {
           deps.log.warn({ err, videoId }, 'progress stream resync failed')
         }
@@ -88,9 +94,9 @@ export async function progressStream(
       }
       request.signal.addEventListener('abort', close)
 
-      const row = await videos.find(videoId)
-      if (!row) return close()
-      offer('snapshot', videoView(row))
+      const snapshot = await current()
+      if (!snapshot) return close()
+      offer('snapshot', snapshot)
       snapshotSent = true
       for (const update of early.splice(0)) offer('update', update)
     },

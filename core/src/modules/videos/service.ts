@@ -8,29 +8,37 @@ import {
   type VideoEvent,
   type VideoJob,
 } from '@ytempire/contract'
-import { and, desc, eq, gte, lt, notInArray, type SQL, sql } from 'drizzle-orm'
+import { and, desc, eq, gte, inArray, lt, notInArray, type SQL, sql } from 'drizzle-orm'
 import { sha256Hex } from '../../crypto/hash'
 import type { Db } from '../../db'
-import { costLedger, type StageState, unknownVideoReports, users, videoEvents, videos } from '../../db/schema'
+import { costLedger, type StageState, unknownVideoReports, users, videoEvents, videoPublications, videos } from '../../db/schema'
 import type { Deps } from '../../deps'
 import { conflict, type FieldError, notFound, unprocessable } from '../../http/problem'
 import { findOwned } from '../auth/ownership'
 import type { Principal } from '../auth/principal'
 import { planLimit, storageUsedBytes, videosInLastDay } from '../billing/entitlements'
 import type { ChannelService } from '../channels/service'
+import type { PublicationService, PublishChoice } from '../youtube/publications'
+import { publicationView } from '../youtube/views'
 import { applyEvent, isTerminal } from './apply-event'
 import type { CreateVideo } from './model'
 import { PlainScriptError, scriptFromText } from './plain-script'
 
 type VideoRow = typeof videos.$inferSelect
+type PublicationRow = typeof videoPublications.$inferSelect
 type ScriptScenes = Exclude<NonNullable<VideoRequest['script']>, string>
 type ChannelRow = Awaited<ReturnType<ChannelService['get']>>
-export type VideoRequest = typeof CreateVideo.static
+export type VideoRequest = typeof CreateVideo.static & {
+  /** Autopilot: with the channel's niche as the topic, titles the LLM must not reuse. */
+  avoidTitles?: string[]
+  /** Autopilot: the slot the video is for, and the backlog item it came from. */
+  autopilot?: { slotAt: string; backlogItemId?: string }
+}
 
 /** Videos are asked for in scripts of about a minute unless the request says otherwise. */
 const DEFAULT_TARGET_SECONDS = 60
 
-export function videoView(v: VideoRow) {
+export function videoView(v: VideoRow, publication?: PublicationRow | null) {
   const base = `/v1/videos/${v.id}`
   return {
     id: v.id,
@@ -54,6 +62,7 @@ export function videoView(v: VideoRow) {
     updatedAt: v.updatedAt.toISOString(),
     startedAt: v.startedAt?.toISOString() ?? null,
     finishedAt: v.finishedAt?.toISOString() ?? null,
+    youtube: publication ? publicationView(publication) : null,
     links: {
       self: base,
       events: `${base}/events`,
@@ -77,14 +86,22 @@ function withScenes(body: VideoRequest, at = ''): { body: VideoRequest & { scrip
   }
 }
 
+/** Seals a publish grant while it waits in the outbox (the database keeps only the grant's hash otherwise). */
+const grantContext = (videoId: string) => `publish-grant:${videoId}`
+
 /**
  * Videos: asking for them (recorded, then dispatched through the outbox), their state from the
- * workers' reports, cancel and re-drive, and the sweeper that settles videos whose job is gone. When a
- * video completes or fails, an outbox row (`video.finished`) is written in the same transaction; the
- * composition root (app.ts) says what follows (meter, webhooks).
+ * workers' reports, cancel and re-drive. When a video completes or fails, an outbox row
+ * (`video.finished`) is written in the same transaction; the composition root (app.ts) says what
+ * follows (meter, webhooks). The sweeper (sweeper.ts) settles videos whose job is gone.
  */
-export function createVideoService(deps: Deps, channels: ChannelService) {
+export function createVideoService(deps: Deps, channels: ChannelService, publications: PublicationService) {
   const db = deps.database.db
+
+  async function publicationOf(videoId: string): Promise<PublicationRow | undefined> {
+    const [p] = await db.select().from(videoPublications).where(eq(videoPublications.videoId, videoId))
+    return p
+  }
 
   function checkRequest(userId: string, body: VideoRequest, at = ''): FieldError[] {
     const errors: FieldError[] = []
@@ -133,23 +150,26 @@ export function createVideoService(deps: Deps, channels: ChannelService) {
       aspect: channel.aspect,
       music: body.music,
       title: body.title,
+      avoidTitles: body.avoidTitles,
       limits: { maxVideoSeconds, narrationChars, mediaBytes },
     }
   }
 
   /**
    * Records the videos, each under its job's id with a pending entry for each stage it goes through, when
-   * the plan allows them (the day's count, the length, a running channel), and in the same transaction
-   * the outbox rows that dispatch them: a crash or a Redis outage after the commit leaves the dispatch to
-   * the relay, never a video queued with no job. The user's row is locked so concurrent submissions are
-   * counted one after another. Answers the earlier video when the Idempotency-Key was seen before.
+   * the plan allows them (the day's count, the length, narration, media, storage, a running channel), and
+   * in the same transaction the outbox rows that dispatch them: a crash or a Redis outage after the commit
+   * leaves the dispatch to the relay, never a video queued with no job. The user's row is locked so
+   * concurrent submissions are counted one after another. Answers the earlier video when the
+   * Idempotency-Key was seen before.
    */
   async function record(
     userId: string,
     channel: ChannelRow,
     bodies: (VideoRequest & { script?: ScriptScenes })[],
     idem?: { key: string; hash: string },
-  ): Promise<{ rows: VideoRow[]; dispatches: number[] } | { replay: VideoRow }> {
+    publish: { settings?: PublishChoice; requestedBy: 'api' | 'autopilot' }[] = [],
+  ): Promise<{ rows: VideoRow[]; dispatches: number[]; publications: (PublicationRow | undefined)[] } | { replay: VideoRow }> {
     const size = ASPECT_SIZE[channel.aspect]
     return db.transaction(async (tx) => {
       const [owner] = await tx.select({ plan: users.plan }).from(users).where(eq(users.id, userId)).for('update')
@@ -195,6 +215,13 @@ export function createVideoService(deps: Deps, channels: ChannelService) {
           `You asked for ${used} videos in the last 24 hours${bodies.length > 1 ? ` and this batch adds ${bodies.length}` : ''}`,
         )
       const jobs = bodies.map((body) => jobFor(userId, channel, body, plan))
+      // The grant goes into the job now: the publish stage is in the video's pipeline only when the job asks for it.
+      const grants = jobs.map((job, i) => {
+        if (!publish[i]?.settings) return undefined
+        const grant = publications.newGrant()
+        job.publish = { grant: grant.grant }
+        return grant
+      })
       const rows = await tx
         .insert(videos)
         .values(
@@ -207,15 +234,22 @@ export function createVideoService(deps: Deps, channels: ChannelService) {
             title: bodies[i]!.title ?? bodies[i]!.script?.title ?? null,
             width: size.width,
             height: size.height,
-            job: jobs[i],
+            // Without the publish grant: only the job carries it (the database keeps its hash).
+            job: { ...job, publish: undefined },
             idempotencyKey: idem?.key,
             requestHash: idem?.hash,
           })),
         )
         .returning()
+      const opened: (PublicationRow | undefined)[] = []
       const dispatches: number[] = []
-      for (const row of rows) dispatches.push(await deps.outbox.add(tx, 'video.dispatch', { videoId: row.id }))
-      return { rows, dispatches }
+      for (const [i, row] of rows.entries()) {
+        const settings = publish[i]?.settings
+        opened.push(settings ? await publications.open(row, settings, publish[i]!.requestedBy, grants[i]!, tx) : undefined)
+        const grant = grants[i] ? await deps.box.seal(grants[i]!.grant, grantContext(row.id)) : undefined
+        dispatches.push(await deps.outbox.add(tx, 'video.dispatch', { videoId: row.id, ...(grant ? { grant } : {}) }))
+      }
+      return { rows, dispatches, publications: opened }
     })
   }
 
@@ -239,13 +273,15 @@ export function createVideoService(deps: Deps, channels: ChannelService) {
       channelId: string,
       request: VideoRequest,
       idempotencyKey?: string,
+      opts: { requestedBy?: 'api' | 'autopilot' } = {},
     ): Promise<{ video: VideoView; replayed: boolean }> {
       const channel = await channels.get(principal.userId, channelId)
       const { body, errors: scriptErrors } = withScenes(request)
       const errors = [...scriptErrors, ...checkRequest(principal.userId, request)]
       if (errors.length) throw unprocessable(`Invalid video request: ${errors.map((e) => e.field).join(', ')}`, errors)
+      const settings = body.publish ? await publications.check(channel, body.publish) : undefined
       const idem = idempotencyKey ? { key: idempotencyKey, hash: sha256Hex(JSON.stringify([channelId, body])) } : undefined
-      const recorded = await record(principal.userId, channel, [body], idem)
+      const recorded = await record(principal.userId, channel, [body], idem, [{ settings, requestedBy: opts.requestedBy ?? 'api' }])
       if ('replay' in recorded) {
         // The Idempotency-Key was seen before: answer with what it created, if the request is the same.
         if (recorded.replay.requestHash !== idem!.hash)
@@ -254,11 +290,11 @@ export function createVideoService(deps: Deps, channels: ChannelService) {
           ])
         // The first request may have been answered before its dispatch went through: this one does it.
         await deps.outbox.flush(await deps.outbox.pending('video.dispatch', recorded.replay.id))
-        return { video: videoView(recorded.replay), replayed: true }
+        return { video: videoView(recorded.replay, await publicationOf(recorded.replay.id)), replayed: true }
       }
       // Dispatched now if the queue answers; if not, the video is recorded and the outbox relay dispatches it.
       await deps.outbox.flush(recorded.dispatches)
-      return { video: videoView(recorded.rows[0]!), replayed: false }
+      return { video: videoView(recorded.rows[0]!, recorded.publications[0]), replayed: false }
     },
 
     async submitBatch(principal: Principal, channelId: string, requests: VideoRequest[]) {
@@ -275,10 +311,16 @@ export function createVideoService(deps: Deps, channels: ChannelService) {
         bodies.length - 1,
         `a batch of ${bodies.length} videos counts as ${bodies.length}`,
       )
-      const recorded = await record(principal.userId, channel, bodies)
+      const publish = []
+      for (const [i, b] of bodies.entries())
+        publish.push({
+          settings: b.publish ? await publications.check(channel, b.publish, `videos.${i}.publish`) : undefined,
+          requestedBy: 'api' as const,
+        })
+      const recorded = await record(principal.userId, channel, bodies, undefined, publish)
       if ('replay' in recorded) throw new Error('a batch has no Idempotency-Key')
       await deps.outbox.flush(recorded.dispatches)
-      return recorded.rows.map(videoView)
+      return recorded.rows.map((row, i) => videoView(row, recorded.publications[i]))
     },
 
     get: (userId: string, id: string): Promise<VideoRow> => findOwned(db, videos, id, userId, 'Video'),
@@ -289,14 +331,35 @@ export function createVideoService(deps: Deps, channels: ChannelService) {
       return row
     },
 
+    /** Whether the video asked to be published (its job needs a grant, which only a dispatch from its request holds). */
+    hasPublication: async (videoId: string) => (await publicationOf(videoId)) !== undefined,
+
     /**
-     * The outbox's dispatch: queues the video's job if it still waits for one. Idempotent: the job id is
-     * the video's, and a video that started, finished, was cancelled or erased is not queued again.
+     * The outbox's dispatch: queues the video's job if it still waits for one, with the publish grant
+     * sealed in the outbox row. Idempotent: the job id is the video's, and a video that started,
+     * finished, was cancelled or erased is not queued again.
      */
-    async dispatchQueued(videoId: string): Promise<void> {
+    async dispatchQueued(videoId: string, sealedGrant?: string): Promise<void> {
       const row = await this.find(videoId)
       if (!row?.job || row.status !== 'queued') return
-      await deps.pipeline.dispatch(row.job)
+      const grant = sealedGrant ? await deps.box.open(sealedGrant, grantContext(videoId)) : undefined
+      await deps.pipeline.dispatch(grant ? { ...row.job, publish: { grant } } : row.job)
+    },
+
+    /** The owner's video with its publication, as the API shows it. */
+    async view(userId: string, id: string): Promise<VideoView> {
+      return videoView(await findOwned(db, videos, id, userId, 'Video'), await publicationOf(id))
+    },
+
+    /** The video job a finished video was made from, for a publish job of its own (the grant comes with it). */
+    async jobOf(row: VideoRow, grant: string): Promise<VideoJob> {
+      const channel = await channels.get(row.userId, row.channelId)
+      const [owner] = await db.select({ plan: users.plan }).from(users).where(eq(users.id, row.userId))
+      return {
+        ...jobFor(row.userId, channel, row.request as VideoRequest & { script?: ScriptScenes }, owner?.plan ?? 'free'),
+        videoId: row.id,
+        publish: { grant },
+      }
     },
 
     async list(userId: string, q: { channelId?: string; status?: VideoRow['status']; limit?: number; cursor?: string }) {
@@ -317,8 +380,24 @@ export function createVideoService(deps: Deps, channels: ChannelService) {
         .limit(limit + 1)
       const page = rows.slice(0, limit)
       const last = page[page.length - 1]
+      const pubs = page.length
+        ? await db
+            .select()
+            .from(videoPublications)
+            .where(
+              inArray(
+                videoPublications.videoId,
+                page.map((v) => v.id),
+              ),
+            )
+        : []
       return {
-        items: page.map(videoView),
+        items: page.map((v) =>
+          videoView(
+            v,
+            pubs.find((p) => p.videoId === v.id),
+          ),
+        ),
         nextCursor: rows.length > limit && last ? Buffer.from(last.id).toString('base64url') : null,
       }
     },
@@ -333,7 +412,8 @@ export function createVideoService(deps: Deps, channels: ChannelService) {
         .set({ status: 'cancelled', error: 'cancelled by the operator', finishedAt: new Date(), updatedAt: new Date() })
         .where(and(eq(videos.id, id), notInArray(videos.status, [...TERMINAL_VIDEO_STATUSES])))
         .returning()
-      const view = videoView(updated ?? (await this.get(userId, id)))
+      await publications.failed(id, 'cancelled by the operator')
+      const view = videoView(updated ?? (await this.get(userId, id)), await publicationOf(id))
       await deps.videoUpdates.publish(id, view)
       return view
     },
@@ -352,7 +432,7 @@ export function createVideoService(deps: Deps, channels: ChannelService) {
         .returning()
       if (!row) throw notFound('Video')
       await deps.pipeline.deadLetters.redrive(deadLetterId)
-      const view = videoView(row)
+      const view = videoView(row, await publicationOf(row.id))
       await deps.videoUpdates.publish(row.id, view)
       return view
     },
@@ -419,8 +499,10 @@ export function createVideoService(deps: Deps, channels: ChannelService) {
             : undefined
         return row && { row, finished }
       })
+      // The publish stage failed for good (its last attempt): the publication says so too.
+      if (event.type === 'video.failed' && event.stage === 'publish') await publications.failed(event.videoId, event.reason)
       if (!updated) return undefined
-      await deps.videoUpdates.publish(updated.row.id, videoView(updated.row))
+      await deps.videoUpdates.publish(updated.row.id, videoView(updated.row, await publicationOf(updated.row.id)))
       if (updated.finished) await deps.outbox.flush([updated.finished])
       return updated.row
     },

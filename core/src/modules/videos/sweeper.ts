@@ -96,13 +96,17 @@ export function createVideoSweeper(deps: Deps, service: VideoService) {
       return { videoId: v.id, outcome: 'failed-unreported', reason }
     }
     const job = v.job ?? undefined
-    const final = jobs.find((j) => j.job.name === (job ? PIPELINE.finalStage(job) : 'thumbnail') && j.state === 'completed')
+    // The video's last stage: the furthest of those it was recorded with (publish, when it asked for it).
+    const stages = Object.keys(v.stages).filter(PIPELINE.isStage)
+    const last = stages.reduce<Stage>((a, b) => (PIPELINE.rank[b] > PIPELINE.rank[a] ? b : a), PIPELINE.entry)
+    const final = jobs.find((j) => j.job.name === last && j.state === 'completed')
     if (final) {
       const reason = 'it was rendered, but the report of its completion was lost; an administrator can re-drive it'
       await fail(v, final.job.name as Stage, reason, triedAttempts, { id: `dl.sweep.${v.id}.${lastSign}`, video: job, why: reason })
       return { videoId: v.id, outcome: 'completion-lost', reason }
     }
-    if (v.status === 'queued' && job) {
+    // A video that asked to be published needs its grant, which only its first dispatch had: dead-lettered instead.
+    if (v.status === 'queued' && job && !(await service.hasPublication(v.id))) {
       const ids = await db.transaction((tx) => deps.outbox.add(tx, 'video.dispatch', { videoId: v.id }))
       await deps.outbox.flush([ids])
       return { videoId: v.id, outcome: 'redispatched', reason: 'it was queued, but its job was not in the queue' }

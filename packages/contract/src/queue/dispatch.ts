@@ -42,6 +42,36 @@ export async function dispatchVideo(connection: RedisConnection, job: VideoJob, 
 }
 
 /**
+ * Runs the publish stage alone for a video rendered earlier (published afterwards, or again after a
+ * reconnect). `round` counts the video's publish requests, so each gets a job of its own. The stage
+ * reads the files named in `job.publish.files`; the video's completion was reported long ago.
+ */
+export async function dispatchPublish(
+  connection: RedisConnection,
+  job: VideoJob,
+  round: number,
+  opts: PipelineOptions = {},
+): Promise<{ jobId: string }> {
+  if (!job.publish?.files) throw new Error('a publish on its own needs job.publish.files')
+  const prefix = opts.prefix ?? QUEUE_PREFIX
+  const jobId = `${stageJobId(job.videoId, 'publish')}.${round}`
+  // Each round is a run of its own: its reports must not be taken for an earlier round's.
+  const data: StandaloneStageData = { video: { ...job, runId: `p${round}` }, upstream: {}, standalone: true }
+  await pipelineQueue(connection, PIPELINE.spec.publish.queue, prefix).add('publish', data, {
+    ...stageJobOptions(job.plan, PIPELINE.retryOf('publish', DEFAULT_RETRY)),
+    jobId,
+  })
+  return { jobId }
+}
+
+/** The data of a stage job run outside a flow: no earlier stage hands it anything. */
+export interface StandaloneStageData {
+  video: VideoJob
+  upstream: Record<string, never>
+  standalone: true
+}
+
+/**
  * Cancels a video: sets the cancel flag (running stages poll it and stop, then report
  * `video.cancelled`) and removes the video's jobs that are not running.
  */

@@ -12,7 +12,7 @@ import {
   redriveDeadLetter,
   removeDeadLettersOf,
 } from './dead-letters'
-import { cancelVideo, type DispatchOptions, dispatchVideo, forgetVideos, isCancelled } from './dispatch'
+import { cancelVideo, type DispatchOptions, dispatchPublish, dispatchVideo, forgetVideos, isCancelled } from './dispatch'
 import { type ConsumeOptions, consumeVideoEvents, type VideoEventConsumer } from './event-consumer'
 import { EventReporter, oldestPendingReport, type ReporterOptions } from './event-reporter'
 import { closePipelineQueues, pipelineQueue, stageJobId } from './queues'
@@ -22,6 +22,8 @@ type RetryOptions = Pick<DispatchOptions, 'attempts' | 'backoffMs'>
 export interface PipelineClient {
   readonly prefix: string
   dispatch(job: VideoJob, opts?: Omit<DispatchOptions, 'prefix'>): Promise<{ jobId: string }>
+  /** The publish stage alone, for a video rendered earlier (`job.publish.files`); `round` numbers the request. */
+  publish(job: VideoJob, round: number): Promise<{ jobId: string }>
   cancel(videoId: string): Promise<{ removed: number }>
   isCancelled(videoId: string): Promise<boolean>
   /** Erasure: cancels the videos, removes every job of theirs that is not running, and their dead letters. */
@@ -53,6 +55,7 @@ export function createPipelineClient(connection: RedisConnection, prefix: string
   return {
     prefix,
     dispatch: (job, opts = {}) => dispatchVideo(connection, job, { ...opts, prefix }),
+    publish: (job, round) => dispatchPublish(connection, job, round, { prefix }),
     cancel: (videoId) => cancelVideo(connection, videoId, { prefix }),
     isCancelled: (videoId) => isCancelled(connection, videoId, prefix),
     async forget(videoIds) {

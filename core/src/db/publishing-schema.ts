@@ -1,0 +1,177 @@
+// Tables for publishing to YouTube and the autopilot (re-exported by schema.ts).
+import { PRIVACY_STATUSES, PUBLICATION_STATUSES } from '@ytempire/contract'
+import {
+  bigint,
+  bigserial,
+  boolean,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core'
+import { channels, users, videos } from './schema'
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
+const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
+
+/** A ytempire channel's link to one YouTube channel; the refresh token never leaves the core. */
+export const youtubeConnections = pgTable(
+  'youtube_connections',
+  {
+    channelId: uuid('channel_id')
+      .primaryKey()
+      .references(() => channels.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    youtubeChannelId: text('youtube_channel_id').notNull(),
+    title: text('title').notNull(),
+    thumbnailUrl: text('thumbnail_url'),
+    /** Verified channels may set custom thumbnails (longUploadsStatus "allowed" means the same verification). */
+    customThumbnails: boolean('custom_thumbnails').notNull(),
+    scopes: text('scopes').array().notNull(),
+    /** Sealed with the secret box, bound to `youtube-refresh:<channelId>`. */
+    refreshTokenEnc: text('refresh_token_enc').notNull(),
+    status: text('status', { enum: ['connected', 'reconnect_needed'] })
+      .notNull()
+      .default('connected'),
+    statusReason: text('status_reason'),
+    /** uploadLimitExceeded: this channel's uploads wait until then; other channels go on. */
+    uploadsPausedUntil: timestamp('uploads_paused_until', { withTimezone: true }),
+    connectedAt: timestamp('connected_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: updatedAt(),
+  },
+  // One YouTube channel is linked to at most one ytempire channel per installation.
+  (t) => [
+    uniqueIndex('youtube_connections_youtube_channel_idx').on(t.youtubeChannelId),
+    index('youtube_connections_user_idx').on(t.userId),
+  ],
+)
+
+/** The consent's single-use `state`, bound to a user and a channel, with its PKCE verifier (sealed). */
+export const youtubeOauthStates = pgTable('youtube_oauth_states', {
+  stateHash: text('state_hash').primaryKey(),
+  userId: uuid('user_id')
+    .notNull()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  channelId: uuid('channel_id')
+    .notNull()
+    .references(() => channels.id, { onDelete: 'cascade' }),
+  verifierEnc: text('verifier_enc').notNull(),
+  scopes: text('scopes').array().notNull(),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  usedAt: timestamp('used_at', { withTimezone: true }),
+  createdAt: createdAt(),
+})
+
+/** One ytempire video's way onto YouTube: at most one YouTube video, whatever fails or repeats. */
+export const videoPublications = pgTable(
+  'video_publications',
+  {
+    videoId: uuid('video_id')
+      .primaryKey()
+      .references(() => videos.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    channelId: uuid('channel_id')
+      .notNull()
+      .references(() => channels.id, { onDelete: 'cascade' }),
+    status: text('status', { enum: PUBLICATION_STATUSES }).notNull().default('queued'),
+    privacy: text('privacy', { enum: PRIVACY_STATUSES }).notNull(),
+    publishAt: timestamp('publish_at', { withTimezone: true }),
+    requestedBy: text('requested_by', { enum: ['api', 'autopilot'] })
+      .notNull()
+      .default('api'),
+    /** SHA-256 of the job's grant; a new request replaces it, so an old job's grant stops working. */
+    grantHash: text('grant_hash').notNull(),
+    /** Bumped by each publish request: the publish job's id carries it. */
+    round: integer('round').notNull().default(1),
+    /** The YouTube channel the upload went to, fixed at the first session. */
+    youtubeChannelId: text('youtube_channel_id'),
+    /** The resumable session URI, sealed (bound to the video), stored before the first byte is sent. */
+    sessionUriEnc: text('session_uri_enc'),
+    sessionBytes: bigint('session_bytes', { mode: 'number' }),
+    /** Set before the last chunk is sent: from then on a YouTube video may exist even if no answer came back. */
+    finalChunkAt: timestamp('final_chunk_at', { withTimezone: true }),
+    youtubeVideoId: text('youtube_video_id'),
+    uploadedAt: timestamp('uploaded_at', { withTimezone: true }),
+    thumbnail: text('thumbnail', { enum: ['pending', 'set', 'skipped', 'failed'] })
+      .notNull()
+      .default('pending'),
+    warnings: text('warnings').array().notNull().default([]),
+    waitingUntil: timestamp('waiting_until', { withTimezone: true }),
+    waitReason: text('wait_reason'),
+    error: text('error'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('video_publications_youtube_video_idx').on(t.youtubeVideoId),
+    index('video_publications_channel_idx').on(t.channelId, t.status),
+  ],
+)
+
+/** YouTube quota spent per Google project, Pacific-time day and bucket. */
+export const youtubeQuotaUsage = pgTable(
+  'youtube_quota_usage',
+  {
+    project: text('project').notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    bucket: text('bucket').notNull(),
+    used: integer('used').notNull().default(0),
+    /** YouTube answered quotaExceeded: the bucket is spent whatever our count says. */
+    spentAt: timestamp('spent_at', { withTimezone: true }),
+  },
+  (t) => [primaryKey({ columns: [t.project, t.day, t.bucket] })],
+)
+
+/** Topics or ready scripts an operator queued for a channel's autopilot, used oldest first. */
+export const channelBacklog = pgTable(
+  'channel_backlog',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** Queue order: items added in one request share their creation time. */
+    seq: bigserial('seq', { mode: 'number' }).notNull(),
+    channelId: uuid('channel_id')
+      .notNull()
+      .references(() => channels.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    topic: text('topic'),
+    script: jsonb('script').$type<{
+      title: string
+      description: string
+      tags: string[]
+      scenes: { narration: string; keywords: string[] }[]
+    }>(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+    videoId: uuid('video_id').references(() => videos.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('channel_backlog_channel_idx').on(t.channelId, t.seq)],
+)
+
+/** Each autopilot slot once: the video made for it, or why it was skipped. */
+export const autopilotSlots = pgTable(
+  'autopilot_slots',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    channelId: uuid('channel_id')
+      .notNull()
+      .references(() => channels.id, { onDelete: 'cascade' }),
+    slotAt: timestamp('slot_at', { withTimezone: true }).notNull(),
+    status: text('status', { enum: ['made', 'skipped'] }).notNull(),
+    videoId: uuid('video_id').references(() => videos.id, { onDelete: 'set null' }),
+    reason: text('reason'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('autopilot_slots_channel_slot_idx').on(t.channelId, t.slotAt)],
+)

@@ -1,0 +1,83 @@
+// Shared by the YouTube tests: a channel connected through the real consent flow (against the local
+// Google server), and a finished video whose files are in storage, as the render workers leave them.
+import { expect } from 'bun:test'
+import { randomBytes } from 'node:crypto'
+import type { FakeAccount, FakeGoogle } from '@ytempire/test-support/google'
+import { type Core, json } from './harness'
+
+export const SCRIPT = {
+  title: 'Five <Odd> Facts About Octopuses',
+  description: 'Three hearts, blue blood, and more.',
+  tags: ['octopus', 'marine life', 'facts'],
+  scenes: [{ narration: 'Octopuses have three hearts.', keywords: ['octopus'] }],
+}
+
+let accounts = 0
+export function youtubeAccount(over: Partial<NonNullable<FakeAccount['channel']>> = {}): FakeAccount {
+  accounts++
+  const id = `UC${Math.random().toString(36).slice(2, 12)}${accounts}`
+  return { email: `creator-${id}@example.com`, channel: { id, title: `Creator ${accounts}`, longUploadsStatus: 'allowed', ...over } }
+}
+
+export async function connectChannel(core: Core, google: FakeGoogle, token: string, channelId: string, account = youtubeAccount()) {
+  const { authorizationUrl } = await json(
+    await core.request(`/v1/channels/${channelId}/youtube/connect`, { method: 'POST', token, json: {} }),
+  )
+  const consent = google.consent(authorizationUrl, account)
+  const res = await core.request(`/v1/youtube/callback?code=${encodeURIComponent(consent.code)}&state=${encodeURIComponent(consent.state)}`)
+  expect(res.status).toBe(200)
+  return account
+}
+
+/** A thumbnail JPEG, as the thumbnail stage makes it. */
+export function jpeg(): Uint8Array {
+  const out = Bun.spawnSync([
+    'ffmpeg',
+    '-v',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    'color=c=orange:s=1280x720',
+    '-frames:v',
+    '1',
+    '-f',
+    'mjpeg',
+    '-',
+  ])
+  return new Uint8Array(out.stdout)
+}
+
+/**
+ * A video through the API (no worker runs), then its files in storage and its completion recorded as
+ * the workers would report it. Returns the video id and the bytes YouTube should receive.
+ */
+export async function finishedVideo(core: Core, token: string, channelId: string, opts: { bytes?: number; title?: string } = {}) {
+  const created = await json(
+    await core.request(`/v1/channels/${channelId}/videos`, { method: 'POST', token, json: { script: SCRIPT, title: opts.title } }),
+  )
+  const id: string = created.id
+  const video = new Uint8Array(randomBytes(opts.bytes ?? 1_200_000))
+  const storage = core.deps.storage
+  const script = await storage.put(`videos/${id}/script.json`, JSON.stringify(SCRIPT), 'application/json')
+  const mp4 = await storage.put(`videos/${id}/video.mp4`, video, 'video/mp4')
+  const thumb = await storage.put(`videos/${id}/thumbnail.jpg`, jpeg(), 'image/jpeg')
+  const art = (o: { key: string; size: number; contentType: string }) => ({ key: o.key, size: o.size, contentType: o.contentType })
+  await core.services.videos.recordEvent(
+    {
+      type: 'video.completed',
+      videoId: id,
+      at: new Date().toISOString(),
+      title: opts.title ?? SCRIPT.title,
+      description: SCRIPT.description,
+      tags: SCRIPT.tags,
+      durationS: 3,
+      video: art(mp4),
+      thumbnail: art(thumb),
+      artifacts: [art(script), art(mp4), art(thumb)],
+      stageDurationsMs: {},
+    },
+    `test:${id}:completed`,
+  )
+  return { id, video }
+}

@@ -1,0 +1,75 @@
+// What the core and the publish workers agree on about YouTube: scopes, metadata limits, the
+// publish settings a job carries, and the quota methods. No Google credential is ever part of a job.
+import type { PrivacyStatus } from './values'
+
+/** OAuth scopes asked for at connect; `monetary` only when the channel opts in (Partner Program revenue). */
+export const YOUTUBE_SCOPES = {
+  upload: 'https://www.googleapis.com/auth/youtube.upload',
+  read: 'https://www.googleapis.com/auth/youtube.readonly',
+  analytics: 'https://www.googleapis.com/auth/yt-analytics.readonly',
+  monetary: 'https://www.googleapis.com/auth/yt-analytics-monetary.readonly',
+} as const
+
+/** YouTube's own limits on a video's metadata (videos.insert refuses anything longer). */
+export const YOUTUBE_LIMITS = {
+  titleChars: 100,
+  descriptionBytes: 5000,
+  /** all tags together; a tag with a space counts its two quotes too */
+  tagsChars: 500,
+} as const
+
+/** The API methods the platform calls, each metered against a quota bucket (costs are configuration). */
+export const YOUTUBE_METHODS = ['videos.insert', 'thumbnails.set', 'videos.list', 'channels.list'] as const
+export type YouTubeMethod = (typeof YOUTUBE_METHODS)[number]
+
+/** Where a publication stands; `published` means the video exists on YouTube (private until `publishAt` if scheduled). */
+export const PUBLICATION_STATUSES = ['queued', 'waiting', 'paused', 'uploading', 'uploaded', 'published', 'failed'] as const
+export type PublicationStatus = (typeof PUBLICATION_STATUSES)[number]
+
+/** What a video job carries when it is to be published; its presence puts the publish stage in the video's pipeline. */
+export interface PublishRequest {
+  /** Job-scoped, single-purpose capability the core checks (not a Google credential; useless once the video is published). */
+  grant: string
+  /** A video rendered earlier (published afterwards): its files. Absent in a full pipeline run, where the stages hand them over. */
+  files?: { scriptKey: string; videoKey: string; thumbnailKey: string | null }
+}
+
+/** The channel's settings for an upload, as the core sees them when the upload starts. */
+export interface PublishSettings {
+  privacy: PrivacyStatus
+  /** ISO-8601; only with privacy `private` (YouTube's rule). */
+  publishAt: string | null
+  categoryId: string
+  madeForKids: boolean
+  containsSyntheticMedia: boolean
+  /** BCP 47; defaultLanguage and defaultAudioLanguage. */
+  language: string
+}
+
+/** The core's answer when a publish job starts (`POST /internal/youtube/publications/:videoId/begin`). */
+export type PublishBegin =
+  | {
+      action: 'upload'
+      accessToken: string
+      /** ISO-8601 */
+      accessTokenExpiresAt: string
+      settings: PublishSettings
+      /** the resumable session already opened for this video, if any */
+      session: { uri: string; size: number } | null
+      /** the last chunk may have been sent: a video may exist even without an answer */
+      finalChunkSent: boolean
+      /** the YouTube video, once created */
+      youtubeVideoId: string | null
+      thumbnail: 'pending' | 'set' | 'skipped' | 'failed'
+      customThumbnails: boolean
+    }
+  /** quota or the channel's upload limit: try again at `until` (a delayed job, not a failure) */
+  | { action: 'wait'; until: string; retryAfterMs: number; reason: string }
+  /** the channel needs reconnecting: the core dispatches the job again when it is */
+  | { action: 'pause'; reason: string }
+  /** nothing to do: published already, or failed for good */
+  | { action: 'done'; youtubeVideoId: string }
+  | { action: 'stop'; reason: string }
+
+/** The core's answer to a quota reservation or a reported limit. */
+export type QuotaAnswer = { granted: true } | { granted: false; until: string; retryAfterMs: number; reason: string }
