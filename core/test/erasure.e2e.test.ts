@@ -13,6 +13,7 @@ let core: Core
 let worker: ReturnType<typeof Bun.spawn>
 beforeAll(async () => {
   core = await env.core((c) => c, { consumeEvents: true })
+  await signUp(core) // the installation's admin: the accounts erased below are members
   worker = Bun.spawn(['bun', resolve(import.meta.dir, '../../render/src/main.ts')], {
     env: {
       ...process.env,

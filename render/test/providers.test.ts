@@ -98,7 +98,7 @@ describe('the autopilot asks the LLM for a fresh subject in the niche', () => {
         'the script stage',
         30_000,
       )
-      const stored = await Bun.file(join(t.storageDir, `videos/${job.videoId}/script.json`)).json()
+      const stored = await Bun.file(join(t.storageDir, `videos/${job.userId}/${job.videoId}/script.json`)).json()
       expect(stored.title).toBe('How Rainbows Form')
       const asked = apis.requests.filter((r) => r.path === '/v1/chat/completions').slice(before)
       expect(asked.length).toBe(2)

@@ -11,7 +11,7 @@ import {
   isCancelled,
   KEEP_COMPLETED_JOBS,
   pipelineQueue,
-  removeVideoJobs,
+  removeStoppedVideoJobs,
   retryPolicyOf,
   stageJobId,
   videoFlow,
@@ -246,8 +246,9 @@ export function createStageWorker<R>(stage: Stage, processor: StageProcessor<R>,
       // A cancelled (or erased) video keeps no jobs: their data is the owner's script and settings.
       const { video } = jobData(stage, job)
       deps.track(
-        removeVideoJobs(deps.commands, video.videoId, config.queuePrefix).catch((e) =>
-          log.warn({ err: e, videoId: video.videoId }, 'could not remove a cancelled video’s jobs'),
+        removeStoppedVideoJobs(deps.commands, video.videoId, config.queuePrefix).then(
+          (gone) => gone || log.warn({ videoId: video.videoId }, 'a cancelled video’s jobs are still there'),
+          (e) => log.warn({ err: e, videoId: video.videoId }, 'could not remove a cancelled video’s jobs'),
         ),
       )
       return

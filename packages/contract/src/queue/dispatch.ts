@@ -112,3 +112,27 @@ export async function forgetVideos(connection: RedisConnection, videoIds: readon
   for (const videoId of videoIds) removed += (await cancelVideo(connection, videoId, { prefix })).removed
   return removed
 }
+
+/**
+ * Removes a cancelled video's jobs once none of them runs. A flow's parent cannot go while a child is
+ * locked, and the stages of a video stop one after another (each at its next poll of the cancel
+ * flag): whichever stops last finds the others gone or stopped. Tries `tries` times, `delayMs` apart;
+ * answers whether nothing of the video is left.
+ */
+export async function removeStoppedVideoJobs(
+  connection: RedisConnection,
+  videoId: string,
+  prefix = QUEUE_PREFIX,
+  tries = 10,
+  delayMs = 500,
+): Promise<boolean> {
+  for (let i = 0; i < tries; i++) {
+    await removeVideoJobs(connection, videoId, prefix)
+    let left = false
+    for (const stage of PIPELINE.removalOrder)
+      if (await pipelineQueue(connection, PIPELINE.spec[stage].queue, prefix).getJob(stageJobId(videoId, stage))) left = true
+    if (!left) return true
+    await new Promise((resolve) => setTimeout(resolve, delayMs))
+  }
+  return false
+}
