@@ -327,6 +327,8 @@ export const outbox = pgTable(
     lastError: text('last_error'),
     /** Not tried again before this (the backoff after a failure). */
     availableAt: at('available_at').notNull().defaultNow(),
+    /** An instance is doing the work until then (a process that dies holding it leaves the row to others after). */
+    leasedUntil: at('leased_until'),
     createdAt: createdAt(),
   },
   (t) => [index('outbox_available_idx').on(t.availableAt)],

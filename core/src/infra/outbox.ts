@@ -1,9 +1,10 @@
 // Work that must follow a committed change (queue a video's job; meter a completed video and tell its
 // owner's webhooks) is written as a row in the change's own transaction, then done: at once after the
 // commit, and again by a relay on every core instance for whatever a crash, a Redis outage or a
-// failed call left behind. A row is deleted in the transaction that did its work, so a row is done at
-// least once: handlers are idempotent (job ids, message ids derived from the row).
-import { and, asc, eq, lte, sql } from 'drizzle-orm'
+// failed call left behind. A row is deleted once its work is done, so a row is done at least once:
+// handlers are idempotent (job ids, message ids derived from the row). Times are the database's
+// (now()), so instances with skewed clocks agree on what is due.
+import { and, asc, eq, isNull, lt, lte, or, sql } from 'drizzle-orm'
 import type { Db } from '../db'
 import { type OutboxTopic, outbox } from '../db/schema'
 import type { Logger } from './logger'
@@ -32,7 +33,7 @@ export interface Outbox {
   add<T extends OutboxTopic>(tx: Db, topic: T, payload: OutboxPayloads[T]): Promise<number>
   /** The one handler of a topic. */
   handle<T extends OutboxTopic>(topic: T, fn: Handler<T>): void
-  /** Does the given rows now; what fails is left to the relay. */
+  /** Does the given rows now, even those waiting out a backoff (a replayed request); what fails is left to the relay. */
   flush(ids: number[]): Promise<void>
   /** Does every row that is due, oldest first; answers how many were done. */
   drain(): Promise<number>
@@ -53,34 +54,44 @@ export function createOutbox(db: Db, config: OutboxConfig, log: Logger): Outbox 
     return Promise.race([work, timeout]).finally(() => clearTimeout(timer))
   }
 
-  /** Locks the row (another instance skips it), does its work, deletes it; on failure schedules the next try. */
-  async function run(id: number): Promise<boolean> {
-    return db.transaction(async (tx) => {
-      const [row] = await tx.select().from(outbox).where(eq(outbox.id, id)).for('update', { skipLocked: true })
-      if (!row) return false
-      const handler = handlers.get(row.topic)
-      try {
-        if (!handler) throw new Error(`no handler for ${row.topic}`)
-        await withTimeout(handler(row.payload as OutboxPayloads[OutboxTopic], row.id))
-        await tx.delete(outbox).where(eq(outbox.id, row.id))
-        return true
-      } catch (err) {
-        const delayMs = Math.min(config.retry.maxMs, config.retry.firstMs * 2 ** row.attempts)
-        log.warn(
-          { err, outboxId: row.id, topic: row.topic, attempts: row.attempts + 1, retryInMs: delayMs },
-          'outbox work failed; will retry',
-        )
-        await tx
-          .update(outbox)
-          .set({
-            attempts: row.attempts + 1,
-            lastError: (err as Error).message.slice(0, 500),
-            availableAt: new Date(Date.now() + delayMs),
-          })
-          .where(eq(outbox.id, row.id))
-        return false
-      }
-    })
+  /**
+   * Claims the row for a lease (one statement: of two instances, the second finds it leased), does its
+   * work outside any transaction (a handler may query and call out freely; the embedded database has
+   * one connection), then deletes it; on failure schedules the next try. A process that dies holding
+   * the lease leaves the row to whoever finds it due after the lease.
+   */
+  async function run(id: number, evenIfWaiting = false): Promise<boolean> {
+    const leaseMs = config.handlerTimeoutMs * 2
+    const free = or(isNull(outbox.leasedUntil), lt(outbox.leasedUntil, sql`now()`))
+    const [row] = await db
+      .update(outbox)
+      .set({ leasedUntil: sql`now() + ${leaseMs} * interval '1 millisecond'` })
+      .where(and(eq(outbox.id, id), free, evenIfWaiting ? undefined : lte(outbox.availableAt, sql`now()`)))
+      .returning()
+    if (!row) return false
+    const handler = handlers.get(row.topic)
+    try {
+      if (!handler) throw new Error(`no handler for ${row.topic}`)
+      await withTimeout(handler(row.payload as OutboxPayloads[OutboxTopic], row.id))
+      await db.delete(outbox).where(eq(outbox.id, row.id))
+      return true
+    } catch (err) {
+      const delayMs = Math.min(config.retry.maxMs, config.retry.firstMs * 2 ** row.attempts)
+      log.warn(
+        { err, outboxId: row.id, topic: row.topic, attempts: row.attempts + 1, retryInMs: delayMs },
+        'outbox work failed; will retry',
+      )
+      await db
+        .update(outbox)
+        .set({
+          attempts: row.attempts + 1,
+          lastError: (err as Error).message.slice(0, 500),
+          availableAt: sql`now() + ${delayMs} * interval '1 millisecond'`,
+          leasedUntil: null,
+        })
+        .where(eq(outbox.id, row.id))
+      return false
+    }
   }
 
   const outboxApi: Outbox = {
@@ -92,7 +103,7 @@ export function createOutbox(db: Db, config: OutboxConfig, log: Logger): Outbox 
       handlers.set(topic, fn as Handler<OutboxTopic>)
     },
     async flush(ids) {
-      for (const id of ids) await run(id).catch((err) => log.warn({ err, outboxId: id }, 'outbox flush failed; the relay retries'))
+      for (const id of ids) await run(id, true).catch((err) => log.warn({ err, outboxId: id }, 'outbox flush failed; the relay retries'))
     },
     async drain() {
       let done = 0
@@ -100,7 +111,7 @@ export function createOutbox(db: Db, config: OutboxConfig, log: Logger): Outbox 
         const due = await db
           .select({ id: outbox.id })
           .from(outbox)
-          .where(lte(outbox.availableAt, new Date()))
+          .where(and(lte(outbox.availableAt, sql`now()`), or(isNull(outbox.leasedUntil), lt(outbox.leasedUntil, sql`now()`))))
           .orderBy(asc(outbox.id))
           .limit(50)
         if (due.length === 0) return done
