@@ -125,14 +125,20 @@ export function videosModule(deps: Deps, videos: VideoService, apiKeys: ApiKeySe
     })
     .get(
       '/videos/:id/file',
-      async ({ principal, params, request }) => {
+      async ({ principal, params, request, set }) => {
         const v = await videos.get(principal.userId, params.id)
+        // A player fetches one video in many Range requests (every seek is one): the video counts once a window.
+        Object.assign(set.headers, (await deps.limiter.enforceOnce('expensive_operations', principal.userId, `video:${v.id}`)).headers)
         return serveObject(deps.storage, v.videoKey, request.headers.get('range'), { filename: `${v.id}.mp4` })
       },
       {
-        auth: { access: 'read', rate: 'expensive_operations', grant: true },
+        auth: { access: 'read', grant: true },
         params: Id,
-        detail: { summary: 'The MP4 (HTTP Range supported)' },
+        detail: {
+          summary: 'The MP4 (HTTP Range supported)',
+          description:
+            'Each video counts once per expensive_operations window (100 a day), however many Range requests play or download it; every request also counts against the default limit.',
+        },
       },
     )
     .get(
