@@ -2,7 +2,8 @@
 // formats (form-encoded token requests, JSON resources, Google's error bodies), so the real
 // google-auth-library and googleapis make every call in tests. Faults on command: dropped
 // connections mid-upload, expired upload sessions, quotaExceeded / uploadLimitExceeded, revoked grants.
-// It counts the YouTube videos it created, which is what exactly-once tests assert on.
+// It counts the YouTube videos it created, which is what exactly-once tests assert on. A browser
+// opening the consent URL gets a consent page answered as `browserAccount` (Allow / Cancel).
 // Extend it with `route()` (e.g. Analytics reports.query, a WebSub hub).
 import { createHash, randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'

@@ -283,7 +283,7 @@ export function AutopilotCard({ channel: c }: { channel: Channel }) {
                     {s!.next.slice(0, 6).map((n) => (
                       <tr key={n.slotAt}>
                         <td>
-                          {n.localTime}
+                          {inZone.format(new Date(n.slotAt))}
                           <div className="small muted">made {inZone.format(new Date(n.prepareAt))}</div>
                         </td>
                         <td className={n.source === 'none' ? 'warn-text' : undefined}>{SOURCE_TEXT[n.source]}</td>
