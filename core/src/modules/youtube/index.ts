@@ -49,7 +49,7 @@ export function youtubeModule(
       '/youtube/callback',
       ({ query, request }) => (request.headers.get('accept')?.includes('text/html') ? backToTheApp(query) : youtube.callback(query)),
       {
-        anonymous: 'auth',
+        anonymous: true,
         query: t.Object({
           code: t.Optional(t.String({ maxLength: 2048 })),
           state: t.Optional(t.String({ maxLength: 512 })),
