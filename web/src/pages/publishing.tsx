@@ -523,6 +523,15 @@ export function PublishCard({ video: v, channel }: { video: Video; channel?: Cha
           {message && (
             <p className={p.status === 'failed' || p.status === 'paused' ? 'alert alert-error' : 'alert alert-warn'} role="status">
               {message}
+              {p.status === 'paused' && (
+                <>
+                  {' '}
+                  <Link to="/channels/$channelId" params={{ channelId: v.channelId }}>
+                    Reconnect on the channel’s page
+                  </Link>
+                  ; the upload goes on by itself afterwards.
+                </>
+              )}
             </p>
           )}
           <dl className="facts">

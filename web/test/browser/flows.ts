@@ -92,6 +92,9 @@ async function shoot(name: string) {
   for (const [label, size] of Object.entries(WIDTHS)) {
     await page.setViewportSize(size)
     await page.waitForTimeout(150) // charts redraw on resize
+    // Usable on a phone: nothing makes the page wider than the screen (wide tables scroll in their own box).
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+    assert.ok(overflow <= 0, `${name} (${label}): the page is ${overflow} px wider than the screen`)
     await page.screenshot({ path: join(ARTIFACTS, `${name}-${label}.png`), fullPage: true })
   }
   await page.setViewportSize(WIDTHS.desktop)
