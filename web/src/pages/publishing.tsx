@@ -223,6 +223,7 @@ export function AutopilotCard({ channel: c }: { channel: Channel }) {
     hour: '2-digit',
     minute: '2-digit',
   })
+  const madeAt = new Intl.DateTimeFormat(undefined, { timeZone: c.timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit' })
 
   return (
     <section className="card" aria-labelledby="autopilot-h">
@@ -284,7 +285,7 @@ export function AutopilotCard({ channel: c }: { channel: Channel }) {
                       <tr key={n.slotAt}>
                         <td>
                           {inZone.format(new Date(n.slotAt))}
-                          <div className="small muted">made {inZone.format(new Date(n.prepareAt))}</div>
+                          <div className="small muted">made {madeAt.format(new Date(n.prepareAt))}</div>
                         </td>
                         <td className={n.source === 'none' ? 'warn-text' : undefined}>{SOURCE_TEXT[n.source]}</td>
                       </tr>
