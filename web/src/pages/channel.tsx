@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
-import { Link, useNavigate, useParams } from '@tanstack/react-router'
+import { Link, useNavigate, useParams, useSearch } from '@tanstack/react-router'
 import { problemOf, unwrap } from '../api/problem'
 import { channelQuery, channelsQuery } from '../api/queries'
 import { api } from '../api/session'
@@ -7,10 +7,13 @@ import type { Channel, ChannelChanges } from '../api/types'
 import { LoadError, Loading } from '../ui/bits'
 import { ProblemAlert } from '../ui/forms'
 import { ChannelForm, cadenceText } from './channel-form'
+import { AutopilotCard, BacklogCard, ChannelStates, useChannelStates, useDismissConnectOutcome, YouTubeCard } from './publishing'
 import { VideoList } from './videos'
 
 export function ChannelPage() {
   const { channelId } = useParams({ from: '/app/channels/$channelId' })
+  const { youtube: outcome } = useSearch({ from: '/app/channels/$channelId' })
+  const dismissOutcome = useDismissConnectOutcome(channelId)
   const qc = useQueryClient()
   const navigate = useNavigate()
   const channel = useQuery(channelQuery(channelId))
@@ -50,11 +53,16 @@ export function ChannelPage() {
           <p className="muted">
             {c.niche} · {cadenceText(c)}
           </p>
+          <HeadStates channel={c} />
         </div>
         <Link to="/videos/new" search={{ channelId }} className="button primary">
           New video
         </Link>
       </div>
+
+      <YouTubeCard channel={c} outcome={outcome} onDismiss={dismissOutcome} />
+      <AutopilotCard channel={c} />
+      <BacklogCard channelId={channelId} />
 
       <section aria-labelledby="videos-h">
         <h2 id="videos-h">Videos</h2>
@@ -93,4 +101,8 @@ export function ChannelPage() {
       </section>
     </>
   )
+}
+
+function HeadStates({ channel }: { channel: Channel }) {
+  return <ChannelStates states={useChannelStates(channel)} />
 }

@@ -12,6 +12,7 @@ import * as OTPAuth from 'otpauth'
 import { type BrowserContext, chromium, type Page } from 'playwright-core'
 
 const BASE = process.env.BASE_URL ?? 'http://127.0.0.1:3000'
+const GOOGLE = process.env.GOOGLE_URL ?? ''
 const ARTIFACTS = process.env.ARTIFACTS ?? '.data/web-artifacts'
 const AXE = readFileSync(join(import.meta.dirname, '../../../node_modules/axe-core/axe.min.js'), 'utf8')
 const WIDTHS = { desktop: { width: 1280, height: 900 }, phone: { width: 390, height: 844 } }
@@ -91,6 +92,9 @@ async function shoot(name: string) {
   for (const [label, size] of Object.entries(WIDTHS)) {
     await page.setViewportSize(size)
     await page.waitForTimeout(150) // charts redraw on resize
+    // Usable on a phone: nothing makes the page wider than the screen (wide tables scroll in their own box).
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+    assert.ok(overflow <= 0, `${name} (${label}): the page is ${overflow} px wider than the screen`)
     await page.screenshot({ path: join(ARTIFACTS, `${name}-${label}.png`), fullPage: true })
   }
   await page.setViewportSize(WIDTHS.desktop)
@@ -220,7 +224,7 @@ test('create a channel (a refused field is shown next to it)', async () => {
   await page.getByRole('button', { name: 'Create channel' }).click()
   await page.getByRole('heading', { level: 1, name: 'Curious Creatures' }).waitFor()
   channelPath = new URL(page.url()).pathname
-  await page.getByText('3 a week · Mon, Wed, Fri at 09:00 (Europe/London)').waitFor()
+  await page.locator('.section-head').getByText('3 a week · Mon, Wed, Fri at 09:00 (Europe/London)').waitFor()
   await shoot('channel')
   await nav('Channels')
   await shoot('channels')
@@ -285,6 +289,103 @@ test('submit a plain-text script, watch its progress reach 100 %, play it, see w
   await shoot('video')
 })
 
+/** A datetime-local value (the browser's time zone is this process's) `hours` from now, on the minute. */
+function localInput(hours: number): string {
+  const d = new Date(Date.now() + hours * 3600_000)
+  const p = (n: number) => String(n).padStart(2, '0')
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`
+}
+
+test('connect YouTube through Google’s consent page, fill the backlog, publish the finished video, see its YouTube link', async () => {
+  await go(channelPath, 'Curious Creatures')
+  const youtube = page.locator('section', { has: page.getByRole('heading', { name: 'YouTube', exact: true }) })
+  await youtube.getByText('Not connected.').waitFor()
+  const states = page.getByRole('list', { name: 'Publishing state' })
+  await states.getByText('Not connected to YouTube').waitFor()
+
+  // Cancelled on Google's page: back on the channel page, told so, nothing linked.
+  await page.getByRole('button', { name: 'Connect YouTube' }).click()
+  await page.waitForURL((u) => u.href.startsWith(GOOGLE))
+  await page.getByText('ytempire wants to access your Google Account').waitFor()
+  await page.getByRole('link', { name: 'Cancel' }).click()
+  await page.waitForURL(`${BASE}${channelPath}?youtube=denied`)
+  await youtube
+    .getByRole('alert')
+    .getByText(/did not finish: Google did not grant access/)
+    .waitFor()
+  await shoot('channel-connect-cancelled')
+
+  // Allowed: the core links the channel and sends the browser back here.
+  await page.getByRole('button', { name: 'Connect YouTube' }).click()
+  await page.waitForURL((u) => u.href.startsWith(GOOGLE))
+  await page.getByRole('link', { name: 'Allow' }).click()
+  await page.waitForURL(`${BASE}${channelPath}?youtube=connected`)
+  await youtube.getByRole('status').getByText('Connected to YouTube as Curious Creatures TV.').waitFor()
+  await youtube.getByRole('link', { name: 'Curious Creatures TV' }).waitFor()
+  await states.getByText('Connected', { exact: true }).waitFor()
+  await youtube.getByText(/Not allowed \(verify the channel/).waitFor()
+
+  // The backlog: a script queued for the autopilot, first in the schedule's next slot.
+  await page.getByLabel('Script', { exact: true }).fill('Octopuses have three hearts.\n\nTwo pump blood to the gills, one to the body.')
+  await page.getByRole('button', { name: 'Add to backlog' }).click()
+  await page.getByRole('list').locator('.backlog-title', { hasText: 'Octopuses have three hearts' }).waitFor()
+  await page.getByRole('cell', { name: 'from the backlog' }).first().waitFor()
+  // The free plan has no autopilot: said, and the button waits for a plan that has it.
+  const autopilot = page.locator('section', { has: page.getByRole('heading', { name: 'Autopilot and schedule' }) })
+  await autopilot
+    .getByRole('list', { name: 'Before the autopilot can start' })
+    .getByText('Your plan does not include the autopilot.')
+    .waitFor()
+  assert.equal(await autopilot.getByRole('button', { name: 'Turn autopilot on' }).isDisabled(), true)
+  await shoot('channel-connected')
+  await nav('Admin', 'Administration')
+  const plan = page.getByLabel(`Plan of ${email}`)
+  await Promise.all([page.waitForResponse((r) => r.url().endsWith('/plan') && r.status() === 200), plan.selectOption('pro')])
+  await go(channelPath, 'Curious Creatures')
+  await autopilot.getByRole('button', { name: 'Turn autopilot on' }).click()
+  await autopilot.getByRole('button', { name: 'Pause autopilot' }).waitFor()
+  await states.getByText('Autopilot on').waitFor()
+  await shoot('channel-autopilot-on')
+
+  // Publish the finished video: publishAt with a public privacy is refused, and said at the privacy field.
+  await go(videoPath, /.+/)
+  const form = page.getByRole('form', { name: 'Publish to YouTube' })
+  await form.getByLabel('Privacy on YouTube').selectOption('public')
+  await form.getByLabel('Publish at (optional)').fill(localInput(24))
+  await form.getByRole('button', { name: 'Publish' }).click()
+  const privacy = form.getByLabel('Privacy on YouTube')
+  await form
+    .locator('.field-invalid .field-error')
+    .getByText(/schedules only private videos/)
+    .waitFor()
+  assert.equal(await privacy.getAttribute('aria-invalid'), 'true')
+  await shoot('video-publish-refused')
+  await privacy.selectOption('private')
+  await form.getByRole('button', { name: 'Publish' }).click()
+  const link = page.getByTestId('youtube-link')
+  await link.waitFor({ timeout: 60_000 })
+  const href = (await link.getAttribute('href')) ?? ''
+  const id = href.match(/^https:\/\/www\.youtube\.com\/watch\?v=([\w-]{11})$/)?.[1]
+  assert.ok(id, `a YouTube link (${href})`)
+  await page.getByText('On YouTube', { exact: true }).waitFor()
+  await page.getByText(/\(scheduled\)$/).waitFor()
+  // The channel may not use custom thumbnails: a warning, not a failure.
+  await page.getByRole('list', { name: 'Warnings' }).waitFor()
+  // YouTube holds exactly this one video, private until its time, as the page says.
+  const held = (await (await fetch(`${GOOGLE}/_fake/videos`)).json()) as { id: string; privacyStatus: string; publishAt: string | null }[]
+  assert.deepEqual(
+    held.map((v) => [v.id, v.privacyStatus, Boolean(v.publishAt)]),
+    [[id, 'private', true]],
+  )
+  await shoot('video-published')
+
+  // A new video may ask to be published when it is finished.
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'New video', exact: true }).click()
+  await page.getByLabel(/Upload it to Curious Creatures TV/).check()
+  await page.getByLabel('Privacy on YouTube').waitFor()
+  await shoot('new-video-publish')
+})
+
 test('create an API key (shown once), use it, revoke it', async () => {
   await nav('API keys')
   await shoot('api-keys-empty')
@@ -309,6 +410,7 @@ test('every other page: videos, overview, upcoming sections, admin with the queu
   await shoot('videos')
   await nav('Overview')
   await page.getByRole('heading', { name: 'Recently finished' }).waitFor()
+  await page.getByRole('heading', { name: 'YouTube quota today' }).waitFor()
   await shoot('overview')
   await nav('Analytics soon', 'Analytics')
   await shoot('analytics-upcoming')
