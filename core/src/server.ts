@@ -44,6 +44,8 @@ export async function startCore(config: Config, opts: { manageRedis?: boolean } 
   const background = [
     startWebhookDeliveries(deps, services.webhooks),
     startBillingWorkers(deps, services.billing),
+    deps.outbox.startRelay(),
+    services.sweeper.start(),
     startAutopilotWorker(deps, services.autopilot),
   ]
   // idleTimeout above the SSE ping interval, so progress streams stay open.

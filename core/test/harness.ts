@@ -4,6 +4,7 @@ import { afterAll } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { QUEUE_PREFIX } from '@ytempire/contract'
 import { deleteRedisPrefix } from '@ytempire/test-support'
 import * as OTPAuth from 'otpauth'
 import postgres from 'postgres'
@@ -93,13 +94,22 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
   /**
    * consumeEvents: record the workers' video reports; background: deliver webhooks and run billing's jobs;
    * autopilot: consume the autopilot's scheduler firings; listen: serve on a port (workers in other
-   * processes call the core); clock: the core's "now".
+   * processes call the core); clock: the core's "now"; outbox: run the relay that retries what failed
+   * after a commit; databaseUrl: reach the test database another way (through a proxy a test can cut).
    */
   async function core(
     perCore: (c: Config) => Config = (c) => c,
-    opts: { consumeEvents?: boolean; background?: boolean; autopilot?: boolean; listen?: boolean; clock?: Clock } = {},
+    opts: {
+      consumeEvents?: boolean
+      background?: boolean
+      autopilot?: boolean
+      listen?: boolean
+      clock?: Clock
+      outbox?: boolean
+      databaseUrl?: (url: string) => string
+    } = {},
   ): Promise<Core> {
-    const database = await openDatabase({ url: db.url, dataDir: '/tmp', poolMax: 5 })
+    const database = await openDatabase({ url: opts.databaseUrl?.(db.url) ?? db.url, dataDir: '/tmp', poolMax: 5 })
     if (!migrated) {
       await migrateDatabase(database)
       migrated = true
@@ -111,6 +121,7 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
       ...(opts.consumeEvents ? [startVideoEventConsumer(deps, services.videos)] : []),
       ...(opts.background ? [startWebhookDeliveries(deps, services.webhooks), startBillingWorkers(deps, services.billing)] : []),
       ...(opts.autopilot ? [startAutopilotWorker(deps, services.autopilot)] : []),
+      ...(opts.outbox ? [deps.outbox.startRelay()] : []),
     ]
     const app = createApp(deps, services)
     const server = opts.listen ? app.listen({ port: 0, hostname: '127.0.0.1' }).server! : undefined
@@ -148,7 +159,9 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
     }
     const cleaner = createRedis(REDIS_URL, 'test-cleanup')
     await deleteRedisPrefix(cleaner, prefix)
-    await deleteRedisPrefix(cleaner, `${config.queuePrefix}:`)
+    // Each core's own namespace: the configured one, or its installation's when QUEUE_PREFIX was left unset.
+    for (const p of new Set([config.queuePrefix, ...cores.map((c) => c.deps.config.queuePrefix)]))
+      if (p !== QUEUE_PREFIX) await deleteRedisPrefix(cleaner, `${p}:`)
     cleaner.disconnect()
     rmSync(storageDir, { recursive: true, force: true })
     await db.drop()
