@@ -21,8 +21,8 @@ import { DelayedError, type FlowProducer, type Job, UnrecoverableError, Worker }
 import type { Logger } from 'pino'
 import type { RenderConfig } from '../config'
 import { storageCost } from '../cost/cost'
-import { CancelledError, ShutdownError, StageDelay, StageTimeoutError, userReason } from '../errors'
-import { stageDuration, stageJobs } from '../metrics'
+import { CancelledError, ShutdownError, StageDelay, StageTimeoutError, userReason, WorkerStoppedError } from '../errors'
+import { failureReason, stageDuration, stageFailures, stageJobs } from '../metrics'
 import type { Providers } from '../providers'
 import type { Scratch } from './scratch'
 import type { StageContext, StageJobData, StageOutcomes, StageProcessor } from './stage'
@@ -157,7 +157,7 @@ export function createStageWorker<R>(stage: Stage, processor: StageProcessor<R>,
       try {
         if (attempt > attempts)
           // Every attempt was spent by a worker that died running it (killed, out of memory, host gone).
-          throw new UnrecoverableError(`the worker running this stage stopped ${job.stalledCounter} time(s) before it finished`)
+          throw new WorkerStoppedError(job.stalledCounter)
         await deps.events.report({ type: 'stage.started', id: id('started'), videoId: video.videoId, stage, attempt, worker: WORKER_ID })
         jlog.info('stage started')
         const result = await processor(ctx)
@@ -190,6 +190,7 @@ export function createStageWorker<R>(stage: Stage, processor: StageProcessor<R>,
                 : 'failed'
         stageDuration.observe({ stage, outcome }, (performance.now() - started) / 1000)
         stageJobs.inc({ stage, outcome })
+        if (outcome === 'failed') stageFailures.inc({ stage, reason: failureReason(err) })
         if (err instanceof StageDelay) {
           // Not a failure and not an attempt: the job comes back when what it waits for is there.
           await job.moveToDelayed(Date.now() + err.delayMs, token)

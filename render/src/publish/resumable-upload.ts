@@ -11,6 +11,7 @@
 import type { Logger } from 'pino'
 import { UPLOAD_CHUNK_UNIT } from '../config'
 import { YouTubeApiError } from '../errors'
+import { countYouTubeError } from '../metrics'
 
 /** Where the session lives between attempts, workers and restarts (the core, for publish jobs). */
 export interface UploadSessionStore {
@@ -113,6 +114,7 @@ export async function resumableUpload(o: ResumableUploadOptions): Promise<Upload
       if (await refused(res)) continue
       if (!res.ok) {
         const err = await YouTubeApiError.from(res)
+        countYouTubeError(err.reason)
         if (!err.retryable) throw err
         await failed(err)
         continue
@@ -159,6 +161,7 @@ export async function resumableUpload(o: ResumableUploadOptions): Promise<Upload
     }
     if (await refused(res)) return undefined
     const err = await YouTubeApiError.from(res)
+    countYouTubeError(err.reason)
     if (!err.retryable) throw err
     await failed(err)
     return undefined

@@ -5,6 +5,7 @@ import { OAuth2Client } from 'google-auth-library'
 // The YouTube API alone: the googleapis root module loads every Google API (~1.7 s at start).
 import { youtube, type youtube_v3 } from 'googleapis/build/src/apis/youtube'
 import { YouTubeApiError } from '../errors'
+import { countYouTubeError } from '../metrics'
 
 export interface YouTubeApi {
   setThumbnail(videoId: string, image: Uint8Array, mimeType: string): Promise<void>
@@ -38,5 +39,7 @@ export function youtubeApi(rootUrl: string, accessToken: string): YouTubeApi {
 function asYouTubeError(err: unknown): unknown {
   const res = (err as { response?: { status?: number; data?: { error?: { message?: string; errors?: { reason?: string }[] } } } }).response
   if (!res?.status) return err
-  return new YouTubeApiError(res.status, res.data?.error?.errors?.[0]?.reason, res.data?.error?.message ?? String(err))
+  const reason = res.data?.error?.errors?.[0]?.reason
+  countYouTubeError(reason)
+  return new YouTubeApiError(res.status, reason, res.data?.error?.message ?? String(err))
 }
