@@ -117,7 +117,7 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
       migrated = true
     }
     const coreConfig = perCore(config)
-    const deps = await createDeps(coreConfig, database, createRedis(coreConfig.redisUrl ?? REDIS_URL, 'test'), {
+    const deps = await createDeps(coreConfig, database, createRedis(redisOf(coreConfig), 'test'), {
       clock: opts.clock,
       defaultMetrics: opts.defaultMetrics,
     })
@@ -173,6 +173,9 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
   })
   return { core, config, db, prefix, storageDir }
 }
+
+/** A core's Redis: the test server, or the Sentinel set or Cluster its configuration names. */
+const redisOf = (c: Config) => (c.redis.mode === 'standalone' ? (c.redisUrl ?? REDIS_URL) : c.redis)
 
 let counter = 0
 export const uniqueEmail = (tag = 'user') => `${tag}.${Date.now().toString(36)}.${++counter}.${randomId()}@example.com`

@@ -280,7 +280,13 @@ export function createStageWorker<R>(stage: Stage, processor: StageProcessor<R>,
     if (job.deferredFailure?.startsWith('child ')) return
     deps.track(deadLetter(stage, job, err, deps).catch((e) => log.error({ err: e, jobId: job.id }, 'dead-lettering failed')))
   })
-  worker.on('error', (err) => log.error({ err, stage }, 'worker error'))
+  // A Redis failover is a burst of connection errors on every worker: one line per stage every 10 s.
+  let lastError = 0
+  worker.on('error', (err) => {
+    if (Date.now() - lastError < 10_000) return
+    lastError = Date.now()
+    log.error({ err, stage }, 'worker error')
+  })
   return worker
 }
 

@@ -1,7 +1,7 @@
 // Starts a worker for every stage of the pipeline definition in this process (in-process
 // processors: sandboxed ones are unreliable on Bun).
 import { PIPELINE, type Stage, type WorkerPool } from '@ytempire/contract'
-import { closePipelineQueues, EventReporter, readQueueFigures } from '@ytempire/contract/queue'
+import { closePipelineQueues, EventReporter, quietQueue, readQueueFigures } from '@ytempire/contract/queue'
 import { connectRedis } from '@ytempire/contract/redis'
 import { FlowProducer, type Worker } from 'bullmq'
 import type { Logger } from 'pino'
@@ -55,7 +55,7 @@ export async function startPipeline(
     events,
     workerConnection,
     commands,
-    flows: new FlowProducer({ connection: commands, prefix: config.queuePrefix }),
+    flows: quietQueue(new FlowProducer({ connection: commands, prefix: config.queuePrefix })),
     shutdown: shutdown.signal,
     track(work) {
       inFlight.add(work)
