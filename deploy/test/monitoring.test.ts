@@ -396,8 +396,50 @@ describe('docker-compose.yml', () => {
       names: ['render'],
       port: Number(services.render.environment.RENDER_METRICS_PORT),
     })
-    // Metrics stay inside: nginx answers 404 for /metrics.
-    expect(read('deploy/nginx.conf')).toMatch(/location = \/metrics \{\s*return 404;/)
+    // Metrics and the readiness probe stay inside: nginx answers 404 for them (and for the workers' /internal/).
+    const nginx = read('deploy/nginx.conf')
+    for (const path of ['/metrics', '/ready']) expect(nginx).toMatch(new RegExp(`location = ${path} \\{\\s*return 404;`))
+    expect(nginx).toMatch(/location \/internal\/ \{\s*return 404;/)
+  })
+
+  test('every service runs as a non-root user with no capabilities and no new privileges, on a read-only root (Grafana excepted, as the README says)', () => {
+    const WRITABLE_ROOT = ['grafana']
+    for (const [name, svc] of Object.entries(services)) {
+      const user = String(svc.user ?? '')
+      // Set in the file, not left to the image: an image's default can change under us.
+      expect(`${name}: user ${user}`).toMatch(new RegExp(`^${name}: user (?!root$|0$|0:)\\S+$`))
+      expect(`${name}: cap_drop ${svc.cap_drop}`).toBe(`${name}: cap_drop ALL`)
+      expect(`${name}: cap_add ${svc.cap_add ?? 'none'}`).toBe(`${name}: cap_add none`)
+      expect(`${name}: ${svc.security_opt}`).toBe(`${name}: no-new-privileges:true`)
+      expect(`${name}: privileged ${svc.privileged ?? false}`).toBe(`${name}: privileged false`)
+      expect(`${name}: read_only ${svc.read_only ?? false}`).toBe(`${name}: read_only ${!WRITABLE_ROOT.includes(name)}`)
+    }
+    const readme = read('README.md')
+    expect(readme).toContain('non-root users, read-only root filesystems and dropped capabilities')
+    for (const name of WRITABLE_ROOT) expect(readme).toMatch(new RegExp(`${name}[^.]*writable root`, 'i'))
+  })
+
+  test('what a read-only service writes has a volume or a tmpfs: PostgreSQL and pgBackRest, nginx, the apps', () => {
+    const writable = (svc: any) => [
+      ...(svc.tmpfs ?? []).map((t: string) => t.split(':')[0]),
+      ...(svc.volumes ?? []).filter((v: string) => !String(v).endsWith(':ro')).map((v: string) => String(v).split(':')[1]),
+    ]
+    const conf = read('deploy/pgbackrest/pgbackrest.conf')
+    const pgbackrestPaths = ['log-path', 'spool-path', 'repo1-path'].map((k) => conf.match(new RegExp(`^${k}=(.+)$`, 'm'))![1]!)
+    // Its lock files: lock-path, /tmp/pgbackrest unless the file says otherwise.
+    expect(conf).not.toMatch(/^lock-path=/m)
+    for (const path of [...pgbackrestPaths, '/tmp', '/var/lib/postgresql/data', '/var/run/postgresql'])
+      expect(`postgres writes ${path}: ${writable(services.postgres).some((w: string) => path.startsWith(w))}`).toBe(
+        `postgres writes ${path}: true`,
+      )
+    for (const path of ['/var/log/pgbackrest', '/var/lib/pgbackrest', '/tmp', services.pgbackrest.environment.BACKUP_METRICS_DIR])
+      expect(`pgbackrest writes ${path}: ${writable(services.pgbackrest).includes(path)}`).toBe(`pgbackrest writes ${path}: true`)
+    for (const path of ['/var/lib/postgresql/data', '/var/run/postgresql', '/tmp'])
+      expect(writable(services['postgres-replica'])).toContain(path)
+    expect(writable(services.nginx)).toEqual(expect.arrayContaining(['/tmp', '/var/cache/nginx']))
+    for (const s of ['redis', 'redis-primary', 'redis-replica', 'sentinel-1', 'sentinel-2', 'sentinel-3'])
+      expect(writable(services[s])).toContain('/data')
+    for (const s of ['core', 'render']) expect(writable(services[s])).toEqual(expect.arrayContaining(['/tmp', '/data', '/scratch']))
   })
 
   test('sentinel: one primary, one replica, three sentinels with a quorum of two on the name the apps use', () => {
