@@ -1,7 +1,7 @@
 // Throughput of one render node: videos per hour at 1, 2 and 4 concurrent jobs. One worker process's
-// pipeline (every stage) with RENDER_CONCURRENCY = STAGE_CONCURRENCY = c takes 2c videos queued at
+// pipeline (every stage) with RENDER_CONCURRENCY = c (STAGE_CONCURRENCY at least its default 4) takes 2c videos queued at
 // once; the figure is their count over the wall time from the first dispatch to the last completion.
-// The videos are short (the sample script's first scenes, ~15 s at 1080p30 unless VIDEO_SCALE says
+// The videos are short (the sample script's first 3 scenes, ~23 s at 1080p30 unless VIDEO_SCALE says
 // otherwise), so this measures a node's steady state on short content; prints figures, asserts nothing.
 //   bun run bench render      (THROUGHPUT_LEVELS=1,2,4  THROUGHPUT_SCENES=3  X264_PRESET, VIDEO_SCALE honoured)
 import { mkdtemp, rm } from 'node:fs/promises'
