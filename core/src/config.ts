@@ -17,6 +17,7 @@ import { keyPrefixFor, type RedisTarget, redisTargetFromEnv } from '@ytempire/co
 import { type StorageConfig, storageConfigFromEnv } from '@ytempire/storage'
 import { edgeUrlFrom } from './infra/edge-purge'
 import { z } from './infra/env'
+import { type AnalyticsConfig, parseAnalyticsConfig } from './modules/analytics/config'
 import { parseYouTubeConfig, type YouTubeConfig } from './modules/youtube/config'
 
 export interface Config {
@@ -69,6 +70,8 @@ export interface Config {
   youtube: YouTubeConfig
   /** How long before a slot the autopilot makes its video (AUTOPILOT_LEAD_MINUTES). */
   autopilotLeadMinutes: number
+  /** Ingestion schedule and WebSub (ANALYTICS_*, WEBSUB_*). */
+  analytics: AnalyticsConfig
 }
 
 export interface StripeConfig {
@@ -171,6 +174,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     youtube: parseYouTubeConfig(env, publicUrl),
     autopilotLeadMinutes: z.int(env, 'AUTOPILOT_LEAD_MINUTES', 360),
+    analytics: parseAnalyticsConfig(env, publicUrl),
   }
 }
 

@@ -5,6 +5,7 @@ import { ADVISORY_LOCKS, type Database, migrateDatabase, openDatabase } from './
 import { createDeps, type Deps } from './deps'
 import { ensureRedis } from './infra/local-redis'
 import { createRedis } from './infra/redis'
+import { startAnalyticsWorker } from './modules/analytics/worker'
 import { startAutopilotWorker } from './modules/autopilot/worker'
 import { startBillingWorkers } from './modules/billing/worker'
 import { startVideoEventConsumer } from './modules/videos/events'
@@ -45,6 +46,7 @@ export async function startCore(config: Config, opts: { manageRedis?: boolean } 
     startWebhookDeliveries(deps, services.webhooks),
     startBillingWorkers(deps, services.billing),
     startAutopilotWorker(deps, services.autopilot),
+    await startAnalyticsWorker(deps, services.analytics),
   ]
   // idleTimeout above the SSE ping interval, so progress streams stay open.
   app.listen({

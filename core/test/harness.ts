@@ -13,6 +13,7 @@ import { type Database, migrateDatabase, openDatabase } from '../src/db'
 import { createDeps, type Deps } from '../src/deps'
 import type { Clock } from '../src/infra/clock'
 import { createRedis } from '../src/infra/redis'
+import { startAnalyticsWorker } from '../src/modules/analytics/worker'
 import { startAutopilotWorker } from '../src/modules/autopilot/worker'
 import { startBillingWorkers } from '../src/modules/billing/worker'
 import { startVideoEventConsumer } from '../src/modules/videos/events'
@@ -92,12 +93,12 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
   let migrated = false
   /**
    * consumeEvents: record the workers' video reports; background: deliver webhooks and run billing's jobs;
-   * autopilot: consume the autopilot's scheduler firings; listen: serve on a port (workers in other
+   * autopilot: consume the autopilot's scheduler firings; analytics: consume analytics runs and the WebSub sweep; listen: serve on a port (workers in other
    * processes call the core); clock: the core's "now".
    */
   async function core(
     perCore: (c: Config) => Config = (c) => c,
-    opts: { consumeEvents?: boolean; background?: boolean; autopilot?: boolean; listen?: boolean; clock?: Clock } = {},
+    opts: { consumeEvents?: boolean; background?: boolean; autopilot?: boolean; analytics?: boolean; listen?: boolean; clock?: Clock } = {},
   ): Promise<Core> {
     const database = await openDatabase({ url: db.url, dataDir: '/tmp', poolMax: 5 })
     if (!migrated) {
@@ -110,6 +111,7 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
       ...(opts.consumeEvents ? [startVideoEventConsumer(deps, services.videos)] : []),
       ...(opts.background ? [startWebhookDeliveries(deps, services.webhooks), startBillingWorkers(deps, services.billing)] : []),
       ...(opts.autopilot ? [startAutopilotWorker(deps, services.autopilot)] : []),
+      ...(opts.analytics ? [await startAnalyticsWorker(deps, services.analytics)] : []),
     ]
     const app = createApp(deps, services)
     const server = opts.listen ? app.listen({ port: 0, hostname: '127.0.0.1' }).server! : undefined
