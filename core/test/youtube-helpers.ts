@@ -19,9 +19,16 @@ export function youtubeAccount(over: Partial<NonNullable<FakeAccount['channel']>
   return { email: `creator-${id}@example.com`, channel: { id, title: `Creator ${accounts}`, longUploadsStatus: 'allowed', ...over } }
 }
 
-export async function connectChannel(core: Core, google: FakeGoogle, token: string, channelId: string, account = youtubeAccount()) {
+export async function connectChannel(
+  core: Core,
+  google: FakeGoogle,
+  token: string,
+  channelId: string,
+  account = youtubeAccount(),
+  body: { monetaryAnalytics?: boolean } = {},
+) {
   const { authorizationUrl } = await json(
-    await core.request(`/v1/channels/${channelId}/youtube/connect`, { method: 'POST', token, json: {} }),
+    await core.request(`/v1/channels/${channelId}/youtube/connect`, { method: 'POST', token, json: body }),
   )
   const consent = google.consent(authorizationUrl, account)
   const res = await core.request(`/v1/youtube/callback?code=${encodeURIComponent(consent.code)}&state=${encodeURIComponent(consent.state)}`)

@@ -38,8 +38,16 @@ const parser = new XMLParser({
 })
 
 type Node = Record<string, unknown>
+const PREDEFINED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" }
+/** XML's five predefined entities and character references; nothing a DTD could define. */
+const decode = (s: string) =>
+  s.replace(/&(#x[0-9a-f]+|#\d+|amp|lt|gt|quot|apos);/gi, (m, e: string) => {
+    if (e[0] !== '#') return PREDEFINED[e.toLowerCase()] ?? m
+    const code = e[1] === 'x' || e[1] === 'X' ? Number.parseInt(e.slice(2), 16) : Number(e.slice(1))
+    return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : m
+  })
 const text = (v: unknown): string | null =>
-  typeof v === 'string' ? v : typeof v === 'object' && v && '#text' in v ? String((v as Node)['#text']) : null
+  typeof v === 'string' ? decode(v) : typeof v === 'object' && v && '#text' in v ? decode(String((v as Node)['#text'])) : null
 const list = (v: unknown): Node[] => (Array.isArray(v) ? (v as Node[]) : [])
 
 export class AtomError extends Error {
@@ -84,7 +92,7 @@ export function parseAtom(xml: string): AtomNotification {
       },
     ]
   })
-  return { topic: typeof self?.['@href'] === 'string' ? self['@href'] : null, entries, deleted }
+  return { topic: typeof self?.['@href'] === 'string' ? decode(self['@href']) : null, entries, deleted }
 }
 
 function validDate(v: string | null): string | null {

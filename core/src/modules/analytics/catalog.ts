@@ -146,13 +146,13 @@ export function createVideoCatalog(deps: Deps) {
     async statistics(channelId: string, stats: { youtubeVideoId: string; views: number; likes: number; comments: number }[], at: Date) {
       if (!stats.length) return
       const values = sql.join(
-        stats.map((s) => sql`(${s.youtubeVideoId}, ${s.views}::bigint, ${s.likes}::bigint, ${s.comments}::bigint)`),
+        stats.map((s) => sql`(${s.youtubeVideoId}::text, ${s.views}::bigint, ${s.likes}::bigint, ${s.comments}::bigint)`),
         sql`, `,
       )
       await db.execute(sql`
-        update ${youtubeVideos} y set views = s.views, likes = s.likes, comments = s.comments, statistics_at = ${at}
+        update ${youtubeVideos} y set views = s.views, likes = s.likes, comments = s.comments, statistics_at = ${at.toISOString()}::timestamptz
         from (values ${values}) as s(id, views, likes, comments)
-        where y.youtube_video_id = s.id and y.channel_id = ${channelId}`)
+        where y.youtube_video_id = s.id and y.channel_id = ${channelId}::uuid`)
     },
   }
 }

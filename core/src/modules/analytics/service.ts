@@ -16,11 +16,12 @@ import {
 } from '../../db/schema'
 import type { Deps } from '../../deps'
 import { Problem, unprocessable } from '../../http/problem'
+import { zonedDate } from '../../infra/clock'
 import type { ChannelService } from '../channels/service'
 import type { VideoService } from '../videos/service'
 import type { YouTubeService } from '../youtube/service'
 import { createVideoCatalog } from './catalog'
-import { ANALYTICS_TIME_ZONE, addDays, dayStart, daysBetween, isDay, lastCompleteDay, monthDays } from './days'
+import { ANALYTICS_TIME_ZONE, addDays, dayStart, daysBetween, isDay, monthDays } from './days'
 import { createIngestion } from './ingest'
 import { createWebSub } from './websub'
 import { createYouTubeAnalyticsApi, type YouTubeAnalyticsApi } from './youtube-api'
@@ -30,7 +31,7 @@ export const ANALYTICS_QUEUE = 'analytics'
 export type AnalyticsJob = { kind: 'run'; channelId: string } | { kind: 'subscribe'; channelId: string } | { kind: 'sweep' }
 const schedulerId = (channelId: string) => `analytics-${channelId}`
 const SWEEP_SCHEDULER = 'websub-sweep'
-/** The default range: the last 28 complete days, as YouTube Studio shows. */
+/** The default range: 28 days, as YouTube Studio shows. */
 const DEFAULT_DAYS = 28
 const MAX_DAYS = 366
 
@@ -98,7 +99,8 @@ export function createAnalyticsService(
     if (q.from !== undefined && !isDay(q.from)) errors.push({ field: 'from', message: 'a date, YYYY-MM-DD' })
     if (q.to !== undefined && !isDay(q.to)) errors.push({ field: 'to', message: 'a date, YYYY-MM-DD' })
     if (errors.length) throw unprocessable('Invalid range', errors)
-    const to = q.to ?? lastCompleteDay(clock)
+    // Today is included by default: YouTube has no figures for it yet, but the ledger has today's cost.
+    const to = q.to ?? zonedDate(clock(), ANALYTICS_TIME_ZONE)
     const from = q.from ?? addDays(to, 1 - DEFAULT_DAYS)
     if (from > to) throw unprocessable('Invalid range: from is after to', [{ field: 'from', message: `after to (${to})` }])
     if (daysBetween(from, to).length > MAX_DAYS)
@@ -119,7 +121,8 @@ export function createAnalyticsService(
   /** The ledger's cost of a channel's videos per analytics day in [from, to]. */
   async function costByDay(reader: typeof db, channelIds: string[], from: string, to: string) {
     if (!channelIds.length) return []
-    const day = sql<string>`to_char((${costLedger.createdAt} at time zone ${ANALYTICS_TIME_ZONE})::date, 'YYYY-MM-DD')`
+    // The zone is a constant written into the statement: as a parameter, select and group by would differ.
+    const day = sql<string>`to_char((${costLedger.createdAt} at time zone ${sql.raw(`'${ANALYTICS_TIME_ZONE}'`)})::date, 'YYYY-MM-DD')`
     return reader
       .select({ channelId: videos.channelId, day, costUsd: sql<string>`sum(${costLedger.amountUsd})` })
       .from(costLedger)
@@ -292,16 +295,16 @@ export function createAnalyticsService(
       const figures = reader
         .select({
           youtubeVideoId: videoAnalyticsDaily.youtubeVideoId,
-          views: sql<string>`sum(${videoAnalyticsDaily.views})`.as('views'),
-          minutesWatched: sql<number>`sum(${videoAnalyticsDaily.minutesWatched})`.as('minutes_watched'),
-          revenueUsd: sql<string | null>`sum(${videoAnalyticsDaily.revenueUsd})`.as('revenue_usd'),
+          views: sql<string>`sum(${videoAnalyticsDaily.views})`.as('range_views'),
+          minutesWatched: sql<number>`sum(${videoAnalyticsDaily.minutesWatched})`.as('range_minutes_watched'),
+          revenueUsd: sql<string | null>`sum(${videoAnalyticsDaily.revenueUsd})`.as('range_revenue_usd'),
         })
         .from(videoAnalyticsDaily)
         .where(and(eq(videoAnalyticsDaily.channelId, channelId), between(videoAnalyticsDaily.day, from, to)))
         .groupBy(videoAnalyticsDaily.youtubeVideoId)
         .as('f')
       const costs = reader
-        .select({ videoId: costLedger.videoId, costUsd: sql<string>`sum(${costLedger.amountUsd})`.as('cost_usd') })
+        .select({ videoId: costLedger.videoId, costUsd: sql<string>`sum(${costLedger.amountUsd})`.as('video_cost_usd') })
         .from(costLedger)
         .where(
           inArray(
