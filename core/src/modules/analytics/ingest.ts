@@ -157,8 +157,7 @@ export function createIngestion(deps: Deps, youtube: YouTubeService, catalog: Vi
       const since = s.ingestedThrough ? addDays(s.ingestedThrough, 1) : earliest
       const refresh = addDays(to, 1 - cfg.refreshDays)
       // The earlier of the gap since the last run and the refresh window, never before the backfill.
-      const wanted = [since, refresh].sort()[0]!
-      const from = wanted < earliest ? earliest : wanted
+      const from = [[since, refresh].sort()[0]!, earliest].sort()[1]!
       let rows = 0
       let newVideos = 0
       const finish = async (status: RunResult['status'], message: string | null, patch: Partial<StateRow> = {}) => {
