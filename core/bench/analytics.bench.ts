@@ -62,7 +62,9 @@ try {
   const asJson = { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.9' }
   const reg = await call('/v1/auth/register', { method: 'POST', headers: asJson, body: JSON.stringify(creds) })
   const userId = ((await reg.json()) as { id: string }).id
-  const { accessToken } = (await (await call('/v1/auth/login', { method: 'POST', headers: asJson, body: JSON.stringify(creds) })).json()) as {
+  const { accessToken } = (await (
+    await call('/v1/auth/login', { method: 'POST', headers: asJson, body: JSON.stringify(creds) })
+  ).json()) as {
     accessToken: string
   }
 
@@ -87,7 +89,12 @@ try {
     const vids: (typeof videos.$inferInsert)[] = []
     const pubs: (typeof videoPublications.$inferInsert)[] = []
     for (const channelId of channelIds.slice(c, c + 50)) {
-      const yt = { id: `UC${channelId.replaceAll('-', '').slice(0, 22)}`, title: channelId, longUploadsStatus: 'allowed' as const, partner: true }
+      const yt = {
+        id: `UC${channelId.replaceAll('-', '').slice(0, 22)}`,
+        title: channelId,
+        longUploadsStatus: 'allowed' as const,
+        partner: true,
+      }
       const refresh = google.issueGrant({ email: `${channelId}@example.com`, channel: yt }, scopes)
       conns.push({
         channelId,
@@ -150,7 +157,9 @@ try {
   const calls = google.requests.length - requestsBefore
   console.log(`\ningestion: ${CHANNELS} channels x ${DAYS} days x ${VIDEOS} videos, ${CONCURRENCY} channels at a time`)
   console.log(`  ${rows} rows (video-days and channel-days) in ${seconds.toFixed(1)} s = ${(rows / seconds).toFixed(0)} rows/s`)
-  console.log(`  ${calls} calls to Google (${(calls / seconds).toFixed(0)}/s), ${units} quota units counted, ${failures.length} runs not ok`)
+  console.log(
+    `  ${calls} calls to Google (${(calls / seconds).toFixed(0)}/s), ${units} quota units counted, ${failures.length} runs not ok`,
+  )
   for (const f of failures.slice(0, 5)) console.log(`  not ok: ${f}`)
 
   // ---- the API: a channel's 30-day analytics, uncached (each channel asked once) ----
@@ -169,12 +178,15 @@ try {
     if (res.headers.get('x-cache') === 'MISS') misses++
     if (!checked) {
       const a = JSON.parse(body) as { days: unknown[]; videos: unknown[] }
-      if (a.days.length !== DAYS || a.videos.length !== VIDEOS) throw new Error(`unexpected answer: ${a.days.length} days, ${a.videos.length} videos`)
+      if (a.days.length !== DAYS || a.videos.length !== VIDEOS)
+        throw new Error(`unexpected answer: ${a.days.length} days, ${a.videos.length} videos`)
       checked = true
     }
   }
   latencies.sort((a, b) => a - b)
-  console.log(`\nGET /v1/channels/:id/analytics (${DAYS} days, ${VIDEOS} videos; ${misses}/${latencies.length} cache misses), in this one process:`)
+  console.log(
+    `\nGET /v1/channels/:id/analytics (${DAYS} days, ${VIDEOS} videos; ${misses}/${latencies.length} cache misses), in this one process:`,
+  )
   console.log(
     `  p50 ${ms(percentile(latencies, 50))}   p95 ${ms(percentile(latencies, 95))}   p99 ${ms(percentile(latencies, 99))}   max ${ms(latencies.at(-1)!)}   (goal: p99 < 50 ms)`,
   )

@@ -57,14 +57,24 @@ const METRICS = ['views', 'estimatedMinutesWatched', 'averageViewDuration', 'sub
 const REVENUE = 'estimatedRevenue'
 
 export function createYouTubeAnalyticsApi(config: YouTubeConfig): YouTubeAnalyticsApi {
-  const auth = (accessToken: string) => {
-    const client = new OAuth2Client()
-    client.setCredentials({ access_token: accessToken })
-    return client
+  // A run makes dozens of calls with one token: its clients are made once (building them is not free).
+  const clients = new Map<string, { data: youtube_v3.Youtube; reports: youtubeAnalytics_v2.Youtubeanalytics }>()
+  const clientsOf = (accessToken: string) => {
+    let c = clients.get(accessToken)
+    if (!c) {
+      const auth = new OAuth2Client()
+      auth.setCredentials({ access_token: accessToken })
+      c = {
+        data: youtube({ version: 'v3', auth, rootUrl: config.apiRoot }),
+        reports: youtubeAnalytics({ version: 'v2', auth, rootUrl: config.analyticsRoot }),
+      }
+      if (clients.size >= 64) clients.delete(clients.keys().next().value!)
+      clients.set(accessToken, c)
+    }
+    return c
   }
-  const data = (accessToken: string): youtube_v3.Youtube => youtube({ version: 'v3', auth: auth(accessToken), rootUrl: config.apiRoot })
-  const reports = (accessToken: string): youtubeAnalytics_v2.Youtubeanalytics =>
-    youtubeAnalytics({ version: 'v2', auth: auth(accessToken), rootUrl: config.analyticsRoot })
+  const data = (accessToken: string) => clientsOf(accessToken).data
+  const reports = (accessToken: string) => clientsOf(accessToken).reports
   // The SDK's retry would repeat a call the quota ledger counted once; ingestion retries whole runs.
   const once = { retry: false }
 
