@@ -22,6 +22,32 @@ export const costQuery = (id: string) =>
 export const monthCostQuery = (month: string) =>
   queryOptions({ queryKey: ['costs', month], queryFn: () => unwrap(api.v1.me.costs.get({ query: { month } })) })
 
+export type AnalyticsRange = { from?: string; to?: string }
+
+/** Analytics are cached by the core for 60 s: asking more often shows nothing newer. */
+const ANALYTICS_STALE_MS = 60_000
+
+export const videoAnalyticsQuery = (id: string, range: AnalyticsRange = {}) =>
+  queryOptions({
+    queryKey: ['analytics', 'video', id, range],
+    queryFn: () => unwrap(api.v1.videos({ id }).analytics.get({ query: range })),
+    staleTime: ANALYTICS_STALE_MS,
+  })
+
+export const channelAnalyticsQuery = (id: string, range: AnalyticsRange = {}) =>
+  queryOptions({
+    queryKey: ['analytics', 'channel', id, range],
+    queryFn: () => unwrap(api.v1.channels({ id }).analytics.get({ query: range })),
+    staleTime: ANALYTICS_STALE_MS,
+  })
+
+export const monthAnalyticsQuery = (month: string) =>
+  queryOptions({
+    queryKey: ['analytics', 'month', month],
+    queryFn: () => unwrap(api.v1.me.analytics.get({ query: { month } })),
+    staleTime: ANALYTICS_STALE_MS,
+  })
+
 export const uploadsQuery = queryOptions({ queryKey: ['uploads'], queryFn: () => unwrap(api.v1.uploads.get()) })
 
 /** YYYY-MM of this month and the months before it, oldest first. */

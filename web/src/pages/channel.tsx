@@ -6,6 +6,7 @@ import { api } from '../api/session'
 import type { Channel, ChannelChanges } from '../api/types'
 import { LoadError, Loading } from '../ui/bits'
 import { ProblemAlert } from '../ui/forms'
+import { ChannelAnalyticsPanel } from './analytics'
 import { ChannelForm, cadenceText } from './channel-form'
 import { VideoList } from './videos'
 
@@ -55,6 +56,8 @@ export function ChannelPage() {
           New video
         </Link>
       </div>
+
+      <ChannelAnalyticsPanel channelId={channelId} />
 
       <section aria-labelledby="videos-h">
         <h2 id="videos-h">Videos</h2>

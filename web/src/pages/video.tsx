@@ -11,6 +11,7 @@ import { followVideo } from '../api/video-events'
 import { bytes, dateTime, LoadError, Loading, money, Progress, StatusBadge, seconds } from '../ui/bits'
 import { BarChart } from '../ui/chart'
 import { ProblemAlert } from '../ui/forms'
+import { VideoAnalyticsPanel } from './analytics'
 
 const RECONNECT_MS = 1000
 
@@ -163,6 +164,13 @@ export function VideoPage() {
               ))}
             </ul>
           )}
+        </section>
+      )}
+
+      {v.status === 'completed' && (
+        <section className="card" aria-labelledby="analytics-h">
+          <h2 id="analytics-h">Revenue against cost</h2>
+          <VideoAnalyticsPanel videoId={videoId} />
         </section>
       )}
 
