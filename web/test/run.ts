@@ -113,6 +113,8 @@ async function browserSuite(): Promise<{ passed: number; failed: number }> {
       {
         ...process.env,
         BASE_URL: base,
+        // The analytics flow seeds what YouTube would have reported (no Google here).
+        DATABASE_URL: dbUrl.toString(),
         ARTIFACTS,
         CHROMIUM,
       },

@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import * as OTPAuth from 'otpauth'
 import { type BrowserContext, chromium, type Page } from 'playwright-core'
+import postgres from 'postgres'
 
 const BASE = process.env.BASE_URL ?? 'http://127.0.0.1:3000'
 const ARTIFACTS = process.env.ARTIFACTS ?? '.data/web-artifacts'
@@ -285,6 +286,81 @@ test('submit a plain-text script, watch its progress reach 100 %, play it, see w
   await shoot('video')
 })
 
+/** YYYY-MM-DD in Pacific time (YouTube Analytics days), `n` days before today. */
+const pacificDay = (n = 0) =>
+  new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Los_Angeles' }).format(new Date(Date.now() - n * 86_400_000))
+const dollars = (text: string | null) => Number((text ?? '').replace(/[^0-9.-]/g, ''))
+
+test('analytics: the month across channels, the channel by day with its videos by margin, the video against its cost', async () => {
+  // What ingestion would have stored from YouTube for the video just made (published) and one published elsewhere.
+  const channelId = channelPath.split('/').pop()!
+  const videoId = videoPath.split('/').pop()!
+  const sql = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} })
+  let channelViews = 0
+  let videoRevenue = 0
+  try {
+    const [owner] = await sql`select user_id from channels where id = ${channelId}`
+    const userId = owner!.user_id as string
+    await sql`insert into video_publications (video_id, user_id, channel_id, status, privacy, grant_hash, youtube_video_id, uploaded_at, thumbnail)
+      values (${videoId}, ${userId}, ${channelId}, 'published', 'public', 'seed', 'SEEDvideo01', now(), 'set')`
+    await sql`insert into youtube_videos (youtube_video_id, channel_id, user_id, video_id, source, first_seen_via, title, published_at, views, likes, comments, statistics_at)
+      values ('SEEDvideo01', ${channelId}, ${userId}, ${videoId}, 'platform', 'poll', 'Honey never spoils', now() - interval '21 days', 4200, 180, 35, now()),
+             ('SEEDextern1', ${channelId}, ${userId}, null, 'external', 'websub', 'Behind the scenes', now() - interval '15 days', 900, 20, 4, now())`
+    await sql`insert into analytics_channels (channel_id, revenue, last_run_at, last_run_status, ingested_through) values (${channelId}, 'available', now(), 'ok', ${pacificDay(1)})`
+    for (let n = 2; n <= 20; n++) {
+      const day = pacificDay(n)
+      const ours = { views: 150 + n * 7, minutes: 300 + n * 11, revenue: 0.35 + n * 0.01 }
+      const theirs = { views: n < 15 ? 40 + n : 0, minutes: n < 15 ? 60 : 0, revenue: n < 15 ? 0.05 : 0 }
+      videoRevenue += ours.revenue
+      channelViews += ours.views + theirs.views
+      await sql`insert into video_analytics_daily (youtube_video_id, channel_id, day, views, minutes_watched, average_view_duration_s, subscribers_gained, revenue_usd)
+        values ('SEEDvideo01', ${channelId}, ${day}, ${ours.views}, ${ours.minutes}, 120, 2, ${ours.revenue}),
+               ('SEEDextern1', ${channelId}, ${day}, ${theirs.views}, ${theirs.minutes}, 90, 0, ${theirs.revenue})`
+      await sql`insert into channel_analytics_daily (channel_id, day, views, minutes_watched, average_view_duration_s, subscribers_gained, revenue_usd)
+        values (${channelId}, ${day}, ${ours.views + theirs.views}, ${ours.minutes + theirs.minutes}, 110, 2, ${ours.revenue + theirs.revenue})`
+    }
+  } finally {
+    await sql.end()
+  }
+
+  await nav('Analytics')
+  const row = page.getByRole('row', { name: /Curious Creatures/ })
+  await row.waitFor()
+  assert.match((await page.getByTestId('month-cost').textContent()) ?? '', /^\$\d/)
+  await shoot('analytics')
+  await row.getByRole('link', { name: 'Curious Creatures' }).click()
+  const views = page.getByTestId('channel-views')
+  await views.waitFor()
+  assert.equal(Number((await views.textContent())!.replace(/,/g, '')), channelViews)
+  // Best margin first: the outside video cost nothing, ours cost its render.
+  const table = page.getByTestId('videos-by-margin')
+  const titles = await table.locator('tbody th').allTextContents()
+  assert.equal(titles.length, 2)
+  const margins = (await table.locator('tbody tr td:last-child').allTextContents()).map(dollars)
+  assert.deepEqual(
+    margins,
+    [...margins].sort((a, b) => b - a),
+  )
+  await page.locator('.chart canvas').first().waitFor()
+  await shoot('analytics-channel')
+
+  await go(channelPath, 'Curious Creatures')
+  await page.getByTestId('videos-by-margin').waitFor()
+  await shoot('channel-analytics')
+
+  await go(videoPath, /.+/)
+  await page.getByRole('heading', { name: 'Revenue against cost' }).waitFor()
+  const revenue = page.getByTestId('video-revenue')
+  await revenue.waitFor()
+  assert.ok(
+    Math.abs(dollars(await revenue.textContent()) - videoRevenue) < 0.01,
+    `video revenue ${await revenue.textContent()} vs ${videoRevenue}`,
+  )
+  const cost = dollars(await page.getByTestId('video-cost').textContent())
+  assert.ok(Math.abs(dollars(await page.getByTestId('video-margin').textContent()) - (videoRevenue - cost)) < 0.01)
+  await shoot('video-analytics')
+})
+
 test('create an API key (shown once), use it, revoke it', async () => {
   await nav('API keys')
   await shoot('api-keys-empty')
@@ -310,8 +386,6 @@ test('every other page: videos, overview, upcoming sections, admin with the queu
   await nav('Overview')
   await page.getByRole('heading', { name: 'Recently finished' }).waitFor()
   await shoot('overview')
-  await nav('Analytics soon', 'Analytics')
-  await shoot('analytics-upcoming')
   await nav('Billing')
   await page.getByText('Billing is off on this installation').waitFor()
   await shoot('billing')

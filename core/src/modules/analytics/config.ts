@@ -40,7 +40,7 @@ export function parseAnalyticsConfig(env: Record<string, string | undefined>, pu
     throw new Error(`ANALYTICS_RUNS_PER_DAY must divide 24 (1, 2, 3, 4, 6, 8, 12 or 24), got ${runsPerDay}`)
   const callbackUrl = httpUrl('WEBSUB_CALLBACK_URL', env.WEBSUB_CALLBACK_URL || `${publicUrl}/webhooks/youtube`)
   // YouTube's hub is the default only where it can call us back (not http://localhost:3000).
-  const hub = env.WEBSUB_HUB_URL ?? (reachable(callbackUrl) ? 'https://pubsubhubbub.appspot.com/subscribe' : 'off')
+  const hub = env.WEBSUB_HUB_URL || (reachable(callbackUrl) ? 'https://pubsubhubbub.appspot.com/subscribe' : 'off')
   const leaseS = z.int(env, 'WEBSUB_LEASE_SECONDS', 432_000)
   if (leaseS < 3600) throw new Error('WEBSUB_LEASE_SECONDS must be at least 3600')
   return {
@@ -51,7 +51,7 @@ export function parseAnalyticsConfig(env: Record<string, string | undefined>, pu
     concurrency: Math.max(1, z.int(env, 'ANALYTICS_CONCURRENCY', 4)),
     pollPages: 4,
     websub: {
-      hubUrl: hub === '' || hub === 'off' ? undefined : httpUrl('WEBSUB_HUB_URL', hub),
+      hubUrl: hub === 'off' ? undefined : httpUrl('WEBSUB_HUB_URL', hub),
       callbackUrl,
       leaseS,
       // A day before it lapses, or a fifth of a short lease: the hourly sweep has several tries.
