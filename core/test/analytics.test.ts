@@ -426,6 +426,16 @@ describe('the API', () => {
     expect(mine.channels).toEqual([])
   })
 
+  test('a channel not connected to YouTube answers its days (cost only) and no videos', async () => {
+    const user = await signUp(core)
+    const ch = await channelOf(user.accessToken)
+    const res = await core.request(`/v1/channels/${ch.id}/analytics`, { token: user.accessToken })
+    const body = await json(res)
+    expect(res.status).toBe(200)
+    expect(body).toMatchObject({ youtube: null, videos: [], revenue: { status: 'unknown' }, sync: { lastRunAt: null } })
+    expect(body.days).toHaveLength(28)
+  })
+
   test('a bad range names its field', async () => {
     const { user, ch } = await setup()
     const bad = await core.request(`/v1/channels/${ch.id}/analytics?from=2026-13-40`, { token: user.accessToken })
