@@ -336,6 +336,9 @@ describe('WebSub', () => {
     expect(stranger.status).toBe(404)
     expect(await snapshot()).toEqual(before)
     expect(await db().select().from(youtubeVideos).where(eq(youtubeVideos.youtubeVideoId, 'STRANGER01'))).toEqual([])
+    const metrics = await (await core.request('/metrics')).text()
+    expect(metrics).toMatch(/websub_deliveries_total\{outcome="bad_signature"\} [2-9]/)
+    expect(metrics).toMatch(/websub_deliveries_total\{outcome="unknown_topic"\} [1-9]/)
   })
 
   test('the verification of intent is confirmed only for requests this installation made', async () => {

@@ -11,6 +11,7 @@ import { GrantRevokedError } from '../youtube/grant-revoked-error'
 import type { YouTubeService } from '../youtube/service'
 import type { VideoCatalog } from './catalog'
 import { addDays, daysBetween, lastCompleteDay } from './days'
+import type { AnalyticsMetrics } from './metrics'
 import { QuotaSpentError } from './quota-spent-error'
 import { type DayMetrics, googleFailure, VIDEOS_PER_LIST, type YouTubeAnalyticsApi } from './youtube-api'
 
@@ -26,7 +27,13 @@ export interface RunResult {
   message?: string
 }
 
-export function createIngestion(deps: Deps, youtube: YouTubeService, catalog: VideoCatalog, api: YouTubeAnalyticsApi) {
+export function createIngestion(
+  deps: Deps,
+  youtube: YouTubeService,
+  catalog: VideoCatalog,
+  api: YouTubeAnalyticsApi,
+  metrics: AnalyticsMetrics,
+) {
   const db = deps.database.db
   const { clock, log } = deps
   const cfg = deps.config.analytics
@@ -174,6 +181,8 @@ export function createIngestion(deps: Deps, youtube: YouTubeService, catalog: Vi
             })
             .where(eq(analyticsChannels.channelId, channelId))
         await invalidateUser(deps, conn.userId)
+        metrics.runs.inc({ status })
+        metrics.rows.inc(rows)
         return { status, units: units(), rows, from, to, newVideos, message: message ?? undefined }
       }
       if (conn.status === 'reconnect_needed') return finish('reconnect_needed', conn.statusReason ?? 'the channel needs reconnecting')

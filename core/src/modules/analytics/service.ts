@@ -23,6 +23,7 @@ import type { YouTubeService } from '../youtube/service'
 import { createVideoCatalog } from './catalog'
 import { ANALYTICS_TIME_ZONE, addDays, dayStart, daysBetween, isDay, monthDays } from './days'
 import { createIngestion } from './ingest'
+import { createAnalyticsMetrics } from './metrics'
 import { createWebSub } from './websub'
 import { createYouTubeAnalyticsApi, type YouTubeAnalyticsApi } from './youtube-api'
 
@@ -77,8 +78,9 @@ export function createAnalyticsService(
   const { clock, log } = deps
   const cfg = deps.config.analytics
   const catalog = createVideoCatalog(deps)
-  const ingestion = createIngestion(deps, youtube, catalog, api)
-  const websub = createWebSub(deps, youtube, catalog)
+  const metrics = createAnalyticsMetrics(deps.metrics.registry)
+  const ingestion = createIngestion(deps, youtube, catalog, api, metrics)
+  const websub = createWebSub(deps, youtube, catalog, metrics)
   const queue = () => deps.jobs.queue<AnalyticsJob>(ANALYTICS_QUEUE)
   const jobOpts = {
     attempts: 3,

@@ -12,6 +12,7 @@ import type { YouTubeService } from '../youtube/service'
 import { AtomError, parseAtom, topicFromLinkHeader } from './atom'
 import type { VideoCatalog } from './catalog'
 import { verifyHubSignature } from './hub-signature'
+import type { AnalyticsMetrics } from './metrics'
 
 type SubscriptionRow = typeof websubSubscriptions.$inferSelect
 const SECRET_CONTEXT = (channelId: string) => `websub-secret:${channelId}`
@@ -26,7 +27,7 @@ export interface HubQuery {
   'hub.reason'?: string
 }
 
-export function createWebSub(deps: Deps, youtube: YouTubeService, catalog: VideoCatalog) {
+export function createWebSub(deps: Deps, youtube: YouTubeService, catalog: VideoCatalog, metrics: AnalyticsMetrics) {
   const db = deps.database.db
   const { clock, log, box } = deps
   const cfg = deps.config.analytics.websub
@@ -136,6 +137,10 @@ export function createWebSub(deps: Deps, youtube: YouTubeService, catalog: Video
 
     /** A delivery (POST): signature first, then the Atom entries of that channel only. */
     async deliver(body: Uint8Array, headers: Headers) {
+      const refused = (outcome: string, problem: Problem) => {
+        metrics.deliveries.inc({ outcome })
+        return problem
+      }
       let topic = topicFromLinkHeader(headers.get('link'))
       // Hubs put the topic in the Link header; YouTube's feed also names itself in <link rel="self">.
       const xml = new TextDecoder().decode(body)
@@ -145,19 +150,25 @@ export function createWebSub(deps: Deps, youtube: YouTubeService, catalog: Video
         .select()
         .from(websubSubscriptions)
         .where(and(eq(websubSubscriptions.topic, topic), inArray(websubSubscriptions.state, ['active', 'subscribing'])))
-      if (!row) throw notFound('Subscription for this topic')
+      if (!row) throw refused('unknown_topic', notFound('Subscription for this topic'))
       const secret = await box.open(row.secretEnc, SECRET_CONTEXT(row.channelId))
       if (!verifyHubSignature(secret, body, headers.get('x-hub-signature')))
-        throw new Problem(403, 'Forbidden', 'X-Hub-Signature does not match the body', {
-          type: 'invalid-signature',
-          errors: [{ field: 'x-hub-signature', message: 'missing or wrong' }],
-        })
+        throw refused(
+          'bad_signature',
+          new Problem(403, 'Forbidden', 'X-Hub-Signature does not match the body', {
+            type: 'invalid-signature',
+            errors: [{ field: 'x-hub-signature', message: 'missing or wrong' }],
+          }),
+        )
       let feed: ReturnType<typeof parseAtom>
       try {
         feed = parseAtom(xml)
       } catch (err) {
         if (err instanceof AtomError)
-          throw badRequest(`The delivery is not a YouTube Atom feed: ${err.message}`, [{ field: 'body', message: err.message }])
+          throw refused(
+            'malformed',
+            badRequest(`The delivery is not a YouTube Atom feed: ${err.message}`, [{ field: 'body', message: err.message }]),
+          )
         throw err
       }
       const [conn] = await db
@@ -179,6 +190,7 @@ export function createWebSub(deps: Deps, youtube: YouTubeService, catalog: Video
         .set({ lastDeliveryAt: new Date(clock()) })
         .where(eq(websubSubscriptions.channelId, row.channelId))
       await invalidateUser(deps, conn.userId)
+      metrics.deliveries.inc({ outcome: 'accepted' })
       return { accepted: entries.length, deleted }
     },
 
