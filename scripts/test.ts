@@ -53,8 +53,11 @@ const suites: Suite[] = [
 
 let passed = 0
 let failed = 0
+const runStarted = performance.now()
+const seconds = (since: number) => `${((performance.now() - since) / 1000).toFixed(0)} s`
 for (const suite of suites) {
   if (only.length && !only.includes(suite.name)) continue
+  const suiteStarted = performance.now()
   log(`running ${suite.name}: ${suite.cmd.join(' ')}`)
   const proc = Bun.spawn(suite.cmd, { env, stdout: 'pipe', stderr: 'pipe' })
   let out = ''
@@ -71,11 +74,12 @@ for (const suite of suites) {
   const r = suite.parse(out, code)
   // A suite that crashed before reporting counts as one failure rather than silently passing.
   if (code !== 0 && r.failed === 0) r.failed = 1
-  log(`${suite.name}: ${r.passed} passed, ${r.failed} failed (exit ${code})`)
+  log(`${suite.name}: ${r.passed} passed, ${r.failed} failed (exit ${code}, ${seconds(suiteStarted)})`)
   passed += r.passed
   failed += r.failed
 }
 pg.stop()
 redis.stop()
+log(`all suites: ${seconds(runStarted)}`)
 console.log(`${passed} passed, ${failed} failed`)
 process.exit(failed > 0 || passed === 0 ? 1 : 0)

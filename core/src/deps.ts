@@ -13,6 +13,7 @@ import { type Clock, systemClock } from './infra/clock'
 import { createJobQueues, type JobQueues } from './infra/jobs'
 import { createLogger, type Logger } from './infra/logger'
 import { createMetrics, type Metrics } from './infra/metrics'
+import { logOutages } from './infra/redis'
 import { createSessionStore, type SessionStore } from './modules/auth/sessions'
 import { type AuditLog, createAuditLog } from './modules/users/audit'
 
@@ -79,6 +80,7 @@ export async function createDeps(
   opts: { defaultMetrics?: boolean; clock?: Clock } = {},
 ): Promise<Deps> {
   const log = createLogger(config.logLevel)
+  logOutages(redis, log, 'api')
   const metrics = createMetrics({ defaults: opts.defaultMetrics })
   const bus = createEventBus(redis, config.redisPrefix)
   const box = createSecretBox(config.secretKeys)

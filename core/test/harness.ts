@@ -105,7 +105,8 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
       await migrateDatabase(database)
       migrated = true
     }
-    const deps = await createDeps(perCore(config), database, createRedis(REDIS_URL, 'test'), { clock: opts.clock })
+    const coreConfig = perCore(config)
+    const deps = await createDeps(coreConfig, database, createRedis(coreConfig.redisUrl ?? REDIS_URL, 'test'), { clock: opts.clock })
     const services = createServices(deps)
     const background = [
       ...(opts.consumeEvents ? [startVideoEventConsumer(deps, services.videos)] : []),

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { waitUntil } from '@ytempire/test-support'
 import { createSecretBox } from '../src/crypto/secret-box'
+import { MAX_PUBLISHED_SIGNING_KEYS } from '../src/crypto/signing-keys'
 import { type Core, decodeJwt, json, signUp, testEnv } from './harness'
 
 const env = await testEnv()
@@ -52,6 +53,25 @@ describe('signing-key rotation', () => {
   test('only admins rotate keys', async () => {
     const m = await signUp(a)
     expect((await a.request('/v1/admin/signing-keys/rotate', { method: 'POST', token: m.accessToken })).status).toBe(403)
+  })
+
+  test('rotations are bounded: past MAX_PUBLISHED_SIGNING_KEYS in the JWKS a rotation answers 429 until the oldest retired key expires', async () => {
+    const statuses: number[] = []
+    let refused: Response | undefined
+    for (let i = 0; i < MAX_PUBLISHED_SIGNING_KEYS + 2; i++) {
+      const res = await a.request('/v1/admin/signing-keys/rotate', { method: 'POST', token: admin.accessToken })
+      statuses.push(res.status)
+      if (res.status !== 200) refused = res
+    }
+    expect(statuses).toContain(200)
+    expect(refused?.status).toBe(429)
+    const retryAfter = Number(refused!.headers.get('retry-after'))
+    expect(retryAfter).toBeGreaterThan(0)
+    expect(retryAfter).toBeLessThanOrEqual(env.config.jwt.accessTtlS + 60)
+    expect(refused!.headers.get('content-type')).toContain('application/problem+json')
+    expect((await json(await a.request('/.well-known/jwks.json'))).keys.length).toBe(MAX_PUBLISHED_SIGNING_KEYS)
+    // Tokens still work, signed by the newest key.
+    expect((await a.request('/v1/me', { token: (await signUp(a)).accessToken })).status).toBe(200)
   })
 })
 

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
-import { RATE_LIMITS } from '@ytempire/contract'
+import { RATE_LIMITS, rateLimitClassOf } from '@ytempire/contract'
 import { type Core, json, signUp, testEnv } from './harness'
 
 const env = await testEnv()
@@ -103,5 +103,62 @@ describe('rate limits (Redis, shared by all instances)', () => {
     const text = await (await strict.request('/metrics')).text()
     expect(text).toMatch(/rate_limit_rejections_total\{class="auth"\} [1-9]/)
     expect(await json(await strict.request('/health'))).toEqual({ status: 'ok' })
+  })
+})
+
+describe('refresh is counted per session, not with the logins of its address', () => {
+  test('logins that used up an address’s auth limit leave refreshes from it alone; six refreshes of one session in a minute get 429', async () => {
+    const ip = '198.51.100.40'
+    const a = await signUp(core)
+    const b = await signUp(core)
+    for (let i = 0; i < 5; i++)
+      await strict.request('/v1/auth/login', { method: 'POST', json: { email: 'nobody@example.com', password: 'whatever-pass!' }, ip })
+    const login = await strict.request('/v1/auth/login', { method: 'POST', json: { email: a.email, password: a.password }, ip })
+    expect(login.status).toBe(429)
+
+    let refreshToken = a.refreshToken
+    const statuses: number[] = []
+    for (let i = 0; i < 6; i++) {
+      const res = await strict.request('/v1/auth/refresh', { method: 'POST', json: { refreshToken }, ip })
+      statuses.push(res.status)
+      if (res.status === 200) refreshToken = (await json(res)).refreshToken
+      else expect(res.headers.get('retry-after')).not.toBeNull()
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429])
+    // Another session behind the same address is not affected.
+    expect((await strict.request('/v1/auth/refresh', { method: 'POST', json: { refreshToken: b.refreshToken }, ip })).status).toBe(200)
+  })
+})
+
+describe('one table of classes', () => {
+  test("every /v1 route is charged to the class the contract's rateLimitOf names", async () => {
+    const s = await signUp(core)
+    const doc = await json(await core.request('/swagger/json'))
+    const anonymous = /^\/v1\/auth\/(register|login|refresh|logout)$/
+    const checked: string[] = []
+    for (const [template, operations] of Object.entries<Record<string, unknown>>(doc.paths)) {
+      // A browser refresh is charged once its cookie names a session, and needs a browser session to get there.
+      if (!template.startsWith('/v1/') || template === '/v1/auth/web/refresh') continue
+      const path = template.replace(/\{[^}]+\}/g, crypto.randomUUID())
+      for (const method of Object.keys(operations)) {
+        // A refresh is charged to its token's family once the body names one (an unknown token: the address).
+        const body = template === '/v1/auth/refresh' ? { refreshToken: 'r'.repeat(43) } : undefined
+        const res = await core.request(path, {
+          method: method.toUpperCase(),
+          token: anonymous.test(template) ? undefined : s.accessToken,
+          json: body,
+        })
+        await res.body?.cancel()
+        const { limit, windowSeconds } = env.config.rateLimits[rateLimitClassOf(method.toUpperCase(), path)]
+        expect({ route: `${method} ${template}`, policy: res.headers.get('ratelimit-policy') }).toEqual({
+          route: `${method} ${template}`,
+          policy: `${limit};w=${windowSeconds}`,
+        })
+        checked.push(`${method} ${template}`)
+      }
+    }
+    expect(checked).toContain('post /v1/me/password')
+    expect(checked).toContain('post /v1/admin/signing-keys/rotate')
+    expect(checked.length).toBeGreaterThan(40)
   })
 })

@@ -100,13 +100,13 @@ describe('graceful shutdown', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email, password: PASSWORD }),
     })
-    // Login spends ~100 ms in argon2: it is in flight when the stop begins.
+    // Login spends ~100 ms in argon2: the stop begins once the server counts it in flight.
     const inFlight = fetch(`${url}/v1/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email, password: PASSWORD }),
     })
-    await Bun.sleep(20)
+    await waitUntil(() => (running.app.server?.pendingRequests ?? 0) > 0, { what: 'the login in flight', intervalMs: 1 })
     const stopped = running.stop()
     const res = await inFlight
     expect(res.status).toBe(200)

@@ -1,10 +1,11 @@
 import type { Role } from '@ytempire/contract'
-import { desc, eq, isNull } from 'drizzle-orm'
+import { asc, desc, eq, gt, isNull, or, sql } from 'drizzle-orm'
 import { exportJWK, generateKeyPair, importJWK, type JWK, type JWTPayload, jwtVerify, SignJWT } from 'jose'
-import type { Db } from '../db'
+import { ADVISORY_LOCKS, type Db } from '../db'
 import { signingKeys } from '../db/schema'
 import type { EventBus } from '../infra/bus'
 import type { SecretBox } from './secret-box'
+import { SigningKeyLimitError } from './signing-key-limit-error'
 
 export interface AccessClaims extends JWTPayload {
   sub: string
@@ -18,6 +19,7 @@ export interface KeyStore {
   /** Verifies signature (RS256 only), issuer, audience and expiry; throws on anything else. */
   verifyAccessToken(token: string): Promise<AccessClaims>
   jwks(): { keys: JWK[] }
+  /** Throws SigningKeyLimitError when the JWKS already publishes MAX_PUBLISHED_SIGNING_KEYS. */
   rotate(): Promise<string>
   /** Rotates when the active key is older than the rotation period; also drops expired keys from the JWKS. */
   rotateIfDue(): Promise<boolean>
@@ -36,6 +38,8 @@ interface LoadedKey {
 
 const CHANNEL = 'signing-keys-changed'
 const CLOCK_SKEW_S = 60
+/** The most keys the JWKS publishes at once (the active one and those retired within a token's lifetime). */
+export const MAX_PUBLISHED_SIGNING_KEYS = 5
 
 export function createKeyStore(deps: {
   db: Db
@@ -53,10 +57,12 @@ export function createKeyStore(deps: {
   const verified = new Map<string, AccessClaims>()
 
   const context = (kid: string) => `signing-key:${kid}`
+  // A retired key stays published until every token it signed has expired.
+  const publishedForS = deps.accessTtlS + CLOCK_SKEW_S
 
   async function load() {
     const rows = await deps.db.select().from(signingKeys).orderBy(desc(signingKeys.createdAt))
-    const horizon = Date.now() - (deps.accessTtlS + CLOCK_SKEW_S) * 1000
+    const horizon = Date.now() - publishedForS * 1000
     const next: LoadedKey[] = []
     for (const row of rows) {
       // A retired key stays published until every token it signed has expired.
@@ -80,15 +86,37 @@ export function createKeyStore(deps: {
     lastReload = Date.now()
   }
 
-  async function createKey(): Promise<string> {
+  /** Creates the active key; `bounded`: refuse when the JWKS already publishes MAX_PUBLISHED_SIGNING_KEYS. */
+  async function createKey(bounded: boolean): Promise<string> {
     const { publicKey, privateKey } = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true })
     const kid = `k${Date.now().toString(36)}${crypto.getRandomValues(new Uint32Array(1))[0]!.toString(36)}`
     const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' }
     const privateJwk = await exportJWK(privateKey)
     await deps.db.transaction(async (tx) => {
+      if (bounded) {
+        // Counted under a lock, so rotations on two instances at once cannot both pass the bound.
+        await tx.execute(sql`select pg_advisory_xact_lock(${ADVISORY_LOCKS.signingKeys})`)
+        const horizon = new Date(Date.now() - publishedForS * 1000)
+        const published = await tx
+          .select({ retiredAt: signingKeys.retiredAt })
+          .from(signingKeys)
+          .where(or(isNull(signingKeys.retiredAt), gt(signingKeys.retiredAt, horizon)))
+          .orderBy(asc(signingKeys.retiredAt))
+        if (published.length >= MAX_PUBLISHED_SIGNING_KEYS) {
+          const leaves = (published[0]!.retiredAt?.getTime() ?? Date.now()) + publishedForS * 1000
+          throw new SigningKeyLimitError(published.length, Math.max(1, Math.ceil((leaves - Date.now()) / 1000)))
+        }
+      }
       await tx.update(signingKeys).set({ retiredAt: new Date() }).where(isNull(signingKeys.retiredAt))
       await tx.insert(signingKeys).values({ kid, publicJwk, privateJwkEnc: await deps.box.seal(JSON.stringify(privateJwk), context(kid)) })
     })
+    return kid
+  }
+
+  async function rotate(bounded: boolean) {
+    const kid = await createKey(bounded)
+    await load()
+    await deps.bus.publish(CHANNEL, { kid })
     return kid
   }
 
@@ -97,7 +125,7 @@ export function createKeyStore(deps: {
       await load()
       const tooOld = active && Date.now() - active.createdAt.getTime() > deps.rotationDays * 86400_000
       if (!active || tooOld) {
-        await createKey()
+        await createKey(false)
         await load()
       }
       await deps.bus.subscribe(CHANNEL, () => {
@@ -143,15 +171,11 @@ export function createKeyStore(deps: {
     async rotateIfDue() {
       await load()
       if (active && Date.now() - active.createdAt.getTime() <= deps.rotationDays * 86400_000) return false
-      await store.rotate()
+      // Unbounded: the schedule rotates once a period, and its caller already holds the signing-key lock.
+      await rotate(false)
       return true
     },
-    async rotate() {
-      const kid = await createKey()
-      await load()
-      await deps.bus.publish(CHANNEL, { kid })
-      return kid
-    },
+    rotate: () => rotate(true),
     async reseal() {
       const rows = await deps.db.select().from(signingKeys)
       let n = 0

@@ -4,7 +4,9 @@ import { SECURITY_HEADERS } from '@ytempire/contract'
 import { Elysia } from 'elysia'
 import { timingSafeEqualHex } from '../crypto/hash'
 import type { Deps } from '../deps'
-import { type FieldError, Problem, problemResponse, unauthorized } from './problem'
+import { isRedisOutage } from '../infra/redis'
+import { assertBodyDepth, assertJsonObjectBody, assertStorable, MAX_ECHOED_FIELD } from './input'
+import { type FieldError, Problem, problemResponse, serviceUnavailable, unauthorized } from './problem'
 import { SWAGGER_CSP } from './security-headers'
 
 export interface RequestContext {
@@ -30,6 +32,9 @@ const EDGE_SKEW_S = 60
 const UPLOADS_PATH = '/v1/uploads'
 const EDGE_HEADERS = ['x-edge-signature', 'x-edge-timestamp', 'x-edge-client-ip', 'x-edge-user']
 const EXPOSED = 'X-Request-Id, X-Cache, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, Retry-After'
+/** How many field errors, and how much of each message, a validation answer echoes back. */
+const MAX_FIELD_ERRORS = 20
+const MAX_MESSAGE = 200
 
 /**
  * The outermost layer: request id, security headers, CORS, body-size cap, trust of the edge's
@@ -39,126 +44,151 @@ export function httpLayer(deps: Deps) {
   const { config, log, metrics } = deps
   const allowedOrigins = new Set(config.corsOrigins)
 
-  return new Elysia({ name: 'http-layer', seed: deps.instanceId })
-    .onRequest(({ request, server, set }) => {
-      const startedAt = performance.now()
-      const h = request.headers
-      const given = h.get('x-request-id')
-      const requestId = given && REQUEST_ID.test(given) ? given : crypto.randomUUID()
-      Object.assign(set.headers, SECURITY_HEADERS)
-      set.headers['x-request-id'] = requestId
-      const pathWithQuery = pathOf(request.url)
-      if (pathWithQuery.startsWith('/swagger') && !pathWithQuery.startsWith('/swagger/json'))
-        set.headers['Content-Security-Policy'] = SWAGGER_CSP
+  return (
+    new Elysia({ name: 'http-layer', seed: deps.instanceId })
+      .onRequest(({ request, server, set }) => {
+        const startedAt = performance.now()
+        const h = request.headers
+        const given = h.get('x-request-id')
+        const requestId = given && REQUEST_ID.test(given) ? given : crypto.randomUUID()
+        Object.assign(set.headers, SECURITY_HEADERS)
+        set.headers['x-request-id'] = requestId
+        const pathWithQuery = pathOf(request.url)
+        if (pathWithQuery.startsWith('/swagger') && !pathWithQuery.startsWith('/swagger/json'))
+          set.headers['Content-Security-Policy'] = SWAGGER_CSP
 
-      // The client address is looked up only when something asks for it (anonymous limits, audit, logs).
-      let clientIp: string | undefined
-      const ctx: RequestContext = {
-        requestId,
-        startedAt,
-        get clientIp() {
-          if (clientIp === undefined) {
-            clientIp = server?.requestIP(request)?.address ?? 'unknown'
-            if (config.trustProxy) clientIp = h.get('x-forwarded-for')?.split(',')[0]?.trim() || clientIp
-          }
-          return clientIp
-        },
-      }
-      contexts.set(request, ctx)
-
-      const origin = h.get('origin')
-      if (origin && allowedOrigins.has(origin)) {
-        set.headers['access-control-allow-origin'] = origin
-        set.headers['access-control-allow-credentials'] = 'true'
-        set.headers['access-control-expose-headers'] = EXPOSED
-        set.headers.vary = 'Origin'
-      }
-      if (request.method === 'OPTIONS' && h.get('access-control-request-method')) {
-        if (!origin || !allowedOrigins.has(origin))
-          return problemResponse(new Problem(403, 'Forbidden', 'Origin not allowed by CORS policy'), pathWithQuery.split('?')[0], {
-            ...SECURITY_HEADERS,
-            'x-request-id': requestId,
-          })
-        return new Response(null, {
-          status: 204,
-          headers: {
-            ...(set.headers as Record<string, string>),
-            'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE, OPTIONS',
-            'access-control-allow-headers': 'Authorization, Content-Type, Idempotency-Key, X-Request-Id, X-CSRF-Token',
-            'access-control-max-age': '600',
+        // The client address is looked up only when something asks for it (anonymous limits, audit, logs).
+        let clientIp: string | undefined
+        const ctx: RequestContext = {
+          requestId,
+          startedAt,
+          get clientIp() {
+            if (clientIp === undefined) {
+              clientIp = server?.requestIP(request)?.address ?? 'unknown'
+              if (config.trustProxy) clientIp = h.get('x-forwarded-for')?.split(',')[0]?.trim() || clientIp
+            }
+            return clientIp
           },
-        })
-      }
-
-      // Media uploads have their own, larger cap; every other body is small, and must say its length.
-      const cap = pathWithQuery.startsWith(UPLOADS_PATH) ? config.maxUploadBytes : config.maxBodyBytes
-      const length = Number(h.get('content-length') ?? 0)
-      if (length > cap) throw new Problem(413, 'Content Too Large', `Request body is limited to ${cap} bytes`)
-      if (cap === config.maxBodyBytes && !h.has('content-length') && h.get('transfer-encoding')?.includes('chunked')) {
-        throw new Problem(411, 'Length Required', 'Send Content-Length with the request body')
-      }
-
-      if (EDGE_HEADERS.some((name) => h.has(name))) {
-        const verified = verifyEdge(config.edgeSharedSecret, request.method, pathWithQuery, h, requestId)
-        if (!verified) throw unauthorized('Edge headers did not verify', 'forged-edge-headers')
-        clientIp = verified.clientIp
-        ctx.edgeUser = verified.user || undefined
-      }
-    })
-    .onError(({ code, error, request, set }) => {
-      const path = safePath(request)
-      const respond = (p: Problem) => {
-        set.status = p.status
-        return problemResponse(p, path)
-      }
-      if (error instanceof Problem) return respond(error)
-      switch (code) {
-        case 'VALIDATION': {
-          const errors: FieldError[] = (error.all ?? []).flatMap(unionVariant).map((e) => ({
-            field: ('path' in e && e.path ? String(e.path) : '').replace(/^\//, '').replace(/\//g, '.') || (error.type ?? 'body'),
-            message: ('summary' in e && e.summary) || ('message' in e && e.message) || 'invalid',
-          }))
-          const where = error.type === 'body' ? 'request body' : error.type
-          return respond(
-            new Problem(422, 'Unprocessable Content', `Invalid ${where}: ${errors.map((e) => e.field).join(', ')}`, {
-              type: 'validation-error',
-              errors,
-            }),
-          )
         }
-        case 'PARSE':
-          return respond(
-            new Problem(400, 'Bad Request', 'The request body could not be parsed; send JSON with Content-Type: application/json', {
-              type: 'malformed-body',
-            }),
-          )
-        case 'NOT_FOUND':
-          return respond(new Problem(404, 'Not Found', `No route for ${request.method} ${path}`))
-        case 'INVALID_COOKIE_SIGNATURE':
-          return respond(new Problem(400, 'Bad Request', 'Invalid cookie signature'))
-      }
-      // Bun refuses oversized bodies while reading them.
-      if (String((error as Error)?.message ?? '').includes('body') && String(error).toLowerCase().includes('too large')) {
-        return respond(new Problem(413, 'Content Too Large', `Request body is limited to ${config.maxBodyBytes} bytes`))
-      }
-      log.error({ err: error, requestId: requestContext(request).requestId, path }, 'unhandled error')
-      return respond(
-        new Problem(500, 'Internal Server Error', 'Something went wrong on our side; the request id identifies it in our logs'),
-      )
-    })
-    .onAfterResponse(({ request, route, set }) => {
-      const ctx = contexts.get(request)
-      if (!ctx) return
-      const status = typeof set.status === 'number' ? set.status : 200
-      const seconds = (performance.now() - ctx.startedAt) / 1000
-      metrics.httpDuration.observe({ method: request.method, route: route || 'unmatched', status: String(status) }, seconds)
-      if (log.isLevelEnabled('info'))
-        log.info(
-          { requestId: ctx.requestId, method: request.method, route, status, ms: Math.round(seconds * 1e4) / 10, ip: ctx.clientIp },
-          'request',
+        contexts.set(request, ctx)
+
+        const origin = h.get('origin')
+        if (origin && allowedOrigins.has(origin)) {
+          set.headers['access-control-allow-origin'] = origin
+          set.headers['access-control-allow-credentials'] = 'true'
+          set.headers['access-control-expose-headers'] = EXPOSED
+          set.headers.vary = 'Origin'
+        }
+        if (request.method === 'OPTIONS' && h.get('access-control-request-method')) {
+          if (!origin || !allowedOrigins.has(origin))
+            return problemResponse(new Problem(403, 'Forbidden', 'Origin not allowed by CORS policy'), pathWithQuery.split('?')[0], {
+              ...SECURITY_HEADERS,
+              'x-request-id': requestId,
+            })
+          return new Response(null, {
+            status: 204,
+            headers: {
+              ...(set.headers as Record<string, string>),
+              'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE, OPTIONS',
+              'access-control-allow-headers': 'Authorization, Content-Type, Idempotency-Key, X-Request-Id, X-CSRF-Token',
+              'access-control-max-age': '600',
+            },
+          })
+        }
+
+        // Media uploads have their own, larger cap; every other body is small, and must say its length.
+        const cap = pathWithQuery.startsWith(UPLOADS_PATH) ? config.maxUploadBytes : config.maxBodyBytes
+        const length = Number(h.get('content-length') ?? 0)
+        if (length > cap) throw new Problem(413, 'Content Too Large', `Request body is limited to ${cap} bytes`)
+        if (cap === config.maxBodyBytes && !h.has('content-length') && h.get('transfer-encoding')?.includes('chunked')) {
+          throw new Problem(411, 'Length Required', 'Send Content-Length with the request body')
+        }
+
+        if (EDGE_HEADERS.some((name) => h.has(name))) {
+          const verified = verifyEdge(config.edgeSharedSecret, request.method, pathWithQuery, h, requestId)
+          if (!verified) throw unauthorized('Edge headers did not verify', 'forged-edge-headers')
+          clientIp = verified.clientIp
+          ctx.edgeUser = verified.user || undefined
+        }
+      })
+      // Before any validator walks the body (it recurses per level), and before authentication, like a parse error.
+      .onTransform(function bodyShape({ body, request }) {
+        assertJsonObjectBody(body, request.headers.get('content-type'))
+        assertBodyDepth(body)
+      })
+      // After authentication and schema validation, before any handler hands a string to PostgreSQL.
+      .onBeforeHandle(function storableInput({ body, query, params }) {
+        assertStorable({ body, query, params })
+      })
+      .onError(({ code, error, request, set }) => {
+        const path = safePath(request)
+        const respond = (p: Problem) => {
+          set.status = p.status
+          return problemResponse(p, path)
+        }
+        if (error instanceof Problem) return respond(error)
+        if (isRedisOutage(error)) return respond(serviceUnavailable('Redis'))
+        switch (code) {
+          case 'VALIDATION': {
+            // One entry per field and message, a bounded number of them, each cut short: the answer never
+            // grows with what the caller sent.
+            const errors = new Map<string, FieldError>()
+            // Elysia converts a numeric query parameter by itself, and reports one out of range without its name.
+            const param = error.type === 'property' ? queryParamHolding(request.url, error.value) : undefined
+            for (const e of (error.all ?? []).flatMap(unionVariant)) {
+              if (errors.size === MAX_FIELD_ERRORS) break
+              const field =
+                ('path' in e && e.path ? String(e.path) : '').replace(/^\//, '').replace(/\//g, '.') || (param ?? error.type ?? 'body')
+              const message = String(('summary' in e && e.summary) || ('message' in e && e.message) || 'invalid')
+              const entry = { field: field.slice(0, MAX_ECHOED_FIELD), message: message.slice(0, MAX_MESSAGE) }
+              errors.set(`${entry.field}\n${entry.message}`, entry)
+            }
+            const fields = [...new Set([...errors.values()].map((e) => e.field))]
+            const where = error.type === 'body' ? 'request body' : param ? 'query' : error.type
+            return respond(
+              new Problem(422, 'Unprocessable Content', `Invalid ${where}: ${fields.join(', ')}`, {
+                type: 'validation-error',
+                errors: [...errors.values()],
+              }),
+            )
+          }
+          case 'PARSE':
+            return respond(
+              new Problem(400, 'Bad Request', 'The request body could not be parsed; send JSON with Content-Type: application/json', {
+                type: 'malformed-body',
+              }),
+            )
+          case 'NOT_FOUND':
+            return respond(new Problem(404, 'Not Found', `No route for ${request.method} ${path}`))
+          case 'INVALID_COOKIE_SIGNATURE':
+            return respond(new Problem(400, 'Bad Request', 'Invalid cookie signature'))
+        }
+        // A percent-escape in the path or query that does not decode to UTF-8.
+        if (error instanceof URIError)
+          return respond(new Problem(400, 'Bad Request', 'The URL is not valid percent-encoded UTF-8', { type: 'malformed-url' }))
+        // Bun refuses oversized bodies while reading them.
+        if (String((error as Error)?.message ?? '').includes('body') && String(error).toLowerCase().includes('too large')) {
+          return respond(new Problem(413, 'Content Too Large', `Request body is limited to ${config.maxBodyBytes} bytes`))
+        }
+        log.error({ err: error, requestId: requestContext(request).requestId, path }, 'unhandled error')
+        return respond(
+          new Problem(500, 'Internal Server Error', 'Something went wrong on our side; the request id identifies it in our logs'),
         )
-    })
-    .as('global')
+      })
+      .onAfterResponse(({ request, route, set }) => {
+        const ctx = contexts.get(request)
+        if (!ctx) return
+        const status = typeof set.status === 'number' ? set.status : 200
+        const seconds = (performance.now() - ctx.startedAt) / 1000
+        metrics.httpDuration.observe({ method: request.method, route: route || 'unmatched', status: String(status) }, seconds)
+        if (log.isLevelEnabled('info'))
+          log.info(
+            { requestId: ctx.requestId, method: request.method, route, status, ms: Math.round(seconds * 1e4) / 10, ip: ctx.clientIp },
+            'request',
+          )
+      })
+      .as('global')
+  )
 }
 
 /**
@@ -168,10 +198,23 @@ export function httpLayer(deps: Deps) {
 function unionVariant<E>(e: E): E[] {
   const union = e as { type?: number; path?: string; errors?: Iterable<{ path: string }>[] }
   if (union.type !== ValueErrorType.Union || !Array.isArray(union.errors)) return [e]
-  const variants = union.errors.map((it) => [...it])
+  // Each variant's errors are drawn lazily and only as many as an answer shows.
+  const variants = union.errors.map((it) => {
+    const taken: { path: string }[] = []
+    for (const x of it) if (taken.push(x) >= MAX_FIELD_ERRORS) break
+    return taken
+  })
   const inside = variants.filter((v) => v.length > 0 && v.every((x) => x.path.length > (union.path ?? '').length))
   const best = inside.sort((a, b) => a.length - b.length)[0]
   return best ? (best as E[]) : [e]
+}
+
+/** The name of the query parameter whose value reads as `value`. */
+function queryParamHolding(url: string, value: unknown): string | undefined {
+  try {
+    for (const [name, raw] of new URL(url).searchParams) if (raw === String(value) || Number(raw) === value) return name
+  } catch {}
+  return undefined
 }
 
 function safePath(request: Request): string {

@@ -37,8 +37,14 @@ const slug = (s: string) =>
 export const badRequest = (detail: string, errors?: FieldError[]) => new Problem(400, 'Bad Request', detail, { errors })
 export const unauthorized = (detail = 'Authentication is required', type?: string) =>
   new Problem(401, 'Unauthorized', detail, { type, headers: { 'www-authenticate': 'Bearer realm="ytempire"' } })
-export const forbidden = (detail = 'You are not allowed to do this') => new Problem(403, 'Forbidden', detail)
+export const forbidden = (detail = 'You are not allowed to do this', type?: string) => new Problem(403, 'Forbidden', detail, { type })
 export const notFound = (what = 'Resource') => new Problem(404, 'Not Found', `${what} not found`)
 export const conflict = (detail: string) => new Problem(409, 'Conflict', detail)
 export const unprocessable = (detail: string, errors: FieldError[]) =>
   new Problem(422, 'Unprocessable Content', detail, { type: 'validation-error', errors })
+/** 503 with Retry-After: a backing service is out, and the client should come back rather than give up. */
+export const serviceUnavailable = (what: string, retryAfterS = 5) =>
+  new Problem(503, 'Service Unavailable', `${what} is unreachable at the moment; retry in a few seconds`, {
+    type: 'service-unavailable',
+    headers: { 'Retry-After': String(retryAfterS) },
+  })

@@ -2,7 +2,8 @@ import type { RateLimitClass } from '@ytempire/contract'
 import type { RedisConnection } from '@ytempire/contract/redis'
 import type { Config } from '../config'
 import type { Metrics } from '../infra/metrics'
-import { Problem } from './problem'
+import { redisDown } from '../infra/redis'
+import { Problem, serviceUnavailable } from './problem'
 
 export interface RateDecision {
   allowed: boolean
@@ -93,6 +94,8 @@ export function createRateLimiter(
 
   const limiter: RateLimiter = {
     async hit(cls, subject, alsoSlide) {
+      // Every authenticated or limited request passes here: with Redis gone, say so at once.
+      if (redisDown(redis)) throw serviceUnavailable('Redis')
       const { limit, windowSeconds } = config.rateLimits[cls]
       const [n, ttlMs, slid] = await count(`${config.redisPrefix}rl:${cls}:${subject}`, windowSeconds * 1000, alsoSlide)
       return {

@@ -13,3 +13,8 @@ export const oneOf = <const T extends readonly [string, ...string[]]>(values: T,
     values.map((v) => t.Literal(v)),
     options,
   ) as unknown as TUnion<Literals<T>>
+
+/** A page offset: PostgreSQL refuses one past bigint, and no listing here has a million rows. */
+export const Offset = t.Integer({ minimum: 0, maximum: 1_000_000 })
+/** A position in a bigserial column (`before=<id>`): ids stay below 2^53, where JavaScript numbers are exact. */
+export const IdCursor = t.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })

@@ -9,7 +9,7 @@ import { Problem } from './problem'
 import { APP_PAGE_CACHE, HASHED_ASSET_CACHE, WEB_APP_CSP } from './security-headers'
 
 // Paths that belong to the API and operations: an unknown one is a 404 problem, never the app's page.
-const NOT_APP = ['/v1/', '/swagger', '/health', '/ready', '/metrics', '/.well-known/', '/admin/queues', '/assets/']
+const NOT_APP = ['/v1/', '/webhooks/', '/swagger', '/health', '/ready', '/metrics', '/.well-known/', '/admin/queues', '/assets/']
 
 export function webApp(deps: Deps) {
   const dir = deps.config.webDir

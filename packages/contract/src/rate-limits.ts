@@ -21,28 +21,53 @@ export const RATE_LIMITS: Record<RateLimitClass, RateLimitRule> = {
   webhook: { limit: 600, windowSeconds: MINUTE },
 }
 
+/**
+ * Whose count a request is charged to. `caller`: the user when authenticated, else the client IP
+ * (webhooks always by source IP). `token-family`: the refresh-token family the request presents, so
+ * that users sharing one address (a NAT, an office) do not share a count; a token that belongs to no
+ * family is counted by client IP.
+ */
+export type RateLimitSubject = 'caller' | 'token-family'
+
+export interface RateLimitRoute {
+  cls: RateLimitClass
+  subject: RateLimitSubject
+}
+
 const SEGMENT = '[^/]+'
-const ROUTES: { cls: RateLimitClass; method?: string; pattern: RegExp }[] = [
+const ROUTES: { cls: RateLimitClass; method?: string; pattern: RegExp; subject?: RateLimitSubject }[] = [
   // Incoming webhooks (Stripe, YouTube WebSub) live outside /v1: raw bodies signed by their senders.
   // The operator's own outgoing-webhook settings (/v1/webhooks/endpoints) are ordinary API routes.
   { cls: 'webhook', pattern: /^\/webhooks(\/|$)/ },
+  // A client refreshes every 15 minutes: counted per session, never with the logins of its address.
+  { cls: 'auth', method: 'POST', pattern: /^\/v1\/auth\/(web\/)?refresh\/?$/, subject: 'token-family' },
   { cls: 'auth', pattern: /^\/v1\/auth(\/|$)/ },
+  // These check the account's password: as strict as a sign-in, so a stolen token cannot guess it.
+  { cls: 'auth', method: 'POST', pattern: /^\/v1\/me\/password\/?$/ },
+  { cls: 'auth', method: 'DELETE', pattern: /^\/v1\/me\/?$/ },
+  // Google's redirect after consent: anonymous, carrying a single-use state.
+  { cls: 'auth', method: 'GET', pattern: /^\/v1\/youtube\/callback\/?$/ },
   { cls: 'video_generation', method: 'POST', pattern: new RegExp(`^/v1/channels/${SEGMENT}/videos(/batch)?/?$`) },
   { cls: 'expensive_operations', method: 'GET', pattern: /^\/v1\/me\/export\/?$/ },
   { cls: 'expensive_operations', method: 'GET', pattern: new RegExp(`^/v1/videos/${SEGMENT}/file/?$`) },
   { cls: 'expensive_operations', method: 'POST', pattern: new RegExp(`^/v1/analytics/(${SEGMENT}/)*refresh/?$`) },
+  // Each rotation adds an RSA key to the published JWKS for the lifetime of the tokens it signed.
+  { cls: 'expensive_operations', method: 'POST', pattern: /^\/v1\/admin\/signing-keys\/rotate\/?$/ },
 ]
 
-/** Which class a request falls in (the first matching row). */
-export function rateLimitClassOf(method: string, path: string): RateLimitClass {
+/** Which class a request falls in and whose count it is charged to (the first matching row). */
+export function rateLimitOf(method: string, path: string): RateLimitRoute {
   // HEAD is a GET without the body: it costs the origin the same.
   const m = method === 'HEAD' ? 'GET' : method
   for (const route of ROUTES) {
     if (route.method && route.method !== m) continue
-    if (route.pattern.test(path)) return route.cls
+    if (route.pattern.test(path)) return { cls: route.cls, subject: route.subject ?? 'caller' }
   }
-  return 'default'
+  return { cls: 'default', subject: 'caller' }
 }
+
+/** Which class a request falls in. */
+export const rateLimitClassOf = (method: string, path: string): RateLimitClass => rateLimitOf(method, path).cls
 
 const UNITS: Record<string, number> = { s: 1, second: 1, m: MINUTE, minute: MINUTE, h: HOUR, hour: HOUR, d: DAY, day: DAY }
 

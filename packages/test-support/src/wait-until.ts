@@ -1,6 +1,10 @@
 export interface WaitOptions {
   /** What is awaited, for the failure message ("video completed"). */
   what: string
+  /**
+   * Default 15 s: a wait ends as soon as the condition holds, so only a failure pays it, and a busy
+   * 2-core CI machine can take seconds to run a queue consumer.
+   */
   timeoutMs?: number
   intervalMs?: number
 }
@@ -13,7 +17,7 @@ export async function waitUntil<T>(
   probe: () => T | undefined | null | false | Promise<T | undefined | null | false>,
   opts: WaitOptions,
 ): Promise<T> {
-  const { what, timeoutMs = 5_000, intervalMs = 20 } = opts
+  const { what, timeoutMs = 15_000, intervalMs = 20 } = opts
   const deadline = Date.now() + timeoutMs
   let last: unknown
   for (;;) {

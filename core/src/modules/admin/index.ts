@@ -1,7 +1,7 @@
 import { ROLES } from '@ytempire/contract'
 import { Elysia, t } from 'elysia'
 import type { Deps } from '../../deps'
-import { oneOf, strict } from '../../http/schema'
+import { IdCursor, Offset, oneOf, strict } from '../../http/schema'
 import type { ApiKeyService } from '../api-keys/service'
 import { authGuard } from '../auth/guard'
 import { PublicUser } from '../auth/model'
@@ -10,7 +10,7 @@ import type { AdminService } from './service'
 
 const Page = (maximum: number) => ({
   limit: t.Optional(t.Integer({ minimum: 1, maximum })),
-  offset: t.Optional(t.Integer({ minimum: 0 })),
+  offset: t.Optional(Offset),
 })
 
 export function adminModule(deps: Deps, admin: AdminService, apiKeys: ApiKeyService) {
@@ -29,13 +29,23 @@ export function adminModule(deps: Deps, admin: AdminService, apiKeys: ApiKeyServ
       response: { 200: PublicUser },
       detail: { summary: "Change a user's role (ends their sessions)" },
     })
+    .delete('/users/:id/mfa', ({ params, principal, ctx }) => admin.resetMfa({ principal, ctx }, params.id), {
+      auth: { access: 'admin', interactive: true },
+      params: t.Object({ id: t.String({ format: 'uuid' }) }),
+      response: { 200: PublicUser },
+      detail: {
+        summary: "Reset a user's two-factor authentication",
+        description:
+          'For a user who lost both authenticator and recovery codes: MFA off, their sessions end; audited with the admin as actor.',
+      },
+    })
     .get('/audit', async ({ query }) => (await admin.auditLog(query)).map(auditView), {
       auth: 'admin',
       query: t.Object(
         {
           userId: t.Optional(t.String({ format: 'uuid' })),
           limit: t.Optional(t.Integer({ minimum: 1, maximum: 500 })),
-          before: t.Optional(t.Integer({ minimum: 1 })),
+          before: t.Optional(IdCursor),
         },
         strict,
       ),

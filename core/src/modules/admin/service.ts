@@ -1,16 +1,18 @@
 import type { Role } from '@ytempire/contract'
-import { and, asc, eq, ne, sql } from 'drizzle-orm'
+import { asc, eq, sql } from 'drizzle-orm'
+import { SigningKeyLimitError } from '../../crypto/signing-key-limit-error'
 import { mfaSecrets, users } from '../../db/schema'
 import type { Deps } from '../../deps'
 import { invalidateUser } from '../../http/cached'
 import type { RequestContext } from '../../http/plugin'
-import { conflict, notFound } from '../../http/problem'
+import { conflict, notFound, Problem } from '../../http/problem'
 import type { ApiKeyService } from '../api-keys/service'
 import type { Principal } from '../auth/principal'
 import { type AuthService, publicUser } from '../auth/service'
 import type { AuditEntry } from '../users/audit'
 import type { VideoService } from '../videos/service'
 import type { WebhookService } from '../webhooks/service'
+import { assertAnotherAdmin, lockAdminRoles } from './admin-roles'
 
 /** Who acts, from where: what the audit log records of an administrator's change. */
 export interface AdminActor {
@@ -47,15 +49,10 @@ export function createAdminService(
     /** Changes a role; the last administrator cannot step down. Takes effect at once: sessions end, cached answers go. */
     async changeRole(actor: AdminActor, userId: string, role: Role) {
       const user = await db.transaction(async (tx) => {
-        const [target] = await tx.select().from(users).where(eq(users.id, userId)).for('update')
+        await lockAdminRoles(tx)
+        const [target] = await tx.select().from(users).where(eq(users.id, userId))
         if (!target) throw notFound('User')
-        if (target.role === 'admin' && role !== 'admin') {
-          const [others] = await tx
-            .select({ n: sql<number>`count(*)::int` })
-            .from(users)
-            .where(and(eq(users.role, 'admin'), ne(users.id, target.id)))
-          if (!others?.n) throw conflict('This is the last administrator; promote someone else first')
-        }
+        if (target.role === 'admin' && role !== 'admin') await assertAnotherAdmin(tx, target.id, 'this one steps down')
         const [updated] = await tx.update(users).set({ role, updatedAt: new Date() }).where(eq(users.id, userId)).returning()
         return { before: target.role, after: updated! }
       })
@@ -66,10 +63,29 @@ export function createAdminService(
       return publicUser(user.after)
     },
 
+    /** For a user who lost their authenticator and recovery codes: MFA off, every session ended, audited with its actor. */
+    async resetMfa(actor: AdminActor, userId: string) {
+      const [target] = await db.select().from(users).where(eq(users.id, userId))
+      if (!target) throw notFound('User')
+      if (!target.mfaEnabled) throw conflict('This user has no two-factor authentication to reset')
+      await auth.removeMfa(userId)
+      await auth.revokeFamilies(userId, 'mfa-reset')
+      await audit(actor, { userId, actorId: actor.principal.userId, type: 'mfa.reset_by_admin' })
+      return publicUser({ ...target, mfaEnabled: false })
+    },
+
     auditLog: (q: { userId?: string; before?: number; limit?: number }) => deps.audit.list({ ...q, limit: q.limit ?? 50 }),
 
     async rotateSigningKey(actor: AdminActor) {
-      const kid = await deps.keys.rotate()
+      const kid = await deps.keys.rotate().catch((e: unknown) => {
+        if (!(e instanceof SigningKeyLimitError)) throw e
+        throw new Problem(
+          429,
+          'Too Many Requests',
+          `The JWKS already publishes ${e.published} keys, the most it may; rotate again once the oldest retired key has expired`,
+          { type: 'signing-key-limit', headers: { 'Retry-After': String(e.retryAfterS) } },
+        )
+      })
       await audit(actor, { userId: actor.principal.userId, type: 'signing_key.rotated', data: { kid } })
       return { kid }
     },

@@ -34,7 +34,7 @@ export function apiKeysModule(deps: Deps, apiKeys: ApiKeyService) {
         return created
       },
       {
-        auth: 'write',
+        auth: { access: 'write', interactive: true },
         body: t.Object(
           {
             name: t.String({ minLength: 1, maxLength: 100 }),

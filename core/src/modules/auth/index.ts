@@ -1,7 +1,7 @@
 import { Elysia, t } from 'elysia'
 import type { Deps } from '../../deps'
 import type { ApiKeyService } from '../api-keys/service'
-import { authGuard } from './guard'
+import { authGuard, chargeRefresh } from './guard'
 import { LoginBody, LogoutBody, MfaCodeBody, MfaDisableBody, PublicUser, RefreshBody, RegisterBody, TokenPair } from './model'
 import type { AuthService } from './service'
 import { webSessionRoutes } from './web'
@@ -17,7 +17,7 @@ export function authModule(deps: Deps, auth: AuthService, apiKeys: ApiKeyService
         return auth.register(body, ctx, request.headers.get('user-agent') ?? undefined)
       },
       {
-        anonymous: 'auth',
+        anonymous: true,
         body: RegisterBody,
         response: { 201: PublicUser },
         detail: {
@@ -27,7 +27,7 @@ export function authModule(deps: Deps, auth: AuthService, apiKeys: ApiKeyService
       },
     )
     .post('/login', ({ body, ctx, request }) => auth.login(body, ctx, request.headers.get('user-agent') ?? undefined), {
-      anonymous: 'auth',
+      anonymous: true,
       body: LoginBody,
       response: { 200: TokenPair },
       detail: {
@@ -36,13 +36,14 @@ export function authModule(deps: Deps, auth: AuthService, apiKeys: ApiKeyService
           'Returns a 15-minute RS256 access token and a 7-day rotating refresh token. With MFA on, send mfaCode or recoveryCode.',
       },
     })
-    .post('/refresh', ({ body, ctx }) => auth.refresh(body.refreshToken, ctx), {
-      anonymous: 'auth',
+    .post('/refresh', ({ body, ctx, request, set }) => auth.refresh(body.refreshToken, ctx, chargeRefresh(deps, request, ctx, set)), {
+      anonymous: true,
       body: RefreshBody,
       response: { 200: TokenPair },
       detail: {
         summary: 'Rotate the refresh token',
-        description: 'Each refresh token works once; presenting a spent one revokes the whole session.',
+        description:
+          'Each refresh token works once; presenting a spent one revokes the whole session. Rate-limited per session, not per address.',
       },
     })
     .post(
@@ -60,13 +61,13 @@ export function authModule(deps: Deps, auth: AuthService, apiKeys: ApiKeyService
         set.status = 204
       },
       {
-        anonymous: 'auth',
+        anonymous: true,
         body: LogoutBody,
         detail: { summary: 'End the session', description: 'Send the refresh token in the body, or the access token as Bearer.' },
       },
     )
     .post('/mfa/enroll', ({ principal, ctx }) => auth.enrollMfa(principal.userId, ctx), {
-      auth: { access: 'read', rate: 'auth' },
+      auth: { access: 'read', interactive: true },
       response: { 200: t.Object({ secret: t.String(), otpauthUri: t.String() }) },
       detail: {
         summary: 'Start TOTP enrollment',
@@ -74,7 +75,7 @@ export function authModule(deps: Deps, auth: AuthService, apiKeys: ApiKeyService
       },
     })
     .post('/mfa/confirm', ({ principal, ctx, body }) => auth.confirmMfa(principal.userId, body.code, ctx), {
-      auth: { access: 'read', rate: 'auth' },
+      auth: { access: 'read', interactive: true },
       body: MfaCodeBody,
       response: { 200: t.Object({ recoveryCodes: t.Array(t.String()) }) },
       detail: { summary: 'Turn MFA on', description: 'Returns ten one-time recovery codes, shown only this once.' },
@@ -86,7 +87,7 @@ export function authModule(deps: Deps, auth: AuthService, apiKeys: ApiKeyService
         set.status = 204
       },
       {
-        auth: { access: 'read', rate: 'auth' },
+        auth: { access: 'read', interactive: true },
         body: MfaDisableBody,
         detail: { summary: 'Turn MFA off (needs a current code or a recovery code)' },
       },

@@ -1,12 +1,15 @@
 import { and, eq, isNull, lt, sql } from 'drizzle-orm'
 import * as OTPAuth from 'otpauth'
 import { hashPassword, randomToken, sha256Hex, verifyPassword } from '../../crypto/hash'
+import type { Db } from '../../db'
 import { mfaSecrets, recoveryCodes, refreshTokens, tokenFamilies, users } from '../../db/schema'
 import type { Deps } from '../../deps'
 import { invalidateUser } from '../../http/cached'
 import type { RequestContext } from '../../http/plugin'
 import { conflict, Problem, unauthorized, unprocessable } from '../../http/problem'
 import { tellEdgeSessionsEnded } from '../../infra/edge-purge'
+import { lockAdminRoles, type Tx } from '../admin/admin-roles'
+import type { Role } from './principal'
 
 type UserRow = typeof users.$inferSelect
 export const publicUser = (u: UserRow) => ({
@@ -137,9 +140,20 @@ export function createAuthService(deps: Deps) {
     return false
   }
 
+  /** Turns MFA off: the secret and the recovery codes go. */
+  async function removeMfa(userId: string) {
+    await db.transaction(async (tx) => {
+      await tx.delete(mfaSecrets).where(eq(mfaSecrets.userId, userId))
+      await tx.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId))
+      await tx.update(users).set({ mfaEnabled: false, updatedAt: new Date() }).where(eq(users.id, userId))
+    })
+    await invalidateUser(deps, userId)
+  }
+
   return {
     issueTokens,
     revokeFamilies,
+    removeMfa,
 
     /** The session (token family) a refresh token belongs to, without spending it. */
     async findSession(refreshToken: string): Promise<{ familyId: string; userId: string } | undefined> {
@@ -157,16 +171,17 @@ export function createAuthService(deps: Deps) {
         throw unprocessable('The e-mail address is not valid', [{ field: 'email', message: 'must be a valid e-mail address' }])
       checkPasswordPolicy(input.password)
       const passwordHash = await hashPassword(input.password)
-      // The first account of a fresh installation administers it.
-      const rows = await db
-        .insert(users)
-        .values({
-          email,
-          passwordHash,
-          role: sql`(case when exists (select 1 from ${users}) then 'member' else 'admin' end)`,
-        })
-        .onConflictDoNothing()
-        .returning()
+      const insert = (tx: Db | Tx, role: Role) => tx.insert(users).values({ email, passwordHash, role }).onConflictDoNothing().returning()
+      // The first account of a fresh installation administers it. Once anyone exists an admin exists
+      // (the last one can neither leave nor step down), so only an empty installation takes the lock.
+      const [someone] = await db.select({ id: users.id }).from(users).limit(1)
+      const rows = someone
+        ? await insert(db, 'member')
+        : await db.transaction(async (tx) => {
+            await lockAdminRoles(tx)
+            const [first] = await tx.select({ id: users.id }).from(users).limit(1)
+            return insert(tx, first ? 'member' : 'admin')
+          })
       const user = rows[0]
       if (!user) throw conflict('An account with this e-mail already exists')
       await audit.record({ userId: user.id, type: 'user.registered', ip: ctx.clientIp, userAgent, requestId: ctx.requestId })
@@ -212,8 +227,11 @@ export function createAuthService(deps: Deps) {
       return tokens
     },
 
-    /** Rotates the refresh token; presenting a spent one revokes its whole family (RFC 9700 4.14.2). */
-    async refresh(refreshToken: string, ctx: RequestContext) {
+    /**
+     * Rotates the refresh token; presenting a spent one revokes its whole family (RFC 9700 4.14.2).
+     * `charge` counts the attempt against the family's rate limit (undefined: the token matched none).
+     */
+    async refresh(refreshToken: string, ctx: RequestContext, charge: (familyId: string | undefined) => Promise<void>) {
       const hash = sha256Hex(refreshToken)
       const [row] = await db
         .select({ token: refreshTokens, family: tokenFamilies, user: users })
@@ -221,6 +239,7 @@ export function createAuthService(deps: Deps) {
         .innerJoin(tokenFamilies, eq(tokenFamilies.id, refreshTokens.familyId))
         .innerJoin(users, eq(users.id, tokenFamilies.userId))
         .where(eq(refreshTokens.tokenHash, hash))
+      await charge(row?.family.id)
       if (!row) throw unauthorized('Unknown refresh token', 'invalid-refresh-token')
       const { token, family, user } = row
       if (family.revokedAt) throw unauthorized('This session was ended', 'session-ended')
@@ -312,12 +331,7 @@ export function createAuthService(deps: Deps) {
           { field: input.code ? 'code' : 'recoveryCode', message: 'wrong or already used' },
         ])
       }
-      await db.transaction(async (tx) => {
-        await tx.delete(mfaSecrets).where(eq(mfaSecrets.userId, userId))
-        await tx.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId))
-        await tx.update(users).set({ mfaEnabled: false, updatedAt: new Date() }).where(eq(users.id, userId))
-      })
-      await invalidateUser(deps, userId)
+      await removeMfa(userId)
       await audit.record({ userId, type: 'mfa.disabled', ip: ctx.clientIp, requestId: ctx.requestId })
     },
 

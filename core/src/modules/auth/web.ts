@@ -3,7 +3,7 @@ import type { Deps } from '../../deps'
 import { forbidden, unauthorized } from '../../http/problem'
 import type { ApiKeyService } from '../api-keys/service'
 import { createGrants, GRANT_PARAM, GRANT_TTL_S } from './grants'
-import { authGuard } from './guard'
+import { authGuard, chargeRefresh } from './guard'
 import { LoginBody, PublicUser } from './model'
 import type { AuthService } from './service'
 import { CSRF_HEADER, createWebSessions } from './web-session'
@@ -43,7 +43,7 @@ export function webSessionRoutes(deps: Deps, auth: AuthService, apiKeys: ApiKeyS
         return opened(await auth.login(body, ctx, request.headers.get('user-agent') ?? undefined), set)
       },
       {
-        anonymous: 'auth',
+        anonymous: true,
         body: LoginBody,
         response: { 200: WebSession },
         detail: {
@@ -66,14 +66,14 @@ export function webSessionRoutes(deps: Deps, auth: AuthService, apiKeys: ApiKeyS
         }
         web.checkCsrf(session.familyId, headers[CSRF_HEADER])
         try {
-          return opened(await auth.refresh(refreshToken, ctx), set)
+          return opened(await auth.refresh(refreshToken, ctx, chargeRefresh(deps, request, ctx, set)), set)
         } catch (err) {
           set.headers['set-cookie'] = web.close()
           throw err
         }
       },
       {
-        anonymous: 'auth',
+        anonymous: true,
         headers: CsrfHeaders,
         response: { 200: WebSession },
         detail: {
@@ -96,7 +96,7 @@ export function webSessionRoutes(deps: Deps, auth: AuthService, apiKeys: ApiKeyS
         set.status = 204
       },
       {
-        anonymous: 'auth',
+        anonymous: true,
         headers: CsrfHeaders,
         detail: { summary: 'Sign out a browser session', description: 'Ends the session and clears its cookies.' },
       },

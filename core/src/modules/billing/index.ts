@@ -48,7 +48,7 @@ export function stripeWebhookModule(deps: Deps, billing: BillingService, apiKeys
       async ({ request }) => billing.handleStripeEvent(await request.text(), request.headers.get('stripe-signature')),
       {
         // Counted by source IP in the webhook class (600/min), like every incoming webhook.
-        anonymous: 'webhook',
+        anonymous: true,
         parse: 'none',
         response: { 200: t.Object({ received: t.Boolean(), outcome: t.String({ description: 'applied, ignored or duplicate' }) }) },
         detail: {

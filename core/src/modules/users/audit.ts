@@ -16,6 +16,7 @@ export type AuditType =
   | 'mfa.enabled'
   | 'mfa.disabled'
   | 'mfa.recovery_code_used'
+  | 'mfa.reset_by_admin'
   | 'api_key.created'
   | 'api_key.revoked'
   | 'role.changed'

@@ -1,17 +1,14 @@
 import { Elysia, t } from 'elysia'
 import type { Deps } from '../../deps'
 import { cachedForUser } from '../../http/cached'
-import { strict } from '../../http/schema'
+import { IdCursor, strict } from '../../http/schema'
 import type { ApiKeyService } from '../api-keys/service'
 import { authGuard } from '../auth/guard'
 import { NewPassword, PublicUser } from '../auth/model'
 import type { AuthService } from '../auth/service'
 import type { UserService } from './service'
 
-const Page = t.Object(
-  { limit: t.Optional(t.Integer({ minimum: 1, maximum: 200, default: 50 })), before: t.Optional(t.Integer({ minimum: 1 })) },
-  strict,
-)
+const Page = t.Object({ limit: t.Optional(t.Integer({ minimum: 1, maximum: 200, default: 50 })), before: t.Optional(IdCursor) }, strict)
 export const AuditEventView = t.Object({
   id: t.Number(),
   type: t.String(),
@@ -49,7 +46,7 @@ export function usersModule(deps: Deps, users: UserService, auth: AuthService, a
         set.status = 204
       },
       {
-        auth: { access: 'read', rate: 'auth' },
+        auth: { access: 'read', interactive: true },
         body: t.Object({ currentPassword: t.String({ maxLength: 256 }), newPassword: NewPassword }, strict),
         detail: { summary: 'Change the password (signs out every other session)' },
       },
@@ -64,7 +61,11 @@ export function usersModule(deps: Deps, users: UserService, auth: AuthService, a
         await users.revokeSession(principal.userId, params.id, ctx)
         set.status = 204
       },
-      { auth: 'read', params: t.Object({ id: t.String({ format: 'uuid' }) }), detail: { summary: 'End one of your sessions' } },
+      {
+        auth: { access: 'read', interactive: true },
+        params: t.Object({ id: t.String({ format: 'uuid' }) }),
+        detail: { summary: 'End one of your sessions' },
+      },
     )
     .get(
       '/audit',
@@ -84,7 +85,7 @@ export function usersModule(deps: Deps, users: UserService, auth: AuthService, a
         set.headers['cache-control'] = 'no-store'
         return users.export(principal.userId, ctx)
       },
-      { auth: { access: 'read', rate: 'expensive_operations' }, detail: { summary: 'GDPR export: all of your data as JSON' } },
+      { auth: 'read', detail: { summary: 'GDPR export: all of your data as JSON' } },
     )
     .delete(
       '',
@@ -93,7 +94,7 @@ export function usersModule(deps: Deps, users: UserService, auth: AuthService, a
         set.status = 204
       },
       {
-        auth: 'read',
+        auth: { access: 'read', interactive: true },
         body: t.Object({ password: t.String({ maxLength: 256 }) }, strict),
         detail: { summary: 'GDPR erasure: delete the account and all its data (needs the password)' },
       },

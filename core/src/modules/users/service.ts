@@ -21,6 +21,7 @@ import { invalidateUser } from '../../http/cached'
 import type { RequestContext } from '../../http/plugin'
 import { notFound, unauthorized, unprocessable } from '../../http/problem'
 import { tellEdgeSessionsEnded } from '../../infra/edge-purge'
+import { assertAnotherAdmin, lockAdminRoles, type Tx } from '../admin/admin-roles'
 import type { ApiKeyService } from '../api-keys/service'
 import { type AuthService, publicUser } from '../auth/service'
 import { channelView } from '../channels/service'
@@ -158,8 +159,19 @@ export function createUserService(deps: Deps, auth: AuthService, apiKeys: ApiKey
         throw unprocessable('The password is wrong', [{ field: 'password', message: 'wrong password' }])
       const families = await db.select({ id: tokenFamilies.id }).from(tokenFamilies).where(eq(tokenFamilies.userId, userId))
       const stored = await storedKeys(userId)
+      // The installation keeps an administrator: refused before the hooks act on anything, and checked
+      // again under the lock that serialises role changes, where a concurrent deletion is seen.
+      const keepsAnAdmin = async (tx: Tx) => {
+        const [current] = await tx.select({ role: users.role }).from(users).where(eq(users.id, userId))
+        if (current?.role === 'admin') await assertAnotherAdmin(tx, userId, 'deleting this account')
+      }
+      await db.transaction(keepsAnAdmin)
       for (const hook of eraseHooks) await hook(userId)
-      await db.delete(users).where(eq(users.id, userId))
+      await db.transaction(async (tx) => {
+        await lockAdminRoles(tx)
+        await keepsAnAdmin(tx)
+        await tx.delete(users).where(eq(users.id, userId))
+      })
       // The files go too: uploads, and every artifact the render workers reported for the user's videos.
       for (const key of stored)
         await deps.storage.delete(key).catch((err) => deps.log.warn({ err, key }, 'could not delete a stored file during erasure'))

@@ -26,7 +26,7 @@ export function videosModule(deps: Deps, videos: VideoService, apiKeys: ApiKeySe
         return video
       },
       {
-        auth: { access: 'write', rate: 'video_generation' },
+        auth: 'write',
         params: Id,
         body: CreateVideo,
         headers: IdempotencyHeaders,
@@ -45,7 +45,7 @@ export function videosModule(deps: Deps, videos: VideoService, apiKeys: ApiKeySe
         return { videos: await videos.submitBatch(principal, params.id, body.videos) }
       },
       {
-        auth: { access: 'write', rate: 'video_generation' },
+        auth: 'write',
         params: Id,
         body: CreateVideoBatch,
         response: { 202: t.Object({ videos: t.Array(VideoView) }) },
@@ -130,7 +130,7 @@ export function videosModule(deps: Deps, videos: VideoService, apiKeys: ApiKeySe
         return serveObject(deps.storage, v.videoKey, request.headers.get('range'), { filename: `${v.id}.mp4` })
       },
       {
-        auth: { access: 'read', rate: 'expensive_operations', grant: true },
+        auth: { access: 'read', grant: true },
         params: Id,
         detail: { summary: 'The MP4 (HTTP Range supported)' },
       },

@@ -6,9 +6,6 @@ import { CreatedEndpoint, CreateEndpoint, DeliveriesQuery, DeliveryView, Endpoin
 import type { WebhookService } from './service'
 
 const Id = t.Object({ id: t.String({ format: 'uuid' }) })
-// The settings of outgoing webhooks sit under /v1/webhooks, which the rate-limit table puts in the webhook class.
-const READ = { access: 'read' } as const
-const WRITE = { access: 'write' } as const
 
 export function webhooksModule(deps: Deps, webhooks: WebhookService, apiKeys: ApiKeyService) {
   return new Elysia({ name: 'webhooks-module', seed: deps.instanceId, prefix: '/webhooks/endpoints', detail: { tags: ['webhooks'] } })
@@ -28,7 +25,7 @@ export function webhooksModule(deps: Deps, webhooks: WebhookService, apiKeys: Ap
         return created
       },
       {
-        auth: WRITE,
+        auth: 'write',
         body: CreateEndpoint,
         response: { 201: CreatedEndpoint },
         detail: {
@@ -39,18 +36,18 @@ export function webhooksModule(deps: Deps, webhooks: WebhookService, apiKeys: Ap
       },
     )
     .get('', ({ principal }) => webhooks.list(principal.userId), {
-      auth: READ,
+      auth: 'read',
       response: { 200: t.Array(EndpointView) },
       detail: { summary: 'Your webhook endpoints' },
     })
     .get('/:id', ({ principal, params }) => webhooks.get(principal.userId, params.id), {
-      auth: READ,
+      auth: 'read',
       params: Id,
       response: { 200: EndpointView },
       detail: { summary: 'One webhook endpoint' },
     })
     .patch('/:id', ({ principal, params, body }) => webhooks.update(principal.userId, params.id, body), {
-      auth: WRITE,
+      auth: 'write',
       params: Id,
       body: UpdateEndpoint,
       response: { 200: EndpointView },
@@ -69,10 +66,10 @@ export function webhooksModule(deps: Deps, webhooks: WebhookService, apiKeys: Ap
         })
         set.status = 204
       },
-      { auth: WRITE, params: Id, detail: { summary: 'Delete an endpoint (queued deliveries to it are dropped)' } },
+      { auth: 'write', params: Id, detail: { summary: 'Delete an endpoint (queued deliveries to it are dropped)' } },
     )
     .get('/:id/deliveries', ({ principal, params, query }) => webhooks.deliveries(principal.userId, params.id, query), {
-      auth: READ,
+      auth: 'read',
       params: Id,
       query: DeliveriesQuery,
       response: { 200: t.Array(DeliveryView) },
@@ -88,7 +85,7 @@ export function webhooksModule(deps: Deps, webhooks: WebhookService, apiKeys: Ap
         return webhooks.resend(principal.userId, params.id, params.deliveryId)
       },
       {
-        auth: WRITE,
+        auth: 'write',
         params: t.Object({ id: t.String({ format: 'uuid' }), deliveryId: t.String({ format: 'uuid' }) }),
         response: { 202: t.Object({ messageId: t.String() }) },
         detail: { summary: "Send a delivery's message again (one more attempt, same webhook-id)" },
@@ -101,7 +98,7 @@ export function webhooksModule(deps: Deps, webhooks: WebhookService, apiKeys: Ap
         return webhooks.ping(principal.userId, params.id)
       },
       {
-        auth: WRITE,
+        auth: 'write',
         params: Id,
         response: { 202: t.Object({ messageId: t.String() }) },
         detail: { summary: 'Send a `ping` event to the endpoint' },

@@ -31,7 +31,7 @@ export function youtubeModule(
       },
     })
     .get('/youtube/callback', ({ query }) => youtube.callback(query), {
-      anonymous: 'auth',
+      anonymous: true,
       query: t.Object({
         code: t.Optional(t.String({ maxLength: 2048 })),
         state: t.Optional(t.String({ maxLength: 512 })),

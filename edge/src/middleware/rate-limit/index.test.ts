@@ -107,6 +107,18 @@ describe('rate limits', () => {
     expect((await edge('/v1/auth/login', { method: 'POST', ip: '10.0.0.99' })).status).not.toBe(429)
   })
 
+  it('leaves refreshes to the core, which counts them per token family (many users share one NAT address)', async () => {
+    const ip = uniqueId('nat')
+    const statuses: number[] = []
+    for (let i = 0; i < RATE_LIMITS.auth.limit + 3; i++) {
+      statuses.push((await edge('/v1/auth/refresh', { method: 'POST', ip, body: '{}' })).status)
+    }
+    expect(statuses.filter((s) => s === 429)).toEqual([])
+    // A login from the same address is still counted here.
+    for (let i = 0; i < RATE_LIMITS.auth.limit; i++) await edge('/v1/auth/login', { method: 'POST', ip, body: '{}' })
+    expect((await edge('/v1/auth/login', { method: 'POST', ip, body: '{}' })).status).toBe(429)
+  })
+
   it('counts the strict classes in the Durable Object, so separate edge instances share one exact count', async () => {
     expect([...EXACT_CLASSES].sort()).toEqual(['auth', 'expensive_operations', 'video_generation', 'webhook'])
     // Two apps stand in for two isolates: each has its own memory, both reach the same object.

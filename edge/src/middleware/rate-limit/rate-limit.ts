@@ -1,4 +1,4 @@
-import { type RateLimitClass, type RateLimitRule, rateLimitClassOf } from '@ytempire/contract'
+import { type RateLimitClass, type RateLimitRule, rateLimitOf } from '@ytempire/contract'
 import type { MiddlewareHandler } from 'hono'
 import { inBackground } from '../../background'
 import { problemException } from '../../problem'
@@ -39,7 +39,10 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<EdgeEnv>
   const deferred = new DeferredCounter(options.store, options.clock)
 
   return async function rateLimit(c, next) {
-    const cls = rateLimitClassOf(c.req.method, c.req.path)
+    const { cls, subject: counted } = rateLimitOf(c.req.method, c.req.path)
+    // Refreshes are counted per token family, which only the core can read from the body: counting
+    // them here per IP would put every user behind one NAT in one bucket.
+    if (counted === 'token-family') return next()
     const rule = options.rules[cls]
     const principal = c.get('principal')
     const subject =
