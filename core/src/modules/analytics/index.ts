@@ -103,7 +103,7 @@ export function websubModule(deps: Deps, analytics: AnalyticsService, apiKeys: A
       '/webhooks/youtube',
       async ({ query }) => new Response(await analytics.websub.verify(query), { headers: { 'content-type': 'text/plain; charset=utf-8' } }),
       {
-        anonymous: 'webhook',
+        anonymous: true,
         query: t.Record(t.String(), t.String()),
         detail: {
           summary: 'WebSub verification of intent',
@@ -117,7 +117,7 @@ export function websubModule(deps: Deps, analytics: AnalyticsService, apiKeys: A
       '/webhooks/youtube',
       async ({ request }) => analytics.websub.deliver(new Uint8Array(await request.arrayBuffer()), request.headers),
       {
-        anonymous: 'webhook',
+        anonymous: true,
         parse: 'none',
         response: { 200: t.Object({ accepted: t.Number(), deleted: t.Number() }) },
         detail: {
