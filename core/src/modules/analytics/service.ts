@@ -29,7 +29,11 @@ import { createYouTubeAnalyticsApi, type YouTubeAnalyticsApi } from './youtube-a
 
 /** The core's own queue: scheduled and asked-for runs, and the WebSub sweep; consumed by every core instance. */
 export const ANALYTICS_QUEUE = 'analytics'
-export type AnalyticsJob = { kind: 'run'; channelId: string } | { kind: 'subscribe'; channelId: string } | { kind: 'sweep' }
+export type AnalyticsJob =
+  | { kind: 'run'; channelId: string }
+  | { kind: 'subscribe'; channelId: string }
+  | { kind: 'unsubscribe'; topic: string }
+  | { kind: 'sweep' }
 const schedulerId = (channelId: string) => `analytics-${channelId}`
 const SWEEP_SCHEDULER = 'websub-sweep'
 /** The default range: 28 days, as YouTube Studio shows. */
@@ -75,7 +79,7 @@ export function createAnalyticsService(
   api: YouTubeAnalyticsApi = createYouTubeAnalyticsApi(deps.config.youtube),
 ) {
   const db = deps.database.db
-  const { clock, log } = deps
+  const { clock } = deps
   const cfg = deps.config.analytics
   const catalog = createVideoCatalog(deps)
   const metrics = createAnalyticsMetrics(deps.metrics.registry)
@@ -458,10 +462,11 @@ export function createAnalyticsService(
       await queue().removeJobScheduler(schedulerId(channelId))
     },
 
-    /** The channel goes (deleted, or its account erased): no more runs, and the hub is asked to stop. */
+    /** The channel goes (deleted, disconnected, its account erased): no more runs, and the hub is asked to stop (from a job). */
     async stop(channelId: string) {
       await service.unschedule(channelId)
-      await websub.unsubscribe(channelId).catch((err) => log.warn({ err, channelId }, 'WebSub unsubscribe failed'))
+      const topic = await websub.markUnsubscribing(channelId)
+      if (topic) await queue().add('unsubscribe', { kind: 'unsubscribe', topic }, jobOpts)
     },
 
     /** Once per core start: the hourly WebSub sweep, and schedules for channels connected before analytics existed. */
@@ -486,6 +491,7 @@ export function createAnalyticsService(
     async process(job: AnalyticsJob) {
       if (job.kind === 'sweep') return websub.sweep()
       if (job.kind === 'subscribe') return websub.subscribe(job.channelId)
+      if (job.kind === 'unsubscribe') return websub.askToUnsubscribe(job.topic)
       return ingestion.run(job.channelId)
     },
   }
@@ -502,8 +508,7 @@ export function createAnalyticsService(
       const conn = await youtube.connection(channelId)
       // Disconnected: no more runs, no more push. Needing a reconnect: runs record it and wait.
       if (conn) return
-      await service.unschedule(channelId)
-      await websub.unsubscribe(channelId).catch((err) => log.warn({ err, channelId }, 'WebSub unsubscribe failed'))
+      await service.stop(channelId)
     },
   })
   return service

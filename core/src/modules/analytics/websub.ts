@@ -83,16 +83,27 @@ export function createWebSub(deps: Deps, youtube: YouTubeService, catalog: Video
       return topic
     },
 
-    /** Asks the hub to stop; the row stays (unsubscribing) until the hub verifies, so only that request is confirmed. */
-    async unsubscribe(channelId: string) {
-      const [row] = await db.select().from(websubSubscriptions).where(eq(websubSubscriptions.channelId, channelId))
-      if (!row) return
-      if (!cfg.hubUrl) return void (await db.delete(websubSubscriptions).where(eq(websubSubscriptions.channelId, channelId)))
-      await db
+    /**
+     * Marks the subscription as being ended and answers its topic; `askToUnsubscribe` then asks the hub
+     * (from a job). The row stays until the hub verifies, so only that request is confirmed.
+     */
+    async markUnsubscribing(channelId: string): Promise<string | null> {
+      const [row] = await db
         .update(websubSubscriptions)
         .set({ state: 'unsubscribing', requestedAt: new Date(clock()) })
         .where(eq(websubSubscriptions.channelId, channelId))
-      await askHub('unsubscribe', row.topic)
+        .returning({ topic: websubSubscriptions.topic })
+      if (row && !cfg.hubUrl) await db.delete(websubSubscriptions).where(eq(websubSubscriptions.channelId, channelId))
+      return row && cfg.hubUrl ? row.topic : null
+    },
+
+    async askToUnsubscribe(topic: string) {
+      await askHub('unsubscribe', topic)
+    },
+
+    async unsubscribe(channelId: string) {
+      const topic = await service.markUnsubscribing(channelId)
+      if (topic) await askHub('unsubscribe', topic)
     },
 
     /**
