@@ -16,6 +16,7 @@ const INPUTS = [
   join(WEB, 'package.json'),
   resolve(WEB, '../bun.lock'),
   resolve(WEB, '../core/src/client.ts'),
+  resolve(WEB, '../core/src/http/security-headers.ts'),
 ]
 
 function newestInput(): number {

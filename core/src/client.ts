@@ -8,6 +8,9 @@ export function createClient(
 ) {
   return treaty<App>(baseUrl, {
     fetcher: opts.fetcher,
+    // Eden would turn any string that looks like a date into a Date, whatever the schema types it as
+    // (a slot's local time "2026-11-27 09:00", a Pacific day): values stay what their types say.
+    parseDate: false,
     headers: () => {
       const token = opts.token?.()
       return { ...(opts.headers?.() ?? {}), ...(token ? { authorization: `Bearer ${token}` } : {}) }

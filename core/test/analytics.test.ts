@@ -217,12 +217,22 @@ describe('ingestion', () => {
     expect(revenueQueries() - before).toBe(2)
   })
 
-  test('a channel connected without the monetary scope never asks for revenue', async () => {
+  test('a channel connected without the monetary scope never asks for revenue, until it is connected with it', async () => {
     const before = revenueQueries()
-    const { ch } = await setup({ monetary: false })
+    const { ch, user, account } = await setup({ monetary: false })
     expect(revenueQueries()).toBe(before)
     const [s] = await db().select().from(analyticsChannels).where(eq(analyticsChannels.channelId, ch.id))
     expect(s!.revenue).toBe('not_granted')
+    expect((await videoRows(ch.id)).every((r) => r.revenueUsd === null)).toBe(true)
+
+    // Connected again with revenue: the whole backfill comes again, now with revenue.
+    await connectChannel(core, google, user.accessToken, ch.id, account, { monetaryAnalytics: true })
+    const again = await ranOnce(ch.id, s!.lastRunAt!.getTime())
+    expect(again).toMatchObject({ revenue: 'available', lastRunStatus: 'ok' })
+    expect(revenueQueries()).toBeGreaterThan(before)
+    const rows = await videoRows(ch.id)
+    expect(rows.length).toBeGreaterThanOrEqual(30)
+    expect(rows.every((r) => r.revenueUsd !== null)).toBe(true)
   })
 
   test('a video published outside the platform and missed by push is caught by the uploads poll', async () => {

@@ -401,8 +401,8 @@ describe('worker reports become recorded state', () => {
 })
 
 describe('files', () => {
-  test('the MP4 is served with HTTP Range', async () => {
-    const op = await operator()
+  /** A video of `op` finished with a 5000-byte file. */
+  async function finished(op: Awaited<ReturnType<typeof operator>>) {
     const video = await json(await op.submit({ script: SCRIPT }))
     const bytes = new Uint8Array(5000).map((_, i) => i % 251)
     await core.deps.storage.put(`videos/${video.id}/video.mp4`, bytes, 'video/mp4')
@@ -422,6 +422,12 @@ describe('files', () => {
       },
       `files-${video.id}`,
     )
+    return { video, bytes }
+  }
+
+  test('the MP4 is served with HTTP Range', async () => {
+    const op = await operator()
+    const { video, bytes } = await finished(op)
     const full = await core.request(`/v1/videos/${video.id}/file`, { token: op.accessToken })
     expect(full.status).toBe(200)
     expect(full.headers.get('accept-ranges')).toBe('bytes')
@@ -437,6 +443,34 @@ describe('files', () => {
     expect(beyond.status).toBe(416)
     expect(beyond.headers.get('content-range')).toBe('bytes */5000')
     expect((await core.request(`/v1/videos/${video.id}/thumbnail`, { token: op.accessToken })).status).toBe(404)
+  })
+
+  test('a video counts once against expensive_operations however many Range requests play it (seeking is free)', async () => {
+    // Another core instance on the same Redis with a small daily download limit.
+    const limited = await env.core((c) => ({
+      ...c,
+      rateLimits: { ...c.rateLimits, expensive_operations: { limit: 2, windowSeconds: 86400 } },
+    }))
+    const op = await operator()
+    const [a, b, c] = [await finished(op), await finished(op), await finished(op)]
+    const get = (id: string, range?: string) =>
+      limited.request(`/v1/videos/${id}/file`, { token: op.accessToken, headers: range ? { range } : {} })
+    // A player: the whole file, then a seek after another, then the start again.
+    const statuses: number[] = []
+    for (const range of [undefined, 'bytes=0-', 'bytes=2500-', 'bytes=4000-4999', 'bytes=100-199', 'bytes=0-'])
+      statuses.push((await get(a.video.id, range)).status)
+    expect(statuses).toEqual([200, 206, 206, 206, 206, 206])
+    const second = await get(b.video.id, 'bytes=0-')
+    expect(second.status).toBe(206)
+    expect(second.headers.get('ratelimit-remaining')).toBe('0')
+    // The third distinct video of the window is refused; the two counted ones still play.
+    const third = await get(c.video.id, 'bytes=0-')
+    expect(third.status).toBe(429)
+    expect(third.headers.get('content-type')).toContain('application/problem+json')
+    expect(Number(third.headers.get('retry-after'))).toBeGreaterThan(0)
+    expect((await get(a.video.id, 'bytes=1000-')).status).toBe(206)
+    expect((await get(b.video.id)).status).toBe(200)
+    expect((await get(c.video.id, 'bytes=3000-')).status).toBe(429)
   })
 })
 

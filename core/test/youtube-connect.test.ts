@@ -117,6 +117,27 @@ describe('connecting a YouTube channel', () => {
     expect((await json(expired)).errors).toEqual([{ field: 'state', message: 'expired' }])
   })
 
+  test('a browser back from the consent page is sent on to the channel page, which the redirect tells how it went', async () => {
+    const s = await signUp(core)
+    const ch = await newChannel(s.accessToken)
+    const browser = (q: Record<string, string>) =>
+      core.request(`/v1/youtube/callback?${new URLSearchParams(q)}`, { headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } })
+
+    const consent = google.consent((await startConnect(s.accessToken, ch.id)).authorizationUrl, account())
+    const ok = await browser({ code: consent.code, state: consent.state })
+    expect(ok.status).toBe(303)
+    expect(ok.headers.get('location')).toBe(`/channels/${ch.id}?youtube=connected`)
+    expect((await core.request(`/v1/channels/${ch.id}/youtube`, { token: s.accessToken })).status).toBe(200)
+
+    const again = await browser({ code: consent.code, state: consent.state })
+    expect(again.headers.get('location')).toBe(`/channels/${ch.id}?youtube=state_used`)
+    const state = new URL((await startConnect(s.accessToken, ch.id)).authorizationUrl).searchParams.get('state')!
+    expect((await browser({ error: 'access_denied', state })).headers.get('location')).toBe(`/channels/${ch.id}?youtube=denied`)
+    expect((await browser({ code: 'x', state: 'forged' })).headers.get('location')).toBe('/channels?youtube=state_unknown')
+    // API clients keep the problem, which names the same reason.
+    expect((await json(await callback({ code: 'x', state: 'forged' }))).reason).toBe('state_unknown')
+  })
+
   test("a code cannot be redeemed with another consent's state (PKCE)", async () => {
     const s = await signUp(core)
     const ch = await newChannel(s.accessToken)

@@ -1,6 +1,7 @@
 import type { QueryClient } from '@tanstack/react-query'
 import { createRootRouteWithContext, createRoute, createRouter, Outlet, redirect } from '@tanstack/react-router'
 import { VIDEO_STATUSES } from '@ytempire/contract'
+import { type ConnectOutcome, connectOutcomeOf } from './api/publishing'
 import { session } from './api/session'
 import { SECTIONS } from './nav'
 import { Admin } from './pages/admin'
@@ -56,7 +57,13 @@ const routeTree = root.addChildren([
   app.addChildren([
     page('/', Overview),
     page('/channels', Channels),
-    page('/channels/$channelId', ChannelPage),
+    createRoute({
+      getParentRoute: () => app,
+      path: '/channels/$channelId',
+      // Where the core sends a browser back from Google's consent page, saying how it went.
+      validateSearch: (s: Record<string, unknown>): { youtube?: ConnectOutcome } => ({ youtube: connectOutcomeOf(s.youtube) }),
+      component: ChannelPage,
+    }),
     createRoute({
       getParentRoute: () => app,
       path: '/videos/',

@@ -1,10 +1,12 @@
 // `bun run --cwd web test` (and the `web` suite of `bun run test`): the web app's logic tests under Bun,
 // then the real-browser flows: Debian's Chromium driven by playwright-core under Node, against a real
-// core, PostgreSQL, Redis and a render worker started here on a private database and key prefixes.
+// core, PostgreSQL, Redis and a render worker started here on a private database and key prefixes, with
+// a local server speaking Google's OAuth and YouTube wire formats (@ytempire/test-support/google).
 // Ends with "N passed, N failed".
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { FakeGoogle } from '@ytempire/test-support/google'
 import postgres from 'postgres'
 import { freePort } from '../../core/src/infra/local-redis'
 import { buildWebApp } from '../build'
@@ -68,6 +70,40 @@ async function browserSuite(): Promise<{ passed: number; failed: number }> {
   const storageDir = mkdtempSync(join(tmpdir(), 'ytempire-web-storage-'))
   const port = await freePort()
   const base = `http://127.0.0.1:${port}`
+  // Google's OAuth and YouTube's Data API, in their wire formats: the consent page asks this account.
+  const google = await new FakeGoogle().start()
+  google.browserAccount = {
+    email: 'creator@example.com',
+    // Not verified: custom thumbnails are refused, which the video page shows as a warning.
+    // In the Partner Program: revenue is answered once the channel grants the monetary scope.
+    channel: { id: 'UCcuriouscreatures0000001', title: 'Curious Creatures TV', longUploadsStatus: 'eligible', partner: true },
+  }
+  // What YouTube holds, for the flows to check what the page says against (not a Google endpoint).
+  google.route('GET', /^\/_fake\/videos$/, (_req, res) =>
+    google.json(
+      res,
+      200,
+      [...google.videos.values()].map((v) => ({
+        id: v.resource.id,
+        title: v.resource.snippet?.title,
+        privacyStatus: v.resource.status?.privacyStatus,
+        publishAt: v.resource.status?.publishAt ?? null,
+        thumbnail: Boolean(v.thumbnail),
+      })),
+    ),
+  )
+  // What YouTube Analytics will report: a video's figures per day, and a video published outside ytempire.
+  google.route('POST', /^\/_fake\/analytics$/, async (_req, res, _url, body) => {
+    const seed = JSON.parse((await body()).toString()) as {
+      videoId: string
+      days: { day: string; views: number; estimatedMinutesWatched: number; estimatedRevenue: number }[]
+      external?: { title: string; publishedAt: string }
+    }
+    for (const { day, ...metrics } of seed.days) google.setDayMetrics(seed.videoId, day, metrics)
+    const channel = google.browserAccount?.channel
+    const external = seed.external && channel ? google.addVideo(channel, seed.external) : null
+    google.json(res, 200, { external })
+  })
   const shared = {
     ...process.env,
     REDIS_URL,
@@ -83,6 +119,7 @@ async function browserSuite(): Promise<{ passed: number; failed: number }> {
       PORT: String(port),
       HOST: '127.0.0.1',
       PUBLIC_URL: base,
+      ...google.env(),
       DATABASE_URL: dbUrl.toString(),
       REDIS_PREFIX: `w:${id}:`,
       // The flows sign in, refresh and reload many times from one address within a minute.
@@ -94,7 +131,15 @@ async function browserSuite(): Promise<{ passed: number; failed: number }> {
   // Small and fast, like the render tests: a quarter-scale picture, the quickest x264 preset.
   const worker = Bun.spawn(['bun', 'render/src/main.ts'], {
     cwd: ROOT,
-    env: { ...shared, VIDEO_SCALE: '0.25', X264_PRESET: 'superfast', VIDEO_ENCODER: 'libx264', LOG_LEVEL: 'fatal' },
+    env: {
+      ...shared,
+      VIDEO_SCALE: '0.25',
+      X264_PRESET: 'superfast',
+      VIDEO_ENCODER: 'libx264',
+      LOG_LEVEL: 'fatal',
+      CORE_URL: base,
+      YOUTUBE_API_ROOT: google.endpoints.apiRoot,
+    },
     stdout: 'inherit',
     stderr: 'inherit',
   })
@@ -113,8 +158,7 @@ async function browserSuite(): Promise<{ passed: number; failed: number }> {
       {
         ...process.env,
         BASE_URL: base,
-        // The analytics flow seeds what YouTube would have reported (no Google here).
-        DATABASE_URL: dbUrl.toString(),
+        GOOGLE_URL: google.url,
         ARTIFACTS,
         CHROMIUM,
       },
@@ -127,6 +171,7 @@ async function browserSuite(): Promise<{ passed: number; failed: number }> {
     worker.kill('SIGTERM')
     core.kill('SIGTERM')
     await Promise.all([worker.exited, core.exited])
+    await google.close()
     const cleaner = new (await import('ioredis')).Redis(REDIS_URL)
     for (const pattern of [`w:${id}:*`, `wq-${id}:*`]) {
       const keys = await cleaner.keys(pattern)

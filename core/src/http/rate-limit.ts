@@ -24,6 +24,11 @@ export interface RateLimiter {
     subject: string,
     alsoSlide?: { key: string; ttlS: number },
   ): Promise<{ headers: Record<string, string>; slid: boolean }>
+  /**
+   * Counts `item` once per window of `cls` for `subject`: its later requests in the window are free
+   * (a video played with many HTTP Range requests is one download). Throws a 429 Problem when refused.
+   */
+  enforceOnce(cls: RateLimitClass, subject: string, item: string): Promise<{ headers: Record<string, string> }>
 }
 
 // Fixed window per (class, subject): INCRBY and set the expiry on the window's first hits, in one
@@ -40,6 +45,22 @@ local slid = 0
 if KEYS[2] then slid = redis.call('EXPIRE', KEYS[2], ARGV[2]) end
 return {c, ttl, slid}`
 
+// KEYS[1] is the window's counter, KEYS[2] the set of items it has counted; both expire with the window.
+// ARGV: window ms, item, limit. Answers {count, ttl, counted now?}. A refused item is not remembered.
+const ONCE_SCRIPT = `
+if redis.call('SISMEMBER', KEYS[2], ARGV[2]) == 1 then
+  return {tonumber(redis.call('GET', KEYS[1]) or '0'), redis.call('PTTL', KEYS[1]), 0}
+end
+local c = redis.call('INCR', KEYS[1])
+if c == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
+if c <= tonumber(ARGV[3]) then
+  redis.call('SADD', KEYS[2], ARGV[2])
+  redis.call('PEXPIRE', KEYS[2], ttl)
+end
+return {c, ttl, 1}`
+
 interface Batch {
   keys: string[]
   windowMs: number
@@ -53,14 +74,16 @@ export function createRateLimiter(
   metrics: Metrics,
 ): RateLimiter {
   const sha = new Bun.CryptoHasher('sha1').update(SCRIPT).digest('hex')
-  const run = async (keys: string[], argv: number[]): Promise<[number, number, number]> => {
+  const onceSha = new Bun.CryptoHasher('sha1').update(ONCE_SCRIPT).digest('hex')
+  const evaluate = async (script: string, hash: string, keys: string[], argv: (number | string)[]): Promise<[number, number, number]> => {
     try {
-      return (await redis.evalsha(sha, keys.length, ...keys, ...argv)) as [number, number, number]
+      return (await redis.evalsha(hash, keys.length, ...keys, ...argv)) as [number, number, number]
     } catch (e) {
       if (!String(e).includes('NOSCRIPT')) throw e
-      return (await redis.eval(SCRIPT, keys.length, ...keys, ...argv)) as [number, number, number]
+      return (await redis.eval(script, keys.length, ...keys, ...argv)) as [number, number, number]
     }
   }
+  const run = (keys: string[], argv: number[]) => evaluate(SCRIPT, sha, keys, argv)
 
   // Hits on the same key within one turn of the event loop share one script call (INCRBY n); each
   // request still gets its own exact count (the i-th of the batch sees total - n + i).
@@ -92,41 +115,54 @@ export function createRateLimiter(
       batch.waiters.push({ resolve, reject })
     })
 
+  /** RateLimit-* headers for a decision, or the 429 Problem that refuses it. */
+  function decide(cls: RateLimitClass, d: RateDecision): Record<string, string> {
+    const headers: Record<string, string> = {
+      'RateLimit-Limit': String(d.limit),
+      'RateLimit-Remaining': String(d.remaining),
+      'RateLimit-Reset': String(d.resetS),
+      'RateLimit-Policy': `${d.limit};w=${config.rateLimits[cls].windowSeconds}`,
+    }
+    if (!d.allowed) {
+      metrics.rateLimited.inc({ class: cls })
+      throw new Problem(
+        429,
+        'Too Many Requests',
+        `Rate limit "${cls}" exceeded: ${d.limit} requests per ${config.rateLimits[cls].windowSeconds} s`,
+        {
+          type: 'rate-limited',
+          headers: { ...headers, 'Retry-After': String(d.resetS) },
+        },
+      )
+    }
+    return headers
+  }
+  const decision = (limit: number, n: number, ttlMs: number): RateDecision => ({
+    allowed: n <= limit,
+    limit,
+    remaining: Math.max(0, limit - n),
+    resetS: Math.max(1, Math.ceil(ttlMs / 1000)),
+  })
+
   const limiter: RateLimiter = {
     async hit(cls, subject, alsoSlide) {
       // Every authenticated or limited request passes here: with Redis gone, say so at once.
       if (redisDown(redis)) throw serviceUnavailable('Redis')
       const { limit, windowSeconds } = config.rateLimits[cls]
       const [n, ttlMs, slid] = await count(`${config.redisPrefix}rl:${cls}:${subject}`, windowSeconds * 1000, alsoSlide)
-      return {
-        allowed: n <= limit,
-        limit,
-        remaining: Math.max(0, limit - n),
-        resetS: Math.max(1, Math.ceil(ttlMs / 1000)),
-        slid: slid === 1,
-      }
+      return { ...decision(limit, n, ttlMs), slid: slid === 1 }
     },
     async enforce(cls, subject, alsoSlide) {
       const d = await limiter.hit(cls, subject, alsoSlide)
-      const headers: Record<string, string> = {
-        'RateLimit-Limit': String(d.limit),
-        'RateLimit-Remaining': String(d.remaining),
-        'RateLimit-Reset': String(d.resetS),
-        'RateLimit-Policy': `${d.limit};w=${config.rateLimits[cls].windowSeconds}`,
-      }
-      if (!d.allowed) {
-        metrics.rateLimited.inc({ class: cls })
-        throw new Problem(
-          429,
-          'Too Many Requests',
-          `Rate limit "${cls}" exceeded: ${d.limit} requests per ${config.rateLimits[cls].windowSeconds} s`,
-          {
-            type: 'rate-limited',
-            headers: { ...headers, 'Retry-After': String(d.resetS) },
-          },
-        )
-      }
-      return { headers, slid: d.slid }
+      return { headers: decide(cls, d), slid: d.slid }
+    },
+    async enforceOnce(cls, subject, item) {
+      const { limit, windowSeconds } = config.rateLimits[cls]
+      const key = `${config.redisPrefix}rl:${cls}:${subject}`
+      const [n, ttlMs, counted] = await evaluate(ONCE_SCRIPT, onceSha, [key, `${key}:items`], [windowSeconds * 1000, item, limit])
+      // An item counted earlier in the window stays allowed, even once later ones have used the window up.
+      const d = decision(limit, n, ttlMs)
+      return { headers: decide(cls, counted ? d : { ...d, allowed: true }) }
     },
   }
   return limiter

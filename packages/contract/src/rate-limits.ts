@@ -32,10 +32,16 @@ export type RateLimitSubject = 'caller' | 'token-family'
 export interface RateLimitRoute {
   cls: RateLimitClass
   subject: RateLimitSubject
+  /**
+   * Counted against `cls` once per path and window for its caller, every request of it against
+   * `default`: a video played in many HTTP Range requests (every seek is one) is one download.
+   * The core counts the paths; the edge, which cannot tell a seek from a new download, counts `default`.
+   */
+  perPath?: true
 }
 
 const SEGMENT = '[^/]+'
-const ROUTES: { cls: RateLimitClass; method?: string; pattern: RegExp; subject?: RateLimitSubject }[] = [
+const ROUTES: { cls: RateLimitClass; method?: string; pattern: RegExp; subject?: RateLimitSubject; perPath?: true }[] = [
   // Incoming webhooks (Stripe, YouTube WebSub) live outside /v1: raw bodies signed by their senders.
   // The operator's own outgoing-webhook settings (/v1/webhooks/endpoints) are ordinary API routes.
   { cls: 'webhook', pattern: /^\/webhooks(\/|$)/ },
@@ -49,7 +55,7 @@ const ROUTES: { cls: RateLimitClass; method?: string; pattern: RegExp; subject?:
   { cls: 'auth', method: 'GET', pattern: /^\/v1\/youtube\/callback\/?$/ },
   { cls: 'video_generation', method: 'POST', pattern: new RegExp(`^/v1/channels/${SEGMENT}/videos(/batch)?/?$`) },
   { cls: 'expensive_operations', method: 'GET', pattern: /^\/v1\/me\/export\/?$/ },
-  { cls: 'expensive_operations', method: 'GET', pattern: new RegExp(`^/v1/videos/${SEGMENT}/file/?$`) },
+  { cls: 'expensive_operations', method: 'GET', pattern: new RegExp(`^/v1/videos/${SEGMENT}/file/?$`), perPath: true },
   { cls: 'expensive_operations', method: 'POST', pattern: new RegExp(`^/v1/analytics/(${SEGMENT}/)*refresh/?$`) },
   // Each rotation adds an RSA key to the published JWKS for the lifetime of the tokens it signed.
   { cls: 'expensive_operations', method: 'POST', pattern: /^\/v1\/admin\/signing-keys\/rotate\/?$/ },
@@ -61,7 +67,7 @@ export function rateLimitOf(method: string, path: string): RateLimitRoute {
   const m = method === 'HEAD' ? 'GET' : method
   for (const route of ROUTES) {
     if (route.method && route.method !== m) continue
-    if (route.pattern.test(path)) return { cls: route.cls, subject: route.subject ?? 'caller' }
+    if (route.pattern.test(path)) return { cls: route.cls, subject: route.subject ?? 'caller', ...(route.perPath ? { perPath: true } : {}) }
   }
   return { cls: 'default', subject: 'caller' }
 }

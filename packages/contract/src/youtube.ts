@@ -33,6 +33,27 @@ export type YouTubeMethod = (typeof YOUTUBE_METHODS)[number]
 export const PUBLICATION_STATUSES = ['queued', 'waiting', 'paused', 'uploading', 'uploaded', 'published', 'failed'] as const
 export type PublicationStatus = (typeof PUBLICATION_STATUSES)[number]
 
+/**
+ * Why connecting a channel failed. A browser coming back from Google's consent page is sent on to the
+ * web app's channel page with `?youtube=<reason>` (or `connected`); API clients get it as `reason` in the problem.
+ */
+export const YOUTUBE_CONNECT_FAILURES = [
+  'denied',
+  'state_unknown',
+  'state_used',
+  'state_expired',
+  'code_refused',
+  'no_offline_access',
+  'scopes_missing',
+  'no_channel',
+  'already_linked',
+  'quota_spent',
+  'google_unreachable',
+  'not_configured',
+  'failed',
+] as const
+export type YouTubeConnectFailure = (typeof YOUTUBE_CONNECT_FAILURES)[number]
+
 /** What a video job carries when it is to be published; its presence puts the publish stage in the video's pipeline. */
 export interface PublishRequest {
   /** Job-scoped, single-purpose capability the core checks (not a Google credential; useless once the video is published). */

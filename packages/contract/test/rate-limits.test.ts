@@ -20,4 +20,9 @@ describe('rateLimitOf', () => {
     expect(rateLimitClassOf('POST', '/v1/admin/signing-keys/rotate')).toBe('expensive_operations')
     expect(rateLimitClassOf('POST', '/v1/admin/secrets/reseal')).toBe('default')
   })
+
+  test("a video's file counts once per path (its Range requests are one download), the rest of the API per request", () => {
+    expect(rateLimitOf('GET', '/v1/videos/abc/file')).toEqual({ cls: 'expensive_operations', subject: 'caller', perPath: true })
+    expect(rateLimitOf('GET', '/v1/me/export').perPath).toBeUndefined()
+  })
 })

@@ -2,7 +2,8 @@
 // formats (form-encoded token requests, JSON resources, Google's error bodies), so the real
 // google-auth-library and googleapis make every call in tests. Faults on command: dropped
 // connections mid-upload, expired upload sessions, quotaExceeded / uploadLimitExceeded, revoked grants.
-// It counts the YouTube videos it created, which is what exactly-once tests assert on.
+// It counts the YouTube videos it created, which is what exactly-once tests assert on. A browser
+// opening the consent URL gets a consent page answered as `browserAccount` (Allow / Cancel).
 // Analytics: videos.list statistics (at most 50 ids a call), the uploads playlist (playlistItems.list),
 // Analytics API v2 reports.query (columnHeaders + rows; day and video dimensions; 403 for
 // estimatedRevenue without the monetary scope or outside the Partner Program) with figures made up
@@ -156,6 +157,8 @@ export class FakeGoogle {
   readonly requests: { method: string; path: string; query: URLSearchParams; headers: Record<string, string | string[] | undefined> }[] = []
   /** every secret this server handed out (tokens, codes, upload session ids), for leak scans */
   readonly issued: string[] = []
+  /** Who is signed in to Google in a browser that opens the consent page (GET of the authorization URL). */
+  browserAccount?: FakeAccount
   /** Called on session open, after each committed chunk and on status queries; may kill a worker, cut or hang the answer. */
   onUpload?: (event: UploadEvent) => UploadAction | Promise<UploadAction>
 
@@ -176,6 +179,7 @@ export class FakeGoogle {
   private indexedSize = -1
 
   constructor() {
+    this.route('GET', /^\/o\/oauth2\/v2\/auth$/, (_req, res, url) => this.consentPage(res, url))
     this.route('POST', /^\/token$/, (req, res, _url, body) => this.tokenEndpoint(req, res, body))
     this.route('POST', /^\/revoke$/, (req, res, url, body) => this.revokeEndpoint(req, res, url, body))
     this.route('GET', /^\/youtube\/v3\/channels$/, (req, res, url) => this.channelsList(req, res, url))
@@ -411,6 +415,37 @@ export class FakeGoogle {
     callback.searchParams.set('state', state)
     callback.searchParams.set('scope', granted.join(' '))
     return { code, state, redirectUri, callbackUrl: callback.toString(), offline: q.get('access_type') === 'offline' }
+  }
+
+  /**
+   * Google's consent page in a browser: `browserAccount` is asked, and its Allow and Cancel links go back to
+   * the app's redirect URI the way Google's redirects do (`code`, `state`, `scope`; or `error=access_denied`).
+   */
+  private consentPage(res: ServerResponse, url: URL) {
+    const page = (status: number, body: string) => {
+      res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' })
+      res.end(
+        `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign in - Google Accounts</title></head><body>${body}</body></html>`,
+      )
+    }
+    const esc = (t: string) => t.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+    if (!this.browserAccount) return page(400, '<h1>No Google account is signed in in this browser</h1>')
+    let consent: ReturnType<FakeGoogle['consent']>
+    try {
+      consent = this.consent(url.toString(), this.browserAccount)
+    } catch (err) {
+      return page(400, `<h1>Error 400: invalid_request</h1><p>${esc(String((err as Error).message))}</p>`)
+    }
+    const cancel = new URL(consent.redirectUri)
+    cancel.searchParams.set('error', 'access_denied')
+    cancel.searchParams.set('state', consent.state)
+    const scopes = (url.searchParams.get('scope') ?? '').split(' ')
+    page(
+      200,
+      `<main><h1>ytempire wants to access your Google Account</h1><p>${esc(this.browserAccount.email)}</p>` +
+        `<ul>${scopes.map((s) => `<li>${esc(s)}</li>`).join('')}</ul>` +
+        `<p><a href="${esc(cancel.toString())}">Cancel</a> <a href="${esc(consent.callbackUrl)}">Allow</a></p></main>`,
+    )
   }
 
   // ---- plumbing ----

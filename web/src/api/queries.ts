@@ -1,11 +1,16 @@
 // Query keys and fetchers shared by several pages, so a write can invalidate exactly what it changed.
 import { queryOptions } from '@tanstack/react-query'
 import { unwrap } from './problem'
+import { isPublishing, isUploading, WAITING_POLL_MS } from './publishing'
 import { api } from './session'
 import type { Video } from './types'
 
 export const IN_FLIGHT_POLL_MS = 2000
 export const isInFlight = (v: Pick<Video, 'status'>) => v.status === 'queued' || v.status === 'running'
+
+/** How often a list of videos is polled: often while any renders or uploads, now and then while one waits for quota. */
+export const pollInterval = (videos: Pick<Video, 'status' | 'youtube'>[]): number | false =>
+  videos.some((v) => isInFlight(v) || isUploading(v)) ? IN_FLIGHT_POLL_MS : videos.some(isPublishing) ? WAITING_POLL_MS : false
 
 export const meQuery = queryOptions({ queryKey: ['me'], queryFn: () => unwrap(api.v1.me.get()) })
 

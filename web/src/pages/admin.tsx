@@ -6,6 +6,7 @@ import { problemOf, unwrap } from '../api/problem'
 import { api, session } from '../api/session'
 import { dateTime, Empty, LoadError, Loading } from '../ui/bits'
 import { ProblemAlert } from '../ui/forms'
+import { QuotaCard } from './publishing'
 
 type Role = (typeof ROLES)[number]
 
@@ -13,6 +14,7 @@ export function Admin() {
   return (
     <>
       <h1>Administration</h1>
+      <QuotaCard />
       <Queues />
       <DeadLetters />
       <Users />

@@ -1,35 +1,15 @@
 import { useMutation, useQuery } from '@tanstack/react-query'
 import { PAID_PLANS, PLAN_ENTITLEMENTS, PLANS } from '@ytempire/contract'
 import { problemOf, unwrap } from '../api/problem'
+import { billingQuery } from '../api/publishing'
 import { api } from '../api/session'
-import { bytes, dateTime, LoadError, Loading } from '../ui/bits'
+import { bytes, dateTime, LoadError, Loading, Usage } from '../ui/bits'
 import { ProblemAlert } from '../ui/forms'
 
 type Plan = (typeof PLANS)[number]
 
-function Usage({ label, used, limit, format = String }: { label: string; used: number; limit: number; format?: (n: number) => string }) {
-  return (
-    <div className="usage">
-      <div className="usage-head">
-        <span>{label}</span>
-        <span>
-          {format(used)} of {format(limit)}
-        </span>
-      </div>
-      <meter
-        min={0}
-        max={Math.max(limit, 1)}
-        value={used}
-        high={limit * 0.8}
-        optimum={0}
-        aria-label={`${label}: ${format(used)} of ${format(limit)}`}
-      />
-    </div>
-  )
-}
-
 export function Billing() {
-  const billing = useQuery({ queryKey: ['billing'], queryFn: () => unwrap(api.v1.billing.get()) })
+  const billing = useQuery(billingQuery)
   // Checkout and the portal are Stripe's pages: the browser goes there and comes back to /billing.
   const checkout = useMutation({
     mutationFn: (plan: (typeof PAID_PLANS)[number]) => unwrap(api.v1.billing.checkout.post({ plan })),

@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
-import { Link, useNavigate, useParams } from '@tanstack/react-router'
+import { Link, useNavigate, useParams, useSearch } from '@tanstack/react-router'
 import { problemOf, unwrap } from '../api/problem'
 import { channelQuery, channelsQuery } from '../api/queries'
 import { api } from '../api/session'
@@ -8,10 +8,13 @@ import { LoadError, Loading } from '../ui/bits'
 import { ProblemAlert } from '../ui/forms'
 import { ChannelAnalyticsPanel } from './analytics'
 import { ChannelForm, cadenceText } from './channel-form'
+import { AutopilotCard, BacklogCard, ChannelStates, useChannelStates, useDismissConnectOutcome, YouTubeCard } from './publishing'
 import { VideoList } from './videos'
 
 export function ChannelPage() {
   const { channelId } = useParams({ from: '/app/channels/$channelId' })
+  const { youtube: outcome } = useSearch({ from: '/app/channels/$channelId' })
+  const dismissOutcome = useDismissConnectOutcome(channelId)
   const qc = useQueryClient()
   const navigate = useNavigate()
   const channel = useQuery(channelQuery(channelId))
@@ -51,12 +54,16 @@ export function ChannelPage() {
           <p className="muted">
             {c.niche} · {cadenceText(c)}
           </p>
+          <HeadStates channel={c} />
         </div>
         <Link to="/videos/new" search={{ channelId }} className="button primary">
           New video
         </Link>
       </div>
 
+      <YouTubeCard channel={c} outcome={outcome} onDismiss={dismissOutcome} />
+      <AutopilotCard channel={c} />
+      <BacklogCard channelId={channelId} />
       <ChannelAnalyticsPanel channelId={channelId} />
 
       <section aria-labelledby="videos-h">
@@ -96,4 +103,8 @@ export function ChannelPage() {
       </section>
     </>
   )
+}
+
+function HeadStates({ channel }: { channel: Channel }) {
+  return <ChannelStates states={useChannelStates(channel)} />
 }

@@ -7,8 +7,10 @@ import { api } from '../api/session'
 import type { Channel, NewChannel } from '../api/types'
 import { Empty, LoadError, Loading } from '../ui/bits'
 import { ChannelForm, cadenceText } from './channel-form'
+import { ChannelStates, useChannelStates } from './publishing'
 
-export function ChannelCard({ channel: c, inFlight }: { channel: Channel; inFlight?: number }) {
+export function ChannelCard({ channel: c, inFlight, waiting }: { channel: Channel; inFlight?: number; waiting?: number }) {
+  const states = useChannelStates(c, waiting)
   return (
     <article className="card channel-card">
       <h3>
@@ -17,13 +19,13 @@ export function ChannelCard({ channel: c, inFlight }: { channel: Channel; inFlig
         </Link>
       </h3>
       <p className="muted">{c.niche}</p>
-      <ul className="chips" aria-label="Settings">
+      <ChannelStates states={states} label={`Publishing state of ${c.name}`} />
+      <ul className="chips" aria-label={`Settings of ${c.name}`}>
         <li className="chip">{c.aspect}</li>
         <li className="chip">{c.language}</li>
         <li className="chip">{c.defaultPrivacy}</li>
         <li className={c.cadence.videosPerWeek ? 'chip chip-on' : 'chip'}>{c.cadence.videosPerWeek ? 'Cadence set' : 'Manual'}</li>
         {inFlight ? <li className="chip chip-busy">{inFlight} in flight</li> : null}
-        {c.paused && <li className="chip chip-paused">Paused: over the plan’s channels</li>}
       </ul>
       <p className="small">{cadenceText(c)}</p>
       <Link to="/videos/new" search={{ channelId: c.id }} className="button">

@@ -10,11 +10,24 @@ import type { Upload, VideoRequest } from '../api/types'
 import { uploadMedia } from '../api/upload'
 import { bytes, Empty, LoadError, Loading } from '../ui/bits'
 import { Field, ProblemAlert, Submit } from '../ui/forms'
+import { emptyPublishDraft, type PublishDraft, PublishFields, publishBody } from './publishing'
 import { draftToScript, emptyScene, SceneEditor, type ScenesDraft, scriptToDraft } from './script-editor'
 
 type Source = 'text' | 'scenes' | 'topic'
 const BATCH_SEPARATOR = /^\s*---\s*$/m
-const FIELDS = ['channel', 'topic', 'script', 'title', 'targetSeconds', 'voice', 'visualSource', 'captionStyle', 'media', 'music']
+const FIELDS = [
+  'channel',
+  'topic',
+  'script',
+  'title',
+  'targetSeconds',
+  'voice',
+  'visualSource',
+  'captionStyle',
+  'media',
+  'music',
+  'publish',
+]
 
 export function NewVideo() {
   const search = useSearch({ from: '/app/videos/new' })
@@ -35,6 +48,8 @@ export function NewVideo() {
   const [captionStyle, setCaptionStyle] = useState('')
   const [media, setMedia] = useState<string[]>([])
   const [music, setMusic] = useState('')
+  const [publishing, setPublishing] = useState(false)
+  const [publishDraft, setPublishDraft] = useState<PublishDraft>(emptyPublishDraft)
   // One key per form: a double click or a retried request makes one video, not two.
   const [idempotencyKey] = useState(() => crypto.randomUUID())
 
@@ -56,6 +71,7 @@ export function NewVideo() {
     ...(captionStyle ? { captionStyle: captionStyle as 'plain' } : {}),
     ...(media.length ? { media } : {}),
     ...(music ? { music } : {}),
+    ...(publishing ? { publish: publishBody(publishDraft) } : {}),
   })
   const requests = (): VideoRequest[] => {
     const withTitle = title.trim() ? { title: title.trim() } : {}
@@ -282,6 +298,43 @@ export function NewVideo() {
               )}
             </Field>
           </div>
+        </section>
+
+        <section className="card" aria-labelledby="publish-h">
+          <h2 id="publish-h">Publish to YouTube</h2>
+          {channel.youtube ? (
+            <>
+              <label className="check">
+                <input type="checkbox" checked={publishing} onChange={(e) => setPublishing(e.target.checked)} /> Upload it to{' '}
+                {channel.youtube.title} when it is finished
+              </label>
+              {publishing && (
+                <PublishFields
+                  draft={publishDraft}
+                  onChange={setPublishDraft}
+                  problem={problem}
+                  prefix="publish"
+                  defaultPrivacy={channel.defaultPrivacy}
+                />
+              )}
+              {problem?.errors?.some((e) => e.field === 'publish') && (
+                <p className="field-error">
+                  {problem.errors
+                    .filter((e) => e.field === 'publish')
+                    .map((e) => e.message)
+                    .join('; ')}
+                </p>
+              )}
+            </>
+          ) : (
+            <p className="muted">
+              {channel.name} is not connected to YouTube.{' '}
+              <Link to="/channels/$channelId" params={{ channelId: channel.id }}>
+                Connect it
+              </Link>{' '}
+              to publish its videos from here; a finished video can also be published from its page.
+            </p>
+          )}
         </section>
 
         <MediaPicker media={media} onMedia={setMedia} music={music} onMusic={setMusic} problem={problem} />

@@ -3,11 +3,13 @@ import { Link } from '@tanstack/react-router'
 import { useMemo } from 'react'
 import { useGrants } from '../api/grants'
 import { unwrap } from '../api/problem'
-import { channelsQuery, IN_FLIGHT_POLL_MS, isInFlight, lastMonths, monthCostQuery } from '../api/queries'
+import { isPublishing } from '../api/publishing'
+import { channelsQuery, isInFlight, lastMonths, monthCostQuery, pollInterval } from '../api/queries'
 import { api } from '../api/session'
 import { Empty, LoadError, Loading, money } from '../ui/bits'
 import { BarChart } from '../ui/chart'
 import { ChannelCard } from './channels'
+import { QuotaCard, usePublishingContext, waitingVideos } from './publishing'
 import { VideoRow } from './videos'
 
 const MONTHS = 6
@@ -18,15 +20,18 @@ export function Overview() {
   const videos = useQuery({
     queryKey: ['videos', 'recent'],
     queryFn: () => unwrap(api.v1.videos.get({ query: { limit: 20 } })),
-    // While anything is queued or rendering, its progress is polled; the video page streams it live.
-    refetchInterval: (q) => (q.state.data?.items.some(isInFlight) ? IN_FLIGHT_POLL_MS : false),
+    // While anything renders or uploads, its progress is polled; the video page streams it live.
+    refetchInterval: (q) => pollInterval(q.state.data?.items ?? []),
   })
+  const anyConnected = channels.data?.some((c) => c.youtube) ?? false
+  const { quota } = usePublishingContext(anyConnected)
   const months = useMemo(() => lastMonths(MONTHS), [])
   const monthLabels = useMemo(() => months.map((m) => shortMonth.format(new Date(`${m}-15T00:00:00Z`))), [months])
   const costs = useQueries({ queries: months.map((m) => monthCostQuery(m)) })
   const thisMonth = costs[MONTHS - 1]?.data
-  const inFlight = videos.data?.items.filter(isInFlight) ?? []
-  const finished = videos.data?.items.filter((v) => !isInFlight(v)).slice(0, 5) ?? []
+  // In flight: rendering, or on its way to YouTube.
+  const inFlight = videos.data?.items.filter((v) => isInFlight(v) || isPublishing(v)) ?? []
+  const finished = videos.data?.items.filter((v) => !isInFlight(v) && !isPublishing(v)).slice(0, 5) ?? []
   const thumb = useGrants(finished.map((v) => v.links.thumbnail))
   const totals = costs.map((c) => c.data?.totalUsd ?? 0).join()
   const spend = useMemo(() => [{ label: 'Spend', color: '#2f6fde', values: totals.split(',').map(Number) }], [totals])
@@ -34,7 +39,7 @@ export function Overview() {
   return (
     <>
       <h1>Overview</h1>
-      <div className="grid-2">
+      <div className="grid-2 overview-top">
         <section className="card" aria-labelledby="spend-h">
           <h2 id="spend-h">Spend this month</h2>
           {thisMonth ? (
@@ -87,7 +92,7 @@ export function Overview() {
         ) : videos.error ? (
           <LoadError error={videos.error} retry={() => videos.refetch()} />
         ) : inFlight.length === 0 ? (
-          <Empty title="Nothing is rendering right now.">
+          <Empty title="Nothing is rendering or uploading right now.">
             <Link to="/videos/new" className="button primary">
               Make a video
             </Link>
@@ -122,11 +127,18 @@ export function Overview() {
         ) : (
           <div className="cards">
             {channels.data.map((c) => (
-              <ChannelCard key={c.id} channel={c} inFlight={inFlight.filter((v) => v.channelId === c.id).length} />
+              <ChannelCard
+                key={c.id}
+                channel={c}
+                inFlight={inFlight.filter((v) => v.channelId === c.id && isInFlight(v)).length}
+                waiting={waitingVideos(videos.data?.items, c.id)}
+              />
             ))}
           </div>
         )}
       </section>
+
+      {anyConnected && <QuotaCard quota={quota} />}
 
       {finished.length > 0 && (
         <section aria-labelledby="recent-h">

@@ -1,9 +1,10 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { Link, useParams } from '@tanstack/react-router'
-import { STAGES } from '@ytempire/contract'
+import { PIPELINE, STAGES } from '@ytempire/contract'
 import { useEffect, useMemo } from 'react'
 import { useGrants } from '../api/grants'
 import { problemOf, unwrap } from '../api/problem'
+import { isPublishing } from '../api/publishing'
 import { channelQuery, costQuery, isInFlight, videoQuery } from '../api/queries'
 import { api } from '../api/session'
 import type { Video, VideoCost } from '../api/types'
@@ -12,14 +13,18 @@ import { bytes, dateTime, LoadError, Loading, money, Progress, StatusBadge, seco
 import { BarChart } from '../ui/chart'
 import { ProblemAlert } from '../ui/forms'
 import { VideoAnalyticsPanel } from './analytics'
+import { PublishCard } from './publishing'
 
 const RECONNECT_MS = 1000
 
-/** Streams the video's Server-Sent Events into the query cache while it is in flight, reconnecting if the stream drops. */
-function useLiveVideo(id: string, inFlight: boolean) {
+/** Rendering, or on its way to YouTube: the core streams its changes until it is neither. */
+const isLive = (v: Video) => isInFlight(v) || isPublishing(v)
+
+/** Streams the video's Server-Sent Events into the query cache while it is live, reconnecting if the stream drops. */
+function useLiveVideo(id: string, live: boolean) {
   const qc = useQueryClient()
   useEffect(() => {
-    if (!inFlight) return
+    if (!live) return
     const abort = new AbortController()
     const key = videoQuery(id).queryKey
     void (async () => {
@@ -30,12 +35,12 @@ function useLiveVideo(id: string, inFlight: boolean) {
           if (abort.signal.aborted) return
         }
         const latest = await qc.fetchQuery({ ...videoQuery(id), staleTime: 0 }).catch(() => undefined)
-        if (latest && !isInFlight(latest)) return
+        if (latest && !isLive(latest)) return
         await new Promise((r) => setTimeout(r, RECONNECT_MS))
       }
     })()
     return () => abort.abort()
-  }, [id, inFlight, qc])
+  }, [id, live, qc])
 }
 
 export function VideoPage() {
@@ -44,7 +49,7 @@ export function VideoPage() {
   const video = useQuery(videoQuery(videoId))
   const v = video.data
   const inFlight = v ? isInFlight(v) : false
-  useLiveVideo(videoId, inFlight)
+  useLiveVideo(videoId, v ? isLive(v) : false)
   const cost = useQuery(costQuery(videoId))
   // Costs are recorded as the stages finish: read them again when the video does.
   // biome-ignore lint/correctness/useExhaustiveDependencies: refetch on each status change
@@ -90,7 +95,8 @@ export function VideoPage() {
           {v.status === 'running' ? `${v.stage}: ${v.progress} percent` : v.status}
         </p>
         <ol className="stages">
-          {STAGES.map((stage) => {
+          {/* An optional stage (publish) is shown when this video's pipeline has it; publishing afterwards has its own card. */}
+          {STAGES.filter((stage) => v.stages[stage] || !PIPELINE.spec[stage].when).map((stage) => {
             const s = v.stages[stage] ?? { status: 'pending', percent: 0 }
             return (
               <li key={stage} className={`stage stage-${s.status}`}>
@@ -166,6 +172,8 @@ export function VideoPage() {
           )}
         </section>
       )}
+
+      <PublishCard video={v} channel={channel.data} />
 
       {v.status === 'completed' && (
         <section className="card" aria-labelledby="analytics-h">

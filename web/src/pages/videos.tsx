@@ -3,10 +3,12 @@ import { Link, useNavigate, useSearch } from '@tanstack/react-router'
 import { VIDEO_STATUSES } from '@ytempire/contract'
 import { useGrants } from '../api/grants'
 import { unwrap } from '../api/problem'
-import { channelsQuery, IN_FLIGHT_POLL_MS, isInFlight } from '../api/queries'
+import { publicationMessage } from '../api/publishing'
+import { channelsQuery, isInFlight, pollInterval } from '../api/queries'
 import { api } from '../api/session'
 import type { Video } from '../api/types'
-import { ago, Empty, LoadError, Loading, Progress, StatusBadge, seconds } from '../ui/bits'
+import { ago, dateTime, Empty, LoadError, Loading, Progress, StatusBadge, seconds } from '../ui/bits'
+import { PublicationBadge } from './publishing'
 
 export function VideoRow({ video: v, thumbnail }: { video: Video; thumbnail?: string }) {
   const title = v.title ?? 'Untitled video'
@@ -23,11 +25,15 @@ export function VideoRow({ video: v, thumbnail }: { video: Video; thumbnail?: st
         </Link>
         <div className="video-meta">
           <StatusBadge status={v.status} />
+          {v.youtube && <PublicationBadge publication={v.youtube} />}
           <span>{isInFlight(v) ? `stage: ${v.stage}` : v.durationS ? seconds(v.durationS) : ''}</span>
           <span className="muted">{ago(v.createdAt)}</span>
         </div>
         {isInFlight(v) && <Progress value={v.progress} label={`Progress of ${title}`} />}
         {v.status === 'failed' && v.error && <p className="field-error">{v.error}</p>}
+        {v.youtube?.status === 'waiting' && v.youtube.waitingUntil && (
+          <p className="small warn-text">{publicationMessage(v.youtube, dateTime)}</p>
+        )}
       </div>
     </li>
   )
@@ -52,7 +58,7 @@ export function VideoList({ channelId, status }: { channelId?: string; status?: 
       ),
     initialPageParam: '' as string,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
-    refetchInterval: (q) => (q.state.data?.pages.some((p) => p.items.some(isInFlight)) ? IN_FLIGHT_POLL_MS : false),
+    refetchInterval: (q) => pollInterval(q.state.data?.pages.flatMap((p) => p.items) ?? []),
   })
   const items = list.data?.pages.flatMap((p) => p.items) ?? []
   const thumb = useGrants(items.map((v) => v.links.thumbnail))

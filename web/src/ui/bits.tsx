@@ -83,3 +83,35 @@ export function bytes(n: number | null | undefined): string {
 }
 
 export const seconds = (s: number | null | undefined) => (s == null ? '—' : `${s.toFixed(1)} s`)
+
+/** How much of a limit is used, as a meter with its figures. */
+export function Usage({
+  label,
+  used,
+  limit,
+  format = String,
+}: {
+  label: string
+  used: number
+  limit: number
+  format?: (n: number) => string
+}) {
+  return (
+    <div className="usage">
+      <div className="usage-head">
+        <span>{label}</span>
+        <span>
+          {format(used)} of {format(limit)}
+        </span>
+      </div>
+      <meter
+        min={0}
+        max={Math.max(limit, 1)}
+        value={used}
+        high={limit * 0.8}
+        optimum={0}
+        aria-label={`${label}: ${format(used)} of ${format(limit)}`}
+      />
+    </div>
+  )
+}

@@ -33,7 +33,13 @@ export function BarChart({ categories, series, format }: { categories: string[];
         },
         axes: [
           { values: (_u, splits) => splits.map((i) => categories[i] ?? ''), splits: () => x, gap: 4, stroke: '#51606f' },
-          { values: (_u, splits) => splits.map(format), size: 72, stroke: '#51606f', grid: { stroke: '#e3e8ee' } },
+          {
+            values: (_u, splits) => splits.map(format),
+            // As wide as its longest label (tiny dollar amounts are long), so none is clipped.
+            size: (_u, values) => Math.max(48, 16 + 7 * Math.max(0, ...(values ?? []).map((v) => String(v).length))),
+            stroke: '#51606f',
+            grid: { stroke: '#e3e8ee' },
+          },
         ],
         series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, fill: s.color, paths: bars, points: { show: false } }))],
       },

@@ -35,6 +35,18 @@ export function Field({ label, name, problem, hint, children }: FieldProps) {
   )
 }
 
+// The HTTP reason phrases said the way a person would.
+const FRIENDLY_TITLE: Record<number, string> = {
+  400: 'The request was refused',
+  403: 'Not allowed',
+  404: 'Not found',
+  409: 'Not possible right now',
+  422: 'Some values need a change',
+  429: 'Too many requests: wait a moment',
+  502: 'An outside service did not answer',
+  503: 'Unavailable right now',
+}
+
 /** The problem's detail and any field errors that no field on the form shows. */
 export function ProblemAlert({ problem, fields = [] }: { problem?: Problem; fields?: readonly string[] }) {
   if (!problem) return null
@@ -42,7 +54,7 @@ export function ProblemAlert({ problem, fields = [] }: { problem?: Problem; fiel
   const placed = (problem.errors?.length ?? 0) > rest.length
   return (
     <div className="alert alert-error" role="alert">
-      <strong>{problem.title}</strong>
+      <strong>{placed ? 'Some fields need a change' : (FRIENDLY_TITLE[problem.status] ?? problem.title)}</strong>
       {problem.detail && !placed && <p>{problem.detail}</p>}
       {placed && <p>Check the fields marked below.</p>}
       {rest.length > 0 && (

@@ -10,9 +10,9 @@ import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import * as OTPAuth from 'otpauth'
 import { type BrowserContext, chromium, type Page } from 'playwright-core'
-import postgres from 'postgres'
 
 const BASE = process.env.BASE_URL ?? 'http://127.0.0.1:3000'
+const GOOGLE = process.env.GOOGLE_URL ?? ''
 const ARTIFACTS = process.env.ARTIFACTS ?? '.data/web-artifacts'
 const AXE = readFileSync(join(import.meta.dirname, '../../../node_modules/axe-core/axe.min.js'), 'utf8')
 const WIDTHS = { desktop: { width: 1280, height: 900 }, phone: { width: 390, height: 844 } }
@@ -92,6 +92,9 @@ async function shoot(name: string) {
   for (const [label, size] of Object.entries(WIDTHS)) {
     await page.setViewportSize(size)
     await page.waitForTimeout(150) // charts redraw on resize
+    // Usable on a phone: nothing makes the page wider than the screen (wide tables scroll in their own box).
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+    assert.ok(overflow <= 0, `${name} (${label}): the page is ${overflow} px wider than the screen`)
     await page.screenshot({ path: join(ARTIFACTS, `${name}-${label}.png`), fullPage: true })
   }
   await page.setViewportSize(WIDTHS.desktop)
@@ -221,7 +224,7 @@ test('create a channel (a refused field is shown next to it)', async () => {
   await page.getByRole('button', { name: 'Create channel' }).click()
   await page.getByRole('heading', { level: 1, name: 'Curious Creatures' }).waitFor()
   channelPath = new URL(page.url()).pathname
-  await page.getByText('3 a week · Mon, Wed, Fri at 09:00 (Europe/London)').waitFor()
+  await page.locator('.section-head').getByText('3 a week · Mon, Wed, Fri at 09:00 (Europe/London)').waitFor()
   await shoot('channel')
   await nav('Channels')
   await shoot('channels')
@@ -286,83 +289,183 @@ test('submit a plain-text script, watch its progress reach 100 %, play it, see w
   await shoot('video')
 })
 
+/** A datetime-local value (the browser's time zone is this process's) `hours` from now, on the minute. */
+function localInput(hours: number): string {
+  const d = new Date(Date.now() + hours * 3600_000)
+  const p = (n: number) => String(n).padStart(2, '0')
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`
+}
+
+test('connect YouTube through Google’s consent page, fill the backlog, publish the finished video, see its YouTube link', async () => {
+  await go(channelPath, 'Curious Creatures')
+  const youtube = page.locator('section', { has: page.getByRole('heading', { name: 'YouTube', exact: true }) })
+  await youtube.getByText('Not connected.').waitFor()
+  const states = page.getByRole('list', { name: 'Publishing state' })
+  await states.getByText('Not connected to YouTube').waitFor()
+
+  // Cancelled on Google's page: back on the channel page, told so, nothing linked.
+  await page.getByRole('button', { name: 'Connect YouTube' }).click()
+  await page.waitForURL((u) => u.href.startsWith(GOOGLE))
+  await page.getByText('ytempire wants to access your Google Account').waitFor()
+  await page.getByRole('link', { name: 'Cancel' }).click()
+  await page.waitForURL(`${BASE}${channelPath}?youtube=denied`)
+  await youtube
+    .getByRole('alert')
+    .getByText(/did not finish: Google did not grant access/)
+    .waitFor()
+  await shoot('channel-connect-cancelled')
+
+  // Allowed: the core links the channel and sends the browser back here.
+  await page.getByRole('button', { name: 'Connect YouTube' }).click()
+  await page.waitForURL((u) => u.href.startsWith(GOOGLE))
+  await page.getByRole('link', { name: 'Allow' }).click()
+  await page.waitForURL(`${BASE}${channelPath}?youtube=connected`)
+  await youtube.getByRole('status').getByText('Connected to YouTube as Curious Creatures TV.').waitFor()
+  await youtube.getByRole('link', { name: 'Curious Creatures TV' }).waitFor()
+  await states.getByText('Connected', { exact: true }).waitFor()
+  await youtube.getByText(/Not allowed \(verify the channel/).waitFor()
+
+  // The backlog: a script queued for the autopilot, first in the schedule's next slot.
+  await page.getByLabel('Script', { exact: true }).fill('Octopuses have three hearts.\n\nTwo pump blood to the gills, one to the body.')
+  await page.getByRole('button', { name: 'Add to backlog' }).click()
+  await page.getByRole('list').locator('.backlog-title', { hasText: 'Octopuses have three hearts' }).waitFor()
+  await page.getByRole('cell', { name: 'from the backlog' }).first().waitFor()
+  // The free plan has no autopilot: said, and the button waits for a plan that has it.
+  const autopilot = page.locator('section', { has: page.getByRole('heading', { name: 'Autopilot and schedule' }) })
+  await autopilot
+    .getByRole('list', { name: 'Before the autopilot can start' })
+    .getByText('Your plan does not include the autopilot.')
+    .waitFor()
+  assert.equal(await autopilot.getByRole('button', { name: 'Turn autopilot on' }).isDisabled(), true)
+  await shoot('channel-connected')
+  await nav('Admin', 'Administration')
+  const plan = page.getByLabel(`Plan of ${email}`)
+  await Promise.all([page.waitForResponse((r) => r.url().endsWith('/plan') && r.status() === 200), plan.selectOption('pro')])
+  await go(channelPath, 'Curious Creatures')
+  await autopilot.getByRole('button', { name: 'Turn autopilot on' }).click()
+  await autopilot.getByRole('button', { name: 'Pause autopilot' }).waitFor()
+  await states.getByText('Autopilot on').waitFor()
+  await shoot('channel-autopilot-on')
+
+  // Publish the finished video: publishAt with a public privacy is refused, and said at the privacy field.
+  await go(videoPath, /.+/)
+  const form = page.getByRole('form', { name: 'Publish to YouTube' })
+  await form.getByLabel('Privacy on YouTube').selectOption('public')
+  await form.getByLabel('Publish at (optional)').fill(localInput(24))
+  await form.getByRole('button', { name: 'Publish' }).click()
+  const privacy = form.getByLabel('Privacy on YouTube')
+  await form
+    .locator('.field-invalid .field-error')
+    .getByText(/schedules only private videos/)
+    .waitFor()
+  assert.equal(await privacy.getAttribute('aria-invalid'), 'true')
+  await shoot('video-publish-refused')
+  await privacy.selectOption('private')
+  await form.getByRole('button', { name: 'Publish' }).click()
+  const link = page.getByTestId('youtube-link')
+  await link.waitFor({ timeout: 60_000 })
+  const href = (await link.getAttribute('href')) ?? ''
+  const id = href.match(/^https:\/\/www\.youtube\.com\/watch\?v=([\w-]{11})$/)?.[1]
+  assert.ok(id, `a YouTube link (${href})`)
+  await page.getByText('On YouTube', { exact: true }).waitFor()
+  await page.getByText(/\(scheduled\)$/).waitFor()
+  // The channel may not use custom thumbnails: a warning, not a failure.
+  await page.getByRole('list', { name: 'Warnings' }).waitFor()
+  // YouTube holds exactly this one video, private until its time, as the page says.
+  const held = (await (await fetch(`${GOOGLE}/_fake/videos`)).json()) as { id: string; privacyStatus: string; publishAt: string | null }[]
+  assert.deepEqual(
+    held.map((v) => [v.id, v.privacyStatus, Boolean(v.publishAt)]),
+    [[id, 'private', true]],
+  )
+  await shoot('video-published')
+
+  // A new video may ask to be published when it is finished.
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'New video', exact: true }).click()
+  await page.getByLabel(/Upload it to Curious Creatures TV/).check()
+  await page.getByLabel('Privacy on YouTube').waitFor()
+  await shoot('new-video-publish')
+})
+
 /** YYYY-MM-DD in Pacific time (YouTube Analytics days), `n` days before today. */
 const pacificDay = (n = 0) =>
   new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Los_Angeles' }).format(new Date(Date.now() - n * 86_400_000))
 const dollars = (text: string | null) => Number((text ?? '').replace(/[^0-9.-]/g, ''))
+const count = (text: string | null) => Number((text ?? '').replace(/[^0-9]/g, ''))
 
-test('analytics: the month across channels, the channel by day with its videos by margin, the video against its cost', async () => {
-  // What ingestion would have stored from YouTube for the video just made (published) and one published elsewhere.
-  const channelId = channelPath.split('/').pop()!
-  const videoId = videoPath.split('/').pop()!
-  const sql = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} })
-  let channelViews = 0
-  let videoRevenue = 0
-  try {
-    const [owner] = await sql`select user_id from channels where id = ${channelId}`
-    const userId = owner!.user_id as string
-    await sql`insert into video_publications (video_id, user_id, channel_id, status, privacy, grant_hash, youtube_video_id, uploaded_at, thumbnail)
-      values (${videoId}, ${userId}, ${channelId}, 'published', 'public', 'seed', 'SEEDvideo01', now(), 'set')`
-    await sql`insert into youtube_videos (youtube_video_id, channel_id, user_id, video_id, source, first_seen_via, title, published_at, views, likes, comments, statistics_at)
-      values ('SEEDvideo01', ${channelId}, ${userId}, ${videoId}, 'platform', 'poll', 'Honey never spoils', now() - interval '21 days', 4200, 180, 35, now()),
-             ('SEEDextern1', ${channelId}, ${userId}, null, 'external', 'websub', 'Behind the scenes', now() - interval '15 days', 900, 20, 4, now())`
-    await sql`insert into analytics_channels (channel_id, revenue, last_run_at, last_run_status, ingested_through) values (${channelId}, 'available', now(), 'ok', ${pacificDay(1)})`
-    for (let n = 2; n <= 20; n++) {
-      const day = pacificDay(n)
-      const ours = { views: 150 + n * 7, minutes: 300 + n * 11, revenue: 0.35 + n * 0.01 }
-      const theirs = { views: n < 15 ? 40 + n : 0, minutes: n < 15 ? 60 : 0, revenue: n < 15 ? 0.05 : 0 }
-      videoRevenue += ours.revenue
-      channelViews += ours.views + theirs.views
-      await sql`insert into video_analytics_daily (youtube_video_id, channel_id, day, views, minutes_watched, average_view_duration_s, subscribers_gained, revenue_usd)
-        values ('SEEDvideo01', ${channelId}, ${day}, ${ours.views}, ${ours.minutes}, 120, 2, ${ours.revenue}),
-               ('SEEDextern1', ${channelId}, ${day}, ${theirs.views}, ${theirs.minutes}, 90, 0, ${theirs.revenue})`
-      await sql`insert into channel_analytics_daily (channel_id, day, views, minutes_watched, average_view_duration_s, subscribers_gained, revenue_usd)
-        values (${channelId}, ${day}, ${ours.views + theirs.views}, ${ours.minutes + theirs.minutes}, 110, 2, ${ours.revenue + theirs.revenue})`
-    }
-  } finally {
-    await sql.end()
-  }
+test('analytics: reconnect with revenue, ingest from YouTube, the channel by day with its videos by margin, the month, the video against its cost', async () => {
+  // What YouTube Analytics will report for the published video, and a video published outside ytempire.
+  await go(videoPath, /.+/)
+  const youtubeId = (await page.getByTestId('youtube-link').getAttribute('href'))!.split('v=')[1]!
+  const days = Array.from({ length: 19 }, (_, i) => ({
+    day: pacificDay(i + 2),
+    views: 150 + i * 7,
+    estimatedMinutesWatched: 300 + i * 11,
+    estimatedRevenue: Math.round((0.35 + i * 0.01) * 1000) / 1000,
+  }))
+  const seeded = await fetch(`${GOOGLE}/_fake/analytics`, {
+    method: 'POST',
+    body: JSON.stringify({
+      videoId: youtubeId,
+      days,
+      external: { title: 'Behind the scenes', publishedAt: `${pacificDay(12)}T15:00:00Z` },
+    }),
+  })
+  assert.equal(seeded.status, 200)
+  const revenue = days.reduce((n, d) => n + d.estimatedRevenue, 0)
 
-  // The core cached the analytics these pages showed earlier (60 s); an ingestion run drops the owner's
-  // cache, and so does any change of theirs: saving the channel's settings stands in for the run here.
+  // Connecting again with revenue: the core brings the last 30 days in again, now with revenue.
   await go(channelPath, 'Curious Creatures')
-  await page.getByRole('button', { name: 'Save settings' }).click()
-  await page.getByText('Saved.').waitFor()
-  await go('/analytics', 'Analytics')
-  const row = page.getByRole('row', { name: /Curious Creatures/ })
-  await row.waitFor()
-  assert.match((await page.getByTestId('month-cost').textContent()) ?? '', /^\$\d/)
-  await shoot('analytics')
-  await row.getByRole('link', { name: 'Curious Creatures' }).click()
-  const views = page.getByTestId('channel-views')
-  await views.waitFor()
-  assert.equal(Number((await views.textContent())!.replace(/,/g, '')), channelViews)
-  // Best margin first: the outside video cost nothing, ours cost its render.
+  await page.getByLabel(/Also read revenue/).check()
+  await page.getByRole('button', { name: 'Reconnect YouTube' }).click()
+  await page.waitForURL((u) => u.href.startsWith(GOOGLE))
+  await page.getByRole('link', { name: 'Allow' }).click()
+  await page.waitForURL(`${BASE}${channelPath}?youtube=connected`)
+  // The run is a background job: the page shows its figures once it has finished.
   const table = page.getByTestId('videos-by-margin')
-  const titles = await table.locator('tbody th').allTextContents()
-  assert.equal(titles.length, 2)
+  for (let i = 0; i < 60; i++) {
+    const revenueCounted = (await page.getByText(/Margins count revenue as 0|has not been asked for yet/).count()) === 0
+    if ((await table.locator('tbody tr').count()) === 2 && revenueCounted) break
+    await page.waitForTimeout(500)
+    await go(channelPath, 'Curious Creatures')
+  }
+  const rows = table.locator('tbody tr')
+  assert.equal(await rows.count(), 2)
+  assert.match((await page.getByTestId('sync-status').textContent()) ?? '', /\(ok\)/)
+  // The channel's days (YouTube's day report) agree with its videos (the per-video reports).
+  const perVideo = (await table.locator('tbody tr td:nth-child(2)').allTextContents()).map(count)
+  assert.equal(count(await page.getByTestId('channel-views').textContent()), perVideo[0]! + perVideo[1]!)
+  // Best margin first: the outside video cost nothing, ours cost its render.
   const margins = (await table.locator('tbody tr td:last-child').allTextContents()).map(dollars)
   assert.deepEqual(
     margins,
     [...margins].sort((a, b) => b - a),
   )
+  await table.getByText('published elsewhere').waitFor()
+  await page.getByRole('button', { name: 'Refresh from YouTube' }).click()
+  await page.getByRole('button', { name: 'Refresh queued' }).waitFor()
   await page.locator('.chart canvas').first().waitFor()
-  await shoot('analytics-channel')
-
-  await go(channelPath, 'Curious Creatures')
-  await page.getByTestId('videos-by-margin').waitFor()
   await shoot('channel-analytics')
+
+  await nav('Analytics')
+  const row = page.getByRole('row', { name: /Curious Creatures/ })
+  await row.waitFor()
+  assert.match((await page.getByTestId('month-cost').textContent()) ?? '', /^\$\d/)
+  await shoot('analytics')
+  await row.getByRole('link', { name: 'Curious Creatures' }).click()
+  await page.getByTestId('videos-by-margin').waitFor()
+  await shoot('analytics-channel')
 
   await go(videoPath, /.+/)
   await page.getByRole('heading', { name: 'Revenue against cost' }).waitFor()
-  const revenue = page.getByTestId('video-revenue')
-  await revenue.waitFor()
-  assert.ok(
-    Math.abs(dollars(await revenue.textContent()) - videoRevenue) < 0.01,
-    `video revenue ${await revenue.textContent()} vs ${videoRevenue}`,
+  const earned = page.getByTestId('video-revenue')
+  await earned.waitFor()
+  assert.ok(Math.abs(dollars(await earned.textContent()) - revenue) < 0.01, `video revenue ${await earned.textContent()} vs ${revenue}`)
+  assert.equal(
+    count(await page.getByTestId('video-views').textContent()),
+    days.reduce((n, d) => n + d.views, 0),
   )
   const cost = dollars(await page.getByTestId('video-cost').textContent())
-  assert.ok(Math.abs(dollars(await page.getByTestId('video-margin').textContent()) - (videoRevenue - cost)) < 0.01)
+  assert.ok(Math.abs(dollars(await page.getByTestId('video-margin').textContent()) - (revenue - cost)) < 0.01)
   await shoot('video-analytics')
 })
 
@@ -390,6 +493,7 @@ test('every other page: videos, overview, upcoming sections, admin with the queu
   await shoot('videos')
   await nav('Overview')
   await page.getByRole('heading', { name: 'Recently finished' }).waitFor()
+  await page.getByRole('heading', { name: 'YouTube quota today' }).waitFor()
   await shoot('overview')
   await nav('Billing')
   await page.getByText('Billing is off on this installation').waitFor()

@@ -499,7 +499,11 @@ export function createAnalyticsService(
   // A channel's connection decides its schedule and its subscription.
   youtube.listen({
     async connected(channelId) {
-      await db.insert(analyticsChannels).values({ channelId }).onConflictDoNothing()
+      // Connected again (perhaps with revenue granted now, or to another YouTube channel): the next run backfills.
+      await db
+        .insert(analyticsChannels)
+        .values({ channelId })
+        .onConflictDoUpdate({ target: analyticsChannels.channelId, set: { ingestedThrough: null, uploadsPlaylistId: null } })
       await service.schedule(channelId)
       // The hub is called from a job, not from the consent's redirect; the hourly sweep is the backstop.
       if (websub.enabled) await queue().add('subscribe', { kind: 'subscribe', channelId }, jobOpts)

@@ -77,7 +77,8 @@ export function authGuard(deps: Deps, apiKeys: ApiKeyService) {
           const principal = (grant && !authorization && fromGrant(request)) || (await authenticate(authorization))
           // One Redis round trip counts the rate limit and slides the session's idle timer.
           const slide = principal.sessionId ? deps.sessions.slideSpec(principal.sessionId) : undefined
-          const limits = await deps.limiter.enforce(rateLimitOfRequest(request).cls, principal.userId, slide)
+          const route = rateLimitOfRequest(request)
+          const limits = await deps.limiter.enforce(route.perPath ? 'default' : route.cls, principal.userId, slide)
           if (slide && !limits.slid)
             throw unauthorized('The session has ended (signed out or idle for an hour); sign in again', 'session-ended')
           Object.assign(set.headers, limits.headers)
@@ -90,6 +91,10 @@ export function authGuard(deps: Deps, apiKeys: ApiKeyService) {
           if (interactive && principal.via !== 'jwt')
             throw forbidden('This needs a session from a password sign-in; API keys cannot do it', 'interactive-session-required')
           if (!principal.scopes.includes(access)) throw forbidden(`This API key lacks the "${access}" scope`)
+          if (route.perPath) {
+            const path = pathOf(request.url).split('?')[0]!
+            Object.assign(set.headers, (await deps.limiter.enforceOnce(route.cls, principal.userId, path)).headers)
+          }
           if (request.method !== 'GET' && request.method !== 'HEAD') await deps.reads.wrote(principal.userId)
           principals.set(request, principal)
         },

@@ -132,7 +132,11 @@ export function videosModule(deps: Deps, videos: VideoService, apiKeys: ApiKeySe
       {
         auth: { access: 'read', grant: true },
         params: Id,
-        detail: { summary: 'The MP4 (HTTP Range supported)' },
+        detail: {
+          summary: 'The MP4 (HTTP Range supported)',
+          description:
+            'Each video counts once per expensive_operations window (100 a day), however many Range requests play or download it; every request also counts against the default limit.',
+        },
       },
     )
     .get(

@@ -1,5 +1,6 @@
 import { Elysia, t } from 'elysia'
 import type { Deps } from '../../deps'
+import { Problem } from '../../http/problem'
 import type { ApiKeyService } from '../api-keys/service'
 import { authGuard } from '../auth/guard'
 import { VideoView } from '../videos/model'
@@ -17,6 +18,20 @@ export function youtubeModule(
   videos: VideoService,
   apiKeys: ApiKeyService,
 ) {
+  /** A browser back from Google's consent page goes on to the channel's page in the web app, which says how it went. */
+  async function backToTheApp(query: { code?: string; state?: string; error?: string }): Promise<Response> {
+    let to: string
+    try {
+      to = `/channels/${(await youtube.callback(query)).channelId}?youtube=connected`
+    } catch (err) {
+      if (!(err instanceof Problem)) deps.log.error({ err }, 'connecting a YouTube channel failed')
+      const reason = err instanceof Problem && typeof err.extra.reason === 'string' ? err.extra.reason : 'failed'
+      const channelId = query.state ? await youtube.channelOfState(query.state) : undefined
+      to = `${channelId ? `/channels/${channelId}` : '/channels'}?youtube=${reason}`
+    }
+    return new Response(null, { status: 303, headers: { location: to, 'cache-control': 'no-store' } })
+  }
+
   return new Elysia({ name: 'youtube-module', seed: deps.instanceId, detail: { tags: ['youtube'] } })
     .use(authGuard(deps, apiKeys))
     .post('/channels/:id/youtube/connect', ({ principal, params, body }) => youtube.connect(principal.userId, params.id, body ?? {}), {
@@ -30,21 +45,25 @@ export function youtubeModule(
           "Answers Google's consent URL (OAuth 2.0 code with PKCE S256, offline access, upload + read + analytics scopes; revenue analytics with monetaryAnalytics). Open it in a browser: Google redirects to GET /v1/youtube/callback. The state inside is single-use and lives 10 minutes.",
       },
     })
-    .get('/youtube/callback', ({ query }) => youtube.callback(query), {
-      anonymous: true,
-      query: t.Object({
-        code: t.Optional(t.String({ maxLength: 2048 })),
-        state: t.Optional(t.String({ maxLength: 512 })),
-        error: t.Optional(t.String({ maxLength: 200 })),
-        scope: t.Optional(t.String({ maxLength: 2048 })),
-      }),
-      response: { 200: t.Object({ channelId: t.String(), youtube: ConnectionView }) },
-      detail: {
-        summary: "Google's redirect after consent",
-        description:
-          'Exchanges the code, reads the YouTube channel (channels.list mine=true) and links it. A bad, reused or expired state is refused (400).',
+    .get(
+      '/youtube/callback',
+      ({ query, request }) => (request.headers.get('accept')?.includes('text/html') ? backToTheApp(query) : youtube.callback(query)),
+      {
+        anonymous: true,
+        query: t.Object({
+          code: t.Optional(t.String({ maxLength: 2048 })),
+          state: t.Optional(t.String({ maxLength: 512 })),
+          error: t.Optional(t.String({ maxLength: 200 })),
+          scope: t.Optional(t.String({ maxLength: 2048 })),
+        }),
+        response: { 200: t.Object({ channelId: t.String(), youtube: ConnectionView }) },
+        detail: {
+          summary: "Google's redirect after consent",
+          description:
+            "Exchanges the code, reads the YouTube channel (channels.list mine=true) and links it. A bad, reused or expired state is refused (400; the problem's `reason` says why). A browser (Accept: text/html) is sent on with 303 to the web app's channel page, `/channels/:id?youtube=connected` or `?youtube=<reason>`.",
+        },
       },
-    })
+    )
     .get('/channels/:id/youtube', ({ principal, params }) => youtube.status(principal.userId, params.id), {
       auth: 'read',
       params: Id,

@@ -1,7 +1,7 @@
 // Connecting channels to YouTube: consent (OAuth 2.0 code + PKCE, single-use state), the link,
 // access tokens for publish jobs (the refresh token never leaves the core), invalid_grant handling,
 // disconnect and erasure (revoked at Google, then forgotten).
-import { YOUTUBE_SCOPES } from '@ytempire/contract'
+import { YOUTUBE_SCOPES, type YouTubeConnectFailure } from '@ytempire/contract'
 import { and, eq, isNull, lt } from 'drizzle-orm'
 import { randomToken, sha256Hex } from '../../crypto/hash'
 import { youtubeConnections, youtubeOauthStates } from '../../db/schema'
@@ -30,6 +30,12 @@ const REFRESH_CONTEXT = (channelId: string) => `youtube-refresh:${channelId}`
 /** Access tokens are reused until this long before they expire. */
 const TOKEN_MARGIN_MS = 5 * 60_000
 
+/** The problem of a failed consent round trip, with its reason (which the callback's browser redirect carries). */
+const because = (reason: YouTubeConnectFailure, p: Problem) => {
+  p.extra.reason = reason
+  return p
+}
+
 const isUniqueViolation = (err: unknown) => {
   const e = err as { code?: string; cause?: { code?: string } }
   return e?.code === '23505' || e?.cause?.code === '23505'
@@ -48,13 +54,16 @@ export function createYouTubeService(deps: Deps, channels: ChannelService, googl
 
   function requireConfigured() {
     if (!cfg.clientId || !cfg.clientSecret)
-      throw new Problem(
-        503,
-        'Service Unavailable',
-        'YouTube is not configured on this installation: set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET',
-        {
-          type: 'youtube-not-configured',
-        },
+      throw because(
+        'not_configured',
+        new Problem(
+          503,
+          'Service Unavailable',
+          'YouTube is not configured on this installation: set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET',
+          {
+            type: 'youtube-not-configured',
+          },
+        ),
       )
   }
 
@@ -122,7 +131,7 @@ export function createYouTubeService(deps: Deps, channels: ChannelService, googl
     /** Google's redirect back: checks and spends the state, exchanges the code, reads the YouTube channel, links it. */
     async callback(q: { code?: string; state?: string; error?: string }) {
       requireConfigured()
-      if (!q.state) throw badRequest('The state parameter is missing', [{ field: 'state', message: 'required' }])
+      if (!q.state) throw because('state_unknown', badRequest('The state parameter is missing', [{ field: 'state', message: 'required' }]))
       const stateHash = sha256Hex(q.state)
       const now = clock()
       // Spent before anything else, so a replay of the same redirect is refused even mid-flight.
@@ -136,19 +145,25 @@ export function createYouTubeService(deps: Deps, channels: ChannelService, googl
           .select({ usedAt: youtubeOauthStates.usedAt })
           .from(youtubeOauthStates)
           .where(eq(youtubeOauthStates.stateHash, stateHash))
-        throw badRequest(
-          seen
-            ? 'This consent was already used; start again with POST /v1/channels/:id/youtube/connect'
-            : 'Unknown state: start with POST /v1/channels/:id/youtube/connect',
-          [{ field: 'state', message: seen ? 'already used' : 'unknown' }],
+        throw because(
+          seen ? 'state_used' : 'state_unknown',
+          badRequest(
+            seen
+              ? 'This consent was already used; start again with POST /v1/channels/:id/youtube/connect'
+              : 'Unknown state: start with POST /v1/channels/:id/youtube/connect',
+            [{ field: 'state', message: seen ? 'already used' : 'unknown' }],
+          ),
         )
       }
       if (state.expiresAt.getTime() < now)
-        throw badRequest('The consent took longer than 10 minutes; start again with POST /v1/channels/:id/youtube/connect', [
-          { field: 'state', message: 'expired' },
-        ])
-      if (q.error) throw badRequest(`Google did not grant access (${q.error})`, [{ field: 'error', message: q.error }])
-      if (!q.code) throw badRequest('The code parameter is missing', [{ field: 'code', message: 'required' }])
+        throw because(
+          'state_expired',
+          badRequest('The consent took longer than 10 minutes; start again with POST /v1/channels/:id/youtube/connect', [
+            { field: 'state', message: 'expired' },
+          ]),
+        )
+      if (q.error) throw because('denied', badRequest(`Google did not grant access (${q.error})`, [{ field: 'error', message: q.error }]))
+      if (!q.code) throw because('code_refused', badRequest('The code parameter is missing', [{ field: 'code', message: 'required' }]))
 
       const verifier = await box.open(state.verifierEnc, STATE_CONTEXT(stateHash))
       let tokens: Awaited<ReturnType<GoogleClient['exchangeCode']>>
@@ -156,46 +171,65 @@ export function createYouTubeService(deps: Deps, channels: ChannelService, googl
         tokens = await google.exchangeCode(q.code, verifier)
       } catch (err) {
         const code = oauthError(err)
-        if (code) throw badRequest(`Google refused the authorization code (${code})`, [{ field: 'code', message: code }])
+        if (code)
+          throw because('code_refused', badRequest(`Google refused the authorization code (${code})`, [{ field: 'code', message: code }]))
         log.error({ err }, 'token exchange with Google failed')
-        throw new Problem(502, 'Bad Gateway', 'Google could not be reached to finish connecting; start again shortly')
+        throw because(
+          'google_unreachable',
+          new Problem(502, 'Bad Gateway', 'Google could not be reached to finish connecting; start again shortly'),
+        )
       }
       const refreshToken = tokens.refreshToken
       if (!refreshToken)
-        throw badRequest('Google returned no refresh token (offline access not granted); connect again', [
-          { field: 'code', message: 'no offline access' },
-        ])
+        throw because(
+          'no_offline_access',
+          badRequest('Google returned no refresh token (offline access not granted); connect again', [
+            { field: 'code', message: 'no offline access' },
+          ]),
+        )
       const missing = [YOUTUBE_SCOPES.upload, YOUTUBE_SCOPES.read].filter((s) => tokens.scopes.length && !tokens.scopes.includes(s))
       if (missing.length) {
         await google.revoke(refreshToken).catch(() => false)
-        throw unprocessable('The consent left out permissions ytempire needs to publish; connect again and allow them all', [
-          { field: 'scope', message: `missing ${missing.join(' ')}` },
-        ])
+        throw because(
+          'scopes_missing',
+          unprocessable('The consent left out permissions ytempire needs to publish; connect again and allow them all', [
+            { field: 'scope', message: `missing ${missing.join(' ')}` },
+          ]),
+        )
       }
       const reserved = await quota.reserve('channels.list')
       if (!reserved.granted)
-        throw new Problem(
-          503,
-          'Service Unavailable',
-          `The YouTube quota for today is spent; connect again after ${new Date(reserved.resetAt).toISOString()}`,
-          {
-            type: 'youtube-quota',
-            headers: { 'retry-after': String(Math.ceil((reserved.resetAt - now) / 1000)) },
-          },
+        throw because(
+          'quota_spent',
+          new Problem(
+            503,
+            'Service Unavailable',
+            `The YouTube quota for today is spent; connect again after ${new Date(reserved.resetAt).toISOString()}`,
+            {
+              type: 'youtube-quota',
+              headers: { 'retry-after': String(Math.ceil((reserved.resetAt - now) / 1000)) },
+            },
+          ),
         )
       const info = await google.myChannel(tokens.accessToken)
       if (!info) {
         await google.revoke(refreshToken).catch(() => false)
-        throw unprocessable('This Google account has no YouTube channel; create one on youtube.com, then connect again', [
-          { field: 'code', message: 'no YouTube channel' },
-        ])
+        throw because(
+          'no_channel',
+          unprocessable('This Google account has no YouTube channel; create one on youtube.com, then connect again', [
+            { field: 'code', message: 'no YouTube channel' },
+          ]),
+        )
       }
       const [linkedElsewhere] = await db
         .select({ channelId: youtubeConnections.channelId })
         .from(youtubeConnections)
         .where(eq(youtubeConnections.youtubeChannelId, info.id))
       if (linkedElsewhere && linkedElsewhere.channelId !== state.channelId)
-        throw conflict(`The YouTube channel "${info.title}" is already linked to another ytempire channel on this installation`)
+        throw because(
+          'already_linked',
+          conflict(`The YouTube channel "${info.title}" is already linked to another ytempire channel on this installation`),
+        )
 
       const values = {
         youtubeChannelId: info.id,
@@ -218,7 +252,10 @@ export function createYouTubeService(deps: Deps, channels: ChannelService, googl
           .returning()
       } catch (err) {
         if (isUniqueViolation(err))
-          throw conflict(`The YouTube channel "${info.title}" is already linked to another ytempire channel on this installation`)
+          throw because(
+            'already_linked',
+            conflict(`The YouTube channel "${info.title}" is already linked to another ytempire channel on this installation`),
+          )
         throw err
       }
       tokenCache.set(state.channelId, { accessToken: tokens.accessToken, expiresAt: tokens.expiresAt })
@@ -230,6 +267,15 @@ export function createYouTubeService(deps: Deps, channels: ChannelService, googl
       await invalidateUser(deps, state.userId)
       for (const l of listeners) await l.connected(state.channelId)
       return { channelId: state.channelId, youtube: connectionView(rows[0]!, now) }
+    },
+
+    /** The channel a consent was started for (used, expired or not), to send its browser back there. */
+    async channelOfState(state: string): Promise<string | undefined> {
+      const [row] = await db
+        .select({ channelId: youtubeOauthStates.channelId })
+        .from(youtubeOauthStates)
+        .where(eq(youtubeOauthStates.stateHash, sha256Hex(state)))
+      return row?.channelId
     },
 
     async status(userId: string, channelId: string) {

@@ -119,6 +119,18 @@ describe('rate limits', () => {
     expect((await edge('/v1/auth/login', { method: 'POST', ip, body: '{}' })).status).toBe(429)
   })
 
+  it("counts a video's file as default here: its Range requests are one download, which the core counts once", async () => {
+    const app = edgeApp({ rateLimits: { ...RATE_LIMITS, expensive_operations: { limit: 2, windowSeconds: 86400 } } })
+    const headers = bearer(await accessToken(uniqueId('user')))
+    const statuses: number[] = []
+    for (let i = 0; i < 5; i++)
+      statuses.push((await edge('/v1/videos/v1/file', { headers: { ...headers, range: `bytes=${i * 100}-` } }, app)).status)
+    expect(statuses.filter((s) => s === 429)).toEqual([])
+    // The export is still an expensive operation per request.
+    for (let i = 0; i < 2; i++) await edge('/v1/me/export', { headers }, app)
+    expect((await edge('/v1/me/export', { headers }, app)).status).toBe(429)
+  })
+
   it('counts the strict classes in the Durable Object, so separate edge instances share one exact count', async () => {
     expect([...EXACT_CLASSES].sort()).toEqual(['auth', 'expensive_operations', 'video_generation', 'webhook'])
     // Two apps stand in for two isolates: each has its own memory, both reach the same object.

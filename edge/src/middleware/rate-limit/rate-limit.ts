@@ -39,7 +39,10 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<EdgeEnv>
   const deferred = new DeferredCounter(options.store, options.clock)
 
   return async function rateLimit(c, next) {
-    const { cls, subject: counted } = rateLimitOf(c.req.method, c.req.path)
+    const route = rateLimitOf(c.req.method, c.req.path)
+    const counted = route.subject
+    // A path counted once per window (a video's Range requests) is the core's to count: here every request is `default`.
+    const cls = route.perPath ? 'default' : route.cls
     // Refreshes are counted per token family, which only the core can read from the body: counting
     // them here per IP would put every user behind one NAT in one bucket.
     if (counted === 'token-family') return next()
