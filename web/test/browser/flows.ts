@@ -415,8 +415,7 @@ test('analytics: reconnect with revenue, ingest from YouTube, the channel by day
 
   // Connecting again with revenue: the core brings the last 30 days in again, now with revenue.
   await go(channelPath, 'Curious Creatures')
-  await page.getByLabel(/Also read revenue/).check()
-  await page.getByRole('button', { name: 'Reconnect YouTube' }).click()
+  await page.getByRole('button', { name: 'Also read revenue' }).click()
   await page.waitForURL((u) => u.href.startsWith(GOOGLE))
   await page.getByRole('link', { name: 'Allow' }).click()
   await page.waitForURL(`${BASE}${channelPath}?youtube=connected`)
