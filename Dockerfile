@@ -30,7 +30,7 @@ COPY drizzle drizzle
 # The web app, bundled at build time; the core serves web/dist at /.
 COPY web web
 RUN bun run web/build.ts && rm -rf web/src web/test
-RUN mkdir -p /data && chown bun:bun /data
+RUN mkdir -p /data /scratch && chown bun:bun /data /scratch
 USER bun
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s CMD bun -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"

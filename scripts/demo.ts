@@ -44,7 +44,7 @@ const worker = Bun.spawn(['bun', 'render/src/main.ts'], {
   env: {
     ...process.env,
     REDIS_URL: core.deps.config.redisUrl!,
-    QUEUE_PREFIX: config.queuePrefix,
+    // The installation's own queue namespace, which the worker reads from the storage (QUEUE_PREFIX unset).
     STORAGE_DIR: storageDir,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   },

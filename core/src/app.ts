@@ -26,6 +26,7 @@ import { usersModule } from './modules/users'
 import { createUserService } from './modules/users/service'
 import { videosModule } from './modules/videos'
 import { createVideoService, videoView } from './modules/videos/service'
+import { createVideoSweeper } from './modules/videos/sweeper'
 import { webhooksModule } from './modules/webhooks'
 import { createWebhookService } from './modules/webhooks/service'
 import { youtubeModule } from './modules/youtube'
@@ -43,15 +44,20 @@ export function createServices(deps: Deps) {
   const billing = createBillingService(deps, { channels, webhooks, payments: stripe ? createStripePayments(stripe) : undefined })
   const youtube = createYouTubeService(deps, channels)
   const publications = createPublicationService(deps, youtube)
-  const videos = createVideoService(deps, channels, publications, {
+  const videos = createVideoService(deps, channels, publications)
+  // Written in the transaction of the change, done after its commit (at least once: each step is idempotent).
+  deps.outbox.handle('video.dispatch', ({ videoId, grant }) => videos.dispatchQueued(videoId, grant))
+  deps.outbox.handle('video.finished', async ({ videoId }, rowId) => {
     // A video reached its end: meter it, and tell the owner's endpoints.
-    async finished(video) {
-      if (video.status === 'completed') await billing.meterVideo({ id: video.id, userId: video.userId, finishedAt: video.finishedAt })
-      await webhooks.emit(video.userId, video.status === 'completed' ? 'video.completed' : 'video.failed', { video: videoView(video) })
-    },
+    const video = await videos.find(videoId)
+    if (!video || (video.status !== 'completed' && video.status !== 'failed')) return
+    if (video.status === 'completed') await billing.meterVideo({ id: video.id, userId: video.userId, finishedAt: video.finishedAt })
+    const type = video.status === 'completed' ? 'video.completed' : 'video.failed'
+    await webhooks.emit(video.userId, type, { video: videoView(video) }, `outbox-${rowId}`)
   })
   const uploads = createUploadService(deps)
   const admin = createAdminService(deps, auth, apiKeys, videos, webhooks, youtube)
+  const sweeper = createVideoSweeper(deps, videos)
   const autopilot = createAutopilotService(deps, channels, videos, youtube)
   const analytics = createAnalyticsService(deps, channels, videos, youtube)
   publications.jobsFrom((video, grant) => videos.jobOf(video, grant))
@@ -69,7 +75,7 @@ export function createServices(deps: Deps) {
     await analytics.stop(channelId)
   })
   channels.afterUpdate((channelId) => autopilot.channelChanged(channelId))
-  return { apiKeys, auth, users, channels, videos, uploads, webhooks, billing, admin, youtube, publications, autopilot, analytics }
+  return { apiKeys, auth, users, channels, videos, uploads, webhooks, billing, admin, youtube, publications, autopilot, sweeper, analytics }
 }
 export type Services = ReturnType<typeof createServices>
 

@@ -17,6 +17,7 @@ import { keyPrefixFor, type RedisTarget, redisTargetFromEnv } from '@ytempire/co
 import { type StorageConfig, storageConfigFromEnv } from '@ytempire/storage'
 import { edgeUrlFrom } from './infra/edge-purge'
 import { z } from './infra/env'
+import type { OutboxConfig } from './infra/outbox'
 import { type AnalyticsConfig, parseAnalyticsConfig } from './modules/analytics/config'
 import { parseYouTubeConfig, type YouTubeConfig } from './modules/youtube/config'
 
@@ -54,8 +55,12 @@ export interface Config {
   rateLimits: Record<RateLimitClass, RateLimitRule>
   cacheTtlS: { api: number; analytics: number; sessions: number; static: number }
   publicUrl: string
-  /** BullMQ key prefix shared with the render workers (QUEUE_PREFIX). */
+  /**
+   * BullMQ key prefix shared with the render workers (QUEUE_PREFIX). Unset, it is the installation's
+   * own namespace (`queuePrefixFromInstallation`), filled in at start (deps.ts).
+   */
   queuePrefix: string
+  queuePrefixFromInstallation: boolean
   /** Where artifacts live; the same settings as the render workers (STORAGE_DRIVER, STORAGE_DIR, S3_*). */
   storage: StorageConfig
   /** True when the workers can write scripts (an OpenAI-compatible LLM is configured); else requests must carry a script. */
@@ -72,6 +77,30 @@ export interface Config {
   autopilotLeadMinutes: number
   /** Ingestion schedule and WebSub (ANALYTICS_*, WEBSUB_*). */
   analytics: AnalyticsConfig
+  events: EventsConfig
+  outbox: OutboxConfig
+  sweeper: SweeperConfig
+  /** A progress stream (SSE) re-reads its video and checks its session this often: a missed pub/sub message is caught up. */
+  progressResyncMs: number
+}
+
+/**
+ * Settling videos whose job no longer exists (Redis lost it, or a worker died before reporting the
+ * end): one instance at a time looks every `intervalMs` at videos idle for `graceMs`.
+ */
+export interface SweeperConfig {
+  intervalMs: number
+  graceMs: number
+}
+
+/** The workers' reports (video-events). */
+export interface EventsConfig {
+  /**
+   * While PostgreSQL is down the core stops taking reports; they wait in Redis, in order, spending none
+   * of their attempts. It looks again after 1, 2, 4, 8, 16 s, then every 30 s: a 10-minute outage is
+   * 31 s of doubling and 19 more looks, and reports apply within 30 s of the database's return.
+   */
+  outageRetry: { firstMs: number; maxMs: number }
 }
 
 export interface StripeConfig {
@@ -154,6 +183,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     cacheTtlS: { api: 300, analytics: 60, sessions: 3600, static: 86400 },
     publicUrl,
     queuePrefix: keyPrefixFor(redis, env.QUEUE_PREFIX || QUEUE_PREFIX),
+    queuePrefixFromInstallation: !env.QUEUE_PREFIX,
     storage: storageConfigFromEnv(env),
     scriptLlmConfigured: Boolean(env.OPENAI_API_KEY || env.OPENAI_BASE_URL),
     webDir: resolve(env.WEB_DIR || join(import.meta.dir, '../../web/dist')),
@@ -172,6 +202,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       retryBaseMs: 60_000,
       disableAfterS: Math.round(z.number(env, 'WEBHOOKS_DISABLE_AFTER_DAYS', 5) * 86400),
     },
+    events: { outageRetry: { firstMs: 1000, maxMs: 30_000 } },
+    // A dispatch or a finished video's webhooks wait at most ~10 s after Redis is back (polls of 1 s,
+    // retries doubling from 1 s to 1 min).
+    outbox: { pollMs: 1000, retry: { firstMs: 1000, maxMs: 60_000 }, handlerTimeoutMs: 5000 },
+    // Ten minutes without a sign of life and without a job: far beyond a report's way through the queue.
+    sweeper: { intervalMs: 60_000, graceMs: 10 * 60_000 },
+    progressResyncMs: 15_000,
     youtube: parseYouTubeConfig(env, publicUrl),
     autopilotLeadMinutes: z.int(env, 'AUTOPILOT_LEAD_MINUTES', 360),
     analytics: parseAnalyticsConfig(env, publicUrl),

@@ -1,5 +1,6 @@
+import { installationQueuePrefix } from '@ytempire/contract'
 import { createPipelineClient, type PipelineClient } from '@ytempire/contract/queue'
-import { duplicateRedis, type RedisConnection } from '@ytempire/contract/redis'
+import { duplicateRedis, keyPrefixFor, type RedisConnection } from '@ytempire/contract/redis'
 import { createStorage, type Storage } from '@ytempire/storage'
 import type { Config } from './config'
 import { createSecretBox, type SecretBox } from './crypto/secret-box'
@@ -10,11 +11,13 @@ import { createResponseCache, type ResponseCache } from './http/cache'
 import { createRateLimiter, type RateLimiter } from './http/rate-limit'
 import { createEventBus, type EventBus } from './infra/bus'
 import { type Clock, systemClock } from './infra/clock'
+import { ensureInstallation } from './infra/installation'
 import { createJobQueues, type JobQueues } from './infra/jobs'
 import { createLogger, type Logger } from './infra/logger'
 import { createMetrics, type Metrics } from './infra/metrics'
+import { createOutbox, type Outbox } from './infra/outbox'
 import { logOutages } from './infra/redis'
-import { createSessionStore, type SessionStore } from './modules/auth/sessions'
+import { createSessionStore, SESSIONS_ENDED, type SessionStore } from './modules/auth/sessions'
 import { type AuditLog, createAuditLog } from './modules/users/audit'
 
 /** Everything a request handler may use, built once per core instance by one factory. */
@@ -41,6 +44,8 @@ export interface Deps {
   storage: Storage
   /** Live video updates, fanned out to this instance's Server-Sent-Event streams. */
   videoUpdates: VideoUpdateHub
+  /** Work that follows a committed change (dispatch, a finished video's meter and webhooks), done at least once. */
+  outbox: Outbox
   /** "Now" for decisions that depend on the date (quota days, schedules); tests move it. */
   clock: Clock
 }
@@ -48,39 +53,70 @@ export interface Deps {
 export interface VideoUpdateHub {
   listen(videoId: string, fn: (update: unknown) => void): () => void
   publish(videoId: string, update: unknown): Promise<void>
+  /** Calls `fn` when the session ends (logout, revocation, password or role change) on any instance. */
+  onSessionEnded(sessionId: string, fn: () => void): () => void
 }
 
-function createVideoUpdateHub(bus: EventBus): VideoUpdateHub {
-  const listeners = new Map<string, Set<(u: unknown) => void>>()
-  void bus.subscribe('video-updates', (m) => {
-    const { videoId, update } = m as { videoId: string; update: unknown }
-    for (const fn of listeners.get(videoId) ?? []) fn(update)
-  })
+/** Listeners by key, each removable. */
+function listenerMap<T>() {
+  const map = new Map<string, Set<(v: T) => void>>()
   return {
-    listen(videoId, fn) {
-      let set = listeners.get(videoId)
+    add(key: string, fn: (v: T) => void) {
+      let set = map.get(key)
       if (!set) {
         set = new Set()
-        listeners.set(videoId, set)
+        map.set(key, set)
       }
       set.add(fn)
       return () => {
         set.delete(fn)
-        if (set.size === 0) listeners.delete(videoId)
+        if (set.size === 0) map.delete(key)
       }
     },
+    emit(key: string, value: T) {
+      for (const fn of map.get(key) ?? []) fn(value)
+    },
+  }
+}
+
+function createVideoUpdateHub(bus: EventBus): VideoUpdateHub {
+  const updates = listenerMap<unknown>()
+  const ended = listenerMap<void>()
+  void bus.subscribe('video-updates', (m) => {
+    const { videoId, update } = m as { videoId: string; update: unknown }
+    updates.emit(videoId, update)
+  })
+  void bus.subscribe(SESSIONS_ENDED, (ids) => {
+    for (const id of ids as string[]) ended.emit(id, undefined)
+  })
+  return {
+    listen: (videoId, fn) => updates.add(videoId, fn),
     publish: (videoId, update) => bus.publish('video-updates', { videoId, update }),
+    onSessionEnded: (sessionId, fn) => ended.add(sessionId, fn),
   }
 }
 
 export async function createDeps(
-  config: Config,
+  given: Config,
   database: Database,
   redis: RedisConnection,
   opts: { defaultMetrics?: boolean; clock?: Clock } = {},
 ): Promise<Deps> {
-  const log = createLogger(config.logLevel)
+  const log = createLogger(given.logLevel)
   logOutages(redis, log, 'api')
+  const storage = createStorage(given.storage)
+  // QUEUE_PREFIX unset: the installation's own namespace, so a shared Redis never mixes two installations' jobs.
+  const config: Config = given.queuePrefixFromInstallation
+    ? {
+        ...given,
+        queuePrefix: keyPrefixFor(
+          given.redis,
+          installationQueuePrefix(
+            await database.withLock(ADVISORY_LOCKS.installation, () => ensureInstallation(database.db, storage, log)),
+          ),
+        ),
+      }
+    : given
   const metrics = createMetrics({ defaults: opts.defaultMetrics })
   const bus = createEventBus(redis, config.redisPrefix)
   const box = createSecretBox(config.secretKeys)
@@ -108,7 +144,7 @@ export async function createDeps(
     cache,
     limiter: createRateLimiter(redis, config, metrics),
     audit: createAuditLog(database.db, log),
-    sessions: createSessionStore(redis, config),
+    sessions: createSessionStore(redis, config, bus),
     // BullMQ needs connections without a per-command retry limit.
     pipeline: createPipelineClient(
       duplicateRedis(redis, 'core-queue', { maxRetriesPerRequest: null, enableAutoPipelining: false }),
@@ -118,8 +154,9 @@ export async function createDeps(
       duplicateRedis(redis, 'core-jobs', { maxRetriesPerRequest: null, enableAutoPipelining: false }),
       config.queuePrefix,
     ),
-    storage: createStorage(config.storage),
+    storage,
     videoUpdates: createVideoUpdateHub(bus),
+    outbox: createOutbox(database.db, config.outbox, log),
     clock: opts.clock ?? systemClock,
   }
   await database.withLock(ADVISORY_LOCKS.signingKeys, () => keys.init())

@@ -45,6 +45,8 @@ export async function startCore(config: Config, opts: { manageRedis?: boolean } 
   const background = [
     startWebhookDeliveries(deps, services.webhooks),
     startBillingWorkers(deps, services.billing),
+    deps.outbox.startRelay(),
+    services.sweeper.start(),
     startAutopilotWorker(deps, services.autopilot),
     await startAnalyticsWorker(deps, services.analytics),
   ]

@@ -4,6 +4,7 @@ import { afterAll } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { QUEUE_PREFIX } from '@ytempire/contract'
 import { deleteRedisPrefix } from '@ytempire/test-support'
 import * as OTPAuth from 'otpauth'
 import postgres from 'postgres'
@@ -94,13 +95,23 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
   /**
    * consumeEvents: record the workers' video reports; background: deliver webhooks and run billing's jobs;
    * autopilot: consume the autopilot's scheduler firings; analytics: consume analytics runs and the WebSub sweep; listen: serve on a port (workers in other
-   * processes call the core); clock: the core's "now".
+   * processes call the core); clock: the core's "now"; outbox: run the relay that retries what failed
+   * after a commit; databaseUrl: reach the test database another way (through a proxy a test can cut).
    */
   async function core(
     perCore: (c: Config) => Config = (c) => c,
-    opts: { consumeEvents?: boolean; background?: boolean; autopilot?: boolean; analytics?: boolean; listen?: boolean; clock?: Clock } = {},
+    opts: {
+      consumeEvents?: boolean
+      background?: boolean
+      autopilot?: boolean
+      analytics?: boolean
+      listen?: boolean
+      clock?: Clock
+      outbox?: boolean
+      databaseUrl?: (url: string) => string
+    } = {},
   ): Promise<Core> {
-    const database = await openDatabase({ url: db.url, dataDir: '/tmp', poolMax: 5 })
+    const database = await openDatabase({ url: opts.databaseUrl?.(db.url) ?? db.url, dataDir: '/tmp', poolMax: 5 })
     if (!migrated) {
       await migrateDatabase(database)
       migrated = true
@@ -113,6 +124,7 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
       ...(opts.background ? [startWebhookDeliveries(deps, services.webhooks), startBillingWorkers(deps, services.billing)] : []),
       ...(opts.autopilot ? [startAutopilotWorker(deps, services.autopilot)] : []),
       ...(opts.analytics ? [await startAnalyticsWorker(deps, services.analytics)] : []),
+      ...(opts.outbox ? [deps.outbox.startRelay()] : []),
     ]
     const app = createApp(deps, services)
     const server = opts.listen ? app.listen({ port: 0, hostname: '127.0.0.1' }).server! : undefined
@@ -150,7 +162,9 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
     }
     const cleaner = createRedis(REDIS_URL, 'test-cleanup')
     await deleteRedisPrefix(cleaner, prefix)
-    await deleteRedisPrefix(cleaner, `${config.queuePrefix}:`)
+    // Each core's own namespace: the configured one, or its installation's when QUEUE_PREFIX was left unset.
+    for (const p of new Set([config.queuePrefix, ...cores.map((c) => c.deps.config.queuePrefix)]))
+      if (p !== QUEUE_PREFIX) await deleteRedisPrefix(cleaner, `${p}:`)
     cleaner.disconnect()
     rmSync(storageDir, { recursive: true, force: true })
     await db.drop()

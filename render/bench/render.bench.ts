@@ -61,7 +61,7 @@ async function baseline(): Promise<number> {
 
 async function pipelineRun(): Promise<{ renderS: number; totalS: number; videoS: number; stages: Record<string, number> }> {
   const log = new EventLog(prefix)
-  const pipeline = startPipeline(config, silentLog)
+  const pipeline = await startPipeline(config, silentLog)
   const job = videoJob({ plan: 'premium', script, targetSeconds: 60 })
   const t0 = performance.now()
   await dispatchVideo(redis, job, { prefix })

@@ -12,7 +12,9 @@ export interface RenderConfig {
   /** REDIS_URL, or REDIS_SENTINELS / REDIS_CLUSTER_NODES (docs/operations.md, "High availability"). */
   redis: RedisTarget
   /** Hash-tagged ("{ytempire}") in cluster mode, so a flow's keys share one slot. */
+  /** QUEUE_PREFIX; unset, the installation's namespace, read from the artifact store at start (installation.ts). */
   queuePrefix: string
+  queuePrefixFromInstallation: boolean
   storage: StorageConfig
   tmpDir: string
   logLevel: string
@@ -22,7 +24,6 @@ export interface RenderConfig {
   stageConcurrency: number
   lockDurationMs: number
   stalledIntervalMs: number
-  maxStalledCount: number
   shutdownGraceMs: number
   cancelPollMs: number
 
@@ -125,6 +126,7 @@ export function loadConfig(env: Env = process.env): RenderConfig {
   return {
     redis,
     queuePrefix: keyPrefixFor(redis, env.QUEUE_PREFIX || QUEUE_PREFIX),
+    queuePrefixFromInstallation: !env.QUEUE_PREFIX,
     storage,
     tmpDir: env.RENDER_TMP_DIR || join(tmpdir(), 'ytempire-render'),
     logLevel: env.LOG_LEVEL || 'info',
@@ -134,7 +136,6 @@ export function loadConfig(env: Env = process.env): RenderConfig {
     stageConcurrency: num(env, 'STAGE_CONCURRENCY', 4, 1),
     lockDurationMs: num(env, 'RENDER_LOCK_DURATION_MS', 30_000, 500),
     stalledIntervalMs: num(env, 'RENDER_STALLED_INTERVAL_MS', 30_000, 200),
-    maxStalledCount: num(env, 'RENDER_MAX_STALLED_COUNT', 1, 0),
     shutdownGraceMs: num(env, 'RENDER_SHUTDOWN_GRACE_S', 60, 0) * 1000,
     cancelPollMs: num(env, 'RENDER_CANCEL_POLL_MS', 250, 20),
 

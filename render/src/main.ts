@@ -1,14 +1,17 @@
 // `bun run render`: all stage workers in one process, metrics over HTTP, graceful SIGTERM.
+import { createStorage } from '@ytempire/storage'
 import { loadConfig } from './config'
 import { chooseEncoder } from './ffmpeg/encoder'
+import { withInstallationPrefix } from './installation'
 import { createLogger } from './logger'
 import { registry } from './metrics'
 import { startPipeline } from './pipeline/workers'
 
-const config = loadConfig()
-const log = createLogger(config.logLevel)
+const configured = loadConfig()
+const log = createLogger(configured.logLevel)
+const config = await withInstallationPrefix(configured, createStorage(configured.storage), log)
 await chooseEncoder(config.video.encoder, log)
-const pipeline = startPipeline(config, log)
+const pipeline = await startPipeline(config, log)
 log.info(
   { prefix: config.queuePrefix, renderConcurrency: config.renderConcurrency, storage: config.storage.kind },
   'render workers started',

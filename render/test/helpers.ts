@@ -72,7 +72,7 @@ export class EventLog {
       },
       { prefix },
     )
-    this.queued = new EventReporter(this.connection, prefix)
+    this.queued = new EventReporter(this.connection, { prefix })
   }
 
   of(videoId: string): VideoEvent[] {

@@ -18,7 +18,7 @@ let pipeline: Pipeline
 beforeAll(async () => {
   t = await createTestEnv()
   events = new EventLog(t.prefix)
-  pipeline = startPipeline(t.config(), silentLog)
+  pipeline = await startPipeline(t.config(), silentLog)
 })
 
 afterAll(async () => {
@@ -43,8 +43,8 @@ describe('pipeline end to end', () => {
     expect([v.width, v.height]).toEqual([480, 270])
     expect(a.codec_name).toBe('aac')
 
-    const track = (await Bun.file(join(t.storageDir, `videos/${job.videoId}/voice-track.json`)).json()) as VoiceTrack
-    const narration = await probeDuration(join(t.storageDir, `videos/${job.videoId}/voice.wav`))
+    const track = (await Bun.file(join(t.storageDir, `videos/${job.userId}/${job.videoId}/voice-track.json`)).json()) as VoiceTrack
+    const narration = await probeDuration(join(t.storageDir, `videos/${job.userId}/${job.videoId}/voice.wav`))
     expect(Math.abs(Number(probe.format.duration) - narration)).toBeLessThan(0.2)
     expect(track.words.length).toBe(21)
     expect(track.sceneStarts.length).toBe(2)
@@ -58,7 +58,7 @@ describe('pipeline end to end', () => {
       '-hide_banner',
       '-nostdin',
       '-i',
-      join(t.storageDir, `videos/${job.videoId}/voice.wav`),
+      join(t.storageDir, `videos/${job.userId}/${job.videoId}/voice.wav`),
       '-af',
       'ebur128',
       '-f',
@@ -104,7 +104,7 @@ describe('pipeline end to end', () => {
     const scenes = await Promise.all(
       [0, 1].map(async (i) => ({
         kind: 'still' as const,
-        path: join(t.storageDir, `videos/${job.videoId}/scenes/${i}.png`),
+        path: join(t.storageDir, `videos/${job.userId}/${job.videoId}/scenes/${i}.png`),
         start: track.sceneStarts[i]!,
       })),
     )
@@ -118,7 +118,7 @@ describe('pipeline end to end', () => {
         scenes,
         motion: 'pan',
         crossfadeS: 0.4,
-        voicePath: join(t.storageDir, `videos/${job.videoId}/voice.wav`),
+        voicePath: join(t.storageDir, `videos/${job.userId}/${job.videoId}/voice.wav`),
         encoder: { codec: 'libx264', preset: 'superfast', quality: 21 },
         threads: 0,
         outputPath: bare,
@@ -133,7 +133,7 @@ describe('pipeline end to end', () => {
   }, 120_000)
 
   test('renders at true 1920x1080', async () => {
-    const local = startPipeline(t.config({ VIDEO_SCALE: '1', QUEUE_PREFIX: `${t.prefix}-hd` }), silentLog)
+    const local = await startPipeline(t.config({ VIDEO_SCALE: '1', QUEUE_PREFIX: `${t.prefix}-hd` }), silentLog)
     const hdEvents = new EventLog(`${t.prefix}-hd`)
     try {
       const job = videoJob({
@@ -151,7 +151,7 @@ describe('pipeline end to end', () => {
       const v = probe.streams.find((s) => s.codec_type === 'video')!
       expect([v.codec_name, v.profile, v.width, v.height]).toEqual(['h264', 'High', 1920, 1080])
       expect(probe.streams.some((s) => s.codec_type === 'audio' && s.codec_name === 'aac')).toBe(true)
-      const narration = await probeDuration(join(t.storageDir, `videos/${job.videoId}/voice.wav`))
+      const narration = await probeDuration(join(t.storageDir, `videos/${job.userId}/${job.videoId}/voice.wav`))
       expect(Math.abs(Number(probe.format.duration) - narration)).toBeLessThan(0.2)
     } finally {
       await local.close(1000)

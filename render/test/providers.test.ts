@@ -87,7 +87,7 @@ describe('OpenAI', () => {
 
 describe('the autopilot asks the LLM for a fresh subject in the niche', () => {
   test('earlier titles go into the prompt, and a repeated one is asked for again (each answer paid for)', async () => {
-    const p = startPipeline(t.config(providerEnv()), silentLog, undefined, ['script'])
+    const p = await startPipeline(t.config(providerEnv()), silentLog, undefined, ['script'])
     try {
       apis.titles.push('Why the sky is BLUE!', 'How Rainbows Form')
       const before = apis.requests.filter((r) => r.path === '/v1/chat/completions').length
@@ -98,7 +98,7 @@ describe('the autopilot asks the LLM for a fresh subject in the niche', () => {
         'the script stage',
         30_000,
       )
-      const stored = await Bun.file(join(t.storageDir, `videos/${job.videoId}/script.json`)).json()
+      const stored = await Bun.file(join(t.storageDir, `videos/${job.userId}/${job.videoId}/script.json`)).json()
       expect(stored.title).toBe('How Rainbows Form')
       const asked = apis.requests.filter((r) => r.path === '/v1/chat/completions').slice(before)
       expect(asked.length).toBe(2)
@@ -119,7 +119,7 @@ describe('the autopilot asks the LLM for a fresh subject in the niche', () => {
 
 describe('videos through the outside providers', () => {
   test('LLM script + OpenAI TTS + Pexels clips', async () => {
-    const p = startPipeline(t.config(providerEnv()), silentLog)
+    const p = await startPipeline(t.config(providerEnv()), silentLog)
     try {
       const job = videoJob({
         script: undefined,
@@ -145,7 +145,7 @@ describe('videos through the outside providers', () => {
       expect(speech[0]!.body.voice).toBe('nova')
       expect(apis.requests.filter((r) => r.path.startsWith('/videos/search')).length).toBeGreaterThanOrEqual(2)
       expect(apis.requests.some((r) => r.path.includes('4k-should-not-be-used'))).toBe(false)
-      const scenesDir = join(t.storageDir, `videos/${job.videoId}/scenes`)
+      const scenesDir = join(t.storageDir, `videos/${job.userId}/${job.videoId}/scenes`)
       expect(await Bun.file(join(scenesDir, '0.mp4')).exists()).toBe(true)
       const probe = await ffprobe(join(t.storageDir, done.video.key))
       expect(probe.streams.find((s) => s.codec_type === 'video')!.profile).toBe('High')
@@ -155,7 +155,7 @@ describe('videos through the outside providers', () => {
   }, 90_000)
 
   test('ElevenLabs voice (timings from its alignment) + Pixabay clips', async () => {
-    const p = startPipeline(t.config(providerEnv()), silentLog)
+    const p = await startPipeline(t.config(providerEnv()), silentLog)
     try {
       const job = videoJob({ voice: { provider: 'elevenlabs', voiceId: 'Rachel' }, visualSource: 'pixabay' })
       await dispatchVideo(t.redis, job, { prefix: t.prefix })
@@ -164,7 +164,7 @@ describe('videos through the outside providers', () => {
       const calls = apis.requests.filter((r) => r.path.startsWith('/v1/text-to-speech/Rachel/with-timestamps'))
       expect(calls.length).toBe(2)
       expect(calls[0]!.headers.get('xi-api-key')).toBe(API_KEYS.elevenlabs)
-      const track = (await Bun.file(join(t.storageDir, `videos/${job.videoId}/voice-track.json`)).json()) as VoiceTrack
+      const track = (await Bun.file(join(t.storageDir, `videos/${job.userId}/${job.videoId}/voice-track.json`)).json()) as VoiceTrack
       expect(track.timing).toBe('provider')
       // The fake aligns each scene's characters over 2.5 s: the first word of scene 2 starts at its scene start.
       const firstOfScene2 = track.words.find((w) => w.scene === 1)!

@@ -3,9 +3,11 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { cancelVideo, dispatchVideo, listDeadLetters, redriveDeadLetter } from '@ytempire/contract/queue'
+import { QUEUES } from '@ytempire/contract'
+import { cancelVideo, dispatchVideo, listDeadLetters, pipelineQueue, redriveDeadLetter, stageJobId } from '@ytempire/contract/queue'
+import { waitUntil } from '@ytempire/test-support'
 import { type Pipeline, startPipeline } from '../src/pipeline/workers'
-import { createTestEnv, EventLog, silentLog, type TestEnv, videoJob } from './helpers'
+import { createTestEnv, EventLog, shortScript, silentLog, type TestEnv, videoJob } from './helpers'
 
 let t: TestEnv
 let events: EventLog
@@ -44,7 +46,7 @@ describe('queue behaviour', () => {
     const premium = videoJob({ plan: 'premium' })
     for (const job of [free, pro, premium]) await dispatchVideo(t.redis, job, { prefix })
     const log = new EventLog(prefix)
-    const p = startPipeline(t.config({ QUEUE_PREFIX: prefix, STAGE_CONCURRENCY: '1' }), silentLog, undefined, ['script'])
+    const p = await startPipeline(t.config({ QUEUE_PREFIX: prefix, STAGE_CONCURRENCY: '1' }), silentLog, undefined, ['script'])
     try {
       await Promise.all([free, pro, premium].map((j) => log.waitFor(j.videoId, ['stage.completed'], 30_000)))
       const order = log.events.filter((e) => e.type === 'stage.started').map((e) => e.videoId)
@@ -81,7 +83,7 @@ describe('queue behaviour', () => {
         return healthy ? new Response(png, { headers: { 'content-type': 'image/png' } }) : new Response('upstream down', { status: 500 })
       },
     })
-    const p = startPipeline(t.config({ MEDIA_ALLOW_PRIVATE_HOSTS: '1' }), silentLog)
+    const p = await startPipeline(t.config({ MEDIA_ALLOW_PRIVATE_HOSTS: '1' }), silentLog)
     pipelines.push(p)
     const job = videoJob({ visualSource: 'uploads', media: [`http://127.0.0.1:${server.port}/photo.png`] })
     try {
@@ -99,7 +101,8 @@ describe('queue behaviour', () => {
       expect(entry).toBeDefined()
       expect(entry.id).toBe(failed.deadLetterJobId)
       expect(entry.stage).toBe('visuals')
-      expect(entry.video).toEqual(job)
+      // The job as dispatched: this run of it (a re-drive is a new run, with reports of its own).
+      expect(entry.video).toEqual({ ...job, runId: expect.any(String) })
 
       // Voice ran in parallel and still finishes; an operator re-drives later.
       await events.waitUntil(
@@ -138,7 +141,7 @@ describe('queue behaviour', () => {
     const script = (await Bun.file(join(import.meta.dir, '../assets/sample-script.json')).json()) as any
     const prefix = `${t.prefix}-cancel`
     const log = new EventLog(prefix)
-    const p = startPipeline(t.config({ QUEUE_PREFIX: prefix, VIDEO_SCALE: '1', X264_PRESET: 'veryfast' }), silentLog)
+    const p = await startPipeline(t.config({ QUEUE_PREFIX: prefix, VIDEO_SCALE: '1', X264_PRESET: 'veryfast' }), silentLog)
     const job = videoJob({ script })
     try {
       await dispatchVideo(t.redis, job, { prefix })
@@ -153,7 +156,7 @@ describe('queue behaviour', () => {
       expect(cancelled.type).toBe('video.cancelled')
       expect(cancelled.type === 'video.cancelled' && cancelled.stage).toBe('render')
       expect(await ffmpegProcessesUnder(t.tmpDir)).toBe(0)
-      expect(await Bun.file(join(t.storageDir, `videos/${job.videoId}/video.mp4`)).exists()).toBe(false)
+      expect(await Bun.file(join(t.storageDir, `videos/${job.userId}/${job.videoId}/video.mp4`)).exists()).toBe(false)
       // Not dead-lettered: a cancel is not a failure. Closing waits for any dead-lettering under
       // way, and the drained queue holds every report sent.
       await p.close(500)
@@ -165,4 +168,41 @@ describe('queue behaviour', () => {
       await log.close()
     }
   }, 90_000)
+
+  test('cancel while the voice and the scenes are made: both stop, the process lives on, the jobs go', async () => {
+    const prefix = `${t.prefix}-cancel-early`
+    const log = new EventLog(prefix)
+    const p = await startPipeline(t.config({ QUEUE_PREFIX: prefix }), silentLog)
+    const narration = 'A longer scene about the deep sea, its light and its slow creatures.'
+    const job = videoJob({
+      script: { ...shortScript, scenes: Array.from({ length: 8 }, (_, i) => ({ narration: `${i}. ${narration}`, keywords: ['sea'] })) },
+    })
+    try {
+      await dispatchVideo(t.redis, job, { prefix })
+      await log.waitUntil(
+        (e) => e.videoId === job.videoId && e.type === 'stage.started' && e.stage === 'visuals',
+        'visuals started',
+        30_000,
+      )
+      await cancelVideo(t.redis, job.videoId, { prefix })
+      // Two stages stop at once: neither failure may go unhandled (an unhandled rejection ends the worker, and fails this test).
+      await log.waitUntil(
+        (e) => e.videoId === job.videoId && e.type === 'video.cancelled' && e.stage === 'voice',
+        'voice cancelled',
+        30_000,
+      )
+      await log.waitUntil(
+        (e) => e.videoId === job.videoId && e.type === 'video.cancelled' && e.stage === 'visuals',
+        'visuals cancelled',
+        30_000,
+      )
+      // A cancelled video keeps no jobs: their data is the owner's.
+      await waitUntil(async () => !(await pipelineQueue(t.redis, QUEUES.voice, prefix).getJob(stageJobId(job.videoId, 'voice'))), {
+        what: 'the cancelled jobs removed',
+      })
+    } finally {
+      await p.close(500)
+      await log.close()
+    }
+  }, 60_000)
 })

@@ -11,6 +11,8 @@ import { safeDownload } from '../src/visuals/safe-fetch'
 let dir: string
 let server: ReturnType<typeof Bun.serve>
 let origin: string
+/** The Host header of every request the server got. */
+const hosts: string[] = []
 const limits = { maxBytes: 1024, timeoutMs: 5000, accept: ['image/'] }
 
 beforeAll(async () => {
@@ -18,6 +20,7 @@ beforeAll(async () => {
   server = Bun.serve({
     port: 0,
     fetch(req) {
+      hosts.push(req.headers.get('host') ?? '')
       const path = new URL(req.url).pathname
       if (path === '/ok.png') return new Response(new Uint8Array(100), { headers: { 'content-type': 'image/png' } })
       if (path === '/big.png') return new Response(new Uint8Array(5000), { headers: { 'content-type': 'image/png' } })
@@ -59,12 +62,20 @@ describe('address classification', () => {
     'fd00:ec2::254',
     '::ffff:127.0.0.1',
     '::ffff:10.0.0.1',
+    // IPv4-mapped and IPv4-translated, even of a public address: a smuggled IPv4 destination
+    '::ffff:8.8.8.8',
+    '::ffff:0:7f00:1',
+    '::ffff:0:808:808',
     '64:ff9b::a00:1',
+    // NAT64 for local use (RFC 8215)
+    '64:ff9b:1::808:808',
+    '64:ff9b:1:ffff::1',
+    '3fff::1',
     '2002:7f00:1::1',
     'ff02::1',
   ])('%s is not public', (ip) => expect(isPublicAddress(ip)).toBe(false))
 
-  test.each(['8.8.8.8', '1.1.1.1', '172.32.0.1', '100.128.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8'])('%s is public', (ip) =>
+  test.each(['8.8.8.8', '1.1.1.1', '172.32.0.1', '100.128.0.1', '2606:4700:4700::1111', '64:ff9b::808:808'])('%s is public', (ip) =>
     expect(isPublicAddress(ip)).toBe(true),
   )
 })
@@ -83,6 +94,32 @@ describe('safeDownload', () => {
 
   test('refuses a hostname that resolves to loopback', async () => {
     await expect(safeDownload(`http://localhost:${server.port}/ok.png`, join(dir, 'x'), limits)).rejects.toBeInstanceOf(UnsafeUrlError)
+  })
+
+  test('a refusal names the host, never the address it resolved to (no oracle for our DNS)', async () => {
+    const err = await safeDownload(`http://localhost:${server.port}/ok.png`, join(dir, 'x'), limits).catch((e) => e)
+    expect(err).toBeInstanceOf(UnsafeUrlError)
+    expect(err.message).toContain('localhost')
+    expect(err.message).not.toMatch(/127\.0\.0\.1|::1/)
+    // The logs keep it.
+    expect(['127.0.0.1', '::1']).toContain(err.address)
+  })
+
+  test('connects to the address it vetted: the host is looked up once per hop, never again by the connection', async () => {
+    const lookups: string[] = []
+    // A name only this resolver knows: a second lookup by anyone else could not find it.
+    const resolve = async (host: string) => {
+      lookups.push(host)
+      return [{ address: '127.0.0.1', family: 4 as const }]
+    }
+    const got = await safeDownload(`http://media.invalid:${server.port}/to-ok`, join(dir, 'pinned.png'), {
+      ...limits,
+      allowPrivateHosts: true,
+      resolve,
+    })
+    expect(got.bytes).toBe(100)
+    expect(lookups).toEqual(['media.invalid', 'media.invalid'])
+    expect(hosts.at(-1)).toBe(`media.invalid:${server.port}`)
   })
 
   test('refuses non-http schemes', async () => {

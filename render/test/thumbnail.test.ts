@@ -62,6 +62,7 @@ describe('thumbnail image', () => {
       aspect: '16:9' as const,
       dir,
       signal: new AbortController().signal,
+      mediaBudget: { left: Number.POSITIVE_INFINITY },
     }
     const scene = await new GeneratedVisuals(fontFile).background(req, 0, ['bees', 'faces'])
     const layout = thumbnailLayout('Tiny Facts About Honey Bees', font)

@@ -31,6 +31,8 @@ export const ADVISORY_LOCKS = {
   signingKeys: 7261505,
   /** anything that changes who is admin: the first registration, a role change, an account deletion */
   adminRoles: 7261506,
+  /** making the installation's id at the first start */
+  installation: 7261507,
 } as const
 
 export const MIGRATIONS_DIR = resolve(import.meta.dir, '../../../drizzle')

@@ -8,6 +8,7 @@ import {
   type StageStatus,
   VIDEO_STATUSES,
   VISUAL_SOURCES,
+  type VideoJob,
   type VoiceProvider,
   type Weekday,
 } from '@ytempire/contract'
@@ -219,6 +220,8 @@ export const videos = pgTable(
     encoder: text('encoder'),
     stageDurationsMs: jsonb('stage_durations_ms').$type<Record<string, number>>(),
     deadLetterJobId: text('dead_letter_job_id'),
+    /** The VideoJob as asked for (without its run): what a dispatch, a re-dispatch or a dead letter carries. */
+    job: jsonb('job').$type<VideoJob>(),
     idempotencyKey: text('idempotency_key'),
     requestHash: text('request_hash'),
     createdAt: createdAt(),
@@ -241,7 +244,7 @@ export const videoEvents = pgTable(
     videoId: uuid('video_id')
       .notNull()
       .references(() => videos.id, { onDelete: 'cascade' }),
-    /** BullMQ job id of the event: a redelivered event is recorded once. */
+    /** The report's identity (`VideoEvent.id`; the queue job's key for reports of older workers): recorded once. */
     eventKey: text('event_key').notNull(),
     type: text('type').notNull(),
     stage: text('stage'),
@@ -259,9 +262,17 @@ export const costLedger = pgTable(
     userId: ownerId(),
     videoId: uuid('video_id').references(() => videos.id, { onDelete: 'set null' }),
     eventKey: text('event_key').notNull(),
+    /**
+     * What makes the line one charge: `<videoId>|<kind>|<ref>` for a line about one thing of the video
+     * (a stored file: a re-run replacing it replaces the line), else `<eventKey>|<position in the report>`.
+     * Null on lines recorded before line keys existed.
+     */
+    lineKey: text('line_key'),
     stage: text('stage').notNull(),
     kind: text('kind').notNull(),
     item: text('item').notNull(),
+    /** The storage key a storage line is for. */
+    ref: text('ref'),
     quantity: doublePrecision('quantity').notNull(),
     unit: text('unit').notNull(),
     unitPriceUsd: doublePrecision('unit_price_usd').notNull(),
@@ -269,10 +280,58 @@ export const costLedger = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
-    uniqueIndex('cost_ledger_event_item_idx').on(t.eventKey, t.item),
+    uniqueIndex('cost_ledger_line_key_idx').on(t.lineKey),
     index('cost_ledger_user_created_idx').on(t.userId, t.createdAt),
     index('cost_ledger_video_idx').on(t.videoId),
   ],
+)
+
+/**
+ * Worker reports about a video this installation does not know (another installation's, on a shared
+ * queue namespace; or one erased while its job still ran). Kept for administrators, never dropped.
+ * Titles and descriptions are not kept: they may be an erased user's words.
+ */
+export const unknownVideoReports = pgTable(
+  'unknown_video_reports',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    eventKey: text('event_key').notNull(),
+    videoId: text('video_id').notNull(),
+    type: text('type').notNull(),
+    stage: text('stage'),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull(),
+    at: at('at').notNull(),
+    recordedAt: at('recorded_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('unknown_video_reports_key_idx').on(t.eventKey), index('unknown_video_reports_recorded_idx').on(t.recordedAt)],
+)
+
+/** This installation: one row, made at the first start. Its id names the queue namespace (QUEUE_PREFIX unset). */
+export const installation = pgTable('installation', {
+  id: uuid('id').primaryKey(),
+  createdAt: createdAt(),
+})
+
+/** What the outbox does after a commit: queue a video's job; meter a finished video and tell its owner's webhooks. */
+export const OUTBOX_TOPICS = ['video.dispatch', 'video.finished'] as const
+export type OutboxTopic = (typeof OUTBOX_TOPICS)[number]
+
+/** Work written in the transaction of the change it follows, done after the commit (core/src/infra/outbox.ts). */
+export const outbox = pgTable(
+  'outbox',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    topic: text('topic', { enum: OUTBOX_TOPICS }).notNull(),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    /** Not tried again before this (the backoff after a failure). */
+    availableAt: at('available_at').notNull().defaultNow(),
+    /** An instance is doing the work until then (a process that dies holding it leaves the row to others after). */
+    leasedUntil: at('leased_until'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('outbox_available_idx').on(t.availableAt)],
 )
 
 /** Operators' own media (images, clips, music) for their videos, stored under uploads/<userId>/. */

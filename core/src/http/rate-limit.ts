@@ -18,6 +18,11 @@ export interface RateLimiter {
    * With `alsoSlide`, the same round trip slides that key's expiry (a session's idle timer) and reports whether it still exists.
    */
   hit(cls: RateLimitClass, subject: string, alsoSlide?: { key: string; ttlS: number }): Promise<RateDecision & { slid: boolean }>
+  /**
+   * Counts `n` more requests at once (a batch of n videos is n video_generation requests): all of them
+   * when they fit in what is left of the window, none when not (a 429 Problem saying what is left).
+   */
+  take(cls: RateLimitClass, subject: string, n: number, why: string): Promise<void>
   /** Throws a 429 Problem when refused; returns headers to put on the response either way. */
   enforce(
     cls: RateLimitClass,
@@ -44,6 +49,16 @@ if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1])
 local slid = 0
 if KEYS[2] then slid = redis.call('EXPIRE', KEYS[2], ARGV[2]) end
 return {c, ttl, slid}`
+
+// All or nothing: KEYS[1] grows by ARGV[2] only when it stays within ARGV[3]. Returns {count, ttl, taken}.
+const TAKE_SCRIPT = `
+local n = tonumber(ARGV[2])
+local c = tonumber(redis.call('GET', KEYS[1]) or '0')
+local ttl = redis.call('PTTL', KEYS[1])
+if c + n > tonumber(ARGV[3]) then return {c, ttl, 0} end
+c = redis.call('INCRBY', KEYS[1], n)
+if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
+return {c, ttl, 1}`
 
 // KEYS[1] is the window's counter, KEYS[2] the set of items it has counted; both expire with the window.
 // ARGV: window ms, item, limit. Answers {count, ttl, counted now?}. A refused item is not remembered.
@@ -151,6 +166,37 @@ export function createRateLimiter(
       const { limit, windowSeconds } = config.rateLimits[cls]
       const [n, ttlMs, slid] = await count(`${config.redisPrefix}rl:${cls}:${subject}`, windowSeconds * 1000, alsoSlide)
       return { ...decision(limit, n, ttlMs), slid: slid === 1 }
+    },
+    async take(cls, subject, n, why) {
+      if (n <= 0) return
+      const { limit, windowSeconds } = config.rateLimits[cls]
+      const [used, ttlMs, taken] = (await redis.eval(
+        TAKE_SCRIPT,
+        1,
+        `${config.redisPrefix}rl:${cls}:${subject}`,
+        windowSeconds * 1000,
+        n,
+        limit,
+      )) as [number, number, number]
+      if (taken === 1) return
+      metrics.rateLimited.inc({ class: cls })
+      const resetS = Math.max(1, Math.ceil((ttlMs > 0 ? ttlMs : windowSeconds * 1000) / 1000))
+      const left = Math.max(0, limit - used)
+      throw new Problem(
+        429,
+        'Too Many Requests',
+        `Rate limit "${cls}" exceeded: ${why}, and ${left} are left of ${limit} per ${windowSeconds} s`,
+        {
+          type: 'rate-limited',
+          headers: {
+            'RateLimit-Limit': String(limit),
+            'RateLimit-Remaining': String(left),
+            'RateLimit-Reset': String(resetS),
+            'RateLimit-Policy': `${limit};w=${windowSeconds}`,
+            'Retry-After': String(resetS),
+          },
+        },
+      )
     },
     async enforce(cls, subject, alsoSlide) {
       const d = await limiter.hit(cls, subject, alsoSlide)

@@ -6,6 +6,10 @@ export interface Metrics {
   cacheHits: Counter<'layer'>
   cacheMisses: Counter
   rateLimited: Counter<'class'>
+  /** Worker reports about videos this installation does not know (kept in unknown_video_reports). */
+  unknownVideoReports: Counter
+  /** Videos the sweeper settled (their job was gone), by what it did. */
+  videosSwept: Counter<'outcome'>
 }
 
 // One registry per app instance, so two instances in one process (tests) do not collide.
@@ -32,6 +36,17 @@ export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
       name: 'rate_limit_rejections_total',
       help: 'Requests refused with 429 by class',
       labelNames: ['class'],
+      registers: [registry],
+    }),
+    unknownVideoReports: new Counter({
+      name: 'video_reports_unknown_total',
+      help: 'Worker reports about a video this installation does not know (kept, listed for admins)',
+      registers: [registry],
+    }),
+    videosSwept: new Counter({
+      name: 'videos_swept_total',
+      help: 'Videos whose job no longer existed, settled by the sweeper (redispatched, failed-unreported, completion-lost, jobs-lost)',
+      labelNames: ['outcome'],
       registers: [registry],
     }),
   }

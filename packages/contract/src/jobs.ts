@@ -1,5 +1,6 @@
 // What the core asks the workers to make (VideoJob) and what comes back (artifacts, costs, dead letters).
 import type { Stage } from './pipeline'
+import type { JobLimits } from './plans'
 import type { Aspect, CaptionStyle, Plan, VisualSource, VoiceProvider } from './values'
 import type { PublishRequest } from './youtube'
 
@@ -18,6 +19,11 @@ export interface VideoScript {
 
 export interface VideoJob {
   videoId: string
+  /**
+   * This dispatch of the video (set by `dispatchVideo`; a re-drive or a re-dispatch is a new run). Part
+   * of every report's identity, so a re-run's reports are never taken for the first run's.
+   */
+  runId?: string
   userId: string
   channelId: string
   plan: Plan
@@ -38,6 +44,8 @@ export interface VideoJob {
   music?: string
   /** Overrides the script's title (thumbnail text, event payload). */
   title?: string
+  /** What the plan allows this video; the workers refuse to go past it (absent in jobs of older cores: no limit). */
+  limits?: JobLimits
   /** With the channel's niche as `topic` (the autopilot): the LLM picks a fresh subject and must not reuse these titles. */
   avoidTitles?: string[]
   /** Publish to the channel's YouTube channel after the thumbnail (the publish stage). */
@@ -61,6 +69,12 @@ export interface CostItem {
   kind: CostKind
   /** e.g. `gpt-4o-mini:input`, `elevenlabs`, `libx264:cpu`, `storage` */
   item: string
+  /**
+   * What the line is for, when that is one thing of the video: the storage key of a stored file.
+   * Lines of one video with the same kind and ref are one charge (a re-run that replaces the file
+   * replaces its line); lines without a ref are charges of their own.
+   */
+  ref?: string
   quantity: number
   unit: CostUnit
   unitPriceUsd: number

@@ -55,9 +55,13 @@ export function isPublicIPv6(ip: string): boolean {
   const embedded = (hi: number, lo: number) => `${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`
   if (g.every((x) => x === 0)) return false // ::
   if (g.slice(0, 7).every((x) => x === 0) && g[7] === 1) return false // ::1
-  if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff) return isPublicIPv4(embedded(g[6]!, g[7]!)) // ::ffff:a.b.c.d
+  // ::ffff:0:0/96 (IPv4-mapped) and ::ffff:0:0:0/96 (IPv4-translated): no public name resolves to one;
+  // a socket given one talks IPv4 to the embedded address, so DNS could smuggle any IPv4 address in.
+  if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff) return false
+  if (g.slice(0, 4).every((x) => x === 0) && g[4] === 0xffff && g[5] === 0) return false
   if (g.slice(0, 6).every((x) => x === 0)) return isPublicIPv4(embedded(g[6]!, g[7]!)) // deprecated ::a.b.c.d
-  if (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0)) return isPublicIPv4(embedded(g[6]!, g[7]!)) // NAT64
+  if (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0)) return isPublicIPv4(embedded(g[6]!, g[7]!)) // NAT64 (well-known)
+  if (g[0] === 0x64 && g[1] === 0xff9b && g[2] === 1) return false // 64:ff9b:1::/48, NAT64 for local use (RFC 8215)
   if (g[0] === 0x2002) return isPublicIPv4(embedded(g[1]!, g[2]!)) // 6to4
   const first = g[0]!
   if ((first & 0xfe00) === 0xfc00) return false // fc00::/7 unique local (incl. fd00:ec2::254 metadata)
@@ -67,6 +71,8 @@ export function isPublicIPv6(ip: string): boolean {
   if (first === 0x2001 && g[1] === 0x0db8) return false // documentation
   if (first === 0x0100 && g[1] === 0 && g[2] === 0 && g[3] === 0) return false // discard-only
   if (first === 0x2001 && g[1]! < 0x0200) return false // 2001::/23 IETF protocol assignments (Teredo etc.)
+  if (first === 0x3fff && g[1]! < 0x1000) return false // 3fff::/20 documentation (RFC 9637)
+  if (first === 0x5f00) return false // 5f00::/16 SRv6 segment identifiers (RFC 9602)
   return true
 }
 

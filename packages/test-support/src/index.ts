@@ -1,2 +1,3 @@
 export * from './redis-prefix'
+export * from './tcp-proxy'
 export * from './wait-until'

@@ -26,7 +26,7 @@ export function computeCost(stage: Stage, item: string, seconds: number, gpu: bo
   return costLine(stage, 'render_seconds', item, quantity, unit, price)
 }
 
-/** One month of keeping `bytes`. */
-export function storageCost(stage: Stage, bytes: number): CostItem {
-  return costLine(stage, 'storage_bytes', 'storage', bytes, 'byte_month', STORAGE_PRICE_PER_BYTE_MONTH)
+/** One month of keeping the `bytes` stored under `key` (the line's ref: a re-run replacing the file replaces the line). */
+export function storageCost(stage: Stage, bytes: number, key: string): CostItem {
+  return { ...costLine(stage, 'storage_bytes', 'storage', bytes, 'byte_month', STORAGE_PRICE_PER_BYTE_MONTH), ref: key }
 }

@@ -1,8 +1,22 @@
 // ffmpeg as an async child process: progress from `-progress pipe:1`, killed on cancel or timeout.
+// Every input is opened with local protocols only: media downloaded from a user's URL may be crafted
+// (a playlist naming other URLs or local files), and ffmpeg follows what a format names.
 import { FfmpegError, RenderTimeoutError } from '../errors'
+import { runTool } from './tool'
 
 /** No banner, no stdin, overwrite the output, errors only: how every ffmpeg run here starts. */
 export const FFMPEG_QUIET = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error'] as const
+
+/** The protocols an input may use (and anything it names: a playlist's segments): files and our own pipes. */
+const LOCAL_ONLY = ['-protocol_whitelist', 'file,pipe'] as const
+
+/** The arguments with every input (`-i`) limited to local protocols; a per-input option, so repeated for each. */
+export function localInputsOnly(args: readonly string[]): string[] {
+  return args.flatMap((arg, i) => (arg === '-i' && args[i - 1] !== 'file,pipe' ? [...LOCAL_ONLY, arg] : [arg]))
+}
+
+/** ffprobe reads one file: a minute would mean it hangs (a pipe, a stalled disk). */
+const PROBE_TIMEOUT_S = 60
 
 export interface FfmpegRunOptions {
   /** aborting kills ffmpeg at once (SIGKILL) and rejects with the signal's reason */
@@ -25,7 +39,7 @@ const STDERR_KEEP = 16 * 1024
 export async function runFfmpeg(args: string[], opts: FfmpegRunOptions = {}): Promise<FfmpegRunResult> {
   opts.signal?.throwIfAborted()
   const started = performance.now()
-  const proc = Bun.spawn([opts.binary ?? 'ffmpeg', ...args], {
+  const proc = Bun.spawn([opts.binary ?? 'ffmpeg', ...localInputsOnly(args)], {
     stdin: 'ignore',
     stdout: 'pipe',
     stderr: 'pipe',
@@ -85,14 +99,13 @@ export async function runFfmpeg(args: string[], opts: FfmpegRunOptions = {}): Pr
   }
 }
 
-/** Media duration in seconds, via ffprobe. */
-export async function probeDuration(path: string): Promise<number> {
-  const proc = Bun.spawn(['ffprobe', '-v', 'error', '-show_entries', 'format=duration', '-of', 'default=nw=1:nk=1', path], {
-    stdout: 'pipe',
-    stderr: 'pipe',
-  })
-  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
-  const duration = Number(out.trim())
-  if (code !== 0 || !Number.isFinite(duration)) throw new FfmpegError(`ffprobe failed on ${path}`, code, err)
+/** Media duration in seconds, via ffprobe (local protocols only, a time limit, the stage's signal). */
+export async function probeDuration(path: string, opts: { signal?: AbortSignal; timeoutS?: number } = {}): Promise<number> {
+  const { exitCode, stdout, stderr } = await runTool(
+    ['ffprobe', ...LOCAL_ONLY, '-v', 'error', '-show_entries', 'format=duration', '-of', 'default=nw=1:nk=1', path],
+    { signal: opts.signal, timeoutS: opts.timeoutS ?? PROBE_TIMEOUT_S },
+  )
+  const duration = Number(stdout.trim())
+  if (exitCode !== 0 || !Number.isFinite(duration)) throw new FfmpegError(`ffprobe failed on ${path}`, exitCode, stderr)
   return duration
 }

@@ -1,5 +1,5 @@
 // What every stage processor receives, and what stages hand to each other.
-import type { Artifact, CostItem, Stage, VideoJob } from '@ytempire/contract'
+import { type Artifact, type CostItem, type Stage, type VideoJob, videoPrefix } from '@ytempire/contract'
 import type { Storage } from '@ytempire/storage'
 import type { Logger } from 'pino'
 import type { RenderConfig } from '../config'
@@ -46,7 +46,9 @@ export interface StageContext {
 
 export type StageProcessor<R> = (ctx: StageContext) => Promise<R>
 
-export const artifactKey = (videoId: string, name: string) => `videos/${videoId}/${name}`
+/** A file of the video, under its owner's folder (`videoPrefix`). */
+export const artifactKey = (video: Pick<VideoJob, 'userId' | 'videoId'>, name: string) =>
+  `${videoPrefix(video.userId, video.videoId)}${name}`
 
 export function outcomeOf<R>(outcomes: StageOutcomes, stage: Stage): StageOutcome<R> {
   const outcome = outcomes[stage]

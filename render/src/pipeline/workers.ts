@@ -13,6 +13,7 @@ import { scriptStage } from '../stages/script'
 import { thumbnailStage } from '../stages/thumbnail'
 import { visualsStage } from '../stages/visuals'
 import { voiceStage } from '../stages/voice'
+import { openScratch, type Reclaimed } from './scratch'
 import type { StageProcessor } from './stage'
 import { createStageWorker, type StageWorkerDeps } from './stage-worker'
 
@@ -28,21 +29,24 @@ const PROCESSORS: Record<Stage, StageProcessor<unknown>> = {
 
 export interface Pipeline {
   workers: Worker[]
+  /** What this start reclaimed from workers of this host that died without cleaning up. */
+  reclaimed: Reclaimed
   /** Graceful: waits for running jobs up to `graceMs`, then hands them back to the queue. */
   close(graceMs?: number): Promise<void>
 }
 
-export function startPipeline(
+export async function startPipeline(
   config: RenderConfig,
   log: Logger,
   providers: Providers = createProviders(config),
   stages: readonly Stage[] = PIPELINE.stages,
-): Pipeline {
+): Promise<Pipeline> {
+  const { scratch, reclaimed } = await openScratch(config.tmpDir, log)
   const workerConnection = connectRedis(config.redis, 'render-worker', { maxRetriesPerRequest: null })
   const commands = connectRedis(config.redis, 'render-commands', { maxRetriesPerRequest: null })
   const shutdown = new AbortController()
   const inFlight = new Set<Promise<unknown>>()
-  const events = new EventReporter(commands, config.queuePrefix)
+  const events = new EventReporter(commands, { prefix: config.queuePrefix })
   const deps: StageWorkerDeps = {
     config,
     providers,
@@ -56,6 +60,7 @@ export function startPipeline(
       inFlight.add(work)
       void work.finally(() => inFlight.delete(work))
     },
+    scratch,
   }
   const concurrency: Record<WorkerPool, number> = { render: config.renderConcurrency, stage: config.stageConcurrency }
   const workers = stages.map((stage) => createStageWorker(stage, PROCESSORS[stage], deps, concurrency[PIPELINE.spec[stage].pool]))
@@ -78,6 +83,7 @@ export function startPipeline(
     await closePipelineQueues(commands)
     workerConnection.disconnect()
     commands.disconnect()
+    await scratch.close()
   }
-  return { workers, close: (graceMs = config.shutdownGraceMs) => (closed ??= close(graceMs)) }
+  return { workers, reclaimed, close: (graceMs = config.shutdownGraceMs) => (closed ??= close(graceMs)) }
 }

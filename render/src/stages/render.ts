@@ -10,6 +10,7 @@ import { outputSize } from '../ffmpeg/output-size'
 import { type RenderPlan, renderPlan } from '../ffmpeg/render-plan'
 import { renderSpeed } from '../metrics'
 import { artifactKey, type StageContext } from '../pipeline/stage'
+import { mediaBudgetOf } from '../visuals/safe-fetch'
 import { fetchUserMedia } from '../visuals/uploads'
 import type { VisualsStageResult } from './visuals'
 import type { VoiceStageResult, VoiceTrack } from './voice'
@@ -53,7 +54,16 @@ export async function renderStage(ctx: StageContext): Promise<RenderStageResult>
   }
   let music: RenderPlan['music']
   if (video.music) {
-    const fetched = await fetchUserMedia(video.music, video.userId, `${ctx.dir}/music`, ctx.storage, config.media, ['audio/'], ctx.signal)
+    const fetched = await fetchUserMedia({
+      ref: video.music,
+      userId: video.userId,
+      basePath: `${ctx.dir}/music`,
+      storage: ctx.storage,
+      limits: config.media,
+      use: 'music',
+      signal: ctx.signal,
+      budget: mediaBudgetOf(video, visuals.mediaBytes),
+    })
     music = { path: fetched.path, volume: config.video.musicVolume }
   }
 
@@ -91,8 +101,8 @@ export async function renderStage(ctx: StageContext): Promise<RenderStageResult>
       : computeCost('render', 'libx264:cpu', run.cpuSeconds, false),
   )
 
-  const videoArtifact = await ctx.store(artifactKey(video.videoId, 'video.mp4'), outputPath, 'video/mp4')
-  const captions = captionsPath ? await ctx.store(artifactKey(video.videoId, 'captions.ass'), captionsPath, 'text/x-ssa') : undefined
+  const videoArtifact = await ctx.store(artifactKey(video, 'video.mp4'), outputPath, 'video/mp4')
+  const captions = captionsPath ? await ctx.store(artifactKey(video, 'captions.ass'), captionsPath, 'text/x-ssa') : undefined
   return {
     video: videoArtifact,
     voiceKey: voice.voiceKey,

@@ -15,7 +15,7 @@ export interface ScriptStageResult {
 
 export async function scriptStage(ctx: StageContext): Promise<ScriptStageResult> {
   const { video } = ctx
-  const scriptKey = artifactKey(video.videoId, 'script.json')
+  const scriptKey = artifactKey(video, 'script.json')
   let script: VideoScript
   if (await ctx.reuse(scriptKey)) {
     // Re-drive or a retry after a crash: the script (and its LLM cost) is already paid for.
@@ -43,6 +43,10 @@ export async function scriptStage(ctx: StageContext): Promise<ScriptStageResult>
         ctx.log.warn({ title: written.script.title }, 'the LLM repeated an earlier title; asking again')
       }
     }
+    // The plan's cap: the core checks a script it is given; one the LLM wrote is checked here, before a voice costs money.
+    const chars = script.scenes.reduce((n, scene) => n + scene.narration.length, 0)
+    const cap = video.limits?.narrationChars
+    if (cap !== undefined && chars > cap) throw new InvalidInputError(`the narration has ${chars} characters; the plan allows ${cap}`)
     const path = `${ctx.dir}/script.json`
     await Bun.write(path, JSON.stringify(script, null, 2))
     await ctx.store(scriptKey, path, 'application/json')

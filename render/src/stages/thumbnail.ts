@@ -46,5 +46,5 @@ export async function thumbnailStage(ctx: StageContext): Promise<ThumbnailStageR
     signal: ctx.signal,
     timeoutS: THUMBNAIL_TIMEOUT_S,
   })
-  return { thumbnail: await ctx.store(artifactKey(video.videoId, 'thumbnail.jpg'), outputPath, 'image/jpeg') }
+  return { thumbnail: await ctx.store(artifactKey(video, 'thumbnail.jpg'), outputPath, 'image/jpeg') }
 }

@@ -1,6 +1,7 @@
 // Stage 2a: narration per scene, word timings, one loudness-normalised track.
 
 import { ttsCost } from '../cost/cost'
+import { InvalidInputError } from '../errors'
 import type { WordTiming } from '../ffmpeg/captions'
 import { probeDuration } from '../ffmpeg/ffmpeg'
 import { artifactKey, type StageContext } from '../pipeline/stage'
@@ -28,8 +29,8 @@ export interface VoiceStageResult {
 
 export async function voiceStage(ctx: StageContext): Promise<VoiceStageResult> {
   const { video } = ctx
-  const voiceKey = artifactKey(video.videoId, 'voice.wav')
-  const trackKey = artifactKey(video.videoId, 'voice-track.json')
+  const voiceKey = artifactKey(video, 'voice.wav')
+  const trackKey = artifactKey(video, 'voice-track.json')
   if ((await ctx.storage.stat(voiceKey)) && (await ctx.storage.stat(trackKey))) {
     // A re-drive after a later stage failed: the narration (and its TTS cost) is already paid for.
     await ctx.reuse(voiceKey)
@@ -54,11 +55,14 @@ export async function voiceStage(ctx: StageContext): Promise<VoiceStageResult> {
       basePath: `${ctx.dir}/scene-${i}`,
       signal: ctx.signal,
     })
-    const durationS = await probeDuration(speech.path)
+    const durationS = await probeDuration(speech.path, { signal: ctx.signal })
     let words = speech.words
     if (!words) {
       const tokens = splitWords(text)
-      const [weights, silences] = await Promise.all([phonemeWeights(tokens, phonemeVoice), detectSilences(speech.path)])
+      const [weights, silences] = await Promise.all([
+        phonemeWeights(tokens, phonemeVoice, ctx.signal),
+        detectSilences(speech.path, ctx.signal),
+      ])
       words = distributeWords(tokens, weights, silences, durationS)
     }
     characters += speech.characters
@@ -85,8 +89,12 @@ export async function voiceStage(ctx: StageContext): Promise<VoiceStageResult> {
     for (const w of s.words) words.push({ word: w.word, start: offset + w.start, end: offset + w.end, scene: i })
     offset += s.durationS
   })
+  const durationS = await probeDuration(voicePath, { signal: ctx.signal })
+  const longest = video.limits?.maxVideoSeconds
+  if (longest !== undefined && durationS > longest)
+    throw new InvalidInputError(`the narration runs ${durationS.toFixed(1)} s; the plan allows videos of ${longest} s`)
   const track: VoiceTrack = {
-    durationS: await probeDuration(voicePath),
+    durationS,
     sceneStarts,
     words,
     timing: spoken.every((s) => s.measured) ? 'provider' : 'estimated',

@@ -46,10 +46,13 @@ export class GeneratedVisuals implements VisualProvider {
     const pending = req.scenes.map((scene, i) => async () => {
       out[i] = await this.background(req, i, scene.keywords)
     })
-    const running: Promise<void>[] = []
+    // Every run is awaited through race/all, so a second failure (both stopped by a cancel) is never an
+    // unhandled rejection, which would end the worker process.
+    const running = new Set<Promise<void>>()
     for (const task of pending) {
-      running.push(task())
-      if (running.length >= 2) await running.shift()
+      const run: Promise<void> = task().finally(() => running.delete(run))
+      running.add(run)
+      if (running.size >= 2) await Promise.race(running)
     }
     await Promise.all(running)
     return out

@@ -2,6 +2,7 @@
 // scene's keywords in script order, never the same clip twice when the search offers another.
 import { join } from 'node:path'
 import { providerFailure } from '../errors'
+import { sniffMedia } from './media-type'
 import { safeDownload } from './safe-fetch'
 import type { SceneVisual, VisualProvider, VisualRequest } from './visuals'
 
@@ -84,7 +85,8 @@ async function clipPerScene(
     }
     used.add(hit.id)
     const path = join(req.dir, `scene-${i}.mp4`)
-    await safeDownload(hit.url, path, { ...limits, accept: ['video/'], signal: req.signal })
+    await safeDownload(hit.url, path, { ...limits, accept: ['video/'], signal: req.signal, budget: req.mediaBudget })
+    await sniffMedia(path, 'scene', `${name} clip ${hit.id}`)
     out.push({ kind: 'clip', path, source: `${name}:${hit.id}` })
   }
   return out

@@ -1,41 +1,49 @@
 // The operator's own media: public URLs (fetched through the SSRF guard) or storage keys under
-// `uploads/<userId>/`, assigned to scenes in order (repeating when there are fewer than scenes).
+// `uploads/<userId>/`, assigned to scenes in order (repeating when there are fewer than scenes). Every
+// file is checked by its bytes before use.
 import { copyFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { type MediaType, uploadsPrefix } from '@ytempire/contract'
 import type { Storage } from '@ytempire/storage'
 import { InvalidInputError } from '../errors'
-import { safeDownload } from './safe-fetch'
+import { type MediaUse, sniffMedia } from './media-type'
+import { type MediaBudget, safeDownload } from './safe-fetch'
 import type { MediaFetchLimits } from './stock-clips'
 import type { SceneVisual, VisualProvider, VisualRequest } from './visuals'
 
-const VIDEO_EXT = /\.(mp4|mov|webm|mkv|m4v)$/i
-const IMAGE_EXT = /\.(png|jpe?g|webp|gif|bmp)$/i
+export interface UserMediaRequest {
+  /** a public URL, or a storage key under the user's uploads */
+  ref: string
+  userId: string
+  /** where to put the file (an extension is added) */
+  basePath: string
+  storage: Storage
+  limits: MediaFetchLimits
+  use: MediaUse
+  signal: AbortSignal
+  budget: MediaBudget
+}
 
-/** Fetches one user-supplied reference (URL or own storage key) to `basePath`; used for music too. */
-export async function fetchUserMedia(
-  ref: string,
-  userId: string,
-  basePath: string,
-  storage: Storage,
-  limits: MediaFetchLimits,
-  accept: string[],
-  signal: AbortSignal,
-): Promise<{ path: string; contentType: string }> {
+/** Fetches one user-supplied reference (URL or own storage key); used for scenes and music. */
+export async function fetchUserMedia(req: UserMediaRequest): Promise<{ path: string; type: MediaType }> {
+  const { ref, userId, basePath, storage, limits, use, signal, budget } = req
+  let path: string
   if (/^https?:\/\//i.test(ref)) {
-    const tmp = `${basePath}.download`
-    const { contentType } = await safeDownload(ref, tmp, { ...limits, accept, signal })
-    return { path: tmp, contentType }
+    path = `${basePath}.download`
+    const accept = use === 'scene' ? ['image/', 'video/'] : ['audio/', 'video/']
+    await safeDownload(ref, path, { ...limits, accept, signal, budget })
+  } else {
+    if (!ref.startsWith(uploadsPrefix(userId))) throw new InvalidInputError(`media key must be under ${uploadsPrefix(userId)}: ${ref}`)
+    const stat = await storage.stat(ref)
+    if (!stat) throw new InvalidInputError(`media not found: ${ref}`)
+    if (stat.size > Math.min(limits.maxBytes, budget.left))
+      throw new InvalidInputError(`media too large: ${ref} (${stat.size} bytes; ${Math.min(limits.maxBytes, budget.left)} left)`)
+    budget.left -= stat.size
+    const local = await storage.toLocalFile(ref, join(basePath, '..'))
+    path = `${basePath}.upload`
+    await copyFile(local, path)
   }
-  if (!ref.startsWith(`uploads/${userId}/`)) throw new InvalidInputError(`media key must be under uploads/${userId}/: ${ref}`)
-  const stat = await storage.stat(ref)
-  if (!stat) throw new InvalidInputError(`media not found: ${ref}`)
-  if (stat.size > limits.maxBytes) throw new InvalidInputError(`media too large: ${ref}`)
-  if (!accept.some((a) => stat.contentType.startsWith(a)))
-    throw new InvalidInputError(`refused content-type ${stat.contentType} for ${ref}`)
-  const local = await storage.toLocalFile(ref, join(basePath, '..'))
-  const path = `${basePath}.upload`
-  await copyFile(local, path)
-  return { path, contentType: stat.contentType }
+  return { path, type: await sniffMedia(path, use, ref) }
 }
 
 export class UploadedVisuals implements VisualProvider {
@@ -55,18 +63,17 @@ export class UploadedVisuals implements VisualProvider {
       const ref = media[i % media.length]!
       let visual = fetched.get(ref)
       if (!visual) {
-        const { path, contentType } = await fetchUserMedia(
+        const { path, type } = await fetchUserMedia({
           ref,
-          req.video.userId,
-          join(req.dir, `media-${fetched.size}`),
-          this.storage,
-          this.limits,
-          ['image/', 'video/'],
-          req.signal,
-        )
-        const isVideo = contentType.startsWith('video/') || (!contentType.startsWith('image/') && VIDEO_EXT.test(ref))
-        if (!isVideo && !contentType.startsWith('image/') && !IMAGE_EXT.test(ref)) throw new InvalidInputError(`unsupported media ${ref}`)
-        visual = { kind: isVideo ? 'clip' : 'still', path, source: ref }
+          userId: req.video.userId,
+          basePath: join(req.dir, `media-${fetched.size}`),
+          storage: this.storage,
+          limits: this.limits,
+          use: 'scene',
+          signal: req.signal,
+          budget: req.mediaBudget,
+        })
+        visual = { kind: type.startsWith('video/') ? 'clip' : 'still', path, source: ref }
         fetched.set(ref, visual)
       }
       out.push(visual)

@@ -1,5 +1,6 @@
 // Visual providers: one visual per scene, in script order, stored as artifacts for the renderer.
 import type { Aspect, ScriptScene, VideoJob } from '@ytempire/contract'
+import type { MediaBudget } from './safe-fetch'
 
 export interface SceneVisual {
   kind: 'still' | 'clip'
@@ -18,6 +19,8 @@ export interface VisualRequest {
   /** working directory for downloads and generated files; removed by the caller */
   dir: string
   signal: AbortSignal
+  /** what the video may still download (the plan's mediaBytes), shared by every download of the stage */
+  mediaBudget: MediaBudget
 }
 
 export interface VisualProvider {

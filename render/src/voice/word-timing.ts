@@ -2,6 +2,8 @@
 // Pauses are measured in the audio (silencedetect); each clause between pauses is split among its
 // words by phoneme count (espeak-ng's own phonemiser, else letters). Typical error: under ~0.1 s at
 // clause edges, ~0.15 s inside long clauses.
+import { localInputsOnly } from '../ffmpeg/ffmpeg'
+import { runTool } from '../ffmpeg/tool'
 import type { SpokenWord } from './voice'
 
 export interface Silence {
@@ -11,12 +13,26 @@ export interface Silence {
 
 const CLAUSE_END = /[,.;:!?\u2014\u2026)]["'\u201d\u2019]*$/
 
-export async function detectSilences(path: string, minSilenceS = 0.07): Promise<Silence[]> {
-  const proc = Bun.spawn(
-    ['ffmpeg', '-hide_banner', '-nostdin', '-i', path, '-af', `silencedetect=n=-42dB:d=${minSilenceS}`, '-f', 'null', '-'],
-    { stdout: 'ignore', stderr: 'pipe' },
+/** Decoding one scene's speech takes well under a second; two minutes means something hangs. */
+const SILENCE_TIMEOUT_S = 120
+/** espeak-ng phonemising a scene's words: instant, or stuck. */
+const PHONEME_TIMEOUT_S = 30
+
+export async function detectSilences(path: string, signal?: AbortSignal, minSilenceS = 0.07): Promise<Silence[]> {
+  const { stderr: log } = await runTool(
+    [
+      'ffmpeg',
+      '-hide_banner',
+      '-nostdin',
+      ...localInputsOnly(['-i', path]),
+      '-af',
+      `silencedetect=n=-42dB:d=${minSilenceS}`,
+      '-f',
+      'null',
+      '-',
+    ],
+    { signal, timeoutS: SILENCE_TIMEOUT_S },
   )
-  const [log] = await Promise.all([new Response(proc.stderr).text(), proc.exited])
   const silences: Silence[] = []
   let open: number | null = null
   for (const m of log.matchAll(/silence_(start|end): (-?[\d.]+)/g)) {
@@ -31,23 +47,26 @@ export async function detectSilences(path: string, minSilenceS = 0.07): Promise<
   return silences
 }
 
-/** Phonemes per word from espeak-ng (`-q -x`, one input line per word gives one output line per word). */
-export async function phonemeWeights(words: string[], voice: string): Promise<number[]> {
+/**
+ * Phonemes per word from espeak-ng (`-q -x`, one input line per word gives one output line per word);
+ * letters when espeak-ng fails. A cancel or the stage's end still stops it (the signal's reason is thrown).
+ */
+export async function phonemeWeights(words: string[], voice: string, signal?: AbortSignal): Promise<number[]> {
   const letters = words.map((w) => Math.max(1, w.replace(/[^\p{L}\p{N}]/gu, '').length))
   try {
-    const proc = Bun.spawn(['espeak-ng', '-q', '-x', '-v', voice], {
+    const { stdout: out } = await runTool(['espeak-ng', '-q', '-x', '-v', voice], {
       stdin: new TextEncoder().encode(`${words.map((w) => w.replace(/[^\p{L}\p{N}'-]/gu, ' ').trim() || 'a').join('\n')}\n`),
-      stdout: 'pipe',
-      stderr: 'ignore',
+      signal,
+      timeoutS: PHONEME_TIMEOUT_S,
     })
-    const [out] = await Promise.all([new Response(proc.stdout).text(), proc.exited])
     const lines = out
       .split('\n')
       .map((l) => l.trim())
       .filter((l) => l.length > 0)
     if (lines.length !== words.length) return letters
     return lines.map((l) => Math.max(1, l.replace(/[',_:#@0-9\s-]/g, '').length))
-  } catch {
+  } catch (err) {
+    if (signal?.aborted) throw err
     return letters
   }
 }

@@ -72,6 +72,21 @@ export function adminModule(deps: Deps, admin: AdminService, apiKeys: ApiKeyServ
       params: t.Object({ id: t.String({ minLength: 1, maxLength: 200 }) }),
       detail: { summary: 'Run a dead-lettered video again' },
     })
+    .get('/unknown-video-reports', ({ query }) => admin.unknownVideoReports(query), {
+      auth: 'admin',
+      query: t.Object(
+        {
+          limit: t.Optional(t.Integer({ minimum: 1, maximum: 200 })),
+          before: t.Optional(t.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
+        },
+        strict,
+      ),
+      detail: {
+        summary: 'Worker reports about videos this installation does not know',
+        description:
+          'Kept, never dropped: another installation sharing the queue namespace, or a video erased while its job ran. Newest first; page with `before` (the last id seen).',
+      },
+    })
     .post('/secrets/reseal', ({ principal, ctx }) => admin.resealSecrets({ principal, ctx }), {
       auth: 'admin',
       detail: { summary: 'Re-encrypt secrets at rest under the current key of SECRET_KEYS' },

@@ -1,7 +1,7 @@
 import type { Role } from '@ytempire/contract'
-import { asc, eq, sql } from 'drizzle-orm'
+import { asc, desc, eq, lt, sql } from 'drizzle-orm'
 import { SigningKeyLimitError } from '../../crypto/signing-key-limit-error'
-import { mfaSecrets, users } from '../../db/schema'
+import { mfaSecrets, unknownVideoReports, users } from '../../db/schema'
 import type { Deps } from '../../deps'
 import { invalidateUser } from '../../http/cached'
 import type { RequestContext } from '../../http/plugin'
@@ -121,6 +121,28 @@ export function createAdminService(
 
     /** The videos service owns a video's status: the re-drive goes through it. */
     redriveDeadLetter: (id: string) => videos.redrive(id),
+
+    /** Worker reports about videos this installation does not know, newest first. */
+    async unknownVideoReports(page: { limit?: number; before?: number }) {
+      const rows = await db
+        .select()
+        .from(unknownVideoReports)
+        .where(page.before ? lt(unknownVideoReports.id, page.before) : undefined)
+        .orderBy(desc(unknownVideoReports.id))
+        .limit(page.limit ?? 50)
+      return {
+        items: rows.map((r) => ({
+          id: r.id,
+          videoId: r.videoId,
+          type: r.type,
+          stage: r.stage,
+          reportId: r.eventKey,
+          data: r.data,
+          at: r.at.toISOString(),
+          recordedAt: r.recordedAt.toISOString(),
+        })),
+      }
+    },
   }
 }
 export type AdminService = ReturnType<typeof createAdminService>

@@ -1,8 +1,8 @@
 // Which plan a subscription grants right now, and the error every limit answers with.
 import type { Entitlements, Plan } from '@ytempire/contract'
-import { and, count, eq, gt, sql, sum } from 'drizzle-orm'
+import { and, count, eq, gt, isNotNull, sql, sum } from 'drizzle-orm'
 import type { Db } from '../../db'
-import { uploads, videos } from '../../db/schema'
+import { costLedger, uploads, videos } from '../../db/schema'
 import { type FieldError, Problem } from '../../http/problem'
 
 export interface SubscriptionFacts {
@@ -58,15 +58,18 @@ export async function videosInLastDay(db: Db, userId: string, now = new Date()):
   return row?.n ?? 0
 }
 
-/** Bytes held: uploads and finished videos. */
+/**
+ * Bytes held: uploads, and every file stored for the account's videos (the storage lines of the cost
+ * ledger, one per file: a file a re-run replaced counts once, at its current size).
+ */
 export async function storageUsedBytes(db: Db, userId: string): Promise<number> {
   const [u] = await db
     .select({ n: sum(uploads.size) })
     .from(uploads)
     .where(eq(uploads.userId, userId))
   const [v] = await db
-    .select({ n: sql<string | null>`sum(${videos.videoBytes})` })
-    .from(videos)
-    .where(eq(videos.userId, userId))
+    .select({ n: sql<string | null>`sum(${costLedger.quantity})` })
+    .from(costLedger)
+    .where(and(eq(costLedger.userId, userId), eq(costLedger.kind, 'storage_bytes'), isNotNull(costLedger.videoId)))
   return Number(u?.n ?? 0) + Number(v?.n ?? 0)
 }

@@ -9,10 +9,13 @@ export const PaidPlan = t.UnionEnum(PAID_PLANS, { description: PAID_PLANS.join('
 export const EntitlementsView = t.Object({
   channels: t.Number(),
   videosPerDay: t.Number({ description: 'videos asked for in any 24 hours' }),
-  maxVideoSeconds: t.Number({ description: 'longest targetSeconds' }),
+  maxVideoSeconds: t.Number({ description: 'longest video (targetSeconds, and the narration as spoken)' }),
+  narrationChars: t.Number({ description: 'narration characters of one video' }),
+  mediaItems: t.Number({ description: 'media one video may name' }),
+  mediaBytes: t.Number({ description: 'bytes of media one video may download' }),
   queuePriority: t.Number({ description: 'BullMQ priority, lower runs first' }),
   autopilot: t.Boolean(),
-  storageBytes: t.Number({ description: 'uploads and finished videos together' }),
+  storageBytes: t.Number({ description: 'uploads and every file of the videos together' }),
 })
 
 export const BillingView = t.Object({

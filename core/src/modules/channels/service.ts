@@ -5,6 +5,7 @@ import type { Deps } from '../../deps'
 import { conflict, notFound, unprocessable } from '../../http/problem'
 import { findOwned } from '../auth/ownership'
 import { planLimit } from '../billing/entitlements'
+import { deleteVideoFiles } from '../videos/files'
 import { connectionView } from '../youtube/views'
 
 type ChannelRow = typeof channels.$inferSelect
@@ -117,6 +118,13 @@ export function createChannelService(deps: Deps) {
         .where(and(eq(videos.channelId, id), inArray(videos.status, ['queued', 'running'])))
       if (active && active.n > 0) throw conflict(`The channel has ${active.n} video(s) in progress; cancel them first`)
       for (const hook of removeHooks) await hook(id)
+      // Its videos go with it: their jobs (a cancelled one may still be stopping), then their files, then the rows.
+      const owned = await db
+        .select({ id: videos.id, userId: videos.userId })
+        .from(videos)
+        .where(and(eq(videos.channelId, id), eq(videos.userId, userId)))
+      await deps.pipeline.forget(owned.map((v) => v.id))
+      await deleteVideoFiles(deps.storage, owned, deps.log)
       await db.transaction(async (tx) => {
         const [owner] = await tx.select({ plan: users.plan }).from(users).where(eq(users.id, userId)).for('update')
         await tx.delete(channels).where(and(eq(channels.id, id), eq(channels.userId, userId)))

@@ -1,36 +1,13 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { acceptedMediaType, MEDIA_TYPES, uploadsPrefix } from '@ytempire/contract'
 import { and, desc, eq } from 'drizzle-orm'
 import { fileTypeFromFile } from 'file-type'
 import { uploads, users } from '../../db/schema'
 import type { Deps } from '../../deps'
 import { notFound, Problem, unprocessable } from '../../http/problem'
 import { planLimit, storageUsedBytes } from '../billing/entitlements'
-
-// What the renderer can use: stills, clips, and music beds. The bytes decide, not the declared type.
-const ALLOWED: Record<string, string> = {
-  'image/jpeg': 'jpg',
-  'image/png': 'png',
-  'image/webp': 'webp',
-  'video/mp4': 'mp4',
-  'video/quicktime': 'mov',
-  'video/webm': 'webm',
-  'audio/mpeg': 'mp3',
-  'audio/wav': 'wav',
-  'audio/x-wav': 'wav',
-  'audio/vnd.wave': 'wav',
-  'audio/mp4': 'm4a',
-  'audio/x-m4a': 'm4a',
-  'audio/flac': 'flac',
-  'audio/x-flac': 'flac',
-}
-const CANONICAL: Record<string, string> = {
-  'audio/x-wav': 'audio/wav',
-  'audio/vnd.wave': 'audio/wav',
-  'audio/x-m4a': 'audio/mp4',
-  'audio/x-flac': 'audio/flac',
-}
 
 type UploadRow = typeof uploads.$inferSelect
 export const uploadView = (u: UploadRow) => ({
@@ -67,8 +44,9 @@ export function createUploadService(deps: Deps) {
         if (size === 0)
           throw unprocessable('The request body is empty', [{ field: 'body', message: 'send the file as the raw request body' }])
         await fits(size)
+        // What the renderer can use: stills, clips, and music beds. The bytes decide, not the declared type.
         const detected = await fileTypeFromFile(path)
-        const type = detected && ALLOWED[detected.mime] ? (CANONICAL[detected.mime] ?? detected.mime) : undefined
+        const type = acceptedMediaType(detected?.mime)
         if (!type) {
           throw new Problem(
             415,
@@ -77,7 +55,7 @@ export function createUploadService(deps: Deps) {
           )
         }
         const id = crypto.randomUUID()
-        const key = `uploads/${userId}/${id}.${ALLOWED[type]}`
+        const key = `${uploadsPrefix(userId)}${id}.${MEDIA_TYPES[type]}`
         await deps.storage.putFile(key, path, type)
         const [row] = await db.insert(uploads).values({ id, userId, key, name, contentType: type, size }).returning()
         return uploadView(row!)

@@ -1,3 +1,4 @@
+import { uploadsPrefix, userVideosPrefix } from '@ytempire/contract'
 import { and, desc, eq, isNull } from 'drizzle-orm'
 import { verifyPassword } from '../../crypto/hash'
 import {
@@ -26,6 +27,7 @@ import type { ApiKeyService } from '../api-keys/service'
 import { type AuthService, publicUser } from '../auth/service'
 import { channelView } from '../channels/service'
 import { uploadView } from '../uploads/service'
+import { deleteVideoFiles, deletingFiles } from '../videos/files'
 import { videoView } from '../videos/service'
 import { endpointView } from '../webhooks/service'
 
@@ -151,14 +153,20 @@ export function createUserService(deps: Deps, auth: AuthService, apiKeys: ApiKey
     beforeErase(hook: (userId: string) => Promise<unknown>) {
       eraseHooks.push(hook)
     },
-    /** GDPR Art. 17: erases the account and everything hanging off it (cascading foreign keys). */
+    /**
+     * GDPR Art. 17: erases the account and everything hanging off it. After the checks and the hooks,
+     * the user's jobs go first (a running stage stops and takes back a file it was writing; nothing
+     * queued starts), then every stored file of theirs (their folders, and files of the older layout),
+     * then the rows (cascading foreign keys). A file store that fails leaves the account, so the request
+     * can be made again.
+     */
     async erase(userId: string, password: string) {
       const [user] = await db.select().from(users).where(eq(users.id, userId))
       if (!user) throw unauthorized()
       if (!(await verifyPassword(password, user.passwordHash)))
         throw unprocessable('The password is wrong', [{ field: 'password', message: 'wrong password' }])
       const families = await db.select({ id: tokenFamilies.id }).from(tokenFamilies).where(eq(tokenFamilies.userId, userId))
-      const stored = await storedKeys(userId)
+      const owned = await db.select({ id: videos.id, userId: videos.userId }).from(videos).where(eq(videos.userId, userId))
       // The installation keeps an administrator: refused before the hooks act on anything, and checked
       // again under the lock that serialises role changes, where a concurrent deletion is seen.
       const keepsAnAdmin = async (tx: Tx) => {
@@ -167,14 +175,19 @@ export function createUserService(deps: Deps, auth: AuthService, apiKeys: ApiKey
       }
       await db.transaction(keepsAnAdmin)
       for (const hook of eraseHooks) await hook(userId)
+      await deps.pipeline.forget(owned.map((v) => v.id))
+      const stored = await storedKeys(userId)
+      await deletingFiles(deps.log, async () => {
+        await deps.storage.deletePrefix(uploadsPrefix(userId))
+        await deps.storage.deletePrefix(userVideosPrefix(userId))
+        for (const key of stored) await deps.storage.delete(key)
+      })
+      await deleteVideoFiles(deps.storage, owned, deps.log)
       await db.transaction(async (tx) => {
         await lockAdminRoles(tx)
         await keepsAnAdmin(tx)
         await tx.delete(users).where(eq(users.id, userId))
       })
-      // The files go too: uploads, and every artifact the render workers reported for the user's videos.
-      for (const key of stored)
-        await deps.storage.delete(key).catch((err) => deps.log.warn({ err, key }, 'could not delete a stored file during erasure'))
       await deps.sessions.end(families.map((f) => f.id))
       // Edge cache: every cached answer of the erased user goes.
       await tellEdgeSessionsEnded(deps, { user: userId, sessions: families.map((f) => f.id), everything: true })

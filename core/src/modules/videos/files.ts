@@ -1,5 +1,33 @@
+import { videoPrefix } from '@ytempire/contract'
 import type { Storage } from '@ytempire/storage'
 import { notFound, Problem } from '../../http/problem'
+import type { Logger } from '../../infra/logger'
+
+/**
+ * Deletes every stored file of these videos: their folder under the owner (`videoPrefix`) and the
+ * folder of the older layout (`videos/<videoId>/`). A store that does not answer is a 503: nothing
+ * of the caller's request should be taken as done.
+ */
+export async function deleteVideoFiles(storage: Storage, owned: readonly { id: string; userId: string }[], log: Logger): Promise<number> {
+  return deletingFiles(log, async () => {
+    let deleted = 0
+    for (const v of owned)
+      deleted += (await storage.deletePrefix(videoPrefix(v.userId, v.id))) + (await storage.deletePrefix(`videos/${v.id}/`))
+    return deleted
+  })
+}
+
+/** Runs a deletion in the file store; a store that does not answer is a 503 (the caller's change is not made). */
+export async function deletingFiles<T>(log: Logger, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work()
+  } catch (err) {
+    log.error({ err }, 'could not delete stored files')
+    throw new Problem(503, 'Service Unavailable', 'The file store is unreachable; nothing was deleted. Try again shortly.', {
+      headers: { 'retry-after': '30' },
+    })
+  }
+}
 
 /**
  * Serves a stored object with HTTP Range (RFC 9110 §14): one byte range answers 206, an

@@ -2,16 +2,13 @@ import { Elysia, t } from 'elysia'
 import type { Deps } from '../../deps'
 import type { ApiKeyService } from '../api-keys/service'
 import { authGuard } from '../auth/guard'
-import { publicationActive } from '../youtube/views'
 import { serveObject } from './files'
 import { CostLine, CreateVideo, CreateVideoBatch, ListVideosQuery, VideoView } from './model'
-import { isTerminal, type VideoService, type VideoView as VideoViewData } from './service'
+import { progressStream } from './progress-stream'
+import type { VideoService } from './service'
 
 const Id = t.Object({ id: t.String({ format: 'uuid' }) })
 const IdempotencyHeaders = t.Object({ 'idempotency-key': t.Optional(t.String({ minLength: 1, maxLength: 200 })) })
-const SSE_PING_MS = 10_000
-/** Nothing more will happen to the video: finished, and not on its way to YouTube. */
-const settled = (v: VideoViewData) => isTerminal(v.status) && !publicationActive(v.youtube)
 
 export function videosModule(deps: Deps, videos: VideoService, apiKeys: ApiKeyService) {
   return new Elysia({ name: 'videos-module', seed: deps.instanceId, detail: { tags: ['videos'] } })
@@ -51,7 +48,8 @@ export function videosModule(deps: Deps, videos: VideoService, apiKeys: ApiKeySe
         response: { 202: t.Object({ videos: t.Array(VideoView) }) },
         detail: {
           summary: 'Ask for up to 50 videos at once',
-          description: 'All or nothing: an invalid item refuses the batch and is named. Counts as one video_generation request.',
+          description:
+            'All or nothing: an invalid item refuses the batch and is named. Each video counts as one video_generation request (10 per hour).',
         },
       },
     )
@@ -67,56 +65,15 @@ export function videosModule(deps: Deps, videos: VideoService, apiKeys: ApiKeySe
       response: { 200: VideoView },
       detail: { summary: 'Status, stage, progress and error of a video' },
     })
-    .get(
-      '/videos/:id/events',
-      async ({ principal, params, request }) => {
-        const first = await videos.view(principal.userId, params.id)
-        const encoder = new TextEncoder()
-        let cleanup = () => {}
-        const stream = new ReadableStream<Uint8Array>({
-          start(controller) {
-            const send = (event: string, data: unknown) =>
-              controller.enqueue(encoder.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`))
-            let closed = false
-            const close = () => {
-              if (closed) return
-              closed = true
-              cleanup()
-              try {
-                controller.close()
-              } catch {}
-            }
-            const off = deps.videoUpdates.listen(params.id, (update) => {
-              send('update', update)
-              if (settled(update as VideoViewData)) close()
-            })
-            const ping = setInterval(() => controller.enqueue(encoder.encode(': ping\n\n')), SSE_PING_MS)
-            cleanup = () => {
-              off()
-              clearInterval(ping)
-            }
-            request.signal.addEventListener('abort', close)
-            send('snapshot', first)
-            if (settled(first)) close()
-          },
-          cancel() {
-            cleanup()
-          },
-        })
-        return new Response(stream, {
-          headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' },
-        })
+    .get('/videos/:id/events', ({ principal, params, request }) => progressStream(deps, videos, apiKeys, principal, params.id, request), {
+      auth: 'read',
+      params: Id,
+      detail: {
+        summary: 'Server-Sent Events of stage and progress changes',
+        description:
+          'A `snapshot` event, then an `update` event (the whole video, with its `updatedAt`) on every change, re-checked every 15 s; the stream ends when the video is completed, failed or cancelled and is not being published, or when the session that opened it ends (logout, revocation).',
       },
-      {
-        auth: 'read',
-        params: Id,
-        detail: {
-          summary: 'Server-Sent Events of stage and progress changes',
-          description:
-            'A `snapshot` event, then an `update` event (the whole video) on every change; the stream ends when the video is completed, failed or cancelled and is not being published.',
-        },
-      },
-    )
+    })
     .post('/videos/:id/cancel', ({ principal, params }) => videos.cancel(principal.userId, params.id), {
       auth: 'write',
       params: Id,

@@ -83,6 +83,7 @@ export const VideoView = t.Object({
   encoder: t.Nullable(t.String()),
   stageDurationsMs: t.Nullable(t.Record(t.String(), t.Number())),
   createdAt: t.String(),
+  updatedAt: t.String(),
   startedAt: t.Nullable(t.String()),
   finishedAt: t.Nullable(t.String()),
   youtube: t.Nullable(PublicationView),

@@ -4,17 +4,19 @@ import {
   PIPELINE,
   type Plan,
   TERMINAL_VIDEO_STATUSES,
+  uploadsPrefix,
   type VideoEvent,
   type VideoJob,
 } from '@ytempire/contract'
 import { and, desc, eq, gte, inArray, lt, notInArray, type SQL, sql } from 'drizzle-orm'
 import { sha256Hex } from '../../crypto/hash'
-import { costLedger, type StageState, users, videoEvents, videoPublications, videos } from '../../db/schema'
+import type { Db } from '../../db'
+import { costLedger, type StageState, unknownVideoReports, users, videoEvents, videoPublications, videos } from '../../db/schema'
 import type { Deps } from '../../deps'
-import { conflict, type FieldError, notFound, Problem, unprocessable } from '../../http/problem'
+import { conflict, type FieldError, notFound, unprocessable } from '../../http/problem'
 import { findOwned } from '../auth/ownership'
 import type { Principal } from '../auth/principal'
-import { planLimit, videosInLastDay } from '../billing/entitlements'
+import { planLimit, storageUsedBytes, videosInLastDay } from '../billing/entitlements'
 import type { ChannelService } from '../channels/service'
 import type { PublicationService, PublishChoice } from '../youtube/publications'
 import { publicationView } from '../youtube/views'
@@ -35,8 +37,6 @@ export type VideoRequest = typeof CreateVideo.static & {
 
 /** Videos are asked for in scripts of about a minute unless the request says otherwise. */
 const DEFAULT_TARGET_SECONDS = 60
-/** How long a client should wait before submitting again when the queue is unreachable. */
-const QUEUE_DOWN_RETRY_AFTER_S = 30
 
 export function videoView(v: VideoRow, publication?: PublicationRow | null) {
   const base = `/v1/videos/${v.id}`
@@ -58,6 +58,8 @@ export function videoView(v: VideoRow, publication?: PublicationRow | null) {
     encoder: v.encoder,
     stageDurationsMs: v.stageDurationsMs,
     createdAt: v.createdAt.toISOString(),
+    /** When its state last changed: a progress stream sends only what is newer than what it sent. */
+    updatedAt: v.updatedAt.toISOString(),
     startedAt: v.startedAt?.toISOString() ?? null,
     finishedAt: v.finishedAt?.toISOString() ?? null,
     youtube: publication ? publicationView(publication) : null,
@@ -84,12 +86,16 @@ function withScenes(body: VideoRequest, at = ''): { body: VideoRequest & { scrip
   }
 }
 
-export interface VideoHooks {
-  /** Called once when a video completes or fails, after the change is committed. */
-  finished?(video: VideoRow): Promise<void>
-}
+/** Seals a publish grant while it waits in the outbox (the database keeps only the grant's hash otherwise). */
+const grantContext = (videoId: string) => `publish-grant:${videoId}`
 
-export function createVideoService(deps: Deps, channels: ChannelService, publications: PublicationService, hooks: VideoHooks = {}) {
+/**
+ * Videos: asking for them (recorded, then dispatched through the outbox), their state from the
+ * workers' reports, cancel and re-drive. When a video completes or fails, an outbox row
+ * (`video.finished`) is written in the same transaction; the composition root (app.ts) says what
+ * follows (meter, webhooks). The sweeper (sweeper.ts) settles videos whose job is gone.
+ */
+export function createVideoService(deps: Deps, channels: ChannelService, publications: PublicationService) {
   const db = deps.database.db
 
   async function publicationOf(videoId: string): Promise<PublicationRow | undefined> {
@@ -108,7 +114,8 @@ export function createVideoService(deps: Deps, channels: ChannelService, publica
         message: 'no LLM is configured on this installation (OPENAI_API_KEY / OPENAI_BASE_URL): send the script instead',
       })
     }
-    const ownKey = (ref: string) => ref.startsWith(`uploads/${userId}/`) && !ref.split('/').some((s) => s === '..' || s === '.' || s === '')
+    const ownKey = (ref: string) =>
+      ref.startsWith(uploadsPrefix(userId)) && !ref.split('/').some((s) => s === '..' || s === '.' || s === '')
     const isUrl = (ref: string) => {
       try {
         return ['http:', 'https:'].includes(new URL(ref).protocol)
@@ -118,14 +125,15 @@ export function createVideoService(deps: Deps, channels: ChannelService, publica
     }
     body.media?.forEach((m, i) => {
       if (!isUrl(m) && !ownKey(m))
-        errors.push({ field: `${at}media.${i}`, message: `must be an http(s) URL or one of your keys under uploads/${userId}/` })
+        errors.push({ field: `${at}media.${i}`, message: `must be an http(s) URL or one of your keys under ${uploadsPrefix(userId)}` })
     })
     if (body.music && !isUrl(body.music) && !ownKey(body.music))
-      errors.push({ field: `${at}music`, message: `must be an http(s) URL or one of your keys under uploads/${userId}/` })
+      errors.push({ field: `${at}music`, message: `must be an http(s) URL or one of your keys under ${uploadsPrefix(userId)}` })
     return errors
   }
 
   function jobFor(userId: string, channel: ChannelRow, body: VideoRequest & { script?: ScriptScenes }, plan: Plan): VideoJob {
+    const { maxVideoSeconds, narrationChars, mediaBytes } = deps.config.plans[plan]
     return {
       videoId: crypto.randomUUID(),
       userId,
@@ -143,30 +151,15 @@ export function createVideoService(deps: Deps, channels: ChannelService, publica
       music: body.music,
       title: body.title,
       avoidTitles: body.avoidTitles,
-    }
-  }
-
-  async function enqueue(row: VideoRow, job: VideoJob) {
-    try {
-      await deps.pipeline.dispatch(job)
-    } catch (err) {
-      deps.log.error({ err, videoId: row.id }, 'could not enqueue video')
-      await db
-        .update(videos)
-        .set({ status: 'failed', error: 'The queue was unreachable; nothing was rendered. Submit again.', finishedAt: new Date() })
-        .where(eq(videos.id, row.id))
-      throw new Problem(
-        503,
-        'Service Unavailable',
-        'The render queue is unreachable right now; the video was not queued. Try again shortly.',
-        { headers: { 'retry-after': String(QUEUE_DOWN_RETRY_AFTER_S) } },
-      )
+      limits: { maxVideoSeconds, narrationChars, mediaBytes },
     }
   }
 
   /**
    * Records the videos, each under its job's id with a pending entry for each stage it goes through, when
-   * the plan allows them (the day's count, the length, a running channel). The user's row is locked so
+   * the plan allows them (the day's count, the length, narration, media, storage, a running channel), and
+   * in the same transaction the outbox rows that dispatch them: a crash or a Redis outage after the commit
+   * leaves the dispatch to the relay, never a video queued with no job. The user's row is locked so
    * concurrent submissions are counted one after another. Answers the earlier video when the
    * Idempotency-Key was seen before.
    */
@@ -176,7 +169,7 @@ export function createVideoService(deps: Deps, channels: ChannelService, publica
     bodies: (VideoRequest & { script?: ScriptScenes })[],
     idem?: { key: string; hash: string },
     publish: { settings?: PublishChoice; requestedBy: 'api' | 'autopilot' }[] = [],
-  ): Promise<{ rows: VideoRow[]; jobs: VideoJob[]; publications: (PublicationRow | undefined)[] } | { replay: VideoRow }> {
+  ): Promise<{ rows: VideoRow[]; dispatches: number[]; publications: (PublicationRow | undefined)[] } | { replay: VideoRow }> {
     const size = ASPECT_SIZE[channel.aspect]
     return db.transaction(async (tx) => {
       const [owner] = await tx.select({ plan: users.plan }).from(users).where(eq(users.id, userId)).for('update')
@@ -192,6 +185,7 @@ export function createVideoService(deps: Deps, channels: ChannelService, publica
       if (channel.paused)
         throw planLimit('channels', plan, allowed.channels, 'This channel is paused because your plan has fewer channels than you own')
       bodies.forEach((b, i) => {
+        const at = bodies.length > 1 ? `videos.${i}.` : ''
         const seconds = b.targetSeconds ?? DEFAULT_TARGET_SECONDS
         if (seconds > allowed.maxVideoSeconds)
           throw planLimit(
@@ -199,9 +193,19 @@ export function createVideoService(deps: Deps, channels: ChannelService, publica
             plan,
             allowed.maxVideoSeconds,
             `targetSeconds ${seconds} is longer than your plan allows`,
-            bodies.length > 1 ? `videos.${i}.targetSeconds` : 'targetSeconds',
+            `${at}targetSeconds`,
           )
+        const chars = b.script?.scenes.reduce((n, scene) => n + scene.narration.length, 0) ?? 0
+        if (chars > allowed.narrationChars)
+          throw planLimit('narrationChars', plan, allowed.narrationChars, `The narration has ${chars} characters`, `${at}script.scenes`)
+        const media = b.media?.length ?? 0
+        if (media > allowed.mediaItems)
+          throw planLimit('mediaItems', plan, allowed.mediaItems, `The video names ${media} media`, `${at}media`)
       })
+      // A video stores files (voice, scenes, the MP4): none is started once the account's storage is full.
+      const stored = await storageUsedBytes(tx, userId)
+      if (stored >= allowed.storageBytes)
+        throw planLimit('storageBytes', plan, allowed.storageBytes, `You store ${stored} bytes; delete videos or uploads to make room`)
       const used = await videosInLastDay(tx, userId)
       if (used + bodies.length > allowed.videosPerDay)
         throw planLimit(
@@ -230,18 +234,37 @@ export function createVideoService(deps: Deps, channels: ChannelService, publica
             title: bodies[i]!.title ?? bodies[i]!.script?.title ?? null,
             width: size.width,
             height: size.height,
+            // Without the publish grant: only the job carries it (the database keeps its hash).
+            job: { ...job, publish: undefined },
             idempotencyKey: idem?.key,
             requestHash: idem?.hash,
           })),
         )
         .returning()
       const opened: (PublicationRow | undefined)[] = []
+      const dispatches: number[] = []
       for (const [i, row] of rows.entries()) {
         const settings = publish[i]?.settings
         opened.push(settings ? await publications.open(row, settings, publish[i]!.requestedBy, grants[i]!, tx) : undefined)
+        const grant = grants[i] ? await deps.box.seal(grants[i]!.grant, grantContext(row.id)) : undefined
+        dispatches.push(await deps.outbox.add(tx, 'video.dispatch', { videoId: row.id, ...(grant ? { grant } : {}) }))
       }
-      return { rows, jobs, publications: opened }
+      return { rows, dispatches, publications: opened }
     })
+  }
+
+  /** Keeps a report about a video we do not know, without the words it may carry (titles, descriptions). */
+  async function keepUnknown(tx: Db, event: VideoEvent, eventKey: string) {
+    const { videoId, id: _id, type, at, ...data } = event
+    for (const words of ['title', 'description', 'tags', 'reason'] as const) delete (data as Record<string, unknown>)[words]
+    const kept = await tx
+      .insert(unknownVideoReports)
+      .values({ eventKey, videoId, type, stage: 'stage' in event ? event.stage : null, data, at: new Date(at) })
+      .onConflictDoNothing()
+      .returning({ id: unknownVideoReports.id })
+    if (kept.length === 0) return
+    deps.metrics.unknownVideoReports.inc()
+    deps.log.warn({ videoId, type, eventKey }, 'a worker reported about a video this installation does not know; kept for administrators')
   }
 
   return {
@@ -265,11 +288,13 @@ export function createVideoService(deps: Deps, channels: ChannelService, publica
           throw unprocessable('This Idempotency-Key was used with a different request', [
             { field: 'Idempotency-Key', message: 'reused with a different body or channel' },
           ])
+        // The first request may have been answered before its dispatch went through: this one does it.
+        await deps.outbox.flush(await deps.outbox.pending('video.dispatch', recorded.replay.id))
         return { video: videoView(recorded.replay, await publicationOf(recorded.replay.id)), replayed: true }
       }
-      const row = recorded.rows[0]!
-      await enqueue(row, recorded.jobs[0]!)
-      return { video: videoView(row, recorded.publications[0]), replayed: false }
+      // Dispatched now if the queue answers; if not, the video is recorded and the outbox relay dispatches it.
+      await deps.outbox.flush(recorded.dispatches)
+      return { video: videoView(recorded.rows[0]!, recorded.publications[0]), replayed: false }
     },
 
     async submitBatch(principal: Principal, channelId: string, requests: VideoRequest[]) {
@@ -279,6 +304,13 @@ export function createVideoService(deps: Deps, channels: ChannelService, publica
       const errors = requests.flatMap((b, i) => [...normalized[i]!.errors, ...checkRequest(principal.userId, b, `videos.${i}.`)])
       // All or nothing: one bad item refuses the batch, naming it, before anything is queued.
       if (errors.length) throw unprocessable(`Invalid videos in the batch: ${errors.map((e) => e.field).join(', ')}`, errors)
+      // Each video is a video_generation request: the request itself was counted, the rest are counted here.
+      await deps.limiter.take(
+        'video_generation',
+        principal.userId,
+        bodies.length - 1,
+        `a batch of ${bodies.length} videos counts as ${bodies.length}`,
+      )
       const publish = []
       for (const [i, b] of bodies.entries())
         publish.push({
@@ -287,15 +319,32 @@ export function createVideoService(deps: Deps, channels: ChannelService, publica
         })
       const recorded = await record(principal.userId, channel, bodies, undefined, publish)
       if ('replay' in recorded) throw new Error('a batch has no Idempotency-Key')
-      const out: VideoView[] = []
-      for (const [i, row] of recorded.rows.entries()) {
-        await enqueue(row, recorded.jobs[i]!)
-        out.push(videoView(row, recorded.publications[i]))
-      }
-      return out
+      await deps.outbox.flush(recorded.dispatches)
+      return recorded.rows.map((row, i) => videoView(row, recorded.publications[i]))
     },
 
     get: (userId: string, id: string): Promise<VideoRow> => findOwned(db, videos, id, userId, 'Video'),
+
+    /** A video whoever owns it (the outbox and the sweeper act for the installation). */
+    async find(id: string): Promise<VideoRow | undefined> {
+      const [row] = await db.select().from(videos).where(eq(videos.id, id))
+      return row
+    },
+
+    /** Whether the video asked to be published (its job needs a grant, which only a dispatch from its request holds). */
+    hasPublication: async (videoId: string) => (await publicationOf(videoId)) !== undefined,
+
+    /**
+     * The outbox's dispatch: queues the video's job if it still waits for one, with the publish grant
+     * sealed in the outbox row. Idempotent: the job id is the video's, and a video that started,
+     * finished, was cancelled or erased is not queued again.
+     */
+    async dispatchQueued(videoId: string, sealedGrant?: string): Promise<void> {
+      const row = await this.find(videoId)
+      if (!row?.job || row.status !== 'queued') return
+      const grant = sealedGrant ? await deps.box.open(sealedGrant, grantContext(videoId)) : undefined
+      await deps.pipeline.dispatch(grant ? { ...row.job, publish: { grant } } : row.job)
+    },
 
     /** The owner's video with its publication, as the API shows it. */
     async view(userId: string, id: string): Promise<VideoView> {
@@ -388,23 +437,49 @@ export function createVideoService(deps: Deps, channels: ChannelService, publica
       return view
     },
 
-    /** Applies one worker report (rules: apply-event.ts). Idempotent: an event is recorded once, by its key. */
-    async recordEvent(event: VideoEvent, eventKey: string): Promise<VideoRow | undefined> {
-      const updated = await db.transaction(async (tx) => {
+    /**
+     * Applies one worker report (rules: apply-event.ts). Idempotent: a report is recorded once, by its
+     * identity. A report for a video this installation does not know is kept for administrators.
+     */
+    async recordEvent(event: VideoEvent, queueKey: string): Promise<VideoRow | undefined> {
+      // Only a report of an older worker has no identity of its own; its queue job's key stands in.
+      const eventKey = event.id ?? queueKey
+      const updated = await db.transaction(async (tx): Promise<{ row: VideoRow; finished?: number } | undefined> => {
         const [v] = await tx.select().from(videos).where(eq(videos.id, event.videoId)).for('update')
-        if (!v) return undefined
-        const { videoId: _v, type, at, ...data } = event
+        const { videoId: _v, id: _id, type, at, ...data } = event
+        const stage = 'stage' in event ? event.stage : null
+        if (!v) {
+          await keepUnknown(tx, event, eventKey)
+          return undefined
+        }
         const fresh = await tx
           .insert(videoEvents)
-          .values({ videoId: v.id, eventKey, type, stage: 'stage' in event ? event.stage : null, data, at: new Date(at) })
+          .values({ videoId: v.id, eventKey, type, stage, data, at: new Date(at) })
           .onConflictDoNothing()
           .returning({ id: videoEvents.id })
         if (fresh.length === 0) return undefined
-        if (event.type === 'cost')
+        if (event.type === 'cost' && event.items.length)
           await tx
             .insert(costLedger)
-            .values(event.items.map((c: CostItem) => ({ userId: v.userId, videoId: v.id, eventKey, ...c })))
-            .onConflictDoNothing()
+            .values(
+              event.items.map((c: CostItem, i) => ({
+                userId: v.userId,
+                videoId: v.id,
+                eventKey,
+                // A line about one thing of the video (a stored file) is one charge however often it is reported.
+                lineKey: c.ref ? `${v.id}|${c.kind}|${c.ref}` : `${eventKey}|${i}`,
+                ...c,
+              })),
+            )
+            .onConflictDoUpdate({
+              target: costLedger.lineKey,
+              set: {
+                eventKey: sql`excluded.event_key`,
+                quantity: sql`excluded.quantity`,
+                unitPriceUsd: sql`excluded.unit_price_usd`,
+                amountUsd: sql`excluded.amount_usd`,
+              },
+            })
         const patch = applyEvent(v, event)
         if (!patch) return undefined
         if (event.type === 'cost') {
@@ -417,16 +492,19 @@ export function createVideoService(deps: Deps, channels: ChannelService, publica
           .set({ ...patch, updatedAt: new Date() })
           .where(eq(videos.id, v.id))
           .returning()
-        return row
+        // Only a fresh report moves a video into a final state: what follows is written with it, done once it is committed.
+        const finished =
+          row && !isTerminal(v.status) && (row.status === 'completed' || row.status === 'failed')
+            ? await deps.outbox.add(tx, 'video.finished', { videoId: v.id })
+            : undefined
+        return row && { row, finished }
       })
       // The publish stage failed for good (its last attempt): the publication says so too.
       if (event.type === 'video.failed' && event.stage === 'publish') await publications.failed(event.videoId, event.reason)
-      if (updated) await deps.videoUpdates.publish(updated.id, videoView(updated, await publicationOf(updated.id)))
-      // Only a fresh report moves a video into a final state, so this runs once per video. A failure here is
-      // logged, not retried: the report itself is recorded.
-      if (updated && (updated.status === 'completed' || updated.status === 'failed'))
-        await hooks.finished?.(updated).catch((err) => deps.log.error({ err, videoId: updated.id }, 'after-finish hook failed'))
-      return updated
+      if (!updated) return undefined
+      await deps.videoUpdates.publish(updated.row.id, videoView(updated.row, await publicationOf(updated.row.id)))
+      if (updated.finished) await deps.outbox.flush([updated.finished])
+      return updated.row
     },
 
     async costOf(userId: string, id: string) {

@@ -1,6 +1,6 @@
 import type { WebhookEventType } from '@ytempire/contract'
 import { type Job, UnrecoverableError } from 'bullmq'
-import { and, arrayContains, desc, eq, lt, sql } from 'drizzle-orm'
+import { and, arrayContains, desc, eq, inArray, lt, sql } from 'drizzle-orm'
 import { webhookDeliveries, webhookEndpoints, webhookMessages } from '../../db/schema'
 import type { Deps } from '../../deps'
 import { conflict, notFound, unprocessable } from '../../http/problem'
@@ -100,13 +100,36 @@ export function createWebhookService(deps: Deps) {
     return row
   }
 
-  /** Stores a message for each endpoint and queues its delivery. */
-  async function send(endpoints: EndpointRow[], type: WebhookEventType, data: Record<string, unknown>) {
+  /**
+   * Stores a message for each endpoint and queues its delivery. With an `emission` key the message ids
+   * follow from it: done again (the outbox after a crash), it stores nothing new and queues only what
+   * was not delivered yet.
+   */
+  async function send(endpoints: EndpointRow[], type: WebhookEventType, data: Record<string, unknown>, emission?: string) {
     if (endpoints.length === 0) return []
     const body = JSON.stringify({ type, timestamp: new Date().toISOString(), data })
-    const rows = endpoints.map((e) => ({ id: newMessageId(), endpointId: e.id, type, body }))
-    await db.insert(webhookMessages).values(rows)
-    for (const r of rows) await enqueue(r.id)
+    const rows = endpoints.map((e) => ({
+      id: newMessageId(emission ? { emission, endpointId: e.id } : undefined),
+      endpointId: e.id,
+      type,
+      body,
+    }))
+    await db.insert(webhookMessages).values(rows).onConflictDoNothing()
+    const undelivered = await db
+      .select({ id: webhookMessages.id })
+      .from(webhookMessages)
+      .where(
+        and(
+          inArray(
+            webhookMessages.id,
+            rows.map((r) => r.id),
+          ),
+          eq(webhookMessages.status, 'pending'),
+          eq(webhookMessages.attempts, 0),
+        ),
+      )
+    // The delivery job's id is the message id: queued twice, it is one job.
+    for (const r of undelivered) await enqueue(r.id)
     return rows.map((r) => r.id)
   }
 
@@ -196,14 +219,15 @@ export function createWebhookService(deps: Deps) {
 
     /**
      * Tells the user's endpoints that subscribed to `type`. Other modules call this after their own
-     * change has been committed; the delivery itself runs in the background.
+     * change has been committed; the delivery itself runs in the background. `emission` names this
+     * emission when it may be done more than once (the outbox): each endpoint gets one message.
      */
-    async emit(userId: string, type: WebhookEventType, data: Record<string, unknown>): Promise<string[]> {
+    async emit(userId: string, type: WebhookEventType, data: Record<string, unknown>, emission?: string): Promise<string[]> {
       const endpoints = await db
         .select()
         .from(webhookEndpoints)
         .where(and(eq(webhookEndpoints.userId, userId), eq(webhookEndpoints.enabled, true), arrayContains(webhookEndpoints.events, [type])))
-      return send(endpoints, type, data)
+      return send(endpoints, type, data, emission)
     },
 
     /** One delivery attempt (the queue's processor). Throws to have BullMQ retry it later. */

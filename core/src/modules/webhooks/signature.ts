@@ -1,7 +1,7 @@
 // Standard Webhooks (standardwebhooks.com): the signed content is `<webhook-id>.<webhook-timestamp>.<body>`,
 // HMAC-SHA256 under the secret's base64-decoded bytes, sent as `v1,<base64>`. Receivers verify with the
 // `standardwebhooks` libraries (n8n, Zapier and Svix-style receivers do the same).
-import { createHmac, randomBytes } from 'node:crypto'
+import { createHash, createHmac, randomBytes } from 'node:crypto'
 
 const PREFIX = 'whsec_'
 
@@ -11,8 +11,10 @@ export function newWebhookSecret(): string {
 }
 
 /** A message id (`webhook-id`), the same for every attempt at one message. */
-export function newMessageId(): string {
-  return `msg_${randomBytes(16).toString('base64url')}`
+/** A fresh message id; with `key`, the same id every time for that key and endpoint (an emission done twice is one message). */
+export function newMessageId(key?: { emission: string; endpointId: string }): string {
+  if (!key) return `msg_${randomBytes(16).toString('base64url')}`
+  return `msg_${createHash('sha256').update(`${key.emission}\n${key.endpointId}`).digest().subarray(0, 16).toString('base64url')}`
 }
 
 export function signatureHeaders(secret: string, messageId: string, timestampS: number, body: string): Record<string, string> {

@@ -55,3 +55,29 @@ export async function redriveDeadLetter(
   await entry.remove()
   return result
 }
+
+/** Removes the dead letters of these videos (their job, the owner's script, is personal data). Returns how many. */
+export async function removeDeadLettersOf(
+  connection: RedisConnection,
+  videoIds: readonly string[],
+  opts: PipelineOptions = {},
+): Promise<number> {
+  const ids = new Set(videoIds)
+  const queue = pipelineQueue(connection, QUEUES.deadLetter, opts.prefix ?? QUEUE_PREFIX)
+  let removed = 0
+  let start = 0
+  const PAGE = 500
+  for (;;) {
+    // Dead letters are added without a priority: they all wait in one list.
+    const jobs = await queue.getJobs(['waiting'], start, start + PAGE - 1)
+    let kept = 0
+    for (const job of jobs) {
+      if (job && ids.has((job.data as DeadLetterRecord).videoId)) {
+        await job.remove()
+        removed++
+      } else kept++
+    }
+    if (jobs.length < PAGE) return removed
+    start += kept // the removed ones no longer take a place in the list
+  }
+}

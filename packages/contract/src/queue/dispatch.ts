@@ -22,8 +22,8 @@ export interface DispatchOptions extends PipelineOptions {
 const CANCEL_TTL_S = 7 * 24 * 3600
 
 /**
- * Enqueues a video's entry stage. Idempotent: a second call with the same videoId (job id) while
- * the first job still exists adds nothing. Clears a stale cancel flag for the video.
+ * Enqueues a video's entry stage as a new run (a fresh `runId`). Idempotent: a second call with the
+ * same videoId (job id) while the first job still exists adds nothing. Clears a stale cancel flag.
  */
 export async function dispatchVideo(connection: RedisConnection, job: VideoJob, opts: DispatchOptions = {}): Promise<{ jobId: string }> {
   const prefix = opts.prefix ?? QUEUE_PREFIX
@@ -33,7 +33,8 @@ export async function dispatchVideo(connection: RedisConnection, job: VideoJob, 
     backoffMs: opts.backoffMs ?? DEFAULT_RETRY.backoffMs,
   })
   await connection.del(cancelKey(job.videoId, prefix))
-  const added = await pipelineQueue(connection, PIPELINE.spec[PIPELINE.entry].queue, prefix).add(PIPELINE.entry, job, {
+  const run: VideoJob = { ...job, runId: crypto.randomUUID().slice(0, 8) }
+  const added = await pipelineQueue(connection, PIPELINE.spec[PIPELINE.entry].queue, prefix).add(PIPELINE.entry, run, {
     ...stageJobOptions(job.plan, retry),
     jobId,
   })
@@ -54,7 +55,8 @@ export async function dispatchPublish(
   if (!job.publish?.files) throw new Error('a publish on its own needs job.publish.files')
   const prefix = opts.prefix ?? QUEUE_PREFIX
   const jobId = `${stageJobId(job.videoId, 'publish')}.${round}`
-  const data: StandaloneStageData = { video: job, upstream: {}, standalone: true }
+  // Each round is a run of its own: its reports must not be taken for an earlier round's.
+  const data: StandaloneStageData = { video: { ...job, runId: `p${round}` }, upstream: {}, standalone: true }
   await pipelineQueue(connection, PIPELINE.spec.publish.queue, prefix).add('publish', data, {
     ...stageJobOptions(job.plan, PIPELINE.retryOf('publish', DEFAULT_RETRY)),
     jobId,
@@ -98,4 +100,39 @@ export async function removeVideoJobs(connection: RedisConnection, videoId: stri
     }
   }
   return removed
+}
+
+/**
+ * Forgets videos whose owner was erased (or that were deleted): each gets the cancel flag (a running
+ * stage stops, and takes back a file it was writing), and every job of theirs that is not running,
+ * finished ones included, goes with its data (scripts, user ids). Returns how many jobs went.
+ */
+export async function forgetVideos(connection: RedisConnection, videoIds: readonly string[], prefix = QUEUE_PREFIX): Promise<number> {
+  let removed = 0
+  for (const videoId of videoIds) removed += (await cancelVideo(connection, videoId, { prefix })).removed
+  return removed
+}
+
+/**
+ * Removes a cancelled video's jobs once none of them runs. A flow's parent cannot go while a child is
+ * locked, and the stages of a video stop one after another (each at its next poll of the cancel
+ * flag): whichever stops last finds the others gone or stopped. Tries `tries` times, `delayMs` apart;
+ * answers whether nothing of the video is left.
+ */
+export async function removeStoppedVideoJobs(
+  connection: RedisConnection,
+  videoId: string,
+  prefix = QUEUE_PREFIX,
+  tries = 10,
+  delayMs = 500,
+): Promise<boolean> {
+  for (let i = 0; i < tries; i++) {
+    await removeVideoJobs(connection, videoId, prefix)
+    let left = false
+    for (const stage of PIPELINE.removalOrder)
+      if (await pipelineQueue(connection, PIPELINE.spec[stage].queue, prefix).getJob(stageJobId(videoId, stage))) left = true
+    if (!left) return true
+    await new Promise((resolve) => setTimeout(resolve, delayMs))
+  }
+  return false
 }

@@ -4,10 +4,17 @@ import type { VideoEvent } from '../events'
 import type { DeadLetterEntry, VideoJob } from '../jobs'
 import { PIPELINE, type Stage } from '../pipeline'
 import type { RedisConnection } from '../redis'
-import { addDeadLetter, type DeadLetterRecord, getDeadLetter, listDeadLetters, redriveDeadLetter } from './dead-letters'
-import { cancelVideo, type DispatchOptions, dispatchPublish, dispatchVideo, isCancelled } from './dispatch'
+import {
+  addDeadLetter,
+  type DeadLetterRecord,
+  getDeadLetter,
+  listDeadLetters,
+  redriveDeadLetter,
+  removeDeadLettersOf,
+} from './dead-letters'
+import { cancelVideo, type DispatchOptions, dispatchPublish, dispatchVideo, forgetVideos, isCancelled } from './dispatch'
 import { type ConsumeOptions, consumeVideoEvents, type VideoEventConsumer } from './event-consumer'
-import { EventReporter } from './event-reporter'
+import { EventReporter, oldestPendingReport, type ReporterOptions } from './event-reporter'
 import { closePipelineQueues, pipelineQueue, stageJobId } from './queues'
 
 type RetryOptions = Pick<DispatchOptions, 'attempts' | 'backoffMs'>
@@ -19,6 +26,8 @@ export interface PipelineClient {
   publish(job: VideoJob, round: number): Promise<{ jobId: string }>
   cancel(videoId: string): Promise<{ removed: number }>
   isCancelled(videoId: string): Promise<boolean>
+  /** Erasure: cancels the videos, removes every job of theirs that is not running, and their dead letters. */
+  forget(videoIds: readonly string[]): Promise<void>
   /** A stage's job of a video, while BullMQ keeps it. */
   stageJob(videoId: string, stage: Stage): Promise<Job | undefined>
   deadLetters: {
@@ -27,8 +36,10 @@ export interface PipelineClient {
     get(id: string): Promise<DeadLetterEntry | undefined>
     redrive(id: string, opts?: RetryOptions): Promise<{ jobId: string }>
   }
+  /** When the oldest report not yet handled was queued (every report before it has been handled); undefined: none waits. */
+  oldestPendingReport(): Promise<number | undefined>
   /** A reporter on this connection (the workers' side; tests play it too). */
-  reporter(): EventReporter
+  reporter(opts?: Omit<ReporterOptions, 'prefix'>): EventReporter
   consumeEvents(handle: (event: VideoEvent, eventKey: string) => Promise<void>, opts?: Omit<ConsumeOptions, 'prefix'>): VideoEventConsumer
   /** Closes the queues, reporters and consumers made here, then the connection. */
   close(): Promise<void>
@@ -47,6 +58,10 @@ export function createPipelineClient(connection: RedisConnection, prefix: string
     publish: (job, round) => dispatchPublish(connection, job, round, { prefix }),
     cancel: (videoId) => cancelVideo(connection, videoId, { prefix }),
     isCancelled: (videoId) => isCancelled(connection, videoId, prefix),
+    async forget(videoIds) {
+      await forgetVideos(connection, videoIds, prefix)
+      await removeDeadLettersOf(connection, videoIds, { prefix })
+    },
     stageJob: (videoId, stage) => pipelineQueue(connection, PIPELINE.spec[stage].queue, prefix).getJob(stageJobId(videoId, stage)),
     deadLetters: {
       add: (entry, id) => addDeadLetter(connection, entry, id, { prefix }),
@@ -54,7 +69,8 @@ export function createPipelineClient(connection: RedisConnection, prefix: string
       get: (id) => getDeadLetter(connection, id, { prefix }),
       redrive: (id, opts = {}) => redriveDeadLetter(connection, id, { ...opts, prefix }),
     },
-    reporter: () => keep(new EventReporter(connection, prefix)),
+    oldestPendingReport: () => oldestPendingReport(connection, prefix),
+    reporter: (opts = {}) => keep(new EventReporter(connection, { ...opts, prefix })),
     consumeEvents: (handle, opts = {}) => keep(consumeVideoEvents(connection, handle, { ...opts, prefix })),
     async close() {
       await Promise.all(owned.splice(0).map((o) => o.close()))
