@@ -2,7 +2,10 @@
 // Google server), and a finished video whose files are in storage, as the render workers leave them.
 import { expect } from 'bun:test'
 import { randomBytes } from 'node:crypto'
+import { videoPrefix } from '@ytempire/contract'
 import type { FakeAccount, FakeGoogle } from '@ytempire/test-support/google'
+import { eq } from 'drizzle-orm'
+import { videos } from '../src/db/schema'
 import { type Core, json } from './harness'
 
 export const SCRIPT = {
@@ -66,9 +69,12 @@ export async function finishedVideo(core: Core, token: string, channelId: string
   const id: string = created.id
   const video = new Uint8Array(randomBytes(opts.bytes ?? 1_200_000))
   const storage = core.deps.storage
-  const script = await storage.put(`videos/${id}/script.json`, JSON.stringify(SCRIPT), 'application/json')
-  const mp4 = await storage.put(`videos/${id}/video.mp4`, video, 'video/mp4')
-  const thumb = await storage.put(`videos/${id}/thumbnail.jpg`, jpeg(), 'image/jpeg')
+  // Where the render workers leave them: the owner's folder of the video.
+  const [row] = await core.deps.database.db.select({ userId: videos.userId }).from(videos).where(eq(videos.id, id))
+  const folder = videoPrefix(row!.userId, id)
+  const script = await storage.put(`${folder}script.json`, JSON.stringify(SCRIPT), 'application/json')
+  const mp4 = await storage.put(`${folder}video.mp4`, video, 'video/mp4')
+  const thumb = await storage.put(`${folder}thumbnail.jpg`, jpeg(), 'image/jpeg')
   const art = (o: { key: string; size: number; contentType: string }) => ({ key: o.key, size: o.size, contentType: o.contentType })
   await core.services.videos.recordEvent(
     {

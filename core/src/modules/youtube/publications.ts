@@ -3,7 +3,7 @@
 // so a retried job, a SIGKILLed worker or a restarted core picks up where the upload stood and never
 // opens a second session once a video may exist. Workers reach these facts only through the
 // grant of their job, one video at a time.
-import type { PrivacyStatus, PublishBegin, QuotaAnswer, VideoJob, YouTubeMethod } from '@ytempire/contract'
+import { type PrivacyStatus, type PublishBegin, type QuotaAnswer, type VideoJob, videoPrefix, type YouTubeMethod } from '@ytempire/contract'
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm'
 import { randomToken, sha256Hex, timingSafeEqualHex } from '../../crypto/hash'
 import type { Db } from '../../db'
@@ -134,7 +134,12 @@ export function createPublicationService(deps: Deps, youtube: YouTubeService) {
     const job = await jobOf(video, grant.grant)
     job.publish = {
       grant: grant.grant,
-      files: { scriptKey: `videos/${video.id}/script.json`, videoKey: video.videoKey!, thumbnailKey: video.thumbnailKey },
+      // Where the script stage stored it: the owner's folder of the video (the same helper the workers use).
+      files: {
+        scriptKey: `${videoPrefix(video.userId, video.id)}script.json`,
+        videoKey: video.videoKey!,
+        thumbnailKey: video.thumbnailKey,
+      },
     }
     await deps.pipeline.publish(job, row.round)
   }
