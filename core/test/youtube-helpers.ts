@@ -2,7 +2,7 @@
 // Google server), and a finished video whose files are in storage, as the render workers leave them.
 import { expect } from 'bun:test'
 import { randomBytes } from 'node:crypto'
-import { videoPrefix } from '@ytempire/contract'
+import { videoFileKey } from '@ytempire/contract'
 import type { FakeAccount, FakeGoogle } from '@ytempire/test-support/google'
 import { eq } from 'drizzle-orm'
 import { videos } from '../src/db/schema'
@@ -71,10 +71,10 @@ export async function finishedVideo(core: Core, token: string, channelId: string
   const storage = core.deps.storage
   // Where the render workers leave them: the owner's folder of the video.
   const [row] = await core.deps.database.db.select({ userId: videos.userId }).from(videos).where(eq(videos.id, id))
-  const folder = videoPrefix(row!.userId, id)
-  const script = await storage.put(`${folder}script.json`, JSON.stringify(SCRIPT), 'application/json')
-  const mp4 = await storage.put(`${folder}video.mp4`, video, 'video/mp4')
-  const thumb = await storage.put(`${folder}thumbnail.jpg`, jpeg(), 'image/jpeg')
+  const key = (file: Parameters<typeof videoFileKey>[2]) => videoFileKey(row!.userId, id, file)
+  const script = await storage.put(key('script'), JSON.stringify(SCRIPT), 'application/json')
+  const mp4 = await storage.put(key('video'), video, 'video/mp4')
+  const thumb = await storage.put(key('thumbnail'), jpeg(), 'image/jpeg')
   const art = (o: { key: string; size: number; contentType: string }) => ({ key: o.key, size: o.size, contentType: o.contentType })
   await core.services.videos.recordEvent(
     {

@@ -136,7 +136,7 @@ async function browserSuite(): Promise<{ passed: number; failed: number }> {
       VIDEO_SCALE: '0.25',
       X264_PRESET: 'superfast',
       VIDEO_ENCODER: 'libx264',
-      LOG_LEVEL: 'fatal',
+      LOG_LEVEL: 'warn',
       CORE_URL: base,
       YOUTUBE_API_ROOT: google.endpoints.apiRoot,
     },
