@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path'
 import postgres from 'postgres'
 import { migrateDatabase, openDatabase } from '../../core/src/db'
 import { createMetrics } from '../../core/src/infra/metrics'
+import { createAnalyticsMetrics } from '../../core/src/modules/analytics/metrics'
 import { createTestDatabase, type TestDb } from '../../core/test/harness'
 import { registry as renderRegistry } from '../../render/src/metrics'
 import { backupMetrics } from '../../scripts/pgbackrest'
@@ -121,6 +122,8 @@ describe('metric names', () => {
   }
   const exportedToday = async () => {
     const core = createMetrics({ defaults: true })
+    // Modules register their own metrics in the core's registry when the services are made.
+    createAnalyticsMetrics(core.registry)
     const names = new Set<string>()
     for (const r of [core.registry, renderRegistry])
       for (const m of await r.getMetricsAsJSON()) {
