@@ -5,6 +5,8 @@ import { httpLayer } from './http/plugin'
 import { webApp } from './http/web-app'
 import { adminModule } from './modules/admin'
 import { createAdminService } from './modules/admin/service'
+import { analyticsModule, websubModule } from './modules/analytics'
+import { createAnalyticsService } from './modules/analytics/service'
 import { apiKeysModule } from './modules/api-keys'
 import { createApiKeyService } from './modules/api-keys/service'
 import { authModule } from './modules/auth'
@@ -57,24 +59,30 @@ export function createServices(deps: Deps) {
   const admin = createAdminService(deps, auth, apiKeys, videos, webhooks, youtube)
   const sweeper = createVideoSweeper(deps, videos)
   const autopilot = createAutopilotService(deps, channels, videos, youtube)
+  const analytics = createAnalyticsService(deps, channels, videos, youtube)
   publications.jobsFrom((video, grant) => videos.jobOf(video, grant))
   // Grants are revoked at Google, and schedulers removed, before the rows go (erasure, channel deletion).
   users.beforeErase(async (userId) => {
     await youtube.revokeAll({ userId })
-    for (const c of await channels.list(userId)) await autopilot.stop(c.id)
+    for (const c of await channels.list(userId)) {
+      await autopilot.stop(c.id)
+      await analytics.stop(c.id)
+    }
   })
   channels.beforeRemove(async (channelId) => {
     await youtube.revokeAll({ channelId })
     await autopilot.stop(channelId)
+    await analytics.stop(channelId)
   })
   channels.afterUpdate((channelId) => autopilot.channelChanged(channelId))
-  return { apiKeys, auth, users, channels, videos, uploads, webhooks, billing, admin, youtube, publications, autopilot, sweeper }
+  return { apiKeys, auth, users, channels, videos, uploads, webhooks, billing, admin, youtube, publications, autopilot, sweeper, analytics }
 }
 export type Services = ReturnType<typeof createServices>
 
 /** One factory wires the services and controllers of a core instance. */
 export function createApp(deps: Deps, services: Services = createServices(deps)) {
-  const { apiKeys, auth, users, channels, videos, uploads, webhooks, billing, admin, youtube, publications, autopilot } = services
+  const { apiKeys, auth, users, channels, videos, uploads, webhooks, billing, admin, youtube, publications, autopilot, analytics } =
+    services
 
   return new Elysia({ name: 'ytempire-core', normalize: false })
     .use(httpLayer(deps))
@@ -99,6 +107,7 @@ export function createApp(deps: Deps, services: Services = createServices(deps))
     .use(systemModule(deps))
     .use(stripeWebhookModule(deps, billing, apiKeys))
     .use(publishWorkerModule(deps, publications))
+    .use(websubModule(deps, analytics, apiKeys))
     .group('/v1', (v1) =>
       v1
         .use(authModule(deps, auth, apiKeys))
@@ -111,6 +120,7 @@ export function createApp(deps: Deps, services: Services = createServices(deps))
         .use(webhooksModule(deps, webhooks, apiKeys))
         .use(youtubeModule(deps, youtube, publications, videos, apiKeys))
         .use(autopilotModule(deps, autopilot, apiKeys))
+        .use(analyticsModule(deps, analytics, apiKeys))
         .use(adminModule(deps, admin, apiKeys)),
     )
     .use(queuesBoard(deps))

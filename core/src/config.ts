@@ -19,6 +19,7 @@ import { type StorageConfig, storageConfigFromEnv } from '@ytempire/storage'
 import { edgeUrlFrom } from './infra/edge-purge'
 import { z } from './infra/env'
 import type { OutboxConfig } from './infra/outbox'
+import { type AnalyticsConfig, parseAnalyticsConfig } from './modules/analytics/config'
 import { parseYouTubeConfig, type YouTubeConfig } from './modules/youtube/config'
 
 export interface Config {
@@ -75,6 +76,8 @@ export interface Config {
   youtube: YouTubeConfig
   /** How long before a slot the autopilot makes its video (AUTOPILOT_LEAD_MINUTES). */
   autopilotLeadMinutes: number
+  /** Ingestion schedule and WebSub (ANALYTICS_*, WEBSUB_*). */
+  analytics: AnalyticsConfig
   events: EventsConfig
   outbox: OutboxConfig
   sweeper: SweeperConfig
@@ -212,6 +215,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     tracing: { endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined, serviceName: env.OTEL_SERVICE_NAME || 'ytempire-core' },
     youtube: parseYouTubeConfig(env, publicUrl),
     autopilotLeadMinutes: z.int(env, 'AUTOPILOT_LEAD_MINUTES', 360),
+    analytics: parseAnalyticsConfig(env, publicUrl),
   }
 }
 

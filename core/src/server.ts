@@ -6,6 +6,7 @@ import { ADVISORY_LOCKS, type Database, migrateDatabase, openDatabase } from './
 import { createDeps, type Deps } from './deps'
 import { ensureRedis } from './infra/local-redis'
 import { createRedis } from './infra/redis'
+import { startAnalyticsWorker } from './modules/analytics/worker'
 import { startAutopilotWorker } from './modules/autopilot/worker'
 import { startBillingWorkers } from './modules/billing/worker'
 import { startVideoEventConsumer } from './modules/videos/events'
@@ -49,6 +50,7 @@ export async function startCore(config: Config, opts: { manageRedis?: boolean } 
     deps.outbox.startRelay(),
     services.sweeper.start(),
     startAutopilotWorker(deps, services.autopilot),
+    await startAnalyticsWorker(deps, services.analytics),
   ]
   // idleTimeout above the SSE ping interval, so progress streams stay open.
   app.listen({

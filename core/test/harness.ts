@@ -14,6 +14,7 @@ import { type Database, migrateDatabase, openDatabase } from '../src/db'
 import { createDeps, type Deps } from '../src/deps'
 import type { Clock } from '../src/infra/clock'
 import { createRedis } from '../src/infra/redis'
+import { startAnalyticsWorker } from '../src/modules/analytics/worker'
 import { startAutopilotWorker } from '../src/modules/autopilot/worker'
 import { startBillingWorkers } from '../src/modules/billing/worker'
 import { startVideoEventConsumer } from '../src/modules/videos/events'
@@ -93,7 +94,7 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
   let migrated = false
   /**
    * consumeEvents: record the workers' video reports; background: deliver webhooks and run billing's jobs;
-   * autopilot: consume the autopilot's scheduler firings; listen: serve on a port (workers in other
+   * autopilot: consume the autopilot's scheduler firings; analytics: consume analytics runs and the WebSub sweep; listen: serve on a port (workers in other
    * processes call the core); clock: the core's "now"; outbox: run the relay that retries what failed
    * after a commit; databaseUrl: reach the test database another way (through a proxy a test can cut);
    * defaultMetrics: the process metrics in /metrics, as `bun run core` has them.
@@ -104,6 +105,7 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
       consumeEvents?: boolean
       background?: boolean
       autopilot?: boolean
+      analytics?: boolean
       listen?: boolean
       clock?: Clock
       outbox?: boolean
@@ -126,6 +128,7 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
       ...(opts.consumeEvents ? [startVideoEventConsumer(deps, services.videos)] : []),
       ...(opts.background ? [startWebhookDeliveries(deps, services.webhooks), startBillingWorkers(deps, services.billing)] : []),
       ...(opts.autopilot ? [startAutopilotWorker(deps, services.autopilot)] : []),
+      ...(opts.analytics ? [await startAnalyticsWorker(deps, services.analytics)] : []),
       ...(opts.outbox ? [deps.outbox.startRelay()] : []),
     ]
     const app = createApp(deps, services)

@@ -174,6 +174,43 @@ describe('publish asked for on creation', () => {
   }, 180_000)
 })
 
+describe('publish asked for after the video finished', () => {
+  test('POST /v1/videos/:id/publish uploads the stored files of a finished video once', async () => {
+    const worker = startWorker()
+    const s = await signUp(core)
+    const ch = await json(
+      await core.request('/v1/channels', {
+        method: 'POST',
+        token: s.accessToken,
+        json: { name: 'Later', niche: 'sea life', aspect: '1:1' },
+      }),
+    )
+    await connectChannel(core, google, s.accessToken, ch.id)
+    const asked = await json(
+      await core.request(`/v1/channels/${ch.id}/videos`, { method: 'POST', token: s.accessToken, json: { script: SCRIPT } }),
+    )
+    const { video: finished } = await follow(asked.id, s.accessToken, (v) => v.status !== 'queued' && v.status !== 'running')
+    expect(finished.status).toBe('completed')
+    expect(finished.youtube).toBeNull()
+    const before = google.videosCreated
+    const publish = await core.request(`/v1/videos/${asked.id}/publish`, {
+      method: 'POST',
+      token: s.accessToken,
+      json: { privacy: 'private' },
+    })
+    expect(publish.status).toBe(202)
+    const { video } = await follow(asked.id, s.accessToken, (v) => v.youtube?.status === 'published' || v.youtube?.status === 'failed')
+    expect(video.youtube).toMatchObject({ status: 'published', privacy: 'private' })
+    expect(google.videosCreated).toBe(before + 1)
+    const uploaded = google.videos.get(video.youtube.youtubeVideoId)!
+    const mp4 = new Uint8Array(await (await core.request(`/v1/videos/${video.id}/file`, { token: s.accessToken })).arrayBuffer())
+    expect(uploaded.sha256).toBe(sha256(mp4))
+    expect(uploaded.resource.snippet?.title).toBe('Five Odd Facts About Octopuses')
+    worker.kill('SIGTERM')
+    await worker.exited
+  }, 180_000)
+})
+
 describe('a worker SIGKILLed during the upload still ends with exactly one YouTube video', () => {
   const cases = [
     { point: 'before the session', when: (e: { kind: string }) => e.kind === 'open' },

@@ -2,7 +2,10 @@
 // Google server), and a finished video whose files are in storage, as the render workers leave them.
 import { expect } from 'bun:test'
 import { randomBytes } from 'node:crypto'
+import { videoFileKey } from '@ytempire/contract'
 import type { FakeAccount, FakeGoogle } from '@ytempire/test-support/google'
+import { eq } from 'drizzle-orm'
+import { videos } from '../src/db/schema'
 import { type Core, json } from './harness'
 
 export const SCRIPT = {
@@ -19,9 +22,16 @@ export function youtubeAccount(over: Partial<NonNullable<FakeAccount['channel']>
   return { email: `creator-${id}@example.com`, channel: { id, title: `Creator ${accounts}`, longUploadsStatus: 'allowed', ...over } }
 }
 
-export async function connectChannel(core: Core, google: FakeGoogle, token: string, channelId: string, account = youtubeAccount()) {
+export async function connectChannel(
+  core: Core,
+  google: FakeGoogle,
+  token: string,
+  channelId: string,
+  account = youtubeAccount(),
+  body: { monetaryAnalytics?: boolean } = {},
+) {
   const { authorizationUrl } = await json(
-    await core.request(`/v1/channels/${channelId}/youtube/connect`, { method: 'POST', token, json: {} }),
+    await core.request(`/v1/channels/${channelId}/youtube/connect`, { method: 'POST', token, json: body }),
   )
   const consent = google.consent(authorizationUrl, account)
   const res = await core.request(`/v1/youtube/callback?code=${encodeURIComponent(consent.code)}&state=${encodeURIComponent(consent.state)}`)
@@ -59,9 +69,12 @@ export async function finishedVideo(core: Core, token: string, channelId: string
   const id: string = created.id
   const video = new Uint8Array(randomBytes(opts.bytes ?? 1_200_000))
   const storage = core.deps.storage
-  const script = await storage.put(`videos/${id}/script.json`, JSON.stringify(SCRIPT), 'application/json')
-  const mp4 = await storage.put(`videos/${id}/video.mp4`, video, 'video/mp4')
-  const thumb = await storage.put(`videos/${id}/thumbnail.jpg`, jpeg(), 'image/jpeg')
+  // Where the render workers leave them: the owner's folder of the video.
+  const [row] = await core.deps.database.db.select({ userId: videos.userId }).from(videos).where(eq(videos.id, id))
+  const key = (file: Parameters<typeof videoFileKey>[2]) => videoFileKey(row!.userId, id, file)
+  const script = await storage.put(key('script'), JSON.stringify(SCRIPT), 'application/json')
+  const mp4 = await storage.put(key('video'), video, 'video/mp4')
+  const thumb = await storage.put(key('thumbnail'), jpeg(), 'image/jpeg')
   const art = (o: { key: string; size: number; contentType: string }) => ({ key: o.key, size: o.size, contentType: o.contentType })
   await core.services.videos.recordEvent(
     {

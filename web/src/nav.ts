@@ -18,5 +18,5 @@ export const SECTIONS: Section[] = [
   { to: '/billing', label: 'Billing' },
   { to: '/webhooks', label: 'Webhooks' },
   { to: '/admin', label: 'Admin', adminOnly: true },
-  { to: '/analytics', label: 'Analytics', upcoming: 'analytics (YouTube Analytics: views, watch time, revenue against cost)' },
+  { to: '/analytics', label: 'Analytics' },
 ]

@@ -5,6 +5,7 @@ import { type ConnectOutcome, connectOutcomeOf } from './api/publishing'
 import { session } from './api/session'
 import { SECTIONS } from './nav'
 import { Admin } from './pages/admin'
+import { AnalyticsPage } from './pages/analytics'
 import { ApiKeys } from './pages/api-keys'
 import { Billing } from './pages/billing'
 import { ChannelPage } from './pages/channel'
@@ -79,6 +80,15 @@ const routeTree = root.addChildren([
       component: NewVideo,
     }),
     page('/videos/$videoId', VideoPage),
+    createRoute({
+      getParentRoute: () => app,
+      path: '/analytics',
+      validateSearch: (s: Record<string, unknown>) => ({
+        month: typeof s.month === 'string' && /^\d{4}-(0[1-9]|1[0-2])$/.test(s.month) ? s.month : undefined,
+        channelId: str(s.channelId),
+      }),
+      component: AnalyticsPage,
+    }),
     page('/api-keys', ApiKeys),
     page('/security', Security),
     page('/billing', Billing),

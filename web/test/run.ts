@@ -75,7 +75,8 @@ async function browserSuite(): Promise<{ passed: number; failed: number }> {
   google.browserAccount = {
     email: 'creator@example.com',
     // Not verified: custom thumbnails are refused, which the video page shows as a warning.
-    channel: { id: 'UCcuriouscreatures0000001', title: 'Curious Creatures TV', longUploadsStatus: 'eligible' },
+    // In the Partner Program: revenue is answered once the channel grants the monetary scope.
+    channel: { id: 'UCcuriouscreatures0000001', title: 'Curious Creatures TV', longUploadsStatus: 'eligible', partner: true },
   }
   // What YouTube holds, for the flows to check what the page says against (not a Google endpoint).
   google.route('GET', /^\/_fake\/videos$/, (_req, res) =>
@@ -91,6 +92,18 @@ async function browserSuite(): Promise<{ passed: number; failed: number }> {
       })),
     ),
   )
+  // What YouTube Analytics will report: a video's figures per day, and a video published outside ytempire.
+  google.route('POST', /^\/_fake\/analytics$/, async (_req, res, _url, body) => {
+    const seed = JSON.parse((await body()).toString()) as {
+      videoId: string
+      days: { day: string; views: number; estimatedMinutesWatched: number; estimatedRevenue: number }[]
+      external?: { title: string; publishedAt: string }
+    }
+    for (const { day, ...metrics } of seed.days) google.setDayMetrics(seed.videoId, day, metrics)
+    const channel = google.browserAccount?.channel
+    const external = seed.external && channel ? google.addVideo(channel, seed.external) : null
+    google.json(res, 200, { external })
+  })
   const shared = {
     ...process.env,
     REDIS_URL,
@@ -123,7 +136,7 @@ async function browserSuite(): Promise<{ passed: number; failed: number }> {
       VIDEO_SCALE: '0.25',
       X264_PRESET: 'superfast',
       VIDEO_ENCODER: 'libx264',
-      LOG_LEVEL: 'fatal',
+      LOG_LEVEL: 'warn',
       CORE_URL: base,
       YOUTUBE_API_ROOT: google.endpoints.apiRoot,
     },

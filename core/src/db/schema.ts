@@ -459,4 +459,5 @@ export const webhookDeliveries = pgTable(
   (t) => [index('webhook_deliveries_endpoint_idx').on(t.endpointId, t.createdAt), index('webhook_deliveries_message_idx').on(t.messageId)],
 )
 
+export * from './analytics-schema'
 export * from './publishing-schema'

@@ -9,3 +9,17 @@ export const videoPrefix = (userId: string, videoId: string) => `${userVideosPre
 
 /** A user's own media (POST /v1/uploads); a job may use only its own user's. */
 export const uploadsPrefix = (userId: string) => `uploads/${userId}/`
+
+/** The names of a video's files under its prefix: the workers write them, the core reads some back. */
+export const VIDEO_FILES = {
+  script: 'script.json',
+  voice: 'voice.wav',
+  voiceTrack: 'voice-track.json',
+  video: 'video.mp4',
+  captions: 'captions.ass',
+  thumbnail: 'thumbnail.jpg',
+} as const
+
+/** The key of one of a video's files. */
+export const videoFileKey = (userId: string, videoId: string, file: keyof typeof VIDEO_FILES) =>
+  `${videoPrefix(userId, videoId)}${VIDEO_FILES[file]}`

@@ -19,7 +19,14 @@ export const YOUTUBE_LIMITS = {
 } as const
 
 /** The API methods the platform calls, each metered against a quota bucket (costs are configuration). */
-export const YOUTUBE_METHODS = ['videos.insert', 'thumbnails.set', 'videos.list', 'channels.list'] as const
+export const YOUTUBE_METHODS = [
+  'videos.insert',
+  'thumbnails.set',
+  'videos.list',
+  'channels.list',
+  'playlistItems.list',
+  'reports.query',
+] as const
 export type YouTubeMethod = (typeof YOUTUBE_METHODS)[number]
 
 /** Where a publication stands; `published` means the video exists on YouTube (private until `publishAt` if scheduled). */
@@ -94,3 +101,28 @@ export type PublishBegin =
 
 /** The core's answer to a quota reservation or a reported limit. */
 export type QuotaAnswer = { granted: true } | { granted: false; until: string; retryAfterMs: number; reason: string }
+
+/**
+ * Whether a channel's revenue is counted: `available` (monetary scope granted and YouTube answers),
+ * `not_granted` (the channel was connected without the monetary scope), `forbidden` (YouTube refused
+ * estimatedRevenue: not in the Partner Program; asked again only after a while or a reconnect),
+ * `unknown` (not asked yet).
+ */
+export const REVENUE_STATUSES = ['unknown', 'available', 'not_granted', 'forbidden'] as const
+export type RevenueStatus = (typeof REVENUE_STATUSES)[number]
+
+/** Where a YouTube video of a connected channel came from: published by ytempire, or by other means. */
+export const YOUTUBE_VIDEO_SOURCES = ['platform', 'external'] as const
+export type YouTubeVideoSource = (typeof YOUTUBE_VIDEO_SOURCES)[number]
+
+/** How the platform learned of a YouTube video: push (WebSub), the uploads poll, or an analytics report. */
+export const YOUTUBE_VIDEO_SIGHTINGS = ['websub', 'poll', 'report'] as const
+export type YouTubeVideoSighting = (typeof YOUTUBE_VIDEO_SIGHTINGS)[number]
+
+/** How an analytics run of a channel ended. */
+export const ANALYTICS_RUN_STATUSES = ['ok', 'waiting_quota', 'reconnect_needed', 'failed'] as const
+export type AnalyticsRunStatus = (typeof ANALYTICS_RUN_STATUSES)[number]
+
+/** A channel's WebSub subscription at the hub. */
+export const WEBSUB_STATES = ['subscribing', 'active', 'unsubscribing', 'failed'] as const
+export type WebSubState = (typeof WEBSUB_STATES)[number]

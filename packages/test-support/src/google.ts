@@ -4,15 +4,33 @@
 // connections mid-upload, expired upload sessions, quotaExceeded / uploadLimitExceeded, revoked grants.
 // It counts the YouTube videos it created, which is what exactly-once tests assert on. A browser
 // opening the consent URL gets a consent page answered as `browserAccount` (Allow / Cancel).
-// Extend it with `route()` (e.g. Analytics reports.query, a WebSub hub).
+// Analytics: videos.list statistics (at most 50 ids a call), the uploads playlist (playlistItems.list),
+// Analytics API v2 reports.query (columnHeaders + rows; day and video dimensions; 403 for
+// estimatedRevenue without the monetary scope or outside the Partner Program) with figures made up
+// deterministically per video and day (or set by a test), and a WebSub hub (./websub-hub.ts).
+// Extend it further with `route()`.
 import { createHash, randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { FakeHub } from './websub-hub'
+
+export { atomDeletedFeed, atomEntryFeed, FakeHub, type HubSubscription } from './websub-hub'
 
 export interface FakeChannel {
   id: string
   title: string
   /** "allowed" = a verified channel, which may also set custom thumbnails */
   longUploadsStatus: 'allowed' | 'eligible' | 'disallowed'
+  /** In the YouTube Partner Program: estimatedRevenue is answered (with the monetary scope) */
+  partner?: boolean
+}
+
+/** One video's figures for one day, as reports.query answers them. */
+export interface FakeDayMetrics {
+  views: number
+  estimatedMinutesWatched: number
+  averageViewDuration: number
+  subscribersGained: number
+  estimatedRevenue: number
 }
 
 export interface FakeAccount {
@@ -45,7 +63,7 @@ export type UploadAction = 'drop' | 'hang' | undefined
 
 export type GoogleErrorKind = 'quotaExceeded' | 'uploadLimitExceeded' | 'forbidden' | 'backendError' | 'serviceUnavailable'
 /** `upload` is a byte-carrying PUT to an upload session. */
-type Method = 'videos.insert' | 'upload' | 'thumbnails.set' | 'videos.list' | 'channels.list'
+type Method = 'videos.insert' | 'upload' | 'thumbnails.set' | 'videos.list' | 'channels.list' | 'playlistItems.list' | 'reports.query'
 
 interface Grant {
   id: string
@@ -109,6 +127,26 @@ export function googleError(kind: GoogleErrorKind) {
 const token = (prefix: string, bytes = 24) => `${prefix}${randomBytes(bytes).toString('base64url')}`
 const videoIdOf = () => randomBytes(8).toString('base64url').slice(0, 11)
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex')
+const SCOPE = {
+  analytics: 'https://www.googleapis.com/auth/yt-analytics.readonly',
+  monetary: 'https://www.googleapis.com/auth/yt-analytics-monetary.readonly',
+}
+const METRIC_TYPES: Record<keyof FakeDayMetrics, string> = {
+  views: 'INTEGER',
+  estimatedMinutesWatched: 'INTEGER',
+  averageViewDuration: 'INTEGER',
+  subscribersGained: 'INTEGER',
+  estimatedRevenue: 'FLOAT',
+}
+/** The uploads playlist of a channel: its id with UC replaced by UU, as YouTube names it. */
+export const uploadsPlaylistOf = (channelId: string) => `UU${channelId.slice(2)}`
+
+/** A made-up but stable figure for a video on a day (FNV-1a of both). */
+function hashOf(text: string): number {
+  let h = 0x811c9dc5
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0
+  return h
+}
 
 export class FakeGoogle {
   readonly clientId = `${100000 + Math.floor(Math.random() * 899999)}-fake.apps.googleusercontent.com`
@@ -124,6 +162,8 @@ export class FakeGoogle {
   /** Called on session open, after each committed chunk and on status queries; may kill a worker, cut or hang the answer. */
   onUpload?: (event: UploadEvent) => UploadAction | Promise<UploadAction>
 
+  /** The WebSub hub, at `${url}/subscribe` (WEBSUB_HUB_URL) */
+  readonly hub: FakeHub
   private server?: Server
   private readonly grants = new Map<string, Grant>()
   private readonly codes = new Map<string, Code>()
@@ -132,6 +172,11 @@ export class FakeGoogle {
   private readonly faults: { method: Method; kind: GoogleErrorKind; times: number }[] = []
   private readonly routes: { method: string; pattern: RegExp; handler: Handler }[] = []
   private dropAfterBytes?: number
+  private readonly dayMetrics = new Map<string, FakeDayMetrics>()
+  private readonly byChannel = new Map<string, Record<string, any>[]>()
+  private videosVersion = 0
+  private indexedVersion = -1
+  private indexedSize = -1
 
   constructor() {
     this.route('GET', /^\/o\/oauth2\/v2\/auth$/, (_req, res, url) => this.consentPage(res, url))
@@ -142,6 +187,9 @@ export class FakeGoogle {
     this.route('POST', /^\/upload\/youtube\/v3\/videos$/, (req, res, url, body) => this.openSession(req, res, url, body))
     this.route('PUT', /^\/upload\/youtube\/v3\/videos$/, (req, res, url) => this.putBytes(req, res, url))
     this.route('POST', /^\/upload\/youtube\/v3\/thumbnails\/set$/, (req, res, url, body) => this.thumbnailsSet(req, res, url, body))
+    this.route('GET', /^\/youtube\/v3\/playlistItems$/, (req, res, url) => this.playlistItemsList(req, res, url))
+    this.route('GET', /^\/v2\/reports$/, (req, res, url) => this.reportsQuery(req, res, url))
+    this.hub = new FakeHub(this)
   }
 
   /** Endpoints to configure the code under test with (GOOGLE_AUTH_URL, GOOGLE_TOKEN_URL, ...). */
@@ -166,6 +214,7 @@ export class FakeGoogle {
       GOOGLE_REVOKE_URL: e.revokeUrl,
       YOUTUBE_API_ROOT: e.apiRoot,
       YOUTUBE_ANALYTICS_ROOT: e.analyticsRoot,
+      WEBSUB_HUB_URL: this.hub.url,
     }
   }
 
@@ -237,8 +286,106 @@ export class FakeGoogle {
     return this.requests.filter((r) => r.method === method && r.path === path)
   }
 
+  /**
+   * A video on the channel that did not come through an upload here (published on youtube.com, or
+   * seeded by a benchmark).
+   */
+  addVideo(channel: FakeChannel, opts: { id?: string; title?: string; publishedAt?: string; privacyStatus?: string } = {}): string {
+    const id = opts.id ?? videoIdOf()
+    const publishedAt = opts.publishedAt ?? new Date().toISOString()
+    const title = opts.title ?? `Video ${id}`
+    this.videos.set(id, {
+      resource: {
+        kind: 'youtube#video',
+        etag: token('', 8),
+        id,
+        snippet: {
+          publishedAt,
+          channelId: channel.id,
+          title,
+          description: '',
+          channelTitle: channel.title,
+          localized: { title, description: '' },
+        },
+        status: {
+          uploadStatus: 'processed',
+          privacyStatus: opts.privacyStatus ?? 'public',
+          license: 'youtube',
+          embeddable: true,
+          publicStatsViewable: true,
+        },
+      },
+      bytes: new Uint8Array(),
+      sha256: '',
+    })
+    this.videosVersion++
+    return id
+  }
+
+  /** The owner changed the title on youtube.com. */
+  renameVideo(id: string, title: string): void {
+    const v = this.videos.get(id)
+    if (!v) throw new Error(`no video ${id}`)
+    v.resource.snippet.title = title
+    v.resource.snippet.localized = { ...v.resource.snippet.localized, title }
+  }
+
+  /** The owner deleted it: videos.list and the uploads playlist no longer return it. */
+  deleteVideo(id: string): void {
+    this.videos.delete(id)
+    this.videosVersion++
+  }
+
+  /** Sets a video's figures for a day (otherwise they are made up from its id and the day). */
+  setDayMetrics(videoId: string, day: string, metrics: Partial<FakeDayMetrics>): void {
+    this.dayMetrics.set(`${videoId}/${day}`, { ...this.metricsOf(videoId, day), ...metrics })
+  }
+
+  /** What reports.query answers for a video on a day: zero before it was published. */
+  metricsOf(videoId: string, day: string): FakeDayMetrics {
+    const set = this.dayMetrics.get(`${videoId}/${day}`)
+    if (set) return set
+    const published = this.videos.get(videoId)?.resource.snippet.publishedAt?.slice(0, 10)
+    if (!published || day < published)
+      return { views: 0, estimatedMinutesWatched: 0, averageViewDuration: 0, subscribersGained: 0, estimatedRevenue: 0 }
+    const h = hashOf(`${videoId}/${day}`)
+    const views = 50 + (h % 950)
+    const averageViewDuration = 30 + ((h >>> 10) % 240)
+    return {
+      views,
+      estimatedMinutesWatched: Math.round((views * averageViewDuration) / 60),
+      averageViewDuration,
+      subscribersGained: (h >>> 20) % 12,
+      estimatedRevenue: Math.round(views * (0.5 + ((h >>> 4) % 300) / 100)) / 1000,
+    }
+  }
+
+  /** The channel's videos, newest first (indexed per channel: a benchmark holds tens of thousands). */
+  channelVideos(channelId: string): Record<string, any>[] {
+    if (this.indexedVersion !== this.videosVersion || this.indexedSize !== this.videos.size) {
+      this.byChannel.clear()
+      for (const v of this.videos.values()) {
+        const list = this.byChannel.get(v.resource.snippet.channelId) ?? []
+        list.push(v.resource)
+        this.byChannel.set(v.resource.snippet.channelId, list)
+      }
+      for (const list of this.byChannel.values())
+        list.sort((a, b) => String(b.snippet.publishedAt).localeCompare(String(a.snippet.publishedAt)))
+      this.indexedVersion = this.videosVersion
+      this.indexedSize = this.videos.size
+    }
+    return this.byChannel.get(channelId) ?? []
+  }
+
   liveRefreshTokens(): string[] {
     return [...this.grants.values()].filter((g) => !g.revoked).map((g) => g.refreshToken)
+  }
+
+  /** A grant as if the user had consented (benchmarks seed thousands of channels this way); answers its refresh token. */
+  issueGrant(account: FakeAccount, scopes: string[]): string {
+    const grant: Grant = { id: token('g', 8), account, scopes, refreshToken: token('1//0g', 40), revoked: false }
+    this.grants.set(grant.id, grant)
+    return grant.refreshToken
   }
 
   /**
@@ -460,6 +607,9 @@ export class FakeGoogle {
             ...(parts.includes('status')
               ? { status: { privacyStatus: 'public', isLinked: true, longUploadsStatus: c.longUploadsStatus, madeForKids: false } }
               : {}),
+            ...(parts.includes('contentDetails')
+              ? { contentDetails: { relatedPlaylists: { likes: '', uploads: uploadsPlaylistOf(c.id) } } }
+              : {}),
           },
         ]
       : []
@@ -480,11 +630,23 @@ export class FakeGoogle {
       .getAll('id')
       .flatMap((v) => v.split(','))
       .filter(Boolean)
+    if (ids.length > 50)
+      return this.json(res, 400, {
+        error: {
+          code: 400,
+          message: 'The request specifies an invalid filter parameter.',
+          errors: [
+            { message: 'The request specifies an invalid filter parameter.', domain: 'youtube.parameter', reason: 'invalidFilters' },
+          ],
+        },
+      })
+    const parts = partsOf(url)
     const items = ids
       .map((id) => this.videos.get(id)?.resource)
       .filter(
         (v): v is Record<string, any> => !!v && (v.status.privacyStatus === 'public' || v.snippet.channelId === grant.account.channel?.id),
       )
+      .map((v) => (parts.includes('statistics') ? { ...v, statistics: this.statisticsOf(v.id) } : v))
     this.json(res, 200, {
       kind: 'youtube#videoListResponse',
       etag: token('', 8),
@@ -653,6 +815,7 @@ export class FakeGoogle {
     }
     session.videoId = id
     this.videos.set(id, { resource, bytes, sha256: sha256(bytes) })
+    this.videosVersion++
   }
 
   private async thumbnailsSet(req: IncomingMessage, res: ServerResponse, url: URL, body: () => Promise<Buffer>) {
@@ -680,7 +843,141 @@ export class FakeGoogle {
       items: [{ default: thumb(120, 90, 'default'), medium: thumb(320, 180, 'mqdefault'), high: thumb(480, 360, 'hqdefault') }],
     })
   }
+
+  // ---- Analytics ----
+
+  /** Lifetime counters: the views of every day so far, likes and comments in proportion. */
+  private statisticsOf(videoId: string) {
+    const published = this.videos.get(videoId)?.resource.snippet.publishedAt?.slice(0, 10) ?? new Date().toISOString().slice(0, 10)
+    let views = 0
+    const today = new Date().toISOString().slice(0, 10)
+    for (let d = published; d <= today; d = nextDay(d)) views += this.metricsOf(videoId, d).views
+    return {
+      viewCount: String(views),
+      likeCount: String(Math.floor(views / 25)),
+      favoriteCount: '0',
+      commentCount: String(Math.floor(views / 120)),
+    }
+  }
+
+  private playlistItemsList(req: IncomingMessage, res: ServerResponse, url: URL) {
+    const grant = this.authorize(req, res, 'https://www.googleapis.com/auth/youtube.readonly')
+    if (!grant) return
+    const fault = this.takeFault('playlistItems.list')
+    if (fault) return this.sendFault(res, fault)
+    const playlistId = url.searchParams.get('playlistId') ?? ''
+    const channel = grant.account.channel
+    if (!channel || playlistId !== uploadsPlaylistOf(channel.id))
+      return this.json(
+        res,
+        404,
+        badRequest("The playlist identified with the request's playlistId parameter cannot be found.", 'playlistNotFound', 404),
+      )
+    const max = Math.min(50, Number(url.searchParams.get('maxResults') ?? 5))
+    const offset = Number(url.searchParams.get('pageToken')?.replace(/^CAU/, '') || 0)
+    const all = this.channelVideos(channel.id)
+    const page = all.slice(offset, offset + max)
+    this.json(res, 200, {
+      kind: 'youtube#playlistItemListResponse',
+      etag: token('', 8),
+      ...(offset + max < all.length ? { nextPageToken: `CAU${offset + max}` } : {}),
+      pageInfo: { totalResults: all.length, resultsPerPage: max },
+      items: page.map((v, i) => ({
+        kind: 'youtube#playlistItem',
+        etag: token('', 8),
+        id: token('', 12),
+        snippet: {
+          publishedAt: v.snippet.publishedAt,
+          channelId: channel.id,
+          title: v.snippet.title,
+          description: v.snippet.description ?? '',
+          channelTitle: channel.title,
+          playlistId,
+          position: offset + i,
+          resourceId: { kind: 'youtube#video', videoId: v.id },
+        },
+        contentDetails: { videoId: v.id, videoPublishedAt: v.snippet.publishedAt },
+      })),
+    })
+  }
+
+  /** Analytics API v2 reports.query for `ids=channel==MINE`, dimensions `day` or `video`. */
+  private reportsQuery(req: IncomingMessage, res: ServerResponse, url: URL) {
+    const grant = this.authorize(req, res)
+    if (!grant) return
+    const forbidden = () =>
+      this.json(res, 403, {
+        error: { code: 403, message: 'Forbidden', errors: [{ message: 'Forbidden', domain: 'global', reason: 'forbidden' }] },
+      })
+    const invalid = (message: string) =>
+      this.json(res, 400, {
+        error: { code: 400, message, errors: [{ message, domain: 'global', reason: 'badRequest' }], status: 'INVALID_ARGUMENT' },
+      })
+    if (!grant.scopes.some((s) => s === SCOPE.analytics || s === SCOPE.monetary)) return forbidden()
+    const fault = this.takeFault('reports.query')
+    if (fault) return this.sendFault(res, fault)
+    const q = url.searchParams
+    const channel = grant.account.channel
+    if (q.get('ids') !== 'channel==MINE' || !channel) return invalid('Only ids=channel==MINE is faked.')
+    const from = q.get('startDate') ?? ''
+    const to = q.get('endDate') ?? ''
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(from) || !/^\d{4}-\d{2}-\d{2}$/.test(to) || from > to)
+      return invalid('The query is not valid: startDate and endDate are required, startDate not after endDate.')
+    const metrics = (q.get('metrics') ?? '').split(',').filter(Boolean) as (keyof FakeDayMetrics)[]
+    if (!metrics.length || metrics.some((m) => !(m in METRIC_TYPES))) return invalid(`Unknown metric in ${q.get('metrics')}`)
+    // Revenue needs the monetary scope and a channel in the Partner Program.
+    if (metrics.includes('estimatedRevenue') && (!grant.scopes.includes(SCOPE.monetary) || !channel.partner)) return forbidden()
+    const dimension = q.get('dimensions') ?? ''
+    const videos = this.channelVideos(channel.id).map((v) => v.id as string)
+    const days: string[] = []
+    for (let d = from; d <= to; d = nextDay(d)) days.push(d)
+    const sum = (pairs: [string, string][]): Record<keyof FakeDayMetrics, number> => {
+      const out = { views: 0, estimatedMinutesWatched: 0, averageViewDuration: 0, subscribersGained: 0, estimatedRevenue: 0 }
+      let weighted = 0
+      for (const [v, d] of pairs) {
+        const m = this.metricsOf(v, d)
+        out.views += m.views
+        out.estimatedMinutesWatched += m.estimatedMinutesWatched
+        out.subscribersGained += m.subscribersGained
+        out.estimatedRevenue += m.estimatedRevenue
+        weighted += m.averageViewDuration * m.views
+      }
+      out.averageViewDuration = out.views ? Math.round(weighted / out.views) : 0
+      out.estimatedRevenue = Math.round(out.estimatedRevenue * 1000) / 1000
+      return out
+    }
+    let rows: (string | number)[][]
+    if (dimension === 'day') {
+      rows = days.map((d) => {
+        const m = sum(videos.map((v) => [v, d]))
+        return [d, ...metrics.map((k) => m[k])]
+      })
+    } else if (dimension === 'video') {
+      const max = Number(q.get('maxResults') ?? 0)
+      if (!q.get('sort') || !max || max > 200)
+        return invalid(
+          'The query is not supported. Check the documentation for supported queries: a video report needs sort and maxResults <= 200.',
+        )
+      const sortKey = q.get('sort')!.replace(/^-/, '') as keyof FakeDayMetrics
+      const all = videos
+        .map((v) => ({ v, m: sum(days.map((d) => [v, d])) }))
+        .filter((r) => r.m.views > 0)
+        .sort((a, b) => (b.m[sortKey] ?? 0) - (a.m[sortKey] ?? 0) || a.v.localeCompare(b.v))
+      const start = Number(q.get('startIndex') ?? 1) - 1
+      rows = all.slice(start, start + max).map((r) => [r.v, ...metrics.map((k) => r.m[k])])
+    } else return invalid(`The query is not supported: dimensions=${dimension}`)
+    this.json(res, 200, {
+      kind: 'youtubeAnalytics#resultTable',
+      columnHeaders: [
+        { name: dimension, columnType: 'DIMENSION', dataType: 'STRING' },
+        ...metrics.map((m) => ({ name: m, columnType: 'METRIC', dataType: METRIC_TYPES[m] })),
+      ],
+      rows,
+    })
+  }
 }
+
+const nextDay = (d: string) => new Date(Date.parse(`${d}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10)
 
 /** `part` may come comma-separated or repeated (googleapis repeats array parameters). */
 const partsOf = (url: URL) => url.searchParams.getAll('part').flatMap((p) => p.split(','))

@@ -1,7 +1,7 @@
 // Stage 3: one ffmpeg pass from scenes, voice, music and captions to the final MP4.
 
 import { dirname } from 'node:path'
-import type { Artifact } from '@ytempire/contract'
+import { type Artifact, VIDEO_FILES } from '@ytempire/contract'
 import { computeCost } from '../cost/cost'
 import { buildAss } from '../ffmpeg/captions'
 import { chooseEncoder } from '../ffmpeg/encoder'
@@ -101,8 +101,8 @@ export async function renderStage(ctx: StageContext): Promise<RenderStageResult>
       : computeCost('render', 'libx264:cpu', run.cpuSeconds, false),
   )
 
-  const videoArtifact = await ctx.store(artifactKey(video, 'video.mp4'), outputPath, 'video/mp4')
-  const captions = captionsPath ? await ctx.store(artifactKey(video, 'captions.ass'), captionsPath, 'text/x-ssa') : undefined
+  const videoArtifact = await ctx.store(artifactKey(video, VIDEO_FILES.video), outputPath, 'video/mp4')
+  const captions = captionsPath ? await ctx.store(artifactKey(video, VIDEO_FILES.captions), captionsPath, 'text/x-ssa') : undefined
   return {
     video: videoArtifact,
     voiceKey: voice.voiceKey,

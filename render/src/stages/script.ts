@@ -1,5 +1,5 @@
 // Stage 1: get the script (from storage on a retry or re-drive, from the job, or from the LLM) and store it.
-import type { VideoScript } from '@ytempire/contract'
+import { VIDEO_FILES, type VideoScript } from '@ytempire/contract'
 import { llmCost } from '../cost/cost'
 import { InvalidInputError } from '../errors'
 import { artifactKey, type StageContext } from '../pipeline/stage'
@@ -15,7 +15,7 @@ export interface ScriptStageResult {
 
 export async function scriptStage(ctx: StageContext): Promise<ScriptStageResult> {
   const { video } = ctx
-  const scriptKey = artifactKey(video, 'script.json')
+  const scriptKey = artifactKey(video, VIDEO_FILES.script)
   let script: VideoScript
   if (await ctx.reuse(scriptKey)) {
     // Re-drive or a retry after a crash: the script (and its LLM cost) is already paid for.

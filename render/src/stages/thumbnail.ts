@@ -1,5 +1,5 @@
 // Stage 4: the thumbnail, the title over the first scene's background, made to be read at 320 px.
-import type { Artifact } from '@ytempire/contract'
+import { type Artifact, VIDEO_FILES } from '@ytempire/contract'
 import { runFfmpeg } from '../ffmpeg/ffmpeg'
 import { fontMetrics } from '../ffmpeg/font-metrics'
 import { type ThumbnailPlan, thumbnailArgs, thumbnailLayout } from '../ffmpeg/thumbnail'
@@ -46,5 +46,5 @@ export async function thumbnailStage(ctx: StageContext): Promise<ThumbnailStageR
     signal: ctx.signal,
     timeoutS: THUMBNAIL_TIMEOUT_S,
   })
-  return { thumbnail: await ctx.store(artifactKey(video, 'thumbnail.jpg'), outputPath, 'image/jpeg') }
+  return { thumbnail: await ctx.store(artifactKey(video, VIDEO_FILES.thumbnail), outputPath, 'image/jpeg') }
 }

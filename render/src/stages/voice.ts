@@ -1,3 +1,4 @@
+import { VIDEO_FILES } from '@ytempire/contract'
 // Stage 2a: narration per scene, word timings, one loudness-normalised track.
 
 import { ttsCost } from '../cost/cost'
@@ -29,8 +30,8 @@ export interface VoiceStageResult {
 
 export async function voiceStage(ctx: StageContext): Promise<VoiceStageResult> {
   const { video } = ctx
-  const voiceKey = artifactKey(video, 'voice.wav')
-  const trackKey = artifactKey(video, 'voice-track.json')
+  const voiceKey = artifactKey(video, VIDEO_FILES.voice)
+  const trackKey = artifactKey(video, VIDEO_FILES.voiceTrack)
   if ((await ctx.storage.stat(voiceKey)) && (await ctx.storage.stat(trackKey))) {
     // A re-drive after a later stage failed: the narration (and its TTS cost) is already paid for.
     await ctx.reuse(voiceKey)

@@ -27,6 +27,47 @@ export const costQuery = (id: string) =>
 export const monthCostQuery = (month: string) =>
   queryOptions({ queryKey: ['costs', month], queryFn: () => unwrap(api.v1.me.costs.get({ query: { month } })) })
 
+export type AnalyticsRange = { from?: string; to?: string }
+
+/**
+ * Eden turns every date-looking string of a response into a Date, plain days (YYYY-MM-DD) included;
+ * analytics days are labels in Pacific time, so they go back to the strings the core sent.
+ */
+const ymd = (v: unknown): string => (v instanceof Date ? v.toISOString().slice(0, 10) : String(v))
+export function withDays<T extends { from: string; to: string; days?: { day: string }[]; lifetime?: { since: string | null } }>(a: T): T {
+  return {
+    ...a,
+    from: ymd(a.from),
+    to: ymd(a.to),
+    ...(a.days ? { days: a.days.map((d) => ({ ...d, day: ymd(d.day) })) } : {}),
+    ...(a.lifetime ? { lifetime: { ...a.lifetime, since: a.lifetime.since === null ? null : ymd(a.lifetime.since) } } : {}),
+  }
+}
+
+/** Analytics are cached by the core for 60 s: asking more often shows nothing newer. */
+const ANALYTICS_STALE_MS = 60_000
+
+export const videoAnalyticsQuery = (id: string, range: AnalyticsRange = {}) =>
+  queryOptions({
+    queryKey: ['analytics', 'video', id, range],
+    queryFn: () => unwrap(api.v1.videos({ id }).analytics.get({ query: range })).then(withDays),
+    staleTime: ANALYTICS_STALE_MS,
+  })
+
+export const channelAnalyticsQuery = (id: string, range: AnalyticsRange = {}) =>
+  queryOptions({
+    queryKey: ['analytics', 'channel', id, range],
+    queryFn: () => unwrap(api.v1.channels({ id }).analytics.get({ query: range })).then(withDays),
+    staleTime: ANALYTICS_STALE_MS,
+  })
+
+export const monthAnalyticsQuery = (month: string) =>
+  queryOptions({
+    queryKey: ['analytics', 'month', month],
+    queryFn: () => unwrap(api.v1.me.analytics.get({ query: { month } })).then(withDays),
+    staleTime: ANALYTICS_STALE_MS,
+  })
+
 export const uploadsQuery = queryOptions({ queryKey: ['uploads'], queryFn: () => unwrap(api.v1.uploads.get()) })
 
 /** YYYY-MM of this month and the months before it, oldest first. */

@@ -15,3 +15,6 @@ export type Upload = Data<typeof api.v1.uploads.get>[number]
 export type ApiKey = Data<(typeof api.v1)['api-keys']['get']>[number]
 export type AuditEvent = Data<typeof api.v1.me.audit.get>[number]
 export type Scene = Exclude<NonNullable<VideoRequest['script']>, string>['scenes'][number]
+export type VideoAnalytics = Data<ReturnType<typeof api.v1.videos>['analytics']['get']>
+export type ChannelAnalytics = Data<ReturnType<typeof api.v1.channels>['analytics']['get']>
+export type MonthAnalytics = Data<typeof api.v1.me.analytics.get>

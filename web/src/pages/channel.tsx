@@ -6,6 +6,7 @@ import { api } from '../api/session'
 import type { Channel, ChannelChanges } from '../api/types'
 import { LoadError, Loading } from '../ui/bits'
 import { ProblemAlert } from '../ui/forms'
+import { ChannelAnalyticsPanel } from './analytics'
 import { ChannelForm, cadenceText } from './channel-form'
 import { AutopilotCard, BacklogCard, ChannelStates, useChannelStates, useDismissConnectOutcome, YouTubeCard } from './publishing'
 import { VideoList } from './videos'
@@ -63,6 +64,7 @@ export function ChannelPage() {
       <YouTubeCard channel={c} outcome={outcome} onDismiss={dismissOutcome} />
       <AutopilotCard channel={c} />
       <BacklogCard channelId={channelId} />
+      <ChannelAnalyticsPanel channelId={channelId} />
 
       <section aria-labelledby="videos-h">
         <h2 id="videos-h">Videos</h2>

@@ -83,7 +83,7 @@ export function YouTubeCard({ channel: c, outcome, onDismiss }: { channel: Chann
   const yt = c.youtube
   // Google's consent page is a page of its own: the browser goes there and the core sends it back here.
   const connect = useMutation({
-    mutationFn: () => unwrap(api.v1.channels({ id: c.id }).youtube.connect.post({ monetaryAnalytics: monetary })),
+    mutationFn: (withRevenue: boolean) => unwrap(api.v1.channels({ id: c.id }).youtube.connect.post({ monetaryAnalytics: withRevenue })),
     onSuccess: (r) => window.location.assign(r.authorizationUrl),
   })
   const disconnect = useMutation({
@@ -170,8 +170,14 @@ export function YouTubeCard({ channel: c, outcome, onDismiss }: { channel: Chann
       <ProblemAlert problem={problemOf(connect.error ?? disconnect.error)} />
       <div className="actions">
         {(!yt || yt.status === 'reconnect_needed') && (
-          <button type="button" className="button primary" disabled={busy} aria-busy={busy} onClick={() => connect.mutate()}>
+          <button type="button" className="button primary" disabled={busy} aria-busy={busy} onClick={() => connect.mutate(monetary)}>
             {busy ? 'Opening Google…' : yt ? 'Reconnect YouTube' : 'Connect YouTube'}
+          </button>
+        )}
+        {yt?.status === 'connected' && !yt.monetaryAnalytics && (
+          // Analytics counts revenue only with this scope: Google's page asks for it on top of the grant.
+          <button type="button" className="button" disabled={busy} aria-busy={busy} onClick={() => connect.mutate(true)}>
+            Also read revenue
           </button>
         )}
         {yt && (

@@ -12,6 +12,7 @@ import { followVideo } from '../api/video-events'
 import { bytes, dateTime, LoadError, Loading, money, Progress, StatusBadge, seconds } from '../ui/bits'
 import { BarChart } from '../ui/chart'
 import { ProblemAlert } from '../ui/forms'
+import { VideoAnalyticsPanel } from './analytics'
 import { PublishCard } from './publishing'
 
 const RECONNECT_MS = 1000
@@ -173,6 +174,13 @@ export function VideoPage() {
       )}
 
       <PublishCard video={v} channel={channel.data} />
+
+      {v.status === 'completed' && (
+        <section className="card" aria-labelledby="analytics-h">
+          <h2 id="analytics-h">Revenue against cost</h2>
+          <VideoAnalyticsPanel videoId={videoId} />
+        </section>
+      )}
 
       <section className="card" aria-labelledby="cost-h">
         <h2 id="cost-h">Cost</h2>

@@ -55,3 +55,53 @@ export function BarChart({ categories, series, format }: { categories: string[];
   }, [categories, series, format])
   return <div className="chart" ref={box} aria-hidden="true" />
 }
+
+export interface LineSeries {
+  label: string
+  values: (number | null)[]
+  color: string
+  /** drawn dashed (a level to compare against, such as a cost) */
+  dash?: boolean
+}
+
+/** Lines over days (YYYY-MM-DD), with a legend; the cursor shows each day's values. */
+export function LineChart({ days, series, format }: { days: string[]; series: LineSeries[]; format: (n: number) => string }) {
+  const box = useRef<HTMLDivElement>(null)
+  useEffect(() => {
+    const el = box.current
+    if (!el || days.length === 0) return
+    const x = days.map((d) => Date.parse(`${d}T12:00:00Z`) / 1000)
+    const plot = new uPlot(
+      {
+        width: Math.max(200, el.clientWidth),
+        height: HEIGHT,
+        legend: { show: true },
+        scales: { x: { time: true }, y: { range: (_u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 1] } },
+        axes: [
+          { stroke: '#51606f', grid: { show: false } },
+          { values: (_u, splits) => splits.map(format), size: 72, stroke: '#51606f', grid: { stroke: '#e3e8ee' } },
+        ],
+        series: [
+          { value: (_u, v) => (v == null ? '' : new Date(v * 1000).toISOString().slice(0, 10)) },
+          ...series.map((s) => ({
+            label: s.label,
+            stroke: s.color,
+            width: 2,
+            dash: s.dash ? [6, 4] : undefined,
+            points: { show: days.length < 40 },
+            value: (_u: uPlot, v: number | null) => (v == null ? '—' : format(v)),
+          })),
+        ],
+      },
+      [x, ...series.map((s) => s.values)],
+      el,
+    )
+    const resize = new ResizeObserver(() => plot.setSize({ width: Math.max(200, el.clientWidth), height: HEIGHT }))
+    resize.observe(el)
+    return () => {
+      resize.disconnect()
+      plot.destroy()
+    }
+  }, [days, series, format])
+  return <div className="chart" ref={box} aria-hidden="true" />
+}

@@ -32,7 +32,10 @@ export interface YouTubeConfig {
 
 // Since December 2025 videos.insert has a bucket of its own (100 calls a day); the rest share 10,000 units.
 const DEFAULT_BUCKETS = 'default=10000,upload=100'
-const DEFAULT_COSTS = 'videos.insert=upload:1,thumbnails.set=default:50,videos.list=default:1,channels.list=default:1'
+// Analytics API calls are not Data API quota at Google, but they are counted in the shared bucket here
+// so one budget paces everything the installation asks of YouTube (YOUTUBE_QUOTA_COSTS can set them to 0).
+const DEFAULT_COSTS =
+  'videos.insert=upload:1,thumbnails.set=default:50,videos.list=default:1,channels.list=default:1,playlistItems.list=default:1,reports.query=default:1'
 
 export function parseYouTubeConfig(env: Record<string, string | undefined>, publicUrl: string): YouTubeConfig {
   const clientId = env.GOOGLE_CLIENT_ID || undefined

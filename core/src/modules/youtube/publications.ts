@@ -3,7 +3,14 @@
 // so a retried job, a SIGKILLed worker or a restarted core picks up where the upload stood and never
 // opens a second session once a video may exist. Workers reach these facts only through the
 // grant of their job, one video at a time.
-import type { PrivacyStatus, PublishBegin, QuotaAnswer, VideoJob, YouTubeMethod } from '@ytempire/contract'
+import {
+  type PrivacyStatus,
+  type PublishBegin,
+  type QuotaAnswer,
+  type VideoJob,
+  videoFileKey,
+  type YouTubeMethod,
+} from '@ytempire/contract'
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm'
 import { randomToken, sha256Hex, timingSafeEqualHex } from '../../crypto/hash'
 import type { Db } from '../../db'
@@ -134,7 +141,7 @@ export function createPublicationService(deps: Deps, youtube: YouTubeService) {
     const job = await jobOf(video, grant.grant)
     job.publish = {
       grant: grant.grant,
-      files: { scriptKey: `videos/${video.id}/script.json`, videoKey: video.videoKey!, thumbnailKey: video.thumbnailKey },
+      files: { scriptKey: videoFileKey(video.userId, video.id, 'script'), videoKey: video.videoKey!, thumbnailKey: video.thumbnailKey },
     }
     await deps.pipeline.publish(job, row.round)
   }
