@@ -1,5 +1,5 @@
 // Runs one stage's processor inside a BullMQ worker: events, cancel polling, timeout, temp dir,
-// metrics, adding the flow after the entry stage, reporting the video complete after the final one,
+// metrics and a trace span, adding the flow after the entry stage, reporting the video complete after the final one,
 // dead-lettering after the last attempt, and handing the job back on shutdown.
 import { rm } from 'node:fs/promises'
 import { hostname } from 'node:os'
