@@ -42,14 +42,15 @@ export interface AuditEntry {
 }
 
 export interface AuditLog {
-  record(e: AuditEntry): Promise<void>
+  /** `tx`: record it in the caller's transaction, so the event and what it reports commit together. */
+  record(e: AuditEntry, tx?: Db): Promise<void>
   list(opts: { userId?: string; before?: number; limit: number }): Promise<(typeof auditEvents.$inferSelect)[]>
 }
 
 export function createAuditLog(db: Db, log: Logger): AuditLog {
   return {
-    async record(e) {
-      await db.insert(auditEvents).values({
+    async record(e, tx = db) {
+      await tx.insert(auditEvents).values({
         userId: e.userId,
         actorId: e.actorId ?? e.userId,
         type: e.type,

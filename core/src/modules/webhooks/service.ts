@@ -294,16 +294,20 @@ export function createWebhookService(deps: Deps) {
           .update(webhookEndpoints)
           .set({ enabled: false, disabledAt: now, disabledReason: `every delivery failed for ${days} day(s)`, updatedAt: now })
           .where(eq(webhookEndpoints.id, e.id))
+        // The owner is told in the same transaction: whoever sees the endpoint disabled sees why.
+        await deps.audit.record(
+          {
+            userId: e.userId,
+            actorId: null,
+            type: 'webhook_endpoint.disabled',
+            data: { endpointId: e.id, url: e.url, failingSince: endpoint!.failingSince!.toISOString() },
+          },
+          tx,
+        )
         return true
       })
       if (disabled) {
         deps.log.warn({ endpointId: e.id, userId: e.userId }, 'webhook endpoint disabled after failing for days')
-        await deps.audit.record({
-          userId: e.userId,
-          actorId: null,
-          type: 'webhook_endpoint.disabled',
-          data: { endpointId: e.id, url: e.url, failingSince: e.failingSince?.toISOString() ?? now.toISOString() },
-        })
         return 'endpoint-disabled'
       }
       if (ok) return 'delivered'
