@@ -14,6 +14,7 @@ import {
   type RateLimitRule,
 } from '@ytempire/contract'
 import { keyPrefixFor, type RedisTarget, redisTargetFromEnv } from '@ytempire/contract/redis'
+import type { TracingConfig } from '@ytempire/contract/tracing'
 import { type StorageConfig, storageConfigFromEnv } from '@ytempire/storage'
 import { edgeUrlFrom } from './infra/edge-purge'
 import { z } from './infra/env'
@@ -82,6 +83,8 @@ export interface Config {
   sweeper: SweeperConfig
   /** A progress stream (SSE) re-reads its video and checks its session this often: a missed pub/sub message is caught up. */
   progressResyncMs: number
+  /** OpenTelemetry traces (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME); no endpoint = off. */
+  tracing: TracingConfig
 }
 
 /**
@@ -209,6 +212,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     // Ten minutes without a sign of life and without a job: far beyond a report's way through the queue.
     sweeper: { intervalMs: 60_000, graceMs: 10 * 60_000 },
     progressResyncMs: 15_000,
+    tracing: { endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined, serviceName: env.OTEL_SERVICE_NAME || 'ytempire-core' },
     youtube: parseYouTubeConfig(env, publicUrl),
     autopilotLeadMinutes: z.int(env, 'AUTOPILOT_LEAD_MINUTES', 360),
     analytics: parseAnalyticsConfig(env, publicUrl),

@@ -1,4 +1,5 @@
 import type { RedisTarget } from '@ytempire/contract/redis'
+import { startTracing } from '@ytempire/contract/tracing'
 import { type App, createApp, createServices } from './app'
 import type { Config } from './config'
 import { ADVISORY_LOCKS, type Database, migrateDatabase, openDatabase } from './db'
@@ -23,6 +24,7 @@ export interface RunningCore {
 
 /** Opens the stores, applies migrations, and serves the API; stop() drains in-flight requests and closes pools. */
 export async function startCore(config: Config, opts: { manageRedis?: boolean } = {}): Promise<RunningCore> {
+  const tracing = await startTracing(config.tracing)
   // Development convenience for a single server only: Sentinel and Cluster are always configured.
   const redisInfo =
     opts.manageRedis && config.redis.mode === 'standalone'
@@ -87,6 +89,7 @@ export async function startCore(config: Config, opts: { manageRedis?: boolean } 
         redis.disconnect()
         await database.close()
         redisInfo?.stop()
+        await tracing.shutdown().catch((err) => deps.log.warn({ err }, 'could not export the last spans'))
       })()),
   }
 }

@@ -96,7 +96,8 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
    * consumeEvents: record the workers' video reports; background: deliver webhooks and run billing's jobs;
    * autopilot: consume the autopilot's scheduler firings; analytics: consume analytics runs and the WebSub sweep; listen: serve on a port (workers in other
    * processes call the core); clock: the core's "now"; outbox: run the relay that retries what failed
-   * after a commit; databaseUrl: reach the test database another way (through a proxy a test can cut).
+   * after a commit; databaseUrl: reach the test database another way (through a proxy a test can cut);
+   * defaultMetrics: the process metrics in /metrics, as `bun run core` has them.
    */
   async function core(
     perCore: (c: Config) => Config = (c) => c,
@@ -109,6 +110,7 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
       clock?: Clock
       outbox?: boolean
       databaseUrl?: (url: string) => string
+      defaultMetrics?: boolean
     } = {},
   ): Promise<Core> {
     const database = await openDatabase({ url: opts.databaseUrl?.(db.url) ?? db.url, dataDir: '/tmp', poolMax: 5 })
@@ -117,7 +119,10 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
       migrated = true
     }
     const coreConfig = perCore(config)
-    const deps = await createDeps(coreConfig, database, createRedis(coreConfig.redisUrl ?? REDIS_URL, 'test'), { clock: opts.clock })
+    const deps = await createDeps(coreConfig, database, createRedis(redisOf(coreConfig), 'test'), {
+      clock: opts.clock,
+      defaultMetrics: opts.defaultMetrics,
+    })
     const services = createServices(deps)
     const background = [
       ...(opts.consumeEvents ? [startVideoEventConsumer(deps, services.videos)] : []),
@@ -171,6 +176,9 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
   })
   return { core, config, db, prefix, storageDir }
 }
+
+/** A core's Redis: the test server, or the Sentinel set or Cluster its configuration names. */
+const redisOf = (c: Config) => (c.redis.mode === 'standalone' ? (c.redisUrl ?? REDIS_URL) : c.redis)
 
 let counter = 0
 export const uniqueEmail = (tag = 'user') => `${tag}.${Date.now().toString(36)}.${++counter}.${randomId()}@example.com`

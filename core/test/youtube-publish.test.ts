@@ -232,7 +232,7 @@ describe('quota', () => {
     expect(after.buckets.find((b: any) => b.bucket === 'default')).toMatchObject({ spent: true, remaining: 0 })
     expect((await json(await ws[1]!.call('POST', '/quota', { method: 'videos.list' }))).granted).toBe(false)
     const metrics = await (await core.request('/metrics')).text()
-    expect(metrics).toMatch(/youtube_quota_used\{bucket="upload"\} 1/)
+    expect(metrics).toMatch(/ytempire_youtube_quota_used\{bucket="upload"\} 1/)
     clock.set(Date.now())
   })
 

@@ -6,15 +6,18 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { DEFAULT_RETRY, PIPELINE } from '@ytempire/contract'
+import { closePipelineQueues, pipelineQueue, readQueueFigures, stageJobOptions } from '@ytempire/contract/queue'
+import { duplicateRedis } from '@ytempire/contract/redis'
+import { deleteRedisPrefix, waitUntil } from '@ytempire/test-support'
 import postgres from 'postgres'
 import { migrateDatabase, openDatabase } from '../../core/src/db'
-import { createMetrics } from '../../core/src/infra/metrics'
-import { createAnalyticsMetrics } from '../../core/src/modules/analytics/metrics'
-import { createTestDatabase, type TestDb } from '../../core/test/harness'
-import { registry as renderRegistry } from '../../render/src/metrics'
+import { freePort } from '../../core/src/infra/local-redis'
+import { type Core, createTestDatabase, REDIS_URL, type TestDb, testEnv } from '../../core/test/harness'
 import { backupMetrics } from '../../scripts/pgbackrest'
 
 const ROOT = resolve(import.meta.dir, '../..')
+const env = await testEnv()
 const at = (...p: string[]) => join(ROOT, ...p)
 const read = (...p: string[]) => readFileSync(at(...p), 'utf8')
 const yaml = (...p: string[]) => Bun.YAML.parse(read(...p)) as any
@@ -120,16 +123,72 @@ describe('metric names', () => {
       .filter((l) => l.startsWith('|'))
       .some((l) => [...l.matchAll(/`([a-z_]+)\*`/g)].some((m) => name.startsWith(m[1]!)))
   }
-  const exportedToday = async () => {
-    const core = createMetrics({ defaults: true })
-    // Modules register their own metrics in the core's registry when the services are made.
-    createAnalyticsMetrics(core.registry)
+
+  // The real /metrics of a core and of a render worker process, after the worker failed a video for good.
+  let core: Core
+  let worker: ReturnType<typeof Bun.spawn> | undefined
+  let workerMetricsUrl: string
+  let coreText = ''
+  let workerText = ''
+  beforeAll(async () => {
+    core = await env.core((c) => c, { defaultMetrics: true })
+    const port = await freePort()
+    workerMetricsUrl = `http://127.0.0.1:${port}/metrics`
+    worker = Bun.spawn(['bun', at('render/src/main.ts')], {
+      env: {
+        ...process.env,
+        REDIS_URL,
+        QUEUE_PREFIX: env.config.queuePrefix,
+        STORAGE_DIR: env.storageDir,
+        RENDER_METRICS_PORT: String(port),
+        LOG_LEVEL: 'fatal',
+        OPENAI_API_KEY: '',
+        OPENAI_BASE_URL: '',
+      },
+      stdout: 'inherit',
+      stderr: 'inherit',
+    })
+    // No script and no LLM: the script stage refuses it for good, and the video is dead-lettered.
+    await core.deps.pipeline.dispatch({
+      videoId: crypto.randomUUID(),
+      userId: crypto.randomUUID(),
+      channelId: crypto.randomUUID(),
+      plan: 'free',
+      targetSeconds: 10,
+      language: 'en',
+      voice: {},
+      visualSource: 'generated',
+      captionStyle: 'none',
+      aspect: '16:9',
+    })
+    workerText = await waitUntil(
+      async () => {
+        const text = await fetch(workerMetricsUrl).then(
+          (r) => r.text(),
+          () => '',
+        )
+        return /^ytempire_dead_letters 1$/m.test(text) && text
+      },
+      { what: 'the worker to dead-letter the video', timeoutMs: 30_000, intervalMs: 100 },
+    )
+    coreText = await (await core.request('/metrics')).text()
+  }, 60_000)
+  afterAll(async () => {
+    worker?.kill('SIGTERM')
+    await worker?.exited
+  })
+
+  /** Every name a /metrics text declares (`# TYPE`), histograms with their series. */
+  const declared = (text: string) => {
     const names = new Set<string>()
-    for (const r of [core.registry, renderRegistry])
-      for (const m of await r.getMetricsAsJSON()) {
-        names.add(m.name)
-        if (String(m.type) === 'histogram') for (const s of ['_bucket', '_count', '_sum']) names.add(m.name + s)
-      }
+    for (const [, name, type] of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
+      names.add(name!)
+      if (type === 'histogram') for (const s of ['_bucket', '_count', '_sum']) names.add(name! + s)
+    }
+    return names
+  }
+  const exported = () => {
+    const names = new Set([...declared(coreText), ...declared(workerText)])
     const backup = backupMetrics(
       {
         stanza: 'ytempire',
@@ -152,17 +211,66 @@ describe('metric names', () => {
     expect([...used].filter((n) => n !== 'up' && !recorded.has(n) && !documented(n))).toEqual([])
   })
 
-  test('every metric documented as exported is exported by the core, the workers or the backup schedule', async () => {
-    const exported = await exportedToday()
+  test('every metric docs/metrics.md lists is in the real /metrics of the core or a worker (or the backup schedule), with its labels', () => {
+    const names = exported()
     const rows = doc.split('\n').filter((l) => /^\|\s*`/.test(l) && /\|\s*exported\s*\|/.test(l))
-    const names = rows.map((l) => l.match(/`([a-z_:*]+)`/)![1]!).filter((n) => !n.endsWith('*'))
-    expect(names.length).toBeGreaterThan(10)
-    expect(names.filter((n) => !exported.has(n))).toEqual([])
+    expect(doc).not.toMatch(/\|\s*contract\s*\|/)
+    const listed = rows.map((l) => l.match(/`([a-z_:*]+)`/)![1]!).filter((n) => !n.endsWith('*'))
+    expect(listed.length).toBeGreaterThan(20)
+    expect(listed.filter((n) => !names.has(n))).toEqual([])
+    // Each listed label is on the samples (labelled series appear once they have a value).
+    const text = `${coreText}\n${workerText}`
+    for (const row of rows) {
+      const [name, labelCell] = [row.match(/`([a-z_:*]+)`/)![1]!, (row.split('|')[3] ?? '').replace(/\([^)]*\)/g, '')]
+      const labels = [...labelCell.matchAll(/(?:^|,)\s*`([a-z_]+)`/g)].map((m) => m[1]!)
+      const sample = text.split('\n').find((l) => l.startsWith(`${name}{`) || l.startsWith(`${name}_bucket{`))
+      if (!labels.length || !sample || name.startsWith('ytempire_backup')) continue
+      for (const label of labels) expect(`${name}: ${sample.includes(`${label}="`)}`).toBe(`${name}: true`)
+    }
     // And whatever the rules and dashboards use under an exported prefix exists too.
     const used = [...allRules.map((r) => r.expr), ...promTargets.map((t) => t.expr)].flatMap(metricNames)
     const prefixes = rows.flatMap((l) => [...l.matchAll(/`([a-z_]+)\*`/g)].map((m) => m[1]!))
     expect(prefixes).toContain('process_')
-    expect(used.filter((n) => prefixes.some((p) => n.startsWith(p)) && !exported.has(n))).toEqual([])
+    expect(used.filter((n) => prefixes.some((p) => n.startsWith(p)) && !names.has(n))).toEqual([])
+  })
+
+  test('the worker counts the failure by its cause, and reads the queues: the dead letter, its age, the empty stages', () => {
+    expect(workerText).toMatch(/^ytempire_render_failures_total\{stage="script",reason="InvalidInputError"\} 1$/m)
+    expect(workerText).toMatch(/^ytempire_queue_waiting_jobs\{queue="dead-letter"\} 1$/m)
+    expect(workerText).toMatch(/^ytempire_queue_waiting_jobs\{queue="script"\} 0$/m)
+    expect(workerText).toMatch(/^ytempire_queue_active_jobs\{queue="render"\} 0$/m)
+    const age = Number(workerText.match(/^ytempire_queue_oldest_job_age_seconds\{queue="dead-letter"\} (\S+)$/m)?.[1])
+    expect(age).toBeGreaterThan(0)
+    expect(age).toBeLessThan(60)
+    expect(workerText).toMatch(/^ytempire_queue_oldest_job_age_seconds\{queue="script"\} 0$/m)
+  })
+
+  test('the core reports the YouTube quota of every bucket', () => {
+    const { quotaBuckets } = env.config.youtube
+    expect(Object.keys(quotaBuckets).length).toBeGreaterThan(0)
+    for (const [bucket, limit] of Object.entries(quotaBuckets)) {
+      expect(coreText).toContain(`ytempire_youtube_quota_limit{bucket="${bucket}"} ${limit}`)
+      expect(coreText).toContain(`ytempire_youtube_quota_remaining{bucket="${bucket}"} ${limit}`)
+    }
+  })
+
+  test("the oldest waiting job is found across the plans' priorities (a free video waits behind premium ones)", async () => {
+    const connection = duplicateRedis(core.deps.redis, 'figures', { maxRetriesPerRequest: null })
+    const prefix = `${env.config.queuePrefix}-figures`
+    try {
+      const queue = pipelineQueue(connection, PIPELINE.spec.voice.queue, prefix)
+      const free = await queue.add('voice', {}, stageJobOptions('free', DEFAULT_RETRY))
+      await Bun.sleep(20)
+      await queue.add('voice', {}, stageJobOptions('premium', DEFAULT_RETRY))
+      await queue.add('voice', {}, { ...stageJobOptions('pro', DEFAULT_RETRY), delay: 60_000 })
+      const voice = (await readQueueFigures(connection, prefix)).find((f) => f.queue === 'voice')!
+      expect(voice.waiting).toBe(3)
+      expect(voice.oldestWaitingAt).toBe(free.timestamp)
+    } finally {
+      await closePipelineQueues(connection)
+      await deleteRedisPrefix(connection, `${prefix}:`)
+      connection.disconnect()
+    }
   })
 })
 
@@ -288,8 +396,50 @@ describe('docker-compose.yml', () => {
       names: ['render'],
       port: Number(services.render.environment.RENDER_METRICS_PORT),
     })
-    // Metrics stay inside: nginx answers 404 for /metrics.
-    expect(read('deploy/nginx.conf')).toMatch(/location = \/metrics \{\s*return 404;/)
+    // Metrics and the readiness probe stay inside: nginx answers 404 for them (and for the workers' /internal/).
+    const nginx = read('deploy/nginx.conf')
+    for (const path of ['/metrics', '/ready']) expect(nginx).toMatch(new RegExp(`location = ${path} \\{\\s*return 404;`))
+    expect(nginx).toMatch(/location \/internal\/ \{\s*return 404;/)
+  })
+
+  test('every service runs as a non-root user with no capabilities and no new privileges, on a read-only root (Grafana excepted, as the README says)', () => {
+    const WRITABLE_ROOT = ['grafana']
+    for (const [name, svc] of Object.entries(services)) {
+      const user = String(svc.user ?? '')
+      // Set in the file, not left to the image: an image's default can change under us.
+      expect(`${name}: user ${user}`).toMatch(new RegExp(`^${name}: user (?!root$|0$|0:)\\S+$`))
+      expect(`${name}: cap_drop ${svc.cap_drop}`).toBe(`${name}: cap_drop ALL`)
+      expect(`${name}: cap_add ${svc.cap_add ?? 'none'}`).toBe(`${name}: cap_add none`)
+      expect(`${name}: ${svc.security_opt}`).toBe(`${name}: no-new-privileges:true`)
+      expect(`${name}: privileged ${svc.privileged ?? false}`).toBe(`${name}: privileged false`)
+      expect(`${name}: read_only ${svc.read_only ?? false}`).toBe(`${name}: read_only ${!WRITABLE_ROOT.includes(name)}`)
+    }
+    const readme = read('README.md')
+    expect(readme).toContain('non-root users, read-only root filesystems and dropped capabilities')
+    for (const name of WRITABLE_ROOT) expect(readme).toMatch(new RegExp(`${name}[^.]*writable root`, 'i'))
+  })
+
+  test('what a read-only service writes has a volume or a tmpfs: PostgreSQL and pgBackRest, nginx, the apps', () => {
+    const writable = (svc: any) => [
+      ...(svc.tmpfs ?? []).map((t: string) => t.split(':')[0]),
+      ...(svc.volumes ?? []).filter((v: string) => !String(v).endsWith(':ro')).map((v: string) => String(v).split(':')[1]),
+    ]
+    const conf = read('deploy/pgbackrest/pgbackrest.conf')
+    const pgbackrestPaths = ['log-path', 'spool-path', 'repo1-path'].map((k) => conf.match(new RegExp(`^${k}=(.+)$`, 'm'))![1]!)
+    // Its lock files: lock-path, /tmp/pgbackrest unless the file says otherwise.
+    expect(conf).not.toMatch(/^lock-path=/m)
+    for (const path of [...pgbackrestPaths, '/tmp', '/var/lib/postgresql/data', '/var/run/postgresql'])
+      expect(`postgres writes ${path}: ${writable(services.postgres).some((w: string) => path.startsWith(w))}`).toBe(
+        `postgres writes ${path}: true`,
+      )
+    for (const path of ['/var/log/pgbackrest', '/var/lib/pgbackrest', '/tmp', services.pgbackrest.environment.BACKUP_METRICS_DIR])
+      expect(`pgbackrest writes ${path}: ${writable(services.pgbackrest).includes(path)}`).toBe(`pgbackrest writes ${path}: true`)
+    for (const path of ['/var/lib/postgresql/data', '/var/run/postgresql', '/tmp'])
+      expect(writable(services['postgres-replica'])).toContain(path)
+    expect(writable(services.nginx)).toEqual(expect.arrayContaining(['/tmp', '/var/cache/nginx']))
+    for (const s of ['redis', 'redis-primary', 'redis-replica', 'sentinel-1', 'sentinel-2', 'sentinel-3'])
+      expect(writable(services[s])).toContain('/data')
+    for (const s of ['core', 'render']) expect(writable(services[s])).toEqual(expect.arrayContaining(['/tmp', '/data', '/scratch']))
   })
 
   test('sentinel: one primary, one replica, three sentinels with a quorum of two on the name the apps use', () => {

@@ -3,101 +3,35 @@
 // replica; the core's command connection, its pub/sub bus and a BullMQ queue and worker carry on
 // against the new primary with the data written before the crash.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { connectRedis, duplicateRedis, type RedisConnection } from '@ytempire/contract/redis'
 import { Queue, Worker } from 'bullmq'
-import { Redis } from 'ioredis'
 import { loadConfig } from '../../core/src/config'
 import { createResponseCache } from '../../core/src/http/cache'
 import { createEventBus } from '../../core/src/infra/bus'
-import { freePort, portAnswers } from '../../core/src/infra/local-redis'
+import { portAnswers } from '../../core/src/infra/local-redis'
 import { createMetrics } from '../../core/src/infra/metrics'
 import { createRedis } from '../../core/src/infra/redis'
+import { redisServer, type SentinelSet, startSentinelSet, until } from './sentinel-set'
 
-const redisServer = Bun.which('redis-server')
 if (!redisServer) console.warn('[ops] Sentinel failover test skipped: redis-server is not installed (apt-get install redis-server)')
 
 describe.skipIf(!redisServer)('Redis Sentinel failover', () => {
-  let dir: string
-  const procs = new Map<string, ReturnType<typeof Bun.spawn>>()
-  const ports = { primary: 0, replica: 0, sentinels: [] as number[] }
+  let set: SentinelSet
   const opened: RedisConnection[] = []
 
-  async function startRedis(name: string, args: string[]) {
-    const home = join(dir, name)
-    mkdirSync(home, { recursive: true })
-    procs.set(
-      name,
-      Bun.spawn([redisServer!, ...args, '--dir', home, '--logfile', join(home, 'log')], { stdout: 'ignore', stderr: 'ignore' }),
-    )
-  }
-  const admin = (port: number) => new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 })
-  async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs
-    for (;;) {
-      const v = await fn().catch(() => undefined)
-      if (v) return v
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-      await Bun.sleep(50)
-    }
-  }
-
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'ytempire-sentinel-'))
-    ports.primary = await freePort()
-    ports.replica = await freePort()
-    const common = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']
-    await startRedis('primary', ['--port', String(ports.primary), ...common])
-    await startRedis('replica', ['--port', String(ports.replica), ...common, '--replicaof', '127.0.0.1', String(ports.primary)])
-    for (let i = 1; i <= 3; i++) {
-      const port = await freePort()
-      ports.sentinels.push(port)
-      const conf = join(dir, `sentinel-${i}.conf`)
-      // The same settings as deploy/redis/sentinel.conf, with a 1 s detection time instead of 5 s.
-      writeFileSync(
-        conf,
-        [
-          `port ${port}`,
-          'bind 127.0.0.1',
-          `sentinel monitor ytempire 127.0.0.1 ${ports.primary} 2`,
-          'sentinel down-after-milliseconds ytempire 1000',
-          'sentinel failover-timeout ytempire 10000',
-          'sentinel parallel-syncs ytempire 1',
-          '',
-        ].join('\n'),
-      )
-      await startRedis(`sentinel-${i}`, [conf, '--sentinel'])
-    }
-    // Ready: the replica is in sync and the sentinels see it and each other (quorum reachable).
-    await until('replication', async () => {
-      const r = admin(ports.replica)
-      const info = await r.info('replication')
-      r.disconnect()
-      return info.includes('master_link_status:up')
-    })
-    for (const port of ports.sentinels)
-      await until(`sentinel ${port}`, async () => {
-        const s = admin(port)
-        const replicas = (await s.call('SENTINEL', 'REPLICAS', 'ytempire')) as unknown[]
-        const quorum = await s.call('SENTINEL', 'CKQUORUM', 'ytempire')
-        const others = (await s.call('SENTINEL', 'SENTINELS', 'ytempire')) as unknown[]
-        s.disconnect()
-        return replicas.length === 1 && String(quorum).startsWith('OK') && others.length === 2
-      })
+    set = await startSentinelSet()
   }, 60_000)
 
   afterAll(() => {
     for (const c of opened) c.disconnect()
-    for (const p of procs.values()) p.kill('SIGKILL')
-    rmSync(dir, { recursive: true, force: true })
+    set?.stop()
   })
 
   test('the core and a BullMQ worker follow the promoted replica', async () => {
     const config = loadConfig({
       NODE_ENV: 'test',
-      REDIS_SENTINELS: ports.sentinels.map((p) => `127.0.0.1:${p}`).join(','),
+      REDIS_SENTINELS: set.sentinelsEnv,
       REDIS_SENTINEL_NAME: 'ytempire',
     })
     expect(config.redis.mode).toBe('sentinel')
@@ -137,14 +71,14 @@ describe.skipIf(!redisServer)('Redis Sentinel failover', () => {
     await until('the job before the failover', async () => done.includes('before'))
 
     const crashedAt = performance.now()
-    procs.get('primary')!.kill('SIGKILL')
-    await until('the primary to go away', async () => !(await portAnswers('127.0.0.1', ports.primary)))
+    set.killPrimary()
+    await until('the primary to go away', async () => !(await portAnswers('127.0.0.1', set.ports.primary)))
     // The API connection fails fast during the failover; it answers again once a sentinel names the new primary.
     await until('a write after the failover', async () => (await redis.set('after-failover', '1')) === 'OK')
     const writableAfterS = (performance.now() - crashedAt) / 1000
 
     const info = await redis.info('server')
-    expect(info).toContain(`tcp_port:${ports.replica}`)
+    expect(info).toContain(`tcp_port:${set.ports.replica}`)
     expect((await redis.info('replication')).includes('role:master')).toBe(true)
     expect(await redis.get('before-failover')).toBe('kept')
 

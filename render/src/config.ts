@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { QUEUE_PREFIX, VOICE_PROVIDERS, type VoiceProvider } from '@ytempire/contract'
 import { keyPrefixFor, type RedisTarget, redisTargetFromEnv } from '@ytempire/contract/redis'
+import type { TracingConfig } from '@ytempire/contract/tracing'
 import { type StorageConfig, storageConfigFromEnv } from '@ytempire/storage'
 import { ConfigError } from './errors'
 
@@ -19,6 +20,8 @@ export interface RenderConfig {
   tmpDir: string
   logLevel: string
   metricsPort: number | null
+  /** OpenTelemetry traces (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME); no endpoint = off. */
+  tracing: TracingConfig
 
   renderConcurrency: number
   stageConcurrency: number
@@ -131,6 +134,7 @@ export function loadConfig(env: Env = process.env): RenderConfig {
     tmpDir: env.RENDER_TMP_DIR || join(tmpdir(), 'ytempire-render'),
     logLevel: env.LOG_LEVEL || 'info',
     metricsPort,
+    tracing: { endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined, serviceName: env.OTEL_SERVICE_NAME || 'ytempire-render' },
 
     renderConcurrency: num(env, 'RENDER_CONCURRENCY', 1, 1),
     stageConcurrency: num(env, 'STAGE_CONCURRENCY', 4, 1),

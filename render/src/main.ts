@@ -1,4 +1,5 @@
 // `bun run render`: all stage workers in one process, metrics over HTTP, graceful SIGTERM.
+import { startTracing } from '@ytempire/contract/tracing'
 import { createStorage } from '@ytempire/storage'
 import { loadConfig } from './config'
 import { chooseEncoder } from './ffmpeg/encoder'
@@ -9,11 +10,12 @@ import { startPipeline } from './pipeline/workers'
 
 const configured = loadConfig()
 const log = createLogger(configured.logLevel)
+const tracing = await startTracing(configured.tracing)
 const config = await withInstallationPrefix(configured, createStorage(configured.storage), log)
 await chooseEncoder(config.video.encoder, log)
 const pipeline = await startPipeline(config, log)
 log.info(
-  { prefix: config.queuePrefix, renderConcurrency: config.renderConcurrency, storage: config.storage.kind },
+  { prefix: config.queuePrefix, renderConcurrency: config.renderConcurrency, storage: config.storage.kind, tracing: tracing.enabled },
   'render workers started',
 )
 
@@ -33,6 +35,7 @@ async function stop(signal: string) {
   stopping = true
   log.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: finishing running jobs')
   await pipeline.close()
+  await tracing.shutdown().catch((err) => log.warn({ err }, 'could not export the last spans'))
   metrics?.stop(true)
   log.info('stopped')
   process.exit(0)

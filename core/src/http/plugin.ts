@@ -8,6 +8,7 @@ import { isRedisOutage } from '../infra/redis'
 import { assertBodyDepth, assertJsonObjectBody, assertStorable, MAX_ECHOED_FIELD } from './input'
 import { type FieldError, Problem, problemResponse, serviceUnavailable, unauthorized } from './problem'
 import { SWAGGER_CSP } from './security-headers'
+import { requestTracing } from './tracing'
 
 export interface RequestContext {
   requestId: string
@@ -43,9 +44,12 @@ const MAX_MESSAGE = 200
 export function httpLayer(deps: Deps) {
   const { config, log, metrics } = deps
   const allowedOrigins = new Set(config.corsOrigins)
+  const tracing = config.tracing.endpoint ? requestTracing() : undefined
+  const layer = new Elysia({ name: 'http-layer', seed: deps.instanceId })
+  if (tracing) layer.wrap((handle, request) => tracing.wrap(handle as (...args: never[]) => unknown, request))
 
   return (
-    new Elysia({ name: 'http-layer', seed: deps.instanceId })
+    layer
       .onRequest(({ request, server, set }) => {
         const startedAt = performance.now()
         const h = request.headers
@@ -181,6 +185,7 @@ export function httpLayer(deps: Deps) {
         const status = typeof set.status === 'number' ? set.status : 200
         const seconds = (performance.now() - ctx.startedAt) / 1000
         metrics.httpDuration.observe({ method: request.method, route: route || 'unmatched', status: String(status) }, seconds)
+        tracing?.end(request, route || 'unmatched', status, ctx.requestId)
         if (log.isLevelEnabled('info'))
           log.info(
             { requestId: ctx.requestId, method: request.method, route, status, ms: Math.round(seconds * 1e4) / 10, ip: ctx.clientIp },

@@ -1,6 +1,7 @@
 // The core's own background queues (meter events, webhook deliveries, plan lapses, ...), bound to one
 // BullMQ connection and the installation's queue prefix. The render pipeline has its own client.
 
+import { quietQueue } from '@ytempire/contract/queue'
 import type { RedisConnection } from '@ytempire/contract/redis'
 import { type Processor, Queue, Worker, type WorkerOptions } from 'bullmq'
 
@@ -19,7 +20,7 @@ export function createJobQueues(connection: RedisConnection, prefix: string): Jo
     queue<T>(name: string) {
       let q = queues.get(name)
       if (!q) {
-        q = new Queue(name, { connection, prefix })
+        q = quietQueue(new Queue(name, { connection, prefix }))
         queues.set(name, q)
       }
       return q as Queue<T>

@@ -4,6 +4,7 @@
 // failed call left behind. A row is deleted once its work is done, so a row is done at least once:
 // handlers are idempotent (job ids, message ids derived from the row). Times are the database's
 // (now()), so instances with skewed clocks agree on what is due.
+import { contextFrom, inSpan, SpanKind, type TraceCarrier, traceCarrier } from '@ytempire/contract/tracing'
 import { and, asc, eq, isNull, lt, lte, or, sql } from 'drizzle-orm'
 import type { Db } from '../db'
 import { type OutboxTopic, outbox } from '../db/schema'
@@ -25,6 +26,9 @@ export interface OutboxConfig {
   /** A handler that has not finished by then counts as failed (a Redis that hangs rather than refuses). */
   handlerTimeoutMs: number
 }
+
+/** A row remembers the trace it was written in (tracing on): its work continues that trace. */
+type Traced = { trace?: TraceCarrier }
 
 type Handler<T extends OutboxTopic> = (payload: OutboxPayloads[T], rowId: number) => Promise<void>
 
@@ -70,9 +74,19 @@ export function createOutbox(db: Db, config: OutboxConfig, log: Logger): Outbox 
       .returning()
     if (!row) return false
     const handler = handlers.get(row.topic)
+    const { trace, ...payload } = row.payload as OutboxPayloads[OutboxTopic] & Traced
     try {
       if (!handler) throw new Error(`no handler for ${row.topic}`)
-      await withTimeout(handler(row.payload as OutboxPayloads[OutboxTopic], row.id))
+      // The work is a span of the trace that wrote the row (the request), wherever and whenever it runs.
+      await inSpan(
+        row.topic,
+        {
+          kind: SpanKind.PRODUCER,
+          parent: contextFrom(trace),
+          attributes: { 'ytempire.outbox.id': row.id, 'ytempire.outbox.attempt': row.attempts + 1 },
+        },
+        () => withTimeout(handler(payload as OutboxPayloads[OutboxTopic], row.id)),
+      )
       await db.delete(outbox).where(eq(outbox.id, row.id))
       return true
     } catch (err) {
@@ -96,7 +110,11 @@ export function createOutbox(db: Db, config: OutboxConfig, log: Logger): Outbox 
 
   const outboxApi: Outbox = {
     async add(tx, topic, payload) {
-      const [row] = await tx.insert(outbox).values({ topic, payload }).returning({ id: outbox.id })
+      const trace = traceCarrier()
+      const [row] = await tx
+        .insert(outbox)
+        .values({ topic, payload: trace ? { ...payload, trace } : payload })
+        .returning({ id: outbox.id })
       return row!.id
     },
     handle(topic, fn) {

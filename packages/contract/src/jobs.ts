@@ -50,6 +50,14 @@ export interface VideoJob {
   avoidTitles?: string[]
   /** Publish to the channel's YouTube channel after the thumbnail (the publish stage). */
   publish?: PublishRequest
+  /** The trace this run belongs to (set by the dispatch when tracing is on): each stage's span is its child. */
+  trace?: TraceCarrier
+}
+
+/** A W3C trace context (`traceparent`, `tracestate` headers), carried in job data and outbox rows. */
+export interface TraceCarrier {
+  traceparent: string
+  tracestate?: string
 }
 
 export interface Artifact {

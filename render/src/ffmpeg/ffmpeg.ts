@@ -1,6 +1,8 @@
 // ffmpeg as an async child process: progress from `-progress pipe:1`, killed on cancel or timeout.
 // Every input is opened with local protocols only: media downloaded from a user's URL may be crafted
 // (a playlist naming other URLs or local files), and ffmpeg follows what a format names.
+import { basename } from 'node:path'
+import { inSpan } from '@ytempire/contract/tracing'
 import { FfmpegError, RenderTimeoutError } from '../errors'
 import { runTool } from './tool'
 
@@ -36,7 +38,18 @@ export interface FfmpegRunResult {
 
 const STDERR_KEEP = 16 * 1024
 
-export async function runFfmpeg(args: string[], opts: FfmpegRunOptions = {}): Promise<FfmpegRunResult> {
+/** One ffmpeg run, a span of the stage that asked for it (its output file and speed as attributes). */
+export function runFfmpeg(args: string[], opts: FfmpegRunOptions = {}): Promise<FfmpegRunResult> {
+  const output = args.at(-1) ?? ''
+  return inSpan('ffmpeg', { attributes: { 'process.executable.name': 'ffmpeg', 'ffmpeg.output': basename(output) } }, async (span) => {
+    const result = await spawnFfmpeg(args, opts)
+    span.setAttributes({ 'ffmpeg.wall_seconds': result.wallSeconds, 'ffmpeg.cpu_seconds': result.cpuSeconds })
+    if (opts.durationS) span.setAttribute('ffmpeg.speed', opts.durationS / Math.max(result.wallSeconds, 1e-3))
+    return result
+  })
+}
+
+async function spawnFfmpeg(args: string[], opts: FfmpegRunOptions): Promise<FfmpegRunResult> {
   opts.signal?.throwIfAborted()
   const started = performance.now()
   const proc = Bun.spawn([opts.binary ?? 'ffmpeg', ...localInputsOnly(args)], {

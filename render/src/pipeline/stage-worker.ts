@@ -1,9 +1,10 @@
 // Runs one stage's processor inside a BullMQ worker: events, cancel polling, timeout, temp dir,
-// metrics, adding the flow after the entry stage, reporting the video complete after the final one,
+// metrics and a trace span, adding the flow after the entry stage, reporting the video complete after the final one,
 // dead-lettering after the last attempt, and handing the job back on shutdown.
 import { rm } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { resolve } from 'node:path'
+import { trace } from '@opentelemetry/api'
 import { type Artifact, type CostItem, PIPELINE, type RetryPolicy, reportId, type Stage, type VideoJob } from '@ytempire/contract'
 import {
   addDeadLetter,
@@ -17,12 +18,13 @@ import {
   videoFlow,
 } from '@ytempire/contract/queue'
 import type { RedisConnection } from '@ytempire/contract/redis'
+import { contextFrom, inSpan, SpanKind } from '@ytempire/contract/tracing'
 import { DelayedError, type FlowProducer, type Job, UnrecoverableError, Worker } from 'bullmq'
 import type { Logger } from 'pino'
 import type { RenderConfig } from '../config'
 import { storageCost } from '../cost/cost'
-import { CancelledError, ShutdownError, StageDelay, StageTimeoutError, userReason } from '../errors'
-import { stageDuration, stageJobs } from '../metrics'
+import { CancelledError, ShutdownError, StageDelay, StageTimeoutError, userReason, WorkerStoppedError } from '../errors'
+import { failureReason, stageDuration, stageFailures, stageJobs } from '../metrics'
 import type { Providers } from '../providers'
 import type { Scratch } from './scratch'
 import type { StageContext, StageJobData, StageOutcomes, StageProcessor } from './stage'
@@ -72,172 +74,192 @@ export function createStageWorker<R>(stage: Stage, processor: StageProcessor<R>,
   const { config, log } = deps
   const spec = PIPELINE.spec[stage]
 
-  const worker = new Worker(
-    spec.queue,
-    async (job, token): Promise<StageOutcomes> => {
-      const { video, upstream, standalone } = jobData(stage, job)
-      const attempts = job.opts.attempts ?? 1
-      const attempt = spentRuns(job) + 1
-      const id = (kind: string) => reportIdOf(job, stage, video, kind)
-      const jlog = log.child({ stage, videoId: video.videoId, jobId: job.id, attempt })
-      const started = performance.now()
-      const abort = new AbortController()
-      if (await isCancelled(deps.commands, video.videoId, config.queuePrefix)) throw new CancelledError(video.videoId)
+  /** One start of the stage's job: a span of the video's trace (the dispatch's child), its callees' spans under it. */
+  const traced = (job: Job, token?: string): Promise<StageOutcomes> => {
+    const { video } = jobData(stage, job)
+    return inSpan(
+      `stage ${stage}`,
+      {
+        kind: SpanKind.CONSUMER,
+        parent: contextFrom(video.trace),
+        attributes: {
+          'ytempire.stage': stage,
+          'ytempire.video.id': video.videoId,
+          'ytempire.attempt': spentRuns(job) + 1,
+          'messaging.message.id': job.id ?? '',
+        },
+        notAFailure: (err) => err instanceof DelayedError || err instanceof CancelledError,
+      },
+      () => run(job, token),
+    )
+  }
 
-      const poll = setInterval(() => {
-        isCancelled(deps.commands, video.videoId, config.queuePrefix).then(
-          (cancelled) => cancelled && abort.abort(new CancelledError(video.videoId)),
-          () => {},
-        )
-      }, config.cancelPollMs)
-      const timeout = setTimeout(() => abort.abort(new StageTimeoutError(stage, spec.timeoutS)), spec.timeoutS * 1000)
-      const onShutdown = () => abort.abort(new ShutdownError())
-      deps.shutdown.addEventListener('abort', onShutdown, { once: true })
+  const run = async (job: Job, token?: string): Promise<StageOutcomes> => {
+    const { video, upstream, standalone } = jobData(stage, job)
+    const attempts = job.opts.attempts ?? 1
+    const attempt = spentRuns(job) + 1
+    const id = (kind: string) => reportIdOf(job, stage, video, kind)
+    const jlog = log.child({ stage, videoId: video.videoId, jobId: job.id, attempt })
+    const started = performance.now()
+    const abort = new AbortController()
+    if (await isCancelled(deps.commands, video.videoId, config.queuePrefix)) throw new CancelledError(video.videoId)
 
-      const dir = await deps.scratch.stageDir(stage)
-      const costs: CostItem[] = []
-      const artifacts: Artifact[] = []
-      let lastProgressAt = 0
-      let lastPercent = -1
-      const earlier: StageOutcomes = { ...upstream }
-      for (const outcomes of Object.values(await job.getChildrenValues<StageOutcomes>())) Object.assign(earlier, outcomes)
+    const poll = setInterval(() => {
+      isCancelled(deps.commands, video.videoId, config.queuePrefix).then(
+        (cancelled) => cancelled && abort.abort(new CancelledError(video.videoId)),
+        () => {},
+      )
+    }, config.cancelPollMs)
+    const timeout = setTimeout(() => abort.abort(new StageTimeoutError(stage, spec.timeoutS)), spec.timeoutS * 1000)
+    const onShutdown = () => abort.abort(new ShutdownError())
+    deps.shutdown.addEventListener('abort', onShutdown, { once: true })
 
-      const ctx: StageContext = {
-        stage,
-        video,
-        config,
-        providers: deps.providers,
-        storage: deps.providers.storage,
-        log: jlog,
-        signal: abort.signal,
-        dir,
-        resultOf<T>(of: Stage): T {
-          const outcome = earlier[of]
-          if (!outcome) throw new Error(`${stage} needs the result of ${of}, which has not run`)
-          return outcome.result as T
-        },
-        progress(percent) {
-          const p = Math.max(0, Math.min(100, Math.round(percent)))
-          const now = Date.now()
-          // At most one progress event a second (and always 100): the events queue is not a log.
-          if (p === lastPercent || (p < 100 && now - lastProgressAt < 1000)) return
-          lastPercent = p
-          lastProgressAt = now
-          job.updateProgress(p).catch(() => {})
-          deps.events.report({ type: 'stage.progress', id: id(`progress.${p}`), videoId: video.videoId, stage, percent: p }).catch(() => {})
-        },
-        cost(...items) {
-          costs.push(...items)
-        },
-        async store(storageKey, path, contentType) {
-          const cancelled = () => isCancelled(deps.commands, video.videoId, config.queuePrefix)
-          if (await cancelled()) throw new CancelledError(video.videoId)
-          const stored = await deps.providers.storage.putFile(storageKey, path, contentType)
-          // Cancelled (or the owner erased) while the file was written: the erasure may already have
-          // listed the folder, so the file is taken back here. Set before the erasure lists, the flag is
-          // seen by this check; set after, the erasure finds the file.
-          if (await cancelled()) {
-            await deps.providers.storage.delete(stored.key)
-            throw new CancelledError(video.videoId)
-          }
-          const artifact = { key: stored.key, contentType: stored.contentType, size: stored.size }
-          artifacts.push(artifact)
-          costs.push(storageCost(stage, stored.size, stored.key))
-          return artifact
-        },
-        async reuse(storageKey) {
-          const stored = await deps.providers.storage.stat(storageKey)
-          if (!stored) return null
-          const artifact = { key: stored.key, contentType: stored.contentType, size: stored.size }
-          artifacts.push(artifact)
-          return artifact
-        },
-      }
+    const dir = await deps.scratch.stageDir(stage)
+    const costs: CostItem[] = []
+    const artifacts: Artifact[] = []
+    let lastProgressAt = 0
+    let lastPercent = -1
+    const earlier: StageOutcomes = { ...upstream }
+    for (const outcomes of Object.values(await job.getChildrenValues<StageOutcomes>())) Object.assign(earlier, outcomes)
 
-      try {
-        if (attempt > attempts)
-          // Every attempt was spent by a worker that died running it (killed, out of memory, host gone).
-          throw new UnrecoverableError(`the worker running this stage stopped ${job.stalledCounter} time(s) before it finished`)
-        await deps.events.report({ type: 'stage.started', id: id('started'), videoId: video.videoId, stage, attempt, worker: WORKER_ID })
-        jlog.info('stage started')
-        const result = await processor(ctx)
-        abort.signal.throwIfAborted()
-        const durationMs = Math.round(performance.now() - started)
-        const outcomes: StageOutcomes = { ...earlier, [stage]: { result, durationMs, artifacts } }
-        // No flow for a video cancelled (or erased) meanwhile: its jobs would carry its data on.
-        if (stage === PIPELINE.entry && (await isCancelled(deps.commands, video.videoId, config.queuePrefix)))
+    const ctx: StageContext = {
+      stage,
+      video,
+      config,
+      providers: deps.providers,
+      storage: deps.providers.storage,
+      log: jlog,
+      signal: abort.signal,
+      dir,
+      resultOf<T>(of: Stage): T {
+        const outcome = earlier[of]
+        if (!outcome) throw new Error(`${stage} needs the result of ${of}, which has not run`)
+        return outcome.result as T
+      },
+      progress(percent) {
+        const p = Math.max(0, Math.min(100, Math.round(percent)))
+        const now = Date.now()
+        // At most one progress event a second (and always 100): the events queue is not a log.
+        if (p === lastPercent || (p < 100 && now - lastProgressAt < 1000)) return
+        lastPercent = p
+        lastProgressAt = now
+        job.updateProgress(p).catch(() => {})
+        deps.events.report({ type: 'stage.progress', id: id(`progress.${p}`), videoId: video.videoId, stage, percent: p }).catch(() => {})
+      },
+      cost(...items) {
+        costs.push(...items)
+      },
+      async store(storageKey, path, contentType) {
+        const cancelled = () => isCancelled(deps.commands, video.videoId, config.queuePrefix)
+        if (await cancelled()) throw new CancelledError(video.videoId)
+        const stored = await deps.providers.storage.putFile(storageKey, path, contentType)
+        // Cancelled (or the owner erased) while the file was written: the erasure may already have
+        // listed the folder, so the file is taken back here. Set before the erasure lists, the flag is
+        // seen by this check; set after, the erasure finds the file.
+        if (await cancelled()) {
+          await deps.providers.storage.delete(stored.key)
           throw new CancelledError(video.videoId)
-        if (stage === PIPELINE.entry) await addFlow(video, outcomes, retryPolicyOf(job.opts), deps)
-        if (costs.length) await deps.events.report({ type: 'cost', id: id('cost'), videoId: video.videoId, stage, items: costs })
-        await deps.events.report({ type: 'stage.completed', id: id('completed'), videoId: video.videoId, stage, durationMs, artifacts })
-        // After the final stage's own stage.completed, so video.completed is the video's last event.
-        // A stage run on its own (publishing a finished video) belongs to a video completed long ago.
-        if (stage === PIPELINE.finalStage(video) && !standalone)
-          await deps.events.report({ ...(await videoCompleted(video, outcomes, ctx.storage)), id: id('video.completed') })
-        stageDuration.observe({ stage, outcome: 'completed' }, durationMs / 1000)
-        stageJobs.inc({ stage, outcome: 'completed' })
-        jlog.info({ durationMs }, 'stage completed')
-        return outcomes
-      } catch (caught) {
-        const err = abort.signal.aborted && abort.signal.reason instanceof Error ? abort.signal.reason : (caught as Error)
-        const outcome =
-          err instanceof ShutdownError
-            ? 'handed_back'
-            : err instanceof CancelledError
-              ? 'cancelled'
-              : err instanceof StageDelay
-                ? 'delayed'
-                : 'failed'
-        stageDuration.observe({ stage, outcome }, (performance.now() - started) / 1000)
-        stageJobs.inc({ stage, outcome })
-        if (err instanceof StageDelay) {
-          // Not a failure and not an attempt: the job comes back when what it waits for is there.
-          await job.moveToDelayed(Date.now() + err.delayMs, token)
-          jlog.info({ until: err.until, reason: err.reason }, 'stage waiting')
-          throw new DelayedError()
         }
-        if (err instanceof ShutdownError) {
-          // Back to the queue without spending an attempt; another worker picks it up.
-          await job.moveToDelayed(Date.now(), token)
-          jlog.warn('stage handed back on shutdown')
-          throw new DelayedError()
-        }
-        if (err instanceof CancelledError) {
-          await deps.events.report({ type: 'video.cancelled', id: id('cancelled'), videoId: video.videoId, stage })
-          jlog.info('stage cancelled')
-          throw err
-        }
-        const willRetry = !(err instanceof UnrecoverableError) && attempt < attempts
-        await deps.events.report({
-          type: 'stage.failed',
-          id: id('failed'),
-          videoId: video.videoId,
-          stage,
-          attempt: Math.min(attempt, attempts),
-          reason: userReason(err, hiddenRoots(deps)),
-          willRetry,
-        })
-        jlog.warn({ err, willRetry }, 'stage failed')
-        // BullMQ counts failed attempts only; the deaths it does not count spent the rest of them.
-        if (!willRetry && !(err instanceof UnrecoverableError)) throw Object.assign(new UnrecoverableError(err.message), { cause: err })
-        throw err
-      } finally {
-        clearInterval(poll)
-        clearTimeout(timeout)
-        deps.shutdown.removeEventListener('abort', onShutdown)
-        await rm(dir, { recursive: true, force: true })
+        const artifact = { key: stored.key, contentType: stored.contentType, size: stored.size }
+        artifacts.push(artifact)
+        costs.push(storageCost(stage, stored.size, stored.key))
+        return artifact
+      },
+      async reuse(storageKey) {
+        const stored = await deps.providers.storage.stat(storageKey)
+        if (!stored) return null
+        const artifact = { key: stored.key, contentType: stored.contentType, size: stored.size }
+        artifacts.push(artifact)
+        return artifact
+      },
+    }
+
+    try {
+      if (attempt > attempts)
+        // Every attempt was spent by a worker that died running it (killed, out of memory, host gone).
+        throw new WorkerStoppedError(job.stalledCounter)
+      await deps.events.report({ type: 'stage.started', id: id('started'), videoId: video.videoId, stage, attempt, worker: WORKER_ID })
+      jlog.info('stage started')
+      const result = await processor(ctx)
+      abort.signal.throwIfAborted()
+      const durationMs = Math.round(performance.now() - started)
+      const outcomes: StageOutcomes = { ...earlier, [stage]: { result, durationMs, artifacts } }
+      // No flow for a video cancelled (or erased) meanwhile: its jobs would carry its data on.
+      if (stage === PIPELINE.entry && (await isCancelled(deps.commands, video.videoId, config.queuePrefix)))
+        throw new CancelledError(video.videoId)
+      if (stage === PIPELINE.entry) await addFlow(video, outcomes, retryPolicyOf(job.opts), deps)
+      if (costs.length) await deps.events.report({ type: 'cost', id: id('cost'), videoId: video.videoId, stage, items: costs })
+      await deps.events.report({ type: 'stage.completed', id: id('completed'), videoId: video.videoId, stage, durationMs, artifacts })
+      // After the final stage's own stage.completed, so video.completed is the video's last event.
+      // A stage run on its own (publishing a finished video) belongs to a video completed long ago.
+      if (stage === PIPELINE.finalStage(video) && !standalone)
+        await deps.events.report({ ...(await videoCompleted(video, outcomes, ctx.storage)), id: id('video.completed') })
+      stageDuration.observe({ stage, outcome: 'completed' }, durationMs / 1000)
+      stageJobs.inc({ stage, outcome: 'completed' })
+      jlog.info({ durationMs }, 'stage completed')
+      return outcomes
+    } catch (caught) {
+      const err = abort.signal.aborted && abort.signal.reason instanceof Error ? abort.signal.reason : (caught as Error)
+      const outcome =
+        err instanceof ShutdownError
+          ? 'handed_back'
+          : err instanceof CancelledError
+            ? 'cancelled'
+            : err instanceof StageDelay
+              ? 'delayed'
+              : 'failed'
+      trace.getActiveSpan()?.setAttribute('ytempire.stage.outcome', outcome)
+      stageDuration.observe({ stage, outcome }, (performance.now() - started) / 1000)
+      stageJobs.inc({ stage, outcome })
+      if (outcome === 'failed') stageFailures.inc({ stage, reason: failureReason(err) })
+      if (err instanceof StageDelay) {
+        // Not a failure and not an attempt: the job comes back when what it waits for is there.
+        await job.moveToDelayed(Date.now() + err.delayMs, token)
+        jlog.info({ until: err.until, reason: err.reason }, 'stage waiting')
+        throw new DelayedError()
       }
-    },
-    {
-      connection: deps.workerConnection,
-      prefix: config.queuePrefix,
-      concurrency,
-      lockDuration: config.lockDurationMs,
-      stalledInterval: config.stalledIntervalMs,
-      maxStalledCount: STALLS_LEFT_TO_ATTEMPTS,
-      removeOnComplete: KEEP_COMPLETED_JOBS,
-    },
-  )
+      if (err instanceof ShutdownError) {
+        // Back to the queue without spending an attempt; another worker picks it up.
+        await job.moveToDelayed(Date.now(), token)
+        jlog.warn('stage handed back on shutdown')
+        throw new DelayedError()
+      }
+      if (err instanceof CancelledError) {
+        await deps.events.report({ type: 'video.cancelled', id: id('cancelled'), videoId: video.videoId, stage })
+        jlog.info('stage cancelled')
+        throw err
+      }
+      const willRetry = !(err instanceof UnrecoverableError) && attempt < attempts
+      await deps.events.report({
+        type: 'stage.failed',
+        id: id('failed'),
+        videoId: video.videoId,
+        stage,
+        attempt: Math.min(attempt, attempts),
+        reason: userReason(err, hiddenRoots(deps)),
+        willRetry,
+      })
+      jlog.warn({ err, willRetry }, 'stage failed')
+      // BullMQ counts failed attempts only; the deaths it does not count spent the rest of them.
+      if (!willRetry && !(err instanceof UnrecoverableError)) throw Object.assign(new UnrecoverableError(err.message), { cause: err })
+      throw err
+    } finally {
+      clearInterval(poll)
+      clearTimeout(timeout)
+      deps.shutdown.removeEventListener('abort', onShutdown)
+      await rm(dir, { recursive: true, force: true })
+    }
+  }
+
+  const worker = new Worker(spec.queue, traced, {
+    connection: deps.workerConnection,
+    prefix: config.queuePrefix,
+    concurrency,
+    lockDuration: config.lockDurationMs,
+    stalledInterval: config.stalledIntervalMs,
+    maxStalledCount: STALLS_LEFT_TO_ATTEMPTS,
+    removeOnComplete: KEEP_COMPLETED_JOBS,
+  })
 
   // Last attempt spent (or a permanent error): move to the dead-letter queue and report it.
   worker.on('failed', (job: Job | undefined, err: Error) => {
@@ -258,7 +280,13 @@ export function createStageWorker<R>(stage: Stage, processor: StageProcessor<R>,
     if (job.deferredFailure?.startsWith('child ')) return
     deps.track(deadLetter(stage, job, err, deps).catch((e) => log.error({ err: e, jobId: job.id }, 'dead-lettering failed')))
   })
-  worker.on('error', (err) => log.error({ err, stage }, 'worker error'))
+  // A Redis failover is a burst of connection errors on every worker: one line per stage every 10 s.
+  let lastError = 0
+  worker.on('error', (err) => {
+    if (Date.now() - lastError < 10_000) return
+    lastError = Date.now()
+    log.error({ err, stage }, 'worker error')
+  })
   return worker
 }
 

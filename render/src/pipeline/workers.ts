@@ -1,11 +1,12 @@
 // Starts a worker for every stage of the pipeline definition in this process (in-process
 // processors: sandboxed ones are unreliable on Bun).
 import { PIPELINE, type Stage, type WorkerPool } from '@ytempire/contract'
-import { closePipelineQueues, EventReporter } from '@ytempire/contract/queue'
+import { closePipelineQueues, EventReporter, quietQueue, readQueueFigures } from '@ytempire/contract/queue'
 import { connectRedis } from '@ytempire/contract/redis'
 import { FlowProducer, type Worker } from 'bullmq'
 import type { Logger } from 'pino'
 import type { RenderConfig } from '../config'
+import { watchQueues } from '../metrics'
 import { createProviders, type Providers } from '../providers'
 import { publishStage } from '../stages/publish'
 import { renderStage } from '../stages/render'
@@ -54,7 +55,7 @@ export async function startPipeline(
     events,
     workerConnection,
     commands,
-    flows: new FlowProducer({ connection: commands, prefix: config.queuePrefix }),
+    flows: quietQueue(new FlowProducer({ connection: commands, prefix: config.queuePrefix })),
     shutdown: shutdown.signal,
     track(work) {
       inFlight.add(work)
@@ -64,6 +65,8 @@ export async function startPipeline(
   }
   const concurrency: Record<WorkerPool, number> = { render: config.renderConcurrency, stage: config.stageConcurrency }
   const workers = stages.map((stage) => createStageWorker(stage, PROCESSORS[stage], deps, concurrency[PIPELINE.spec[stage].pool]))
+  // The queue gauges read the queues through this process's command connection when Prometheus scrapes.
+  watchQueues(() => readQueueFigures(commands, config.queuePrefix))
 
   let closed: Promise<void> | undefined
   const close = async (graceMs: number) => {
@@ -76,6 +79,7 @@ export async function startPipeline(
       await closing
     }
     clearTimeout(timer)
+    watchQueues(undefined)
     // A video that failed just before the close is still dead-lettered and reported.
     await Promise.allSettled([...inFlight])
     await events.close()

@@ -1,6 +1,7 @@
 // How a publish job talks to the core: one video's publication, opened by the job's grant. Every
 // fact that decides "exactly once" is stored there, synchronously, before the worker acts on it.
 import type { PublishBegin, QuotaAnswer, YouTubeMethod } from '@ytempire/contract'
+import { inSpan, SpanKind, traceHeaders } from '@ytempire/contract/tracing'
 import { CoreUnavailableError, PublishRefusedError, PublishSupersededError } from '../errors'
 
 export class PublishCoreClient {
@@ -15,12 +16,23 @@ export class PublishCoreClient {
     this.base = `${coreUrl}/internal/youtube/publications/${videoId}`
   }
 
-  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  /** A client span of the publish stage; the core's request span becomes its child (traceparent). */
+  private call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return inSpan(`core ${method} ${path}`, { kind: SpanKind.CLIENT, attributes: { 'http.request.method': method } }, () =>
+      this.send<T>(method, path, body),
+    )
+  }
+
+  private async send<T>(method: string, path: string, body?: unknown): Promise<T> {
     let res: Response
     try {
       res = await fetch(`${this.base}${path}`, {
         method,
-        headers: { authorization: `Bearer ${this.grant}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          authorization: `Bearer ${this.grant}`,
+          ...traceHeaders(),
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: this.signal,
       })

@@ -8,9 +8,11 @@
 // Exactly once: the session URI is stored (by the core) before the first byte; after any failure
 // the server is asked what it has and the upload continues from its offset; an expired session
 // (404) is replaced only while no video can exist from it, i.e. before its last chunk was sent.
+import { inSpan, SpanKind } from '@ytempire/contract/tracing'
 import type { Logger } from 'pino'
 import { UPLOAD_CHUNK_UNIT } from '../config'
 import { YouTubeApiError } from '../errors'
+import { countYouTubeError } from '../metrics'
 
 /** Where the session lives between attempts, workers and restarts (the core, for publish jobs). */
 export interface UploadSessionStore {
@@ -93,17 +95,15 @@ export async function resumableUpload(o: ResumableUploadOptions): Promise<Upload
       o.signal?.throwIfAborted()
       let res: Response
       try {
-        res = await fetch(o.url, {
-          method: 'POST',
-          headers: {
-            ...(await auth()),
-            'content-type': 'application/json; charset=UTF-8',
-            'x-upload-content-length': String(size),
-            'x-upload-content-type': o.file.contentType,
-          },
-          body: JSON.stringify(o.metadata),
-          signal: o.signal,
-        })
+        const headers = {
+          ...(await auth()),
+          'content-type': 'application/json; charset=UTF-8',
+          'x-upload-content-length': String(size),
+          'x-upload-content-type': o.file.contentType,
+        }
+        res = await youtubeCall('youtube upload open', {}, () =>
+          fetch(o.url, { method: 'POST', headers, body: JSON.stringify(o.metadata), signal: o.signal }),
+        )
       } catch (err) {
         if (o.signal?.aborted) throw err
         // No session was stored: a lost answer leaves at most an empty session at YouTube, never a video.
@@ -113,6 +113,7 @@ export async function resumableUpload(o: ResumableUploadOptions): Promise<Upload
       if (await refused(res)) continue
       if (!res.ok) {
         const err = await YouTubeApiError.from(res)
+        countYouTubeError(err.reason)
         if (!err.retryable) throw err
         await failed(err)
         continue
@@ -132,7 +133,8 @@ export async function resumableUpload(o: ResumableUploadOptions): Promise<Upload
       o.signal?.throwIfAborted()
       let res: Response
       try {
-        res = await fetch(uri, { method: 'PUT', headers: { ...(await auth()), 'content-range': `bytes */${size}` }, signal: o.signal })
+        const headers = { ...(await auth()), 'content-range': `bytes */${size}` }
+        res = await youtubeCall('youtube upload query', {}, () => fetch(uri, { method: 'PUT', headers, signal: o.signal }))
       } catch (err) {
         if (o.signal?.aborted) throw err
         await failed(err)
@@ -159,6 +161,7 @@ export async function resumableUpload(o: ResumableUploadOptions): Promise<Upload
     }
     if (await refused(res)) return undefined
     const err = await YouTubeApiError.from(res)
+    countYouTubeError(err.reason)
     if (!err.retryable) throw err
     await failed(err)
     return undefined
@@ -188,12 +191,11 @@ export async function resumableUpload(o: ResumableUploadOptions): Promise<Upload
       let res: Response
       try {
         o.signal?.throwIfAborted()
-        res = await fetch(session.uri, {
-          method: 'PUT',
-          headers: { ...(await auth()), 'content-range': `bytes ${offset}-${end}/${size}`, 'content-type': o.file.contentType },
-          body: Bun.file(o.file.path).slice(offset, end + 1),
-          signal: o.signal,
-        })
+        const headers = { ...(await auth()), 'content-range': `bytes ${offset}-${end}/${size}`, 'content-type': o.file.contentType }
+        const uri = session.uri
+        res = await youtubeCall('youtube upload chunk', { 'ytempire.upload.offset': offset, 'ytempire.upload.end': end }, () =>
+          fetch(uri, { method: 'PUT', headers, body: Bun.file(o.file.path).slice(offset, end + 1), signal: o.signal }),
+        )
       } catch (err) {
         if (o.signal?.aborted) throw err
         await failed(err)
@@ -219,6 +221,15 @@ export async function resumableUpload(o: ResumableUploadOptions): Promise<Upload
     session = null
     finalSent = false
   }
+}
+
+/** A client span per request to YouTube, with its answer's status (the bytes, not the span, carry the retries). */
+function youtubeCall(name: string, attributes: Record<string, number>, send: () => Promise<Response>): Promise<Response> {
+  return inSpan(name, { kind: SpanKind.CLIENT, attributes }, async (span) => {
+    const res = await send()
+    span.setAttribute('http.response.status_code', res.status)
+    return res
+  })
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

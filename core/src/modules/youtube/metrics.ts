@@ -4,13 +4,24 @@ export interface YouTubeMetrics {
   quotaUnits: Counter<'bucket' | 'method'>
   publications: Counter<'outcome'>
   /** reads the ledger at scrape time, so every core instance reports the project's whole day */
-  watchQuota(read: () => Promise<{ bucket: string; used: number; remaining: number }[]>): void
+  watchQuota(read: () => Promise<QuotaFigures[]>): void
 }
 
+type QuotaFigures = { bucket: string; limit: number; used: number; remaining: number }
+
 export function createYouTubeMetrics(registry: Registry): YouTubeMetrics {
-  let read: (() => Promise<{ bucket: string; used: number; remaining: number }[]>) | undefined
+  let read: (() => Promise<QuotaFigures[]>) | undefined
   new Gauge({
-    name: 'youtube_quota_used',
+    name: 'ytempire_youtube_quota_limit',
+    help: 'YouTube quota units a day per bucket',
+    labelNames: ['bucket'],
+    registers: [registry],
+    async collect() {
+      for (const b of (await read?.()) ?? []) this.set({ bucket: b.bucket }, b.limit)
+    },
+  })
+  new Gauge({
+    name: 'ytempire_youtube_quota_used',
     help: "YouTube quota units used today (Pacific day) per bucket, for this installation's Google project",
     labelNames: ['bucket'],
     registers: [registry],
@@ -19,7 +30,7 @@ export function createYouTubeMetrics(registry: Registry): YouTubeMetrics {
     },
   })
   new Gauge({
-    name: 'youtube_quota_remaining',
+    name: 'ytempire_youtube_quota_remaining',
     help: 'YouTube quota units left today per bucket',
     labelNames: ['bucket'],
     registers: [registry],
@@ -29,13 +40,13 @@ export function createYouTubeMetrics(registry: Registry): YouTubeMetrics {
   })
   return {
     quotaUnits: new Counter({
-      name: 'youtube_quota_units_total',
+      name: 'ytempire_youtube_quota_units_total',
       help: 'YouTube quota units reserved by this instance, by bucket and API method',
       labelNames: ['bucket', 'method'],
       registers: [registry],
     }),
     publications: new Counter({
-      name: 'youtube_uploads_total',
+      name: 'ytempire_youtube_uploads_total',
       help: 'Publish outcomes: published, failed, waiting_quota, waiting_upload_limit, paused, thumbnail_skipped',
       labelNames: ['outcome'],
       registers: [registry],

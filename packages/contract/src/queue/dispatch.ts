@@ -3,6 +3,7 @@
 import type { VideoJob } from '../jobs'
 import { DEFAULT_RETRY, PIPELINE, QUEUE_PREFIX } from '../pipeline'
 import type { RedisConnection } from '../redis'
+import { traceCarrier } from '../tracing'
 import { cancelKey, pipelineQueue, stageJobId, stageJobOptions } from './queues'
 
 export interface PipelineOptions {
@@ -33,7 +34,9 @@ export async function dispatchVideo(connection: RedisConnection, job: VideoJob, 
     backoffMs: opts.backoffMs ?? DEFAULT_RETRY.backoffMs,
   })
   await connection.del(cancelKey(job.videoId, prefix))
-  const run: VideoJob = { ...job, runId: crypto.randomUUID().slice(0, 8) }
+  // The dispatch's trace (the core's outbox span) goes with the job: every stage's span joins it.
+  const trace = traceCarrier()
+  const run: VideoJob = { ...job, runId: crypto.randomUUID().slice(0, 8), trace }
   const added = await pipelineQueue(connection, PIPELINE.spec[PIPELINE.entry].queue, prefix).add(PIPELINE.entry, run, {
     ...stageJobOptions(job.plan, retry),
     jobId,
@@ -56,7 +59,7 @@ export async function dispatchPublish(
   const prefix = opts.prefix ?? QUEUE_PREFIX
   const jobId = `${stageJobId(job.videoId, 'publish')}.${round}`
   // Each round is a run of its own: its reports must not be taken for an earlier round's.
-  const data: StandaloneStageData = { video: { ...job, runId: `p${round}` }, upstream: {}, standalone: true }
+  const data: StandaloneStageData = { video: { ...job, runId: `p${round}`, trace: traceCarrier() }, upstream: {}, standalone: true }
   await pipelineQueue(connection, PIPELINE.spec.publish.queue, prefix).add('publish', data, {
     ...stageJobOptions(job.plan, PIPELINE.retryOf('publish', DEFAULT_RETRY)),
     jobId,

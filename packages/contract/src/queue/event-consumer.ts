@@ -3,7 +3,7 @@ import { Queue, Worker } from 'bullmq'
 import type { VideoEvent } from '../events'
 import { QUEUE_PREFIX, QUEUES } from '../pipeline'
 import type { RedisConnection } from '../redis'
-import { KEEP_FAILED_JOBS } from './queues'
+import { KEEP_FAILED_JOBS, quietQueue } from './queues'
 
 /** Handled events stay an hour (at most 10,000) for a look; each is recorded in the core's database. */
 const KEEP_HANDLED_EVENTS = { age: 3600, count: 10_000 }
@@ -44,7 +44,7 @@ export function consumeVideoEvents(
   opts: ConsumeOptions = {},
 ): VideoEventConsumer {
   const prefix = opts.prefix ?? QUEUE_PREFIX
-  const queue = new Queue(QUEUES.events, { connection, prefix })
+  const queue = quietQueue(new Queue(QUEUES.events, { connection, prefix }))
   const ordered = queue.setGlobalConcurrency(1)
   const retry = opts.outageRetry ?? { firstMs: 1000, maxMs: 30_000 }
   let outages = 0

@@ -3,7 +3,7 @@ import { Queue } from 'bullmq'
 import type { UnstampedVideoEvent, VideoEvent } from '../events'
 import { QUEUE_PREFIX, QUEUES } from '../pipeline'
 import type { RedisConnection } from '../redis'
-import { pipelineQueue } from './queues'
+import { pipelineQueue, quietQueue } from './queues'
 
 /** Reports kept after handling, to look into; the core's database is the record. */
 const KEEP_EVENT_JOBS = { count: 10_000 }
@@ -26,7 +26,7 @@ export class EventReporter {
   private readonly retry: { attempts: number; backoffMs: number }
 
   constructor(connection: RedisConnection, { prefix = QUEUE_PREFIX, retry = REPORT_RETRY }: ReporterOptions = {}) {
-    this.queue = new Queue(QUEUES.events, { connection, prefix })
+    this.queue = quietQueue(new Queue(QUEUES.events, { connection, prefix }))
     this.retry = retry
   }
 

@@ -23,6 +23,16 @@ export function stageJobId(videoId: string, stage: Stage): string {
   return stage === PIPELINE.entry ? videoId : `${videoId}.${stage}`
 }
 
+/**
+ * A BullMQ queue re-emits every error of its connection (a failover is a burst of them) and, with no
+ * listener, prints each with its stack. The connection reports them already, one line per 10 s
+ * (redis.ts), so the queue's copies are dropped.
+ */
+export function quietQueue<T extends { on(event: 'error', listener: (err: Error) => void): unknown }>(queue: T): T {
+  queue.on('error', () => {})
+  return queue
+}
+
 const queueCache = new WeakMap<RedisConnection, Map<string, Queue>>()
 
 /** One Queue per (connection, prefix, name), reused across calls. */
@@ -35,7 +45,7 @@ export function pipelineQueue(connection: RedisConnection, name: string, prefix 
   const cacheKey = `${prefix}\u0000${name}`
   let queue = byName.get(cacheKey)
   if (!queue) {
-    queue = new Queue(name, { connection, prefix })
+    queue = quietQueue(new Queue(name, { connection, prefix }))
     byName.set(cacheKey, queue)
   }
   return queue
