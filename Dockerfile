@@ -7,16 +7,15 @@ WORKDIR /app
 
 FROM base AS deps
 COPY package.json bun.lock bunfig.toml ./
+# Every workspace's manifest: bun resolves the workspace graph from them.
 COPY packages/contract/package.json packages/contract/package.json
+COPY packages/storage/package.json packages/storage/package.json
+COPY packages/test-support/package.json packages/test-support/package.json
 COPY core/package.json core/package.json
 COPY render/package.json render/package.json
 COPY edge/package.json edge/package.json
 COPY web/package.json web/package.json
-COPY packages/contract/package.json packages/contract/package.json
-COPY packages/storage/package.json packages/storage/package.json
 COPY patches patches
-COPY packages/contract/package.json packages/contract/package.json
-COPY packages/test-support/package.json packages/test-support/package.json
 RUN bun install --frozen-lockfile --production
 
 FROM base
