@@ -55,6 +55,9 @@ export function createServices(deps: Deps) {
     const type = video.status === 'completed' ? 'video.completed' : 'video.failed'
     await webhooks.emit(video.userId, type, { video: videoView(video) }, `outbox-${rowId}`)
   })
+  deps.outbox.handle('webhook.emit', async ({ userId, type, data }, rowId) => {
+    await webhooks.emit(userId, type, data, `outbox-${rowId}`)
+  })
   const uploads = createUploadService(deps)
   const admin = createAdminService(deps, auth, apiKeys, videos, webhooks, youtube)
   const sweeper = createVideoSweeper(deps, videos)

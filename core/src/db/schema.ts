@@ -312,8 +312,11 @@ export const installation = pgTable('installation', {
   createdAt: createdAt(),
 })
 
-/** What the outbox does after a commit: queue a video's job; meter a finished video and tell its owner's webhooks. */
-export const OUTBOX_TOPICS = ['video.dispatch', 'video.finished'] as const
+/**
+ * What the outbox does after a commit: queue a video's job; meter a finished video and tell its owner's
+ * webhooks; tell the owner's webhooks of another change (a video published, a channel waiting or cut off).
+ */
+export const OUTBOX_TOPICS = ['video.dispatch', 'video.finished', 'webhook.emit'] as const
 export type OutboxTopic = (typeof OUTBOX_TOPICS)[number]
 
 /** Work written in the transaction of the change it follows, done after the commit (core/src/infra/outbox.ts). */

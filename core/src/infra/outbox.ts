@@ -4,6 +4,7 @@
 // failed call left behind. A row is deleted once its work is done, so a row is done at least once:
 // handlers are idempotent (job ids, message ids derived from the row). Times are the database's
 // (now()), so instances with skewed clocks agree on what is due.
+import type { WebhookEventType } from '@ytempire/contract'
 import { contextFrom, inSpan, SpanKind, type TraceCarrier, traceCarrier } from '@ytempire/contract/tracing'
 import { and, asc, eq, isNull, lt, lte, or, sql } from 'drizzle-orm'
 import type { Db } from '../db'
@@ -16,6 +17,8 @@ export interface OutboxPayloads {
   /** `grant`: the video's publish grant, sealed (the job carries it; the database keeps only its hash). */
   'video.dispatch': { videoId: string; grant?: string }
   'video.finished': { videoId: string }
+  /** One event for the user's webhook endpoints, announced once for the change it was written with. */
+  'webhook.emit': { userId: string; type: WebhookEventType; data: Record<string, unknown> }
 }
 
 export interface OutboxConfig {

@@ -11,12 +11,13 @@ import {
   videoFileKey,
   type YouTubeMethod,
 } from '@ytempire/contract'
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm'
+import { and, eq, inArray, isNull, ne, sql } from 'drizzle-orm'
 import { randomToken, sha256Hex, timingSafeEqualHex } from '../../crypto/hash'
 import type { Db } from '../../db'
 import { channels, videoPublications, videos } from '../../db/schema'
 import type { Deps } from '../../deps'
 import { conflict, type FieldError, notFound, Problem, unauthorized, unprocessable } from '../../http/problem'
+import type { OutboxPayloads } from '../../infra/outbox'
 import { videoView } from '../videos/service'
 import { GrantRevokedError } from './grant-revoked-error'
 import type { YouTubeService } from './service'
@@ -58,14 +59,55 @@ export function createPublicationService(deps: Deps, youtube: YouTubeService) {
     return row
   }
 
+  /**
+   * Writes a change of the publication and, in the same transaction, the webhook event it causes
+   * (`announce` answers undefined when the change was already made: a repeated report tells no one twice).
+   */
+  async function changeAndAnnounce(
+    change: (tx: Db) => Promise<PublicationRow | undefined>,
+    announce: (row: PublicationRow, tx: Db) => Promise<OutboxPayloads['webhook.emit']>,
+  ): Promise<PublicationRow | undefined> {
+    let outboxId: number | undefined
+    const row = await db.transaction(async (tx) => {
+      const changed = await change(tx)
+      if (changed) outboxId = await deps.outbox.add(tx, 'webhook.emit', await announce(changed, tx))
+      return changed
+    })
+    if (outboxId !== undefined) await deps.outbox.flush([outboxId])
+    return row
+  }
+
   async function wait(
     row: PublicationRow,
     until: number,
     reason: string,
   ): Promise<{ until: string; retryAfterMs: number; reason: string }> {
-    await update(row.videoId, { status: 'waiting', waitingUntil: new Date(until), waitReason: reason })
-    metrics.publications.inc({ outcome: reason === WAIT_REASONS.quota ? 'waiting_quota' : 'waiting_upload_limit' })
-    return { until: new Date(until).toISOString(), retryAfterMs: Math.max(0, until - clock()) + WAKE_AFTER_RESET_MS, reason }
+    const waitingUntil = new Date(until)
+    // Owners hear of each wait once: asking again for the same reset changes nothing.
+    const started = await changeAndAnnounce(
+      (tx) =>
+        tx
+          .update(videoPublications)
+          .set({ status: 'waiting', waitingUntil, waitReason: reason, updatedAt: new Date() })
+          .where(
+            and(
+              eq(videoPublications.videoId, row.videoId),
+              sql`not (${videoPublications.status} = 'waiting' and ${videoPublications.waitingUntil} = ${waitingUntil.toISOString()}::timestamptz and ${videoPublications.waitReason} = ${reason})`,
+            ),
+          )
+          .returning()
+          .then(([r]) => r),
+      async (p) => ({
+        userId: p.userId,
+        type: 'channel.quota_waiting',
+        data: { channelId: p.channelId, videoId: p.videoId, reason, until: waitingUntil.toISOString() },
+      }),
+    )
+    if (started) {
+      await notify(row.videoId)
+      metrics.publications.inc({ outcome: reason === WAIT_REASONS.quota ? 'waiting_quota' : 'waiting_upload_limit' })
+    }
+    return { until: waitingUntil.toISOString(), retryAfterMs: Math.max(0, until - clock()) + WAKE_AFTER_RESET_MS, reason }
   }
 
   async function pause(videoId: string, reason: string) {
@@ -375,9 +417,24 @@ export function createPublicationService(deps: Deps, youtube: YouTubeService) {
       return { recorded: false }
     },
 
+    /** The last step: the video is on YouTube with its thumbnail (or without, and why). Announced once. */
     async thumbnail(row: PublicationRow, outcome: 'set' | 'skipped' | 'failed', warning?: string) {
       const warnings = warning ? [...row.warnings, warning] : row.warnings
-      await update(row.videoId, { thumbnail: outcome, warnings, status: 'published' })
+      const published = await changeAndAnnounce(
+        (tx) =>
+          tx
+            .update(videoPublications)
+            .set({ thumbnail: outcome, warnings, status: 'published', updatedAt: new Date() })
+            .where(and(eq(videoPublications.videoId, row.videoId), ne(videoPublications.status, 'published')))
+            .returning()
+            .then(([r]) => r),
+        async (p, tx) => {
+          const [v] = await tx.select().from(videos).where(eq(videos.id, p.videoId))
+          return { userId: p.userId, type: 'video.published', data: { video: videoView(v!, p) } }
+        },
+      )
+      if (!published) return
+      await notify(row.videoId)
       metrics.publications.inc({ outcome: 'published' })
       if (outcome !== 'set') metrics.publications.inc({ outcome: `thumbnail_${outcome}` })
     },

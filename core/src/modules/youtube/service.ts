@@ -2,7 +2,7 @@
 // access tokens for publish jobs (the refresh token never leaves the core), invalid_grant handling,
 // disconnect and erasure (revoked at Google, then forgotten).
 import { YOUTUBE_SCOPES, type YouTubeConnectFailure } from '@ytempire/contract'
-import { and, eq, isNull, lt } from 'drizzle-orm'
+import { and, eq, isNull, lt, ne } from 'drizzle-orm'
 import { randomToken, sha256Hex } from '../../crypto/hash'
 import { youtubeConnections, youtubeOauthStates } from '../../db/schema'
 import type { Deps } from '../../deps'
@@ -84,12 +84,29 @@ export function createYouTubeService(deps: Deps, channels: ChannelService, googl
 
   async function markReconnectNeeded(conn: ConnectionRow, reason: string) {
     tokenCache.delete(conn.channelId)
-    const [updated] = await db
-      .update(youtubeConnections)
-      .set({ status: 'reconnect_needed', statusReason: reason, updatedAt: new Date() })
-      .where(and(eq(youtubeConnections.channelId, conn.channelId), eq(youtubeConnections.refreshTokenEnc, conn.refreshTokenEnc)))
-      .returning()
-    if (!updated) return
+    // Marked once per grant (a second refused call finds it marked), with the owner's webhook event in the same transaction.
+    let outboxId: number | undefined
+    await db.transaction(async (tx) => {
+      const [updated] = await tx
+        .update(youtubeConnections)
+        .set({ status: 'reconnect_needed', statusReason: reason, updatedAt: new Date() })
+        .where(
+          and(
+            eq(youtubeConnections.channelId, conn.channelId),
+            eq(youtubeConnections.refreshTokenEnc, conn.refreshTokenEnc),
+            ne(youtubeConnections.status, 'reconnect_needed'),
+          ),
+        )
+        .returning()
+      if (updated)
+        outboxId = await deps.outbox.add(tx, 'webhook.emit', {
+          userId: conn.userId,
+          type: 'channel.reconnect_needed',
+          data: { channelId: conn.channelId, youtubeChannelId: conn.youtubeChannelId, reason },
+        })
+    })
+    if (outboxId === undefined) return
+    await deps.outbox.flush([outboxId])
     await deps.audit.record({ userId: conn.userId, type: 'youtube.reconnect_needed', data: { channelId: conn.channelId, reason } })
     await invalidateUser(deps, conn.userId)
     for (const l of listeners) await l.blocked(conn.channelId, `the channel needs reconnecting to YouTube (${reason})`)
