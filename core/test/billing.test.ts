@@ -1,9 +1,10 @@
 // Billing against a Stripe that speaks Stripe's wire format (fakes/stripe-server.ts), called by the real
 // stripe SDK; webhooks signed as Stripe signs them.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { and, desc, eq } from 'drizzle-orm'
+import { and, desc, eq, sql } from 'drizzle-orm'
 import { loadConfig } from '../src/config'
-import { auditEvents, channels, meterReports, stripeEvents } from '../src/db/schema'
+import { auditEvents, channels, meterReports, outbox, stripeEvents } from '../src/db/schema'
+import { PLAN_EXPIRY_QUEUE } from '../src/modules/billing/service'
 import { type FakeStripe, startFakeStripe } from './fakes/stripe-server'
 import { type Core, json, signUp, testEnv } from './harness'
 
@@ -350,5 +351,35 @@ describe('metered usage', () => {
       expect.objectContaining({ event_name: 'video_completed', payload: { stripe_customer_id: c.customerId, value: '1' } }),
     ])
     expect((await c.billing()).usage.videosCompleted).toBe(1)
+  })
+})
+
+describe('after the commit', () => {
+  test("a core killed right after applying an event loses none of the plan change's follow-ups", async () => {
+    const c = await customer()
+    // The process dies between the commit and the work that follows it: nothing after the commit runs.
+    const flush = core.deps.outbox.flush
+    core.deps.outbox.flush = async () => {}
+    try {
+      // Past due from the start: the plan holds for the grace period, and must be looked at again when it ends.
+      const res = await deliver(fake.event('customer.subscription.created', subscription(c.customerId, 'pro', 'past_due')))
+      expect(res.status).toBe(200)
+    } finally {
+      core.deps.outbox.flush = flush
+    }
+    expect(await c.plan()).toBe('pro')
+    expect(await planChanges(c.user.id)).toHaveLength(1) // written with the change itself
+    const lapseQueue = core.deps.jobs.queue<{ userId: string }>(PLAN_EXPIRY_QUEUE)
+    const lapseJobs = async () =>
+      (await lapseQueue.getJobs(['delayed', 'waiting', 'active', 'completed'])).filter((j) => j?.data.userId === c.user.id)
+    expect(await lapseJobs()).toHaveLength(0)
+    const left = () => core.deps.database.db.select().from(outbox).where(sql`${outbox.payload}->>'userId' = ${c.user.id}`)
+    expect((await left()).map((r) => r.topic).sort()).toEqual(['billing.lapse', 'billing.plan_changed'])
+
+    // Any core instance's relay does the rest, and the grace period ends on time.
+    await core.deps.outbox.drain()
+    expect(await left()).toHaveLength(0)
+    expect(await lapseJobs()).toHaveLength(1)
+    await until(async () => (await c.plan()) === 'free', 'the downgrade when the grace period ends')
   })
 })

@@ -314,9 +314,10 @@ export const installation = pgTable('installation', {
 
 /**
  * What the outbox does after a commit: queue a video's job; meter a finished video and tell its owner's
- * webhooks; tell the owner's webhooks of another change (a video published, a channel waiting or cut off).
+ * webhooks; tell the owner's webhooks of another change (a video published, a channel waiting or cut off);
+ * make a changed plan felt (caches, webhooks); schedule the next look at a plan that may lapse.
  */
-export const OUTBOX_TOPICS = ['video.dispatch', 'video.finished', 'webhook.emit'] as const
+export const OUTBOX_TOPICS = ['video.dispatch', 'video.finished', 'webhook.emit', 'billing.plan_changed', 'billing.lapse'] as const
 export type OutboxTopic = (typeof OUTBOX_TOPICS)[number]
 
 /** Work written in the transaction of the change it follows, done after the commit (core/src/infra/outbox.ts). */

@@ -19,6 +19,10 @@ export interface OutboxPayloads {
   'video.finished': { videoId: string }
   /** One event for the user's webhook endpoints, announced once for the change it was written with. */
   'webhook.emit': { userId: string; type: WebhookEventType; data: Record<string, unknown> }
+  /** A user's plan changed: their cached views go, their endpoints hear `billing.plan_changed` with `data`. */
+  'billing.plan_changed': { userId: string; data: Record<string, unknown> }
+  /** Look at the user's plan again at `until` (epoch ms): the grace or the paid period ends then. */
+  'billing.lapse': { userId: string; until: number }
 }
 
 export interface OutboxConfig {

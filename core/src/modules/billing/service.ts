@@ -68,13 +68,35 @@ export function createBillingService(deps: Deps, parts: { channels: ChannelServi
     return { userId, from: u.plan, to: plan, ...fitted }
   }
 
-  /** After the change is committed: caches, the audit log, the user's webhooks. */
-  async function announce(change: PlanChange, reason: string, actorId?: string) {
-    await invalidateUser(deps, change.userId)
-    const data = { from: change.from, to: change.to, reason, pausedChannels: change.paused, resumedChannels: change.resumed }
-    await deps.audit.record({ userId: change.userId, actorId: actorId ?? null, type: 'plan.changed', data })
-    await webhooks.emit(change.userId, 'billing.plan_changed', data)
+  /**
+   * Records what a plan decision leads to, in the transaction that made it: the audit entry at once;
+   * the caches, the user's webhooks and the next look at a plan that may lapse through the outbox, so a
+   * crash or a Redis outage after the commit delays them and never loses them (a Stripe event applied
+   * once is never applied again, so nothing else would bring them back). Do the answered rows with
+   * `deps.outbox.flush` once committed.
+   */
+  async function recordOutcome(
+    tx: Db,
+    userId: string,
+    outcome: { change?: PlanChange; until?: Date },
+    reason: string,
+    actorId?: string,
+  ): Promise<number[]> {
+    const rows: number[] = []
+    const { change, until } = outcome
+    if (change) {
+      const data = { from: change.from, to: change.to, reason, pausedChannels: change.paused, resumedChannels: change.resumed }
+      await deps.audit.record({ userId, actorId: actorId ?? null, type: 'plan.changed', data }, tx)
+      rows.push(await deps.outbox.add(tx, 'billing.plan_changed', { userId, data }))
+    }
+    if (until) rows.push(await deps.outbox.add(tx, 'billing.lapse', { userId, until: until.getTime() }))
+    return rows
   }
+  deps.outbox.handle('billing.plan_changed', async ({ userId, data }, rowId) => {
+    await invalidateUser(deps, userId)
+    await webhooks.emit(userId, 'billing.plan_changed', data, `outbox-${rowId}`)
+  })
+  deps.outbox.handle('billing.lapse', ({ userId, until }) => scheduleLapse(userId, new Date(until)))
 
   /** Looks at the account again when the plan it holds would lapse (grace or period end). */
   async function scheduleLapse(userId: string, until: Date) {
@@ -228,7 +250,7 @@ export function createBillingService(deps: Deps, parts: { channels: ChannelServi
         throw err
       }
       const now = new Date()
-      let result: { outcome: 'applied' | 'ignored' | 'duplicate'; change?: PlanChange; until?: Date; userId?: string }
+      let result: { outcome: 'applied' | 'ignored' | 'duplicate'; followUps?: number[] }
       try {
         result = await db.transaction(async (tx) => {
           const [account] = event.customerId
@@ -248,7 +270,8 @@ export function createBillingService(deps: Deps, parts: { channels: ChannelServi
             await tx.update(stripeEvents).set({ outcome: 'ignored' }).where(eq(stripeEvents.id, event.id))
             return { outcome: 'ignored' as const }
           }
-          return { outcome: 'applied' as const, userId: account.userId, ...(await applySubscription(tx, account, sub, now)) }
+          const applied = await applySubscription(tx, account, sub, now)
+          return { outcome: 'applied' as const, followUps: await recordOutcome(tx, account.userId, applied, `stripe:${event.type}`) }
         })
       } catch (err) {
         // Nothing was recorded: Stripe redelivers the event later.
@@ -262,8 +285,7 @@ export function createBillingService(deps: Deps, parts: { channels: ChannelServi
           },
         )
       }
-      if (result.change) await announce(result.change, `stripe:${event.type}`)
-      if (result.userId && result.until) await scheduleLapse(result.userId, result.until)
+      await deps.outbox.flush(result.followUps ?? [])
       return { received: true, outcome: result.outcome }
     },
 
@@ -274,10 +296,10 @@ export function createBillingService(deps: Deps, parts: { channels: ChannelServi
         const [account] = await tx.select().from(billingAccounts).where(eq(billingAccounts.userId, userId)).for('update')
         if (!account) return undefined
         const held = heldPlan(account, now, config.billing.pastDueGraceS)
-        return { change: await applyPlan(tx, userId, held.plan), until: held.until }
+        const outcome = { change: await applyPlan(tx, userId, held.plan), until: held.until }
+        return { change: outcome.change, followUps: await recordOutcome(tx, userId, outcome, 'lapsed') }
       })
-      if (result?.change) await announce(result.change, 'lapsed')
-      if (result?.until) await scheduleLapse(userId, result.until)
+      await deps.outbox.flush(result?.followUps ?? [])
       return result?.change
     },
 
@@ -287,12 +309,13 @@ export function createBillingService(deps: Deps, parts: { channels: ChannelServi
         throw new Problem(409, 'Conflict', 'Plans follow Stripe subscriptions on this installation; change them in Stripe', {
           type: 'billing-enabled',
         })
-      const change = await db.transaction(async (tx) => {
+      const { change, followUps } = await db.transaction(async (tx) => {
         const [exists] = await tx.select({ id: users.id }).from(users).where(eq(users.id, userId))
         if (!exists) throw notFound('User')
-        return applyPlan(tx, userId, plan)
+        const change = await applyPlan(tx, userId, plan)
+        return { change, followUps: await recordOutcome(tx, userId, { change }, 'admin', actorId) }
       })
-      if (change) await announce(change, 'admin', actorId)
+      await deps.outbox.flush(followUps)
       return change ?? { userId, from: plan, to: plan, paused: [], resumed: [] }
     },
 
