@@ -302,6 +302,7 @@ describe('WebSub', () => {
     expect(renamed!.status).toBe(200)
     const video = await json(await core.request(`/v1/videos/${ours.id}`, { token: user.accessToken }))
     expect(video.title).toBe('Octopuses, Explained')
+    expect(video.youtube.deletedOnYouTubeAt).toBeNull()
 
     // Published elsewhere: recorded as an outside video.
     const published = '2026-01-05T10:00:00.000Z'
@@ -313,10 +314,21 @@ describe('WebSub', () => {
     expect(outside).toMatchObject({ source: 'external', firstSeenVia: 'websub', title: 'Live Q&A <replay>', channelId: ch.id })
     expect(outside!.publishedAt!.toISOString()).toBe(published)
 
-    // Deleted on YouTube.
+    // Our video published on YouTube (a scheduled one going public): the video says when.
+    const live = '2026-01-06T09:00:00.000Z'
+    await google.hub.publish(
+      sub.topic,
+      atomEntryFeed({ videoId: ourYt, channelId: channel.id, title: 'Octopuses, Explained', published: live }),
+    )
+    expect((await json(await core.request(`/v1/videos/${ours.id}`, { token: user.accessToken }))).youtube.youtubePublishedAt).toBe(live)
+
+    // Deleted on YouTube: the catalogue and our video's publication both say so.
     await google.hub.publish(sub.topic, atomDeletedFeed({ videoId: ourYt, channelId: channel.id }))
     const [gone] = await db().select().from(youtubeVideos).where(eq(youtubeVideos.youtubeVideoId, ourYt))
     expect(gone!.deletedAt).not.toBeNull()
+    const deleted = (await json(await core.request(`/v1/videos/${ours.id}`, { token: user.accessToken }))).youtube
+    expect(deleted.deletedOnYouTubeAt).toBe(gone!.deletedAt!.toISOString())
+    expect(deleted.message).toStartWith('deleted on YouTube at ')
     const [last] = await db().select().from(websubSubscriptions).where(eq(websubSubscriptions.channelId, ch.id))
     expect(last!.lastDeliveryAt).not.toBeNull()
   })

@@ -102,6 +102,9 @@ export const videoPublications = pgTable(
     finalChunkAt: timestamp('final_chunk_at', { withTimezone: true }),
     youtubeVideoId: text('youtube_video_id'),
     uploadedAt: timestamp('uploaded_at', { withTimezone: true }),
+    /** As YouTube reports it afterwards (push, the uploads poll): when the video was published there, and its deletion there. */
+    youtubePublishedAt: timestamp('youtube_published_at', { withTimezone: true }),
+    youtubeDeletedAt: timestamp('youtube_deleted_at', { withTimezone: true }),
     thumbnail: text('thumbnail', { enum: ['pending', 'set', 'skipped', 'failed'] })
       .notNull()
       .default('pending'),

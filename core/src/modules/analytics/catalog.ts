@@ -1,8 +1,9 @@
 // A connected channel's YouTube videos, as push notifications, the uploads poll and the reports
 // reveal them: ours (published by the platform, matched by the YouTube video id the publication
-// recorded) and those published elsewhere. A title changed on YouTube becomes our video's title too.
+// recorded) and those published elsewhere. A title changed on YouTube becomes our video's title too;
+// when YouTube published our video, and its deletion there, show on the video's publication.
 import type { YouTubeVideoSighting } from '@ytempire/contract'
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm'
+import { and, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm'
 import { videoPublications, videos, youtubeVideos } from '../../db/schema'
 import type { Deps } from '../../deps'
 
@@ -71,6 +72,23 @@ export function createVideoCatalog(deps: Deps) {
             or (excluded.published_at is not null and ${youtubeVideos.publishedAt} is distinct from excluded.published_at)`,
         })
         .returning({ youtubeVideoId: youtubeVideos.youtubeVideoId, inserted: sql<boolean>`xmax = 0` })
+      // Our publications follow what YouTube says of their videos: seen again means not deleted.
+      for (const s of seen) {
+        const videoId = ours.get(s.youtubeVideoId)
+        if (!videoId) continue
+        const publishedAt = s.publishedAt ? new Date(s.publishedAt) : null
+        await db
+          .update(videoPublications)
+          .set({ youtubeDeletedAt: null, ...(publishedAt ? { youtubePublishedAt: publishedAt } : {}), updatedAt: new Date() })
+          .where(
+            and(
+              eq(videoPublications.videoId, videoId),
+              publishedAt
+                ? sql`(${videoPublications.youtubeDeletedAt} is not null or ${videoPublications.youtubePublishedAt} is distinct from ${publishedAt.toISOString()}::timestamptz)`
+                : isNotNull(videoPublications.youtubeDeletedAt),
+            ),
+          )
+      }
       let renamed = 0
       if (via !== 'report')
         for (const s of seen) {
@@ -88,6 +106,17 @@ export function createVideoCatalog(deps: Deps) {
 
     /** A tombstone (WebSub) or a video videos.list no longer returns. Answers whether anything changed. */
     async deleted(channel: ChannelRef, youtubeVideoId: string, at: Date) {
+      const publication = await db
+        .update(videoPublications)
+        .set({ youtubeDeletedAt: at, updatedAt: new Date() })
+        .where(
+          and(
+            eq(videoPublications.youtubeVideoId, youtubeVideoId),
+            eq(videoPublications.channelId, channel.channelId),
+            isNull(videoPublications.youtubeDeletedAt),
+          ),
+        )
+        .returning({ videoId: videoPublications.videoId })
       const gone = await db
         .update(youtubeVideos)
         .set({ deletedAt: at, updatedAt: new Date() })
@@ -99,7 +128,7 @@ export function createVideoCatalog(deps: Deps) {
           ),
         )
         .returning({ id: youtubeVideos.youtubeVideoId })
-      if (gone.length) return true
+      if (gone.length || publication.length) return true
       // A tombstone for one of our videos not yet in the catalogue: record it deleted.
       const [ours] = await db
         .select({ videoId: videoPublications.videoId, title: videos.title })

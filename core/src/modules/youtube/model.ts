@@ -27,6 +27,8 @@ export const PublicationView = t.Object({
   message: t.Nullable(t.String({ description: 'e.g. "waiting for quota until 2026-03-09T07:00:00.000Z"' })),
   requestedBy: t.String(),
   uploadedAt: t.Nullable(t.String()),
+  youtubePublishedAt: t.Nullable(t.String({ description: 'when YouTube says it published the video (push or the uploads poll)' })),
+  deletedOnYouTubeAt: t.Nullable(t.String({ description: 'when the video was deleted on YouTube; null while it is there' })),
 })
 
 export const ConnectInput = t.Object(

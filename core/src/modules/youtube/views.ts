@@ -39,6 +39,7 @@ export function publicationView(p: PublicationRow) {
       p.waitReason === WAIT_REASONS.uploadLimit
         ? `waiting for the channel's YouTube upload limit until ${until}`
         : `waiting for quota until ${until}`
+  else if (p.youtubeDeletedAt) message = `deleted on YouTube at ${p.youtubeDeletedAt.toISOString()}`
   else if (p.status === 'paused') message = `publishing paused: ${p.error ?? 'the channel needs reconnecting'}`
   else if (p.status === 'failed') message = p.error
   return {
@@ -53,6 +54,10 @@ export function publicationView(p: PublicationRow) {
     message,
     requestedBy: p.requestedBy,
     uploadedAt: p.uploadedAt?.toISOString() ?? null,
+    /** when YouTube says it published the video (a scheduled one: once it went public) */
+    youtubePublishedAt: p.youtubePublishedAt?.toISOString() ?? null,
+    /** when the video was deleted on YouTube (push or the uploads poll); null while it is there */
+    deletedOnYouTubeAt: p.youtubeDeletedAt?.toISOString() ?? null,
   }
 }
 export type PublicationView = ReturnType<typeof publicationView>

@@ -1,0 +1,2 @@
+ALTER TABLE "video_publications" ADD COLUMN "youtube_published_at" timestamp with time zone;--> statement-breakpoint
+ALTER TABLE "video_publications" ADD COLUMN "youtube_deleted_at" timestamp with time zone;
