@@ -1,6 +1,6 @@
 import { Elysia, t } from 'elysia'
 import type { Deps } from '../../deps'
-import { strict } from '../../http/schema'
+import { IdParams, strict } from '../../http/schema'
 import { authGuard } from '../auth/guard'
 import type { ApiKeyService } from './service'
 
@@ -26,8 +26,7 @@ export function apiKeysModule(deps: Deps, apiKeys: ApiKeyService) {
         await deps.audit.record({
           userId: principal.userId,
           type: 'api_key.created',
-          ip: ctx.clientIp,
-          requestId: ctx.requestId,
+          request: ctx,
           data: { apiKeyId: created.id, scopes: created.scopes },
         })
         set.status = 201
@@ -61,18 +60,12 @@ export function apiKeysModule(deps: Deps, apiKeys: ApiKeyService) {
       '/:id',
       async ({ principal, params, ctx, set }) => {
         await apiKeys.revoke(principal.userId, params.id)
-        await deps.audit.record({
-          userId: principal.userId,
-          type: 'api_key.revoked',
-          ip: ctx.clientIp,
-          requestId: ctx.requestId,
-          data: { apiKeyId: params.id },
-        })
+        await deps.audit.record({ userId: principal.userId, type: 'api_key.revoked', request: ctx, data: { apiKeyId: params.id } })
         set.status = 204
       },
       {
         auth: 'write',
-        params: t.Object({ id: t.String({ format: 'uuid' }) }),
+        params: IdParams,
         detail: { summary: 'Revoke an API key (takes effect on every instance at once)' },
       },
     )
