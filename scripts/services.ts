@@ -2,17 +2,14 @@
 // with one command. Nothing is started when a server already answers or a URL is configured.
 import { existsSync, mkdirSync, readdirSync, realpathSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { ensureRedis, freePort, portAnswers } from '../core/src/infra/local-redis'
+import { ensureRedis, findOrStartServer, freePort, type LocalServer, type LocalServerOptions } from '../core/src/infra/local-redis'
 
 export { ensureRedis }
 
-export async function ensurePostgres(opts: {
-  url?: string
-  dataDir: string
-  log?: (m: string) => void
-}): Promise<{ url: string; stop(): void }> {
-  if (opts.url) return { url: opts.url, stop() {} }
-  if (await portAnswers('127.0.0.1', 5432)) return { url: 'postgres://postgres@127.0.0.1:5432/test', stop() {} }
+export const ensurePostgres = (opts: LocalServerOptions): Promise<LocalServer> =>
+  findOrStartServer(opts, { port: 5432, url: 'postgres://postgres@127.0.0.1:5432/test' }, () => startPostgres(opts))
+
+async function startPostgres(opts: LocalServerOptions): Promise<LocalServer> {
   const bin = postgresBinDir()
   if (!bin) {
     throw new Error(
@@ -54,7 +51,6 @@ export async function ensurePostgres(opts: {
   const stop = () => {
     Bun.spawnSync(asUser([join(bin, 'pg_ctl'), '-D', dir, '-m', 'fast', 'stop']), { stdout: 'ignore', stderr: 'ignore' })
   }
-  process.once('exit', stop)
   writeFileSync(join(opts.dataDir, 'test-postgres.url'), url)
   return { url, stop }
 }

@@ -2,11 +2,12 @@
 // Ends with one line "N passed, N failed" (the CI reads it), and exits non-zero on any failure.
 import { existsSync } from 'node:fs'
 import { ensurePostgres, ensureRedis } from './services'
+import { bunTestCounts, runTeed } from './tee'
 
 const dataDir = process.env.DATA_DIR ?? '.data'
 const log = (m: string) => console.log(`[test] ${m}`)
 const pg = await ensurePostgres({ url: process.env.TEST_DATABASE_URL, dataDir, log })
-const redis = await ensureRedis({ redisUrl: process.env.TEST_REDIS_URL ?? process.env.REDIS_URL, dataDir, log })
+const redis = await ensureRedis({ url: process.env.TEST_REDIS_URL ?? process.env.REDIS_URL, dataDir, log })
 const env = { ...process.env, TEST_DATABASE_URL: pg.url, TEST_REDIS_URL: redis.url, REDIS_URL: redis.url, NODE_ENV: 'test' }
 
 const only = process.argv.slice(2)
@@ -15,10 +16,6 @@ interface Suite {
   cmd: string[]
   parse(out: string, code: number): { passed: number; failed: number }
 }
-const bunParse = (out: string) => ({
-  passed: Number(out.match(/^\s*(\d+) pass$/m)?.[1] ?? 0),
-  failed: Number(out.match(/^\s*(\d+) fail$/m)?.[1] ?? 0),
-})
 const vitestParse = (out: string) => {
   // "Tests  12 passed | 1 failed (13)" (colour codes stripped)
   const line =
@@ -42,12 +39,14 @@ const suites: Suite[] = [
   { name: 'biome', cmd: ['bun', 'run', 'lint'], parse: checkParse },
   { name: 'typecheck', cmd: ['sh', '-c', 'bun run typecheck && bun run --cwd edge typecheck'], parse: typecheckParse },
   // The workspaces under packages/ (the storage contract starts its own S3-protocol server).
-  { name: 'packages', cmd: ['bun', 'test', '--timeout', '120000', 'packages'], parse: bunParse },
-  { name: 'core', cmd: ['bun', 'test', '--timeout', '60000', 'core/test'], parse: bunParse },
-  ...(existsSync('render/test') ? [{ name: 'render', cmd: ['bun', 'test', '--timeout', '120000', 'render/test'], parse: bunParse }] : []),
+  { name: 'packages', cmd: ['bun', 'test', '--timeout', '120000', 'packages'], parse: bunTestCounts },
+  { name: 'core', cmd: ['bun', 'test', '--timeout', '60000', 'core/test'], parse: bunTestCounts },
+  ...(existsSync('render/test')
+    ? [{ name: 'render', cmd: ['bun', 'test', '--timeout', '120000', 'render/test'], parse: bunTestCounts }]
+    : []),
   ...(existsSync('edge/scripts/test.ts') ? [{ name: 'edge', cmd: ['bun', 'run', '--cwd', 'edge', 'test'], parse: vitestParse }] : []),
   // Operations: restore drill (pgBackRest), read replicas, Sentinel failover, promtool/amtool, compose.
-  { name: 'ops', cmd: ['bun', 'test', '--timeout', '120000', 'deploy/test'], parse: bunParse },
+  { name: 'ops', cmd: ['bun', 'test', '--timeout', '120000', 'deploy/test'], parse: bunTestCounts },
   { name: 'web', cmd: ['bun', 'run', 'web/test/run.ts'], parse: plainParse },
 ]
 
@@ -59,18 +58,7 @@ for (const suite of suites) {
   if (only.length && !only.includes(suite.name)) continue
   const suiteStarted = performance.now()
   log(`running ${suite.name}: ${suite.cmd.join(' ')}`)
-  const proc = Bun.spawn(suite.cmd, { env, stdout: 'pipe', stderr: 'pipe' })
-  let out = ''
-  const pump = async (stream: ReadableStream<Uint8Array>, sink: NodeJS.WriteStream) => {
-    const decoder = new TextDecoder()
-    for await (const chunk of stream) {
-      const text = decoder.decode(chunk)
-      out += text
-      sink.write(text)
-    }
-  }
-  await Promise.all([pump(proc.stdout, process.stdout), pump(proc.stderr, process.stderr)])
-  const code = await proc.exited
+  const { out, code } = await runTeed(suite.cmd, { env })
   const r = suite.parse(out, code)
   // A suite that crashed before reporting counts as one failure rather than silently passing.
   if (code !== 0 && r.failed === 0) r.failed = 1

@@ -2,11 +2,8 @@
 // real ingestion code (googleapis against the local Google-format server, in this process) into
 // PostgreSQL, printing rows per second; then every channel's 30-day analytics is asked for once
 // through the app (each a cache miss), printing the latencies (goal: p99 < 50 ms uncached, one core).
-import { resolve } from 'node:path'
 import { YOUTUBE_SCOPES } from '@ytempire/contract'
 import { FakeGoogle } from '@ytempire/test-support/google'
-import postgres from 'postgres'
-import { ensurePostgres, ensureRedis } from '../../scripts/services'
 import { createApp, createServices } from '../src/app'
 import { loadConfig } from '../src/config'
 import { migrateDatabase, openDatabase } from '../src/db'
@@ -14,21 +11,14 @@ import { channels, costLedger, videoPublications, videos, youtubeConnections } f
 import { createDeps } from '../src/deps'
 import { createRedis } from '../src/infra/redis'
 import { addDays, lastCompleteDay } from '../src/modules/analytics/days'
+import { benchServices, dataDir } from './bench-services'
 
 const CHANNELS = Number(process.env.BENCH_CHANNELS ?? 1000)
 const VIDEOS = Number(process.env.BENCH_VIDEOS ?? 20)
 const DAYS = Number(process.env.BENCH_DAYS ?? 30)
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8)
 
-const root = resolve(import.meta.dir, '../..')
-const dataDir = resolve(root, '.data')
-const pg = await ensurePostgres({ url: process.env.TEST_DATABASE_URL ?? process.env.BENCH_DATABASE_URL, dataDir })
-const redisServer = await ensureRedis({ redisUrl: process.env.REDIS_URL, dataDir })
-const dbName = `ytempire_bench_${Date.now().toString(36)}`
-const admin = postgres(pg.url, { max: 1, onnotice: () => {} })
-await admin.unsafe(`create database ${dbName}`)
-const dbUrl = new URL(pg.url)
-dbUrl.pathname = `/${dbName}`
+const servers = await benchServices()
 const google = await new FakeGoogle().start()
 const prefix = `bench-analytics:${Date.now()}:`
 
@@ -39,8 +29,8 @@ try {
   const config = loadConfig({
     ...google.env(),
     NODE_ENV: 'test',
-    DATABASE_URL: dbUrl.toString(),
-    REDIS_URL: redisServer.url,
+    DATABASE_URL: servers.databaseUrl,
+    REDIS_URL: servers.redisUrl,
     REDIS_PREFIX: prefix,
     QUEUE_PREFIX: `bq-${Date.now()}`,
     LOG_LEVEL: 'warn',
@@ -52,7 +42,7 @@ try {
   })
   const database = await openDatabase({ url: config.databaseUrl, dataDir, poolMax: 10 })
   await migrateDatabase(database)
-  const deps = await createDeps(config, database, createRedis(redisServer.url, 'bench'))
+  const deps = await createDeps(config, database, createRedis(servers.redisUrl, 'bench'))
   const services = createServices(deps)
   const app = createApp(deps, services)
   const db = database.db
@@ -197,8 +187,5 @@ try {
   await database.close()
 } finally {
   await google.close()
-  await admin.unsafe(`drop database if exists ${dbName} with (force)`).catch(() => {})
-  await admin.end()
-  pg.stop()
-  redisServer.stop()
+  await servers.close()
 }

@@ -2,23 +2,14 @@
 // Redis rate-limit counter, response cache) against a bare Elysia hello-world, same machine, same run,
 // loaded by autocannon with 100 connections. Target: >= 50% of hello-world throughput, p99 < 10 ms.
 import { resolve } from 'node:path'
-import postgres from 'postgres'
-import { ensurePostgres, ensureRedis } from '../../scripts/services'
 import { freePort } from '../src/infra/local-redis'
+import { benchServices, root } from './bench-services'
 
-const root = resolve(import.meta.dir, '../..')
 const duration = Number(process.env.BENCH_SECONDS ?? 10)
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 100)
 const warmup = Number(process.env.BENCH_WARMUP_SECONDS ?? 3)
-const dataDir = resolve(root, '.data')
 
-const pg = await ensurePostgres({ url: process.env.TEST_DATABASE_URL ?? process.env.BENCH_DATABASE_URL, dataDir })
-const redis = await ensureRedis({ redisUrl: process.env.REDIS_URL, dataDir })
-const dbName = `ytempire_bench_${Date.now().toString(36)}`
-const admin = postgres(pg.url, { max: 1, onnotice: () => {} })
-await admin.unsafe(`create database ${dbName}`)
-const dbUrl = new URL(pg.url)
-dbUrl.pathname = `/${dbName}`
+const servers = await benchServices()
 
 const procs: ReturnType<typeof Bun.spawn>[] = []
 async function startServer(args: string[], port: number, env: Record<string, string>) {
@@ -67,8 +58,8 @@ try {
   const corePort = await freePort()
   const helloPort = await freePort()
   await startServer(['core/src/main.ts'], corePort, {
-    DATABASE_URL: dbUrl.toString(),
-    REDIS_URL: redis.url,
+    DATABASE_URL: servers.databaseUrl,
+    REDIS_URL: servers.redisUrl,
     REDIS_PREFIX: `bench:${Date.now()}:`,
     LOG_LEVEL: 'warn',
     NODE_ENV: 'production',
@@ -108,8 +99,5 @@ try {
 } finally {
   for (const p of procs) p.kill('SIGTERM')
   await Bun.sleep(300)
-  await admin.unsafe(`drop database if exists ${dbName} with (force)`).catch(() => {})
-  await admin.end()
-  pg.stop()
-  redis.stop()
+  await servers.close()
 }

@@ -28,7 +28,7 @@ export async function startCore(config: Config, opts: { manageRedis?: boolean } 
   // Development convenience for a single server only: Sentinel and Cluster are always configured.
   const redisInfo =
     opts.manageRedis && config.redis.mode === 'standalone'
-      ? await ensureRedis({ redisUrl: config.redisUrl, dataDir: config.dataDir, log: (m) => console.log(m) })
+      ? await ensureRedis({ url: config.redisUrl, dataDir: config.dataDir, log: (m) => console.log(m) })
       : undefined
   const redisUrl = redisInfo?.url ?? config.redisUrl
   const target: RedisTarget = config.redis.mode === 'standalone' ? { mode: 'standalone', url: redisUrl } : config.redis

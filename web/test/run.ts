@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path'
 import { FakeGoogle } from '@ytempire/test-support/google'
 import postgres from 'postgres'
 import { freePort } from '../../core/src/infra/local-redis'
+import { bunTestCounts, runTeed } from '../../scripts/tee'
 import { buildWebApp } from '../build'
 
 const ROOT = resolve(import.meta.dir, '../..')
@@ -26,25 +27,11 @@ const count = (p: number, f: number) => {
   failed += f
 }
 
-async function run(cmd: string[], env: Record<string, string | undefined> = process.env) {
-  const proc = Bun.spawn(cmd, { cwd: ROOT, env, stdout: 'pipe', stderr: 'pipe' })
-  let out = ''
-  const pump = async (stream: ReadableStream<Uint8Array>, sink: NodeJS.WriteStream) => {
-    const decoder = new TextDecoder()
-    for await (const chunk of stream) {
-      const text = decoder.decode(chunk)
-      out += text
-      sink.write(text)
-    }
-  }
-  await Promise.all([pump(proc.stdout, process.stdout), pump(proc.stderr, process.stderr)])
-  return { out, code: await proc.exited }
-}
+const run = (cmd: string[], env: Record<string, string | undefined> = process.env) => runTeed(cmd, { cwd: ROOT, env })
 
 if (only !== 'browser') {
   const { out, code } = await run(['bun', 'test', 'web/test/unit'])
-  const p = Number(out.match(/^\s*(\d+) pass$/m)?.[1] ?? 0)
-  const f = Number(out.match(/^\s*(\d+) fail$/m)?.[1] ?? 0)
+  const { passed: p, failed: f } = bunTestCounts(out)
   count(p, f || (code !== 0 ? 1 : 0))
 }
 

@@ -2,14 +2,10 @@
 // channel's YouTube videos (ours and those published elsewhere), each channel's ingestion state and
 // its WebSub subscription.
 import { ANALYTICS_RUN_STATUSES, REVENUE_STATUSES, WEBSUB_STATES, YOUTUBE_VIDEO_SIGHTINGS, YOUTUBE_VIDEO_SOURCES } from '@ytempire/contract'
-import { bigint, date, doublePrecision, index, integer, numeric, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core'
-import { channels, users, videos } from './schema'
+import { bigint, date, doublePrecision, index, integer, numeric, pgTable, primaryKey, text } from 'drizzle-orm/pg-core'
+import { at, channelRef, createdAt, extensionOf, ownerId, updatedAt, videoRefOrNull } from './columns'
+import { channels } from './schema'
 
-const at = (name: string) => timestamp(name, { withTimezone: true })
-const channelRef = () =>
-  uuid('channel_id')
-    .notNull()
-    .references(() => channels.id, { onDelete: 'cascade' })
 /** USD as YouTube reports it (estimatedRevenue is a decimal amount). */
 const usd = (name: string) => numeric(name, { precision: 18, scale: 6, mode: 'number' })
 
@@ -19,11 +15,9 @@ export const youtubeVideos = pgTable(
   {
     youtubeVideoId: text('youtube_video_id').primaryKey(),
     channelId: channelRef(),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    userId: ownerId(),
     /** Ours: the video the platform published (video_publications.youtube_video_id). */
-    videoId: uuid('video_id').references(() => videos.id, { onDelete: 'set null' }),
+    videoId: videoRefOrNull(),
     source: text('source', { enum: YOUTUBE_VIDEO_SOURCES }).notNull(),
     firstSeenVia: text('first_seen_via', { enum: YOUTUBE_VIDEO_SIGHTINGS }).notNull(),
     title: text('title').notNull(),
@@ -35,8 +29,8 @@ export const youtubeVideos = pgTable(
     likes: bigint('likes', { mode: 'number' }),
     comments: bigint('comments', { mode: 'number' }),
     statisticsAt: at('statistics_at'),
-    createdAt: at('created_at').notNull().defaultNow(),
-    updatedAt: at('updated_at').notNull().defaultNow(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
   },
   (t) => [index('youtube_videos_channel_idx').on(t.channelId), index('youtube_videos_video_idx').on(t.videoId)],
 )
@@ -49,7 +43,7 @@ const dailyMetrics = () => ({
   subscribersGained: integer('subscribers_gained').notNull(),
   /** null: revenue not available for the channel (see analytics_channels.revenue) */
   revenueUsd: usd('revenue_usd'),
-  updatedAt: at('updated_at').notNull().defaultNow(),
+  updatedAt: updatedAt(),
 })
 
 /** Analytics API v2, dimensions=video, one YouTube Analytics day (Pacific time) per row. */
@@ -79,9 +73,7 @@ export const channelAnalyticsDaily = pgTable(
 
 /** A connected channel's ingestion: where it stands, what it may ask for, how the last run went. */
 export const analyticsChannels = pgTable('analytics_channels', {
-  channelId: uuid('channel_id')
-    .primaryKey()
-    .references(() => channels.id, { onDelete: 'cascade' }),
+  channelId: extensionOf('channel_id', () => channels.id),
   /** channels.list contentDetails.relatedPlaylists.uploads, read once */
   uploadsPlaylistId: text('uploads_playlist_id'),
   /** The last day ingested in full; the next run backfills from here less the refresh window. */
@@ -97,16 +89,14 @@ export const analyticsChannels = pgTable('analytics_channels', {
   lastRunUnits: integer('last_run_units'),
   lastRunRows: integer('last_run_rows'),
   lastPolledAt: at('last_polled_at'),
-  createdAt: at('created_at').notNull().defaultNow(),
+  createdAt: createdAt(),
 })
 
 /** A channel's WebSub subscription to its YouTube feed; only these topics are confirmed or accepted. */
 export const websubSubscriptions = pgTable(
   'websub_subscriptions',
   {
-    channelId: uuid('channel_id')
-      .primaryKey()
-      .references(() => channels.id, { onDelete: 'cascade' }),
+    channelId: extensionOf('channel_id', () => channels.id),
     youtubeChannelId: text('youtube_channel_id').notNull(),
     topic: text('topic').notNull().unique(),
     /** hub.secret, sealed (bound to the channel); deliveries are signed with it (HMAC-SHA1). */

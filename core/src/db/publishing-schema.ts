@@ -1,35 +1,15 @@
 // Tables for publishing to YouTube and the autopilot (re-exported by schema.ts).
 import { PRIVACY_STATUSES, PUBLICATION_STATUSES } from '@ytempire/contract'
-import {
-  bigint,
-  bigserial,
-  boolean,
-  date,
-  index,
-  integer,
-  jsonb,
-  pgTable,
-  primaryKey,
-  text,
-  timestamp,
-  uniqueIndex,
-  uuid,
-} from 'drizzle-orm/pg-core'
-import { channels, users, videos } from './schema'
-
-const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
-const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
+import { bigint, bigserial, boolean, date, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core'
+import { at, channelRef, createdAt, extensionOf, ownerId, serialId, updatedAt, uuidId, videoRefOrNull } from './columns'
+import { channels, videos } from './schema'
 
 /** A ytempire channel's link to one YouTube channel; the refresh token never leaves the core. */
 export const youtubeConnections = pgTable(
   'youtube_connections',
   {
-    channelId: uuid('channel_id')
-      .primaryKey()
-      .references(() => channels.id, { onDelete: 'cascade' }),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    channelId: extensionOf('channel_id', () => channels.id),
+    userId: ownerId(),
     youtubeChannelId: text('youtube_channel_id').notNull(),
     title: text('title').notNull(),
     thumbnailUrl: text('thumbnail_url'),
@@ -43,8 +23,8 @@ export const youtubeConnections = pgTable(
       .default('connected'),
     statusReason: text('status_reason'),
     /** uploadLimitExceeded: this channel's uploads wait until then; other channels go on. */
-    uploadsPausedUntil: timestamp('uploads_paused_until', { withTimezone: true }),
-    connectedAt: timestamp('connected_at', { withTimezone: true }).notNull().defaultNow(),
+    uploadsPausedUntil: at('uploads_paused_until'),
+    connectedAt: at('connected_at').notNull().defaultNow(),
     updatedAt: updatedAt(),
   },
   // One YouTube channel is linked to at most one ytempire channel per installation.
@@ -57,16 +37,12 @@ export const youtubeConnections = pgTable(
 /** The consent's single-use `state`, bound to a user and a channel, with its PKCE verifier (sealed). */
 export const youtubeOauthStates = pgTable('youtube_oauth_states', {
   stateHash: text('state_hash').primaryKey(),
-  userId: uuid('user_id')
-    .notNull()
-    .references(() => users.id, { onDelete: 'cascade' }),
-  channelId: uuid('channel_id')
-    .notNull()
-    .references(() => channels.id, { onDelete: 'cascade' }),
+  userId: ownerId(),
+  channelId: channelRef(),
   verifierEnc: text('verifier_enc').notNull(),
   scopes: text('scopes').array().notNull(),
-  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
-  usedAt: timestamp('used_at', { withTimezone: true }),
+  expiresAt: at('expires_at').notNull(),
+  usedAt: at('used_at'),
   createdAt: createdAt(),
 })
 
@@ -74,18 +50,12 @@ export const youtubeOauthStates = pgTable('youtube_oauth_states', {
 export const videoPublications = pgTable(
   'video_publications',
   {
-    videoId: uuid('video_id')
-      .primaryKey()
-      .references(() => videos.id, { onDelete: 'cascade' }),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
-    channelId: uuid('channel_id')
-      .notNull()
-      .references(() => channels.id, { onDelete: 'cascade' }),
+    videoId: extensionOf('video_id', () => videos.id),
+    userId: ownerId(),
+    channelId: channelRef(),
     status: text('status', { enum: PUBLICATION_STATUSES }).notNull().default('queued'),
     privacy: text('privacy', { enum: PRIVACY_STATUSES }).notNull(),
-    publishAt: timestamp('publish_at', { withTimezone: true }),
+    publishAt: at('publish_at'),
     requestedBy: text('requested_by', { enum: ['api', 'autopilot'] })
       .notNull()
       .default('api'),
@@ -99,17 +69,17 @@ export const videoPublications = pgTable(
     sessionUriEnc: text('session_uri_enc'),
     sessionBytes: bigint('session_bytes', { mode: 'number' }),
     /** Set before the last chunk is sent: from then on a YouTube video may exist even if no answer came back. */
-    finalChunkAt: timestamp('final_chunk_at', { withTimezone: true }),
+    finalChunkAt: at('final_chunk_at'),
     youtubeVideoId: text('youtube_video_id'),
-    uploadedAt: timestamp('uploaded_at', { withTimezone: true }),
+    uploadedAt: at('uploaded_at'),
     /** As YouTube reports it afterwards (push, the uploads poll): when the video was published there, and its deletion there. */
-    youtubePublishedAt: timestamp('youtube_published_at', { withTimezone: true }),
-    youtubeDeletedAt: timestamp('youtube_deleted_at', { withTimezone: true }),
+    youtubePublishedAt: at('youtube_published_at'),
+    youtubeDeletedAt: at('youtube_deleted_at'),
     thumbnail: text('thumbnail', { enum: ['pending', 'set', 'skipped', 'failed'] })
       .notNull()
       .default('pending'),
     warnings: text('warnings').array().notNull().default([]),
-    waitingUntil: timestamp('waiting_until', { withTimezone: true }),
+    waitingUntil: at('waiting_until'),
     waitReason: text('wait_reason'),
     error: text('error'),
     createdAt: createdAt(),
@@ -130,7 +100,7 @@ export const youtubeQuotaUsage = pgTable(
     bucket: text('bucket').notNull(),
     used: integer('used').notNull().default(0),
     /** YouTube answered quotaExceeded: the bucket is spent whatever our count says. */
-    spentAt: timestamp('spent_at', { withTimezone: true }),
+    spentAt: at('spent_at'),
   },
   (t) => [primaryKey({ columns: [t.project, t.day, t.bucket] })],
 )
@@ -139,15 +109,11 @@ export const youtubeQuotaUsage = pgTable(
 export const channelBacklog = pgTable(
   'channel_backlog',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
+    id: uuidId(),
     /** Queue order: items added in one request share their creation time. */
     seq: bigserial('seq', { mode: 'number' }).notNull(),
-    channelId: uuid('channel_id')
-      .notNull()
-      .references(() => channels.id, { onDelete: 'cascade' }),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    channelId: channelRef(),
+    userId: ownerId(),
     topic: text('topic'),
     script: jsonb('script').$type<{
       title: string
@@ -155,8 +121,8 @@ export const channelBacklog = pgTable(
       tags: string[]
       scenes: { narration: string; keywords: string[] }[]
     }>(),
-    usedAt: timestamp('used_at', { withTimezone: true }),
-    videoId: uuid('video_id').references(() => videos.id, { onDelete: 'set null' }),
+    usedAt: at('used_at'),
+    videoId: videoRefOrNull(),
     createdAt: createdAt(),
   },
   (t) => [index('channel_backlog_channel_idx').on(t.channelId, t.seq)],
@@ -166,13 +132,11 @@ export const channelBacklog = pgTable(
 export const autopilotSlots = pgTable(
   'autopilot_slots',
   {
-    id: bigserial('id', { mode: 'number' }).primaryKey(),
-    channelId: uuid('channel_id')
-      .notNull()
-      .references(() => channels.id, { onDelete: 'cascade' }),
-    slotAt: timestamp('slot_at', { withTimezone: true }).notNull(),
+    id: serialId(),
+    channelId: channelRef(),
+    slotAt: at('slot_at').notNull(),
     status: text('status', { enum: ['made', 'skipped'] }).notNull(),
-    videoId: uuid('video_id').references(() => videos.id, { onDelete: 'set null' }),
+    videoId: videoRefOrNull(),
     reason: text('reason'),
     createdAt: createdAt(),
   },

@@ -13,50 +13,38 @@ import {
   type Weekday,
 } from '@ytempire/contract'
 import { sql } from 'drizzle-orm'
+import { bigint, boolean, doublePrecision, index, integer, jsonb, numeric, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 import {
-  bigint,
-  bigserial,
-  boolean,
-  doublePrecision,
-  index,
-  integer,
-  jsonb,
-  numeric,
-  pgTable,
-  text,
-  timestamp,
-  uniqueIndex,
-  uuid,
-} from 'drizzle-orm/pg-core'
-
-const at = (name: string) => timestamp(name, { withTimezone: true })
-const createdAt = () => at('created_at').notNull().defaultNow()
-const id = () => uuid('id').primaryKey().defaultRandom()
-/** The account a row belongs to: the row goes with the account (GDPR erasure). */
-const ownerId = () =>
-  uuid('user_id')
-    .notNull()
-    .references(() => users.id, { onDelete: 'cascade' })
+  at,
+  cascadeRef,
+  channelRef,
+  createdAt,
+  extensionOf,
+  ownerId,
+  serialId,
+  updatedAt,
+  uuidId,
+  videoRef,
+  videoRefOrNull,
+} from './columns'
 
 export const users = pgTable(
   'users',
   {
-    id: id(),
+    id: uuidId(),
     email: text('email').notNull(),
     passwordHash: text('password_hash').notNull(),
     role: text('role', { enum: ROLES }).notNull().default('member'),
     plan: text('plan', { enum: PLANS }).notNull().default('free'),
     mfaEnabled: boolean('mfa_enabled').notNull().default(false),
     createdAt: createdAt(),
-    updatedAt: at('updated_at').notNull().defaultNow(),
+    updatedAt: updatedAt(),
   },
   (t) => [uniqueIndex('users_email_lower_idx').on(sql`lower(${t.email})`)],
 )
 
 export const mfaSecrets = pgTable('mfa_secrets', {
-  userId: uuid('user_id')
-    .primaryKey()
-    .references(() => users.id, { onDelete: 'cascade' }),
+  userId: extensionOf('user_id', () => users.id),
   secretEnc: text('secret_enc').notNull(),
   confirmedAt: at('confirmed_at'),
   // RFC 6238 5.2: a code is accepted once; we remember the last accepted time step.
@@ -67,7 +55,7 @@ export const mfaSecrets = pgTable('mfa_secrets', {
 export const recoveryCodes = pgTable(
   'recovery_codes',
   {
-    id: id(),
+    id: uuidId(),
     userId: ownerId(),
     codeHash: text('code_hash').notNull(),
     usedAt: at('used_at'),
@@ -79,7 +67,7 @@ export const recoveryCodes = pgTable(
 export const tokenFamilies = pgTable(
   'token_families',
   {
-    id: id(),
+    id: uuidId(),
     userId: ownerId(),
     createdAt: createdAt(),
     lastUsedAt: at('last_used_at').notNull().defaultNow(),
@@ -95,10 +83,8 @@ export const tokenFamilies = pgTable(
 export const refreshTokens = pgTable(
   'refresh_tokens',
   {
-    id: id(),
-    familyId: uuid('family_id')
-      .notNull()
-      .references(() => tokenFamilies.id, { onDelete: 'cascade' }),
+    id: uuidId(),
+    familyId: cascadeRef('family_id', () => tokenFamilies.id),
     tokenHash: text('token_hash').notNull(),
     createdAt: createdAt(),
     expiresAt: at('expires_at').notNull(),
@@ -110,7 +96,7 @@ export const refreshTokens = pgTable(
 export const apiKeys = pgTable(
   'api_keys',
   {
-    id: id(),
+    id: uuidId(),
     userId: ownerId(),
     name: text('name').notNull(),
     /** The public part of the key (`ytk_<publicId>_<secret>`), used to find the row. */
@@ -128,7 +114,7 @@ export const apiKeys = pgTable(
 export const auditEvents = pgTable(
   'audit_events',
   {
-    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    id: serialId(),
     userId: uuid('user_id').references(() => users.id, { onDelete: 'cascade' }),
     actorId: uuid('actor_id'),
     type: text('type').notNull(),
@@ -154,7 +140,7 @@ export const signingKeys = pgTable('signing_keys', {
 export const channels = pgTable(
   'channels',
   {
-    id: id(),
+    id: uuidId(),
     userId: ownerId(),
     name: text('name').notNull(),
     niche: text('niche').notNull(),
@@ -180,7 +166,7 @@ export const channels = pgTable(
     /** `plan_limit`: over the plan's channel count after a downgrade; resumed on upgrade. */
     pausedReason: text('paused_reason', { enum: CHANNEL_PAUSE_REASONS }),
     createdAt: createdAt(),
-    updatedAt: at('updated_at').notNull().defaultNow(),
+    updatedAt: updatedAt(),
   },
   (t) => [index('channels_user_idx').on(t.userId, t.createdAt)],
 )
@@ -197,11 +183,9 @@ export type StageState = {
 export const videos = pgTable(
   'videos',
   {
-    id: id(),
+    id: uuidId(),
     userId: ownerId(),
-    channelId: uuid('channel_id')
-      .notNull()
-      .references(() => channels.id, { onDelete: 'cascade' }),
+    channelId: channelRef(),
     status: text('status', { enum: VIDEO_STATUSES }).notNull().default('queued'),
     stage: text('stage').notNull().default('script'),
     progress: integer('progress').notNull().default(0),
@@ -225,7 +209,7 @@ export const videos = pgTable(
     idempotencyKey: text('idempotency_key'),
     requestHash: text('request_hash'),
     createdAt: createdAt(),
-    updatedAt: at('updated_at').notNull().defaultNow(),
+    updatedAt: updatedAt(),
     startedAt: at('started_at'),
     finishedAt: at('finished_at'),
   },
@@ -240,10 +224,8 @@ export const videos = pgTable(
 export const videoEvents = pgTable(
   'video_events',
   {
-    id: bigserial('id', { mode: 'number' }).primaryKey(),
-    videoId: uuid('video_id')
-      .notNull()
-      .references(() => videos.id, { onDelete: 'cascade' }),
+    id: serialId(),
+    videoId: videoRef(),
     /** The report's identity (`VideoEvent.id`; the queue job's key for reports of older workers): recorded once. */
     eventKey: text('event_key').notNull(),
     type: text('type').notNull(),
@@ -258,9 +240,9 @@ export const videoEvents = pgTable(
 export const costLedger = pgTable(
   'cost_ledger',
   {
-    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    id: serialId(),
     userId: ownerId(),
-    videoId: uuid('video_id').references(() => videos.id, { onDelete: 'set null' }),
+    videoId: videoRefOrNull(),
     eventKey: text('event_key').notNull(),
     /**
      * What makes the line one charge: `<videoId>|<kind>|<ref>` for a line about one thing of the video
@@ -294,7 +276,7 @@ export const costLedger = pgTable(
 export const unknownVideoReports = pgTable(
   'unknown_video_reports',
   {
-    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    id: serialId(),
     eventKey: text('event_key').notNull(),
     videoId: text('video_id').notNull(),
     type: text('type').notNull(),
@@ -324,7 +306,7 @@ export type OutboxTopic = (typeof OUTBOX_TOPICS)[number]
 export const outbox = pgTable(
   'outbox',
   {
-    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    id: serialId(),
     topic: text('topic', { enum: OUTBOX_TOPICS }).notNull(),
     payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
     attempts: integer('attempts').notNull().default(0),
@@ -342,7 +324,7 @@ export const outbox = pgTable(
 export const uploads = pgTable(
   'uploads',
   {
-    id: id(),
+    id: uuidId(),
     userId: ownerId(),
     key: text('key').notNull(),
     name: text('name').notNull(),
@@ -355,22 +337,20 @@ export const uploads = pgTable(
 
 /** A user's Stripe customer (created once) and the subscription their plan follows. */
 export const billingAccounts = pgTable('billing_accounts', {
-  userId: uuid('user_id')
-    .primaryKey()
-    .references(() => users.id, { onDelete: 'cascade' }),
+  userId: extensionOf('user_id', () => users.id),
   stripeCustomerId: text('stripe_customer_id').notNull().unique(),
   subscriptionId: text('subscription_id'),
   /** Stripe's status as last read from Stripe: active, trialing, past_due, unpaid, canceled, ... */
   subscriptionStatus: text('subscription_status'),
   /** The plan the subscription's price pays for (the plan held may differ: grace, period end). */
   subscribedPlan: text('subscribed_plan', { enum: PLANS }),
-  currentPeriodStart: timestamp('current_period_start', { withTimezone: true }),
-  currentPeriodEnd: timestamp('current_period_end', { withTimezone: true }),
+  currentPeriodStart: at('current_period_start'),
+  currentPeriodEnd: at('current_period_end'),
   cancelAtPeriodEnd: boolean('cancel_at_period_end').notNull().default(false),
   /** When the subscription was first seen past_due; the grace period runs from here. */
-  pastDueSince: timestamp('past_due_since', { withTimezone: true }),
+  pastDueSince: at('past_due_since'),
   createdAt: createdAt(),
-  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: updatedAt(),
 })
 
 /** Every Stripe event applied, recorded in the transaction of its effect: a redelivery finds its id and changes nothing. */
@@ -380,39 +360,35 @@ export const stripeEvents = pgTable('stripe_events', {
   /** null: the event named no customer of ours (or the account was erased). */
   userId: uuid('user_id').references(() => users.id, { onDelete: 'set null' }),
   outcome: text('outcome').notNull(),
-  receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+  receivedAt: at('received_at').notNull().defaultNow(),
 })
 
 /** Completed videos reported to Stripe's meter (one row per video, written once Stripe accepted it). */
 export const meterReports = pgTable('meter_reports', {
   videoId: uuid('video_id').primaryKey(),
-  userId: uuid('user_id')
-    .notNull()
-    .references(() => users.id, { onDelete: 'cascade' }),
+  userId: ownerId(),
   stripeCustomerId: text('stripe_customer_id').notNull(),
-  reportedAt: timestamp('reported_at', { withTimezone: true }).notNull().defaultNow(),
+  reportedAt: at('reported_at').notNull().defaultNow(),
 })
 
 /** Operators' own receivers of outgoing webhooks (Standard Webhooks). */
 export const webhookEndpoints = pgTable(
   'webhook_endpoints',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    id: uuidId(),
+    userId: ownerId(),
     url: text('url').notNull(),
     description: text('description').notNull().default(''),
     events: text('events').array().notNull(),
     /** The whsec_ secret, sealed with the secret box (context `webhook:<id>`). */
     secretEnc: text('secret_enc').notNull(),
     enabled: boolean('enabled').notNull().default(true),
-    disabledAt: timestamp('disabled_at', { withTimezone: true }),
+    disabledAt: at('disabled_at'),
     disabledReason: text('disabled_reason'),
     /** Start of the current run of failed attempts; cleared by a success. */
-    failingSince: timestamp('failing_since', { withTimezone: true }),
+    failingSince: at('failing_since'),
     createdAt: createdAt(),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: updatedAt(),
   },
   (t) => [index('webhook_endpoints_user_idx').on(t.userId, t.createdAt)],
 )
@@ -422,9 +398,7 @@ export const webhookMessages = pgTable(
   'webhook_messages',
   {
     id: text('id').primaryKey(),
-    endpointId: uuid('endpoint_id')
-      .notNull()
-      .references(() => webhookEndpoints.id, { onDelete: 'cascade' }),
+    endpointId: cascadeRef('endpoint_id', () => webhookEndpoints.id),
     type: text('type').notNull(),
     /** The exact JSON body sent: `{type, timestamp, data}`. */
     body: text('body').notNull(),
@@ -433,7 +407,7 @@ export const webhookMessages = pgTable(
       .default('pending'),
     attempts: integer('attempts').notNull().default(0),
     createdAt: createdAt(),
-    deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+    deliveredAt: at('delivered_at'),
   },
   (t) => [index('webhook_messages_endpoint_idx').on(t.endpointId, t.createdAt)],
 )
@@ -442,13 +416,11 @@ export const webhookMessages = pgTable(
 export const webhookDeliveries = pgTable(
   'webhook_deliveries',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
+    id: uuidId(),
     messageId: text('message_id')
       .notNull()
       .references(() => webhookMessages.id, { onDelete: 'cascade' }),
-    endpointId: uuid('endpoint_id')
-      .notNull()
-      .references(() => webhookEndpoints.id, { onDelete: 'cascade' }),
+    endpointId: cascadeRef('endpoint_id', () => webhookEndpoints.id),
     attempt: integer('attempt').notNull(),
     /** `retry`: scheduled by the backoff; `resend`: asked for by the owner. */
     trigger: text('trigger', { enum: ['first', 'retry', 'resend'] }).notNull(),

@@ -6,26 +6,28 @@ type CacheKind = 'api' | 'analytics'
 /**
  * Serves a private GET from the response cache (keyed per user and URL), or computes, stores and
  * returns it. Marks the response `Cache-Control: private, max-age=<ttl>` so the edge may cache it per user.
+ * `c` is the authenticated route's own context.
  */
 export async function cachedForUser<T>(
   deps: Deps,
-  req: { userId: string; request: Request; set: { headers: Record<string, string | number> } },
+  c: { principal: { userId: string }; request: Request; set: { headers: Record<string, string | number> } },
   kind: CacheKind,
   compute: () => Promise<T>,
 ): Promise<T> {
-  const key = `u:${req.userId}:${pathOf(req.request.url)}`
-  const tag = userCacheTag(req.userId)
+  const { userId } = c.principal
+  const key = `u:${userId}:${pathOf(c.request.url)}`
+  const tag = userCacheTag(userId)
   const ttl = deps.config.cacheTtlS[kind]
-  req.set.headers['cache-control'] = `private, max-age=${ttl}`
+  c.set.headers['cache-control'] = `private, max-age=${ttl}`
   const hit = await deps.cache.get(key)
   if (hit) {
-    req.set.headers['x-cache'] = 'HIT'
+    c.set.headers['x-cache'] = 'HIT'
     // The stored body is already serialised: send it as is (the declared type is what it decodes to).
     return new Response(hit.body, { status: hit.status, headers: { 'content-type': 'application/json;charset=utf-8' } }) as unknown as T
   }
   const generation = deps.cache.generation(tag)
   const value = await compute()
-  req.set.headers['x-cache'] = 'MISS'
+  c.set.headers['x-cache'] = 'MISS'
   await deps.cache.set(key, tag, { status: 200, body: JSON.stringify(value), contentType: 'application/json' }, ttl, generation)
   return value
 }

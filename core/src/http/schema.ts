@@ -18,3 +18,8 @@ export const oneOf = <const T extends readonly [string, ...string[]]>(values: T,
 export const Offset = t.Integer({ minimum: 0, maximum: 1_000_000 })
 /** A position in a bigserial column (`before=<id>`): ids stay below 2^53, where JavaScript numbers are exact. */
 export const IdCursor = t.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })
+
+/** A row's id (every table's `id` is a uuid). */
+export const Uuid = t.String({ format: 'uuid' })
+/** The `:id` of a path naming one row. */
+export const IdParams = t.Object({ id: Uuid })

@@ -1,16 +1,42 @@
 // Dev/demo convenience: with REDIS_URL unset and nothing on the default port, start a private
-// redis-server from PATH with its files under the data folder.
+// redis-server from PATH with its files under the data folder. scripts/services.ts finds or starts
+// PostgreSQL by the same rule (findOrStartServer).
 import { mkdirSync } from 'node:fs'
 import { connect } from 'node:net'
 import { join, resolve } from 'node:path'
 
-export async function ensureRedis(opts: {
-  redisUrl?: string
+export interface LocalServer {
+  url: string
+  stop(): void
+}
+export interface LocalServerOptions {
+  /** The configured server; nothing is looked for or started when it is set. */
+  url?: string
+  /** Where a private server keeps its files. */
   dataDir: string
   log?: (m: string) => void
-}): Promise<{ url: string; stop(): void }> {
-  if (opts.redisUrl) return { url: opts.redisUrl, stop() {} }
-  if (await portAnswers('127.0.0.1', 6379)) return { url: 'redis://127.0.0.1:6379', stop() {} }
+}
+
+/**
+ * The configured server, else the one answering on its default port, else a private one from
+ * `start`, stopped when this process exits.
+ */
+export async function findOrStartServer(
+  opts: LocalServerOptions,
+  standard: { port: number; url: string },
+  start: () => Promise<LocalServer>,
+): Promise<LocalServer> {
+  if (opts.url) return { url: opts.url, stop() {} }
+  if (await portAnswers('127.0.0.1', standard.port)) return { url: standard.url, stop() {} }
+  const server = await start()
+  process.once('exit', server.stop)
+  return server
+}
+
+export const ensureRedis = (opts: LocalServerOptions): Promise<LocalServer> =>
+  findOrStartServer(opts, { port: 6379, url: 'redis://127.0.0.1:6379' }, () => startRedis(opts))
+
+async function startRedis(opts: LocalServerOptions): Promise<LocalServer> {
   const bin = Bun.which('redis-server')
   if (!bin) {
     throw new Error(
@@ -54,7 +80,6 @@ export async function ensureRedis(opts: {
       proc.kill('SIGTERM')
     } catch {}
   }
-  process.once('exit', stop)
   return { url: `redis://127.0.0.1:${port}`, stop }
 }
 

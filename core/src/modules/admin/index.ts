@@ -1,7 +1,7 @@
 import { ROLES } from '@ytempire/contract'
 import { Elysia, t } from 'elysia'
 import type { Deps } from '../../deps'
-import { IdCursor, Offset, oneOf, strict } from '../../http/schema'
+import { IdCursor, IdParams, Offset, oneOf, strict, Uuid } from '../../http/schema'
 import type { ApiKeyService } from '../api-keys/service'
 import { authGuard } from '../auth/guard'
 import { PublicUser } from '../auth/model'
@@ -24,14 +24,14 @@ export function adminModule(deps: Deps, admin: AdminService, apiKeys: ApiKeyServ
     })
     .patch('/users/:id/role', ({ params, body, principal, ctx }) => admin.changeRole({ principal, ctx }, params.id, body.role), {
       auth: 'admin',
-      params: t.Object({ id: t.String({ format: 'uuid' }) }),
+      params: IdParams,
       body: t.Object({ role: oneOf(ROLES) }, strict),
       response: { 200: PublicUser },
       detail: { summary: "Change a user's role (ends their sessions)" },
     })
     .delete('/users/:id/mfa', ({ params, principal, ctx }) => admin.resetMfa({ principal, ctx }, params.id), {
       auth: { access: 'admin', interactive: true },
-      params: t.Object({ id: t.String({ format: 'uuid' }) }),
+      params: IdParams,
       response: { 200: PublicUser },
       detail: {
         summary: "Reset a user's two-factor authentication",
@@ -43,7 +43,7 @@ export function adminModule(deps: Deps, admin: AdminService, apiKeys: ApiKeyServ
       auth: 'admin',
       query: t.Object(
         {
-          userId: t.Optional(t.String({ format: 'uuid' })),
+          userId: t.Optional(Uuid),
           limit: t.Optional(t.Integer({ minimum: 1, maximum: 500 })),
           before: t.Optional(IdCursor),
         },

@@ -29,8 +29,7 @@ export function createAdminService(
   youtube: { reseal(): Promise<number> },
 ) {
   const db = deps.database.db
-  const audit = (actor: AdminActor, entry: Omit<AuditEntry, 'ip' | 'requestId'>) =>
-    deps.audit.record({ ...entry, ip: actor.ctx.clientIp, requestId: actor.ctx.requestId })
+  const audit = (actor: AdminActor, entry: Omit<AuditEntry, 'request'>) => deps.audit.record({ ...entry, request: actor.ctx })
 
   return {
     async listUsers(q: { email?: string; limit?: number; offset?: number }) {

@@ -1,6 +1,7 @@
 import { Elysia, t } from 'elysia'
 import type { Deps } from '../../deps'
 import { cachedForUser } from '../../http/cached'
+import { IdParams } from '../../http/schema'
 import { zonedDate } from '../../infra/clock'
 import type { ApiKeyService } from '../api-keys/service'
 import { authGuard } from '../auth/guard'
@@ -8,7 +9,6 @@ import { ANALYTICS_TIME_ZONE } from './days'
 import { ChannelAnalyticsView, MonthAnalyticsView, MonthQuery, RangeQuery, RefreshAllView, RefreshView, VideoAnalyticsView } from './model'
 import type { AnalyticsService } from './service'
 
-const Id = t.Object({ id: t.String({ format: 'uuid' }) })
 const USD_NOTE = ' Revenue is YouTube’s estimatedRevenue in USD, cost is the cost ledger’s USD; the answer says so in `currency`.'
 
 export function analyticsModule(deps: Deps, analytics: AnalyticsService, apiKeys: ApiKeyService) {
@@ -16,13 +16,10 @@ export function analyticsModule(deps: Deps, analytics: AnalyticsService, apiKeys
     .use(authGuard(deps, apiKeys))
     .get(
       '/videos/:id/analytics',
-      ({ principal, params, query, request, set }) =>
-        cachedForUser(deps, { userId: principal.userId, request, set }, 'analytics', () =>
-          analytics.video(principal.userId, params.id, query),
-        ),
+      (c) => cachedForUser(deps, c, 'analytics', () => analytics.video(c.principal.userId, c.params.id, c.query)),
       {
         auth: 'read',
-        params: Id,
+        params: IdParams,
         query: RangeQuery,
         response: { 200: VideoAnalyticsView },
         detail: {
@@ -33,13 +30,10 @@ export function analyticsModule(deps: Deps, analytics: AnalyticsService, apiKeys
     )
     .get(
       '/channels/:id/analytics',
-      ({ principal, params, query, request, set }) =>
-        cachedForUser(deps, { userId: principal.userId, request, set }, 'analytics', () =>
-          analytics.channel(principal.userId, params.id, query),
-        ),
+      (c) => cachedForUser(deps, c, 'analytics', () => analytics.channel(c.principal.userId, c.params.id, c.query)),
       {
         auth: 'read',
-        params: Id,
+        params: IdParams,
         query: RangeQuery,
         response: { 200: ChannelAnalyticsView },
         detail: {
@@ -50,9 +44,9 @@ export function analyticsModule(deps: Deps, analytics: AnalyticsService, apiKeys
     )
     .get(
       '/me/analytics',
-      ({ principal, query, request, set }) =>
-        cachedForUser(deps, { userId: principal.userId, request, set }, 'analytics', () =>
-          analytics.month(principal.userId, query.month ?? zonedDate(deps.clock(), ANALYTICS_TIME_ZONE).slice(0, 7)),
+      (c) =>
+        cachedForUser(deps, c, 'analytics', () =>
+          analytics.month(c.principal.userId, c.query.month ?? zonedDate(deps.clock(), ANALYTICS_TIME_ZONE).slice(0, 7)),
         ),
       {
         auth: 'read',
@@ -72,7 +66,7 @@ export function analyticsModule(deps: Deps, analytics: AnalyticsService, apiKeys
       },
       {
         auth: 'write',
-        params: Id,
+        params: IdParams,
         response: { 202: RefreshView },
         detail: {
           summary: "Ingest a channel's analytics now",

@@ -1,7 +1,7 @@
 import { ANALYTICS_RUN_STATUSES, REVENUE_STATUSES, YOUTUBE_VIDEO_SOURCES } from '@ytempire/contract'
 import { t } from 'elysia'
+import { strict } from '../../http/schema'
 
-const strict = { additionalProperties: false } as const
 const Day = t.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD, a YouTube Analytics day (Pacific time)' })
 const Usd = t.Number({ description: 'USD' })
 const NullableUsd = t.Nullable(Usd, { description: 'USD; null where revenue is not available' })

@@ -83,6 +83,18 @@ export function createYouTubeAnalyticsApi(config: YouTubeConfig): YouTubeAnalyti
     return readTable(table)
   }
 
+  /** A report of the day metrics (revenue too when asked) by one dimension, keyed by that dimension's value. */
+  async function metricsBy(
+    accessToken: string,
+    dimension: 'day' | 'video',
+    revenue: boolean,
+    params: Omit<youtubeAnalytics_v2.Params$Resource$Reports$Query, 'dimensions' | 'metrics'>,
+  ): Promise<Map<string, DayMetrics>> {
+    const metrics = [...METRICS, ...(revenue ? [REVENUE] : [])].join(',')
+    const rows = await query(accessToken, { ...params, dimensions: dimension, metrics })
+    return new Map(rows.map((r) => [String(r[dimension]), metricsOf(r, revenue)]))
+  }
+
   return {
     async uploadsPlaylist(accessToken) {
       const { data: res } = await data(accessToken).channels.list({ part: ['contentDetails'], mine: true }, once)
@@ -122,27 +134,13 @@ export function createYouTubeAnalyticsApi(config: YouTubeConfig): YouTubeAnalyti
       )
     },
     async channelDays(accessToken, from, to, revenue) {
-      const rows = await query(accessToken, {
-        startDate: from,
-        endDate: to,
-        dimensions: 'day',
-        metrics: [...METRICS, ...(revenue ? [REVENUE] : [])].join(','),
-        sort: 'day',
-      })
-      return new Map(rows.map((r) => [String(r.day), metricsOf(r, revenue)]))
+      return metricsBy(accessToken, 'day', revenue, { startDate: from, endDate: to, sort: 'day' })
     },
     async videoDay(accessToken, day, revenue, startIndex) {
-      const rows = await query(accessToken, {
-        startDate: day,
-        endDate: day,
-        dimensions: 'video',
-        metrics: [...METRICS, ...(revenue ? [REVENUE] : [])].join(','),
-        // A video report must be sorted and capped (YouTube refuses it otherwise).
-        sort: '-views',
-        maxResults: VIDEOS_PER_REPORT,
-        startIndex,
-      })
-      return { rows: new Map(rows.map((r) => [String(r.video), metricsOf(r, revenue)])), more: rows.length === VIDEOS_PER_REPORT }
+      // A video report must be sorted and capped (YouTube refuses it otherwise).
+      const params = { startDate: day, endDate: day, sort: '-views', maxResults: VIDEOS_PER_REPORT, startIndex }
+      const rows = await metricsBy(accessToken, 'video', revenue, params)
+      return { rows, more: rows.size === VIDEOS_PER_REPORT }
     },
   }
 }

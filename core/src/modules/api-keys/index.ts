@@ -1,20 +1,9 @@
 import { Elysia, t } from 'elysia'
 import type { Deps } from '../../deps'
-import { strict } from '../../http/schema'
+import { IdParams } from '../../http/schema'
 import { authGuard } from '../auth/guard'
+import { ApiKeyView, CreateApiKey, CreatedApiKey } from './model'
 import type { ApiKeyService } from './service'
-
-const Scope = t.Union([t.Literal('read'), t.Literal('write'), t.Literal('admin')])
-const ApiKeyView = t.Object({
-  id: t.String(),
-  name: t.String(),
-  prefix: t.String(),
-  scopes: t.Array(t.String()),
-  createdAt: t.String(),
-  lastUsedAt: t.Nullable(t.String()),
-  expiresAt: t.Nullable(t.String()),
-  revokedAt: t.Nullable(t.String()),
-})
 
 export function apiKeysModule(deps: Deps, apiKeys: ApiKeyService) {
   return new Elysia({ name: 'api-keys-module', seed: deps.instanceId, prefix: '/api-keys', detail: { tags: ['api keys'] } })
@@ -26,8 +15,7 @@ export function apiKeysModule(deps: Deps, apiKeys: ApiKeyService) {
         await deps.audit.record({
           userId: principal.userId,
           type: 'api_key.created',
-          ip: ctx.clientIp,
-          requestId: ctx.requestId,
+          request: ctx,
           data: { apiKeyId: created.id, scopes: created.scopes },
         })
         set.status = 201
@@ -35,17 +23,8 @@ export function apiKeysModule(deps: Deps, apiKeys: ApiKeyService) {
       },
       {
         auth: { access: 'write', interactive: true },
-        body: t.Object(
-          {
-            name: t.String({ minLength: 1, maxLength: 100 }),
-            scopes: t.Array(Scope, { minItems: 1, maxItems: 3, uniqueItems: true }),
-            expiresInDays: t.Optional(t.Integer({ minimum: 1, maximum: 3650 })),
-          },
-          strict,
-        ),
-        response: {
-          201: t.Composite([ApiKeyView, t.Object({ key: t.String({ description: 'The full key; shown only in this response' }) })]),
-        },
+        body: CreateApiKey,
+        response: { 201: CreatedApiKey },
         detail: {
           summary: 'Create an API key',
           description: 'The key is returned once and stored hashed. Use it as `Authorization: Bearer ytk_...`.',
@@ -61,18 +40,12 @@ export function apiKeysModule(deps: Deps, apiKeys: ApiKeyService) {
       '/:id',
       async ({ principal, params, ctx, set }) => {
         await apiKeys.revoke(principal.userId, params.id)
-        await deps.audit.record({
-          userId: principal.userId,
-          type: 'api_key.revoked',
-          ip: ctx.clientIp,
-          requestId: ctx.requestId,
-          data: { apiKeyId: params.id },
-        })
+        await deps.audit.record({ userId: principal.userId, type: 'api_key.revoked', request: ctx, data: { apiKeyId: params.id } })
         set.status = 204
       },
       {
         auth: 'write',
-        params: t.Object({ id: t.String({ format: 'uuid' }) }),
+        params: IdParams,
         detail: { summary: 'Revoke an API key (takes effect on every instance at once)' },
       },
     )

@@ -5,6 +5,7 @@ import type { Deps } from '../../deps'
 import { forbidden, notFound, unauthorized } from '../../http/problem'
 import type { Principal, Role, Scope } from '../auth/principal'
 import { roleAllowsScope } from '../auth/principal'
+import type { ApiKeyView, CreateApiKey } from './model'
 
 const PREFIX = 'ytk_'
 const LOOKUP_TTL_MS = 30_000
@@ -21,17 +22,6 @@ interface Lookup {
   revoked: boolean
   lastUsedAt: number
   loadedAt: number
-}
-
-export type ApiKeyView = {
-  id: string
-  name: string
-  prefix: string
-  scopes: string[]
-  createdAt: string
-  lastUsedAt: string | null
-  expiresAt: string | null
-  revokedAt: string | null
 }
 
 export function createApiKeyService(deps: Deps) {
@@ -54,7 +44,7 @@ export function createApiKeyService(deps: Deps) {
   })
 
   return {
-    async create(owner: Principal, input: { name: string; scopes: Scope[]; expiresInDays?: number }) {
+    async create(owner: Principal, input: CreateApiKey) {
       for (const s of input.scopes)
         if (!roleAllowsScope(owner.role, s)) throw forbidden(`Your role (${owner.role}) cannot grant the "${s}" scope`)
       // A key can never carry more than the credential that creates it.

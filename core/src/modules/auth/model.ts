@@ -1,6 +1,6 @@
 import { ROLES } from '@ytempire/contract'
 import { t } from 'elysia'
-import { oneOf, strict } from '../../http/schema'
+import { oneOf, strict, Uuid } from '../../http/schema'
 
 export const Email = t.String({ format: 'email', maxLength: 254, description: 'Case-insensitively unique', examples: ['ada@example.com'] })
 // The seed's policy: at least 12 characters including a special character (checked again in the service for a clearer message).
@@ -33,7 +33,7 @@ export const MfaDisableBody = t.Object(
 )
 
 export const PublicUser = t.Object({
-  id: t.String({ format: 'uuid' }),
+  id: Uuid,
   email: t.String(),
   role: oneOf(ROLES),
   plan: t.String(),

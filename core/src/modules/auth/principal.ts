@@ -1,7 +1,8 @@
 import type { Role } from '@ytempire/contract'
 
 export type { Role }
-export type Scope = 'read' | 'write' | 'admin'
+export const SCOPES = ['read', 'write', 'admin'] as const
+export type Scope = (typeof SCOPES)[number]
 /** What a route needs: read (any role), write (member or admin), admin. */
 export type Access = Scope
 

@@ -128,13 +128,7 @@ export function createAuthService(deps: Deps) {
     if (!secretRow?.confirmedAt) return true
     if (input.mfaCode && (await consumeTotp(user.id, secretRow, user.email, input.mfaCode))) return true
     if (input.recoveryCode && (await consumeRecoveryCode(user.id, input.recoveryCode))) {
-      await audit.record({
-        userId: user.id,
-        type: 'mfa.recovery_code_used',
-        ip: ctx.clientIp,
-        requestId: ctx.requestId,
-        data: { during: event },
-      })
+      await audit.record({ userId: user.id, type: 'mfa.recovery_code_used', request: ctx, data: { during: event } })
       return true
     }
     return false
@@ -184,7 +178,7 @@ export function createAuthService(deps: Deps) {
           })
       const user = rows[0]
       if (!user) throw conflict('An account with this e-mail already exists')
-      await audit.record({ userId: user.id, type: 'user.registered', ip: ctx.clientIp, userAgent, requestId: ctx.requestId })
+      await audit.record({ userId: user.id, type: 'user.registered', request: ctx, userAgent })
       return publicUser(user)
     },
 
@@ -197,21 +191,14 @@ export function createAuthService(deps: Deps) {
       const [user] = await db.select().from(users).where(sql`lower(${users.email}) = ${email}`)
       const ok = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_HASH)
       if (!user || !ok) {
-        await audit.record({
-          userId: user?.id ?? null,
-          type: 'login.failed',
-          ip: ctx.clientIp,
-          userAgent,
-          requestId: ctx.requestId,
-          data: { email },
-        })
+        await audit.record({ userId: user?.id ?? null, type: 'login.failed', request: ctx, userAgent, data: { email } })
         throw unauthorized('E-mail or password is wrong', 'invalid-credentials')
       }
       if (user.mfaEnabled) {
         if (!input.mfaCode && !input.recoveryCode)
           throw unauthorized('This account uses two-factor authentication: send mfaCode (or recoveryCode)', 'mfa-required')
         if (!(await secondFactor(user, input, ctx, 'login'))) {
-          await audit.record({ userId: user.id, type: 'login.mfa_failed', ip: ctx.clientIp, userAgent, requestId: ctx.requestId })
+          await audit.record({ userId: user.id, type: 'login.mfa_failed', request: ctx, userAgent })
           throw unauthorized('The two-factor code is wrong or was already used', 'mfa-invalid')
         }
       }
@@ -219,9 +206,8 @@ export function createAuthService(deps: Deps) {
       await audit.record({
         userId: user.id,
         type: 'login.succeeded',
-        ip: ctx.clientIp,
+        request: ctx,
         userAgent,
-        requestId: ctx.requestId,
         data: { sessionId: jwtSid(tokens.accessToken) },
       })
       return tokens
@@ -250,13 +236,7 @@ export function createAuthService(deps: Deps) {
         .returning({ id: refreshTokens.id })
       if (spent.length === 0) {
         await revokeFamilies(user.id, 'refresh-token-reuse', family.id)
-        await audit.record({
-          userId: user.id,
-          type: 'refresh.reuse_detected',
-          ip: ctx.clientIp,
-          requestId: ctx.requestId,
-          data: { sessionId: family.id },
-        })
+        await audit.record({ userId: user.id, type: 'refresh.reuse_detected', request: ctx, data: { sessionId: family.id } })
         throw unauthorized('This refresh token was already used; the session has been revoked', 'refresh-token-reused')
       }
       if (token.expiresAt.getTime() < Date.now()) throw unauthorized('The refresh token has expired', 'invalid-refresh-token')
@@ -283,7 +263,7 @@ export function createAuthService(deps: Deps) {
       }
       if (!familyId || !userId) throw unauthorized('Send the refresh token or an access token of the session to end')
       await revokeFamilies(userId, 'logout', familyId)
-      await audit.record({ userId, type: 'logout', ip: ctx.clientIp, requestId: ctx.requestId, data: { sessionId: familyId } })
+      await audit.record({ userId, type: 'logout', request: ctx, data: { sessionId: familyId } })
     },
 
     async enrollMfa(userId: string, ctx: RequestContext) {
@@ -296,7 +276,7 @@ export function createAuthService(deps: Deps) {
         .insert(mfaSecrets)
         .values({ userId, secretEnc })
         .onConflictDoUpdate({ target: mfaSecrets.userId, set: { secretEnc, confirmedAt: null, lastUsedStep: 0 } })
-      await audit.record({ userId, type: 'mfa.enroll_started', ip: ctx.clientIp, requestId: ctx.requestId })
+      await audit.record({ userId, type: 'mfa.enroll_started', request: ctx })
       return { secret, otpauthUri: totpFor(secret, user.email).toString() }
     },
 
@@ -318,7 +298,7 @@ export function createAuthService(deps: Deps) {
         await tx.insert(recoveryCodes).values(codes.map((c) => ({ userId, codeHash: sha256Hex(c.replace(/-/g, '')) })))
       })
       await invalidateUser(deps, userId)
-      await audit.record({ userId, type: 'mfa.enabled', ip: ctx.clientIp, requestId: ctx.requestId })
+      await audit.record({ userId, type: 'mfa.enabled', request: ctx })
       return { recoveryCodes: codes }
     },
 
@@ -332,7 +312,7 @@ export function createAuthService(deps: Deps) {
         ])
       }
       await removeMfa(userId)
-      await audit.record({ userId, type: 'mfa.disabled', ip: ctx.clientIp, requestId: ctx.requestId })
+      await audit.record({ userId, type: 'mfa.disabled', request: ctx })
     },
 
     async changePassword(
@@ -356,7 +336,7 @@ export function createAuthService(deps: Deps) {
         .from(tokenFamilies)
         .where(and(eq(tokenFamilies.userId, userId), isNull(tokenFamilies.revokedAt)))
       for (const f of families) if (f.id !== keepSession) await revokeFamilies(userId, 'password-changed', f.id)
-      await audit.record({ userId, type: 'password.changed', ip: ctx.clientIp, requestId: ctx.requestId })
+      await audit.record({ userId, type: 'password.changed', request: ctx })
     },
   }
 }

@@ -1,6 +1,7 @@
 import { Elysia, t } from 'elysia'
 import type { Deps } from '../../deps'
 import { forbidden, unauthorized } from '../../http/problem'
+import { strict } from '../../http/schema'
 import type { ApiKeyService } from '../api-keys/service'
 import { createGrants, GRANT_PARAM, GRANT_TTL_S } from './grants'
 import { authGuard, chargeRefresh } from './guard'
@@ -119,10 +120,7 @@ export function webSessionRoutes(deps: Deps, auth: AuthService, apiKeys: ApiKeyS
       },
       {
         auth: 'read',
-        body: t.Object(
-          { paths: t.Array(t.String({ minLength: 1, maxLength: 200 }), { minItems: 1, maxItems: 50 }) },
-          { additionalProperties: false },
-        ),
+        body: t.Object({ paths: t.Array(t.String({ minLength: 1, maxLength: 200 }), { minItems: 1, maxItems: 50 }) }, strict),
         response: { 200: t.Object({ expiresAt: t.String(), grants: t.Array(t.Object({ path: t.String(), url: t.String() })) }) },
         detail: {
           summary: 'Signed links for what a browser loads without headers',

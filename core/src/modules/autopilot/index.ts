@@ -1,11 +1,10 @@
 import { Elysia, t } from 'elysia'
 import type { Deps } from '../../deps'
+import { IdParams, Uuid } from '../../http/schema'
 import type { ApiKeyService } from '../api-keys/service'
 import { authGuard } from '../auth/guard'
 import { BacklogInput, BacklogItem, ScheduleView } from './model'
 import type { AutopilotService } from './service'
-
-const Id = t.Object({ id: t.String({ format: 'uuid' }) })
 
 export function autopilotModule(deps: Deps, autopilot: AutopilotService, apiKeys: ApiKeyService) {
   return new Elysia({ name: 'autopilot-module', seed: deps.instanceId, prefix: '/channels/:id', detail: { tags: ['autopilot'] } })
@@ -18,7 +17,7 @@ export function autopilotModule(deps: Deps, autopilot: AutopilotService, apiKeys
       },
       {
         auth: 'write',
-        params: Id,
+        params: IdParams,
         body: BacklogInput,
         response: { 201: t.Object({ items: t.Array(BacklogItem) }) },
         detail: {
@@ -29,13 +28,13 @@ export function autopilotModule(deps: Deps, autopilot: AutopilotService, apiKeys
     )
     .get('/backlog', async ({ principal, params }) => ({ items: await autopilot.listBacklog(principal.userId, params.id) }), {
       auth: 'read',
-      params: Id,
+      params: IdParams,
       response: { 200: t.Object({ items: t.Array(BacklogItem) }) },
       detail: { summary: 'The unused backlog, in the order it will be used' },
     })
     .delete('/backlog', async ({ principal, params }) => ({ removed: await autopilot.removeBacklog(principal.userId, params.id) }), {
       auth: 'write',
-      params: Id,
+      params: IdParams,
       response: { 200: t.Object({ removed: t.Number() }) },
       detail: { summary: 'Empty the backlog' },
     })
@@ -47,13 +46,13 @@ export function autopilotModule(deps: Deps, autopilot: AutopilotService, apiKeys
       },
       {
         auth: 'write',
-        params: t.Object({ id: t.String({ format: 'uuid' }), itemId: t.String({ format: 'uuid' }) }),
+        params: t.Object({ id: Uuid, itemId: Uuid }),
         detail: { summary: 'Remove one unused backlog item' },
       },
     )
     .post('/autopilot/resume', ({ principal, params }) => autopilot.resume(principal.userId, params.id), {
       auth: 'write',
-      params: Id,
+      params: IdParams,
       response: { 200: ScheduleView },
       detail: {
         summary: 'Turn the autopilot on',
@@ -63,13 +62,13 @@ export function autopilotModule(deps: Deps, autopilot: AutopilotService, apiKeys
     })
     .post('/autopilot/pause', ({ principal, params }) => autopilot.pause(principal.userId, params.id), {
       auth: 'write',
-      params: Id,
+      params: IdParams,
       response: { 200: ScheduleView },
       detail: { summary: 'Pause the autopilot (videos already made still publish at their slots)' },
     })
     .get('/schedule', ({ principal, params }) => autopilot.schedule(principal.userId, params.id), {
       auth: 'read',
-      params: Id,
+      params: IdParams,
       response: { 200: ScheduleView },
       detail: { summary: 'The next slots, and what happened to recent ones' },
     })

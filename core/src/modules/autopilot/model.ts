@@ -1,7 +1,6 @@
 import { t } from 'elysia'
+import { strict } from '../../http/schema'
 import { Script } from '../videos/model'
-
-const strict = { additionalProperties: false } as const
 
 export const BacklogItemInput = t.Object(
   {

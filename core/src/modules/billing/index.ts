@@ -1,5 +1,6 @@
 import { Elysia, t } from 'elysia'
 import type { Deps } from '../../deps'
+import { IdParams } from '../../http/schema'
 import type { ApiKeyService } from '../api-keys/service'
 import { authGuard } from '../auth/guard'
 import { AdminPlanBody, BillingView, CheckoutBody, PlanChangeView } from './model'
@@ -29,7 +30,7 @@ export function billingModule(deps: Deps, billing: BillingService, apiKeys: ApiK
     })
     .patch('/admin/users/:id/plan', ({ principal, params, body }) => billing.setPlanByAdmin(principal.userId, params.id, body.plan), {
       auth: 'admin',
-      params: t.Object({ id: t.String({ format: 'uuid' }) }),
+      params: IdParams,
       body: AdminPlanBody,
       response: { 200: PlanChangeView },
       detail: {

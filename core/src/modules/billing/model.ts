@@ -1,7 +1,6 @@
 import { PAID_PLANS, PLANS } from '@ytempire/contract'
 import { t } from 'elysia'
-
-const strict = { additionalProperties: false } as const
+import { strict } from '../../http/schema'
 
 export const Plan = t.UnionEnum(PLANS, { description: PLANS.join(', ') })
 export const PaidPlan = t.UnionEnum(PAID_PLANS, { description: PAID_PLANS.join(', ') })

@@ -1,12 +1,11 @@
 import { Elysia, t } from 'elysia'
 import type { Deps } from '../../deps'
 import { cachedForUser, invalidateUser } from '../../http/cached'
+import { IdParams } from '../../http/schema'
 import type { ApiKeyService } from '../api-keys/service'
 import { authGuard } from '../auth/guard'
 import { ChannelView, CreateChannel, UpdateChannel } from './model'
 import type { ChannelService } from './service'
-
-const Id = t.Object({ id: t.String({ format: 'uuid' }) })
 
 export function channelsModule(deps: Deps, channels: ChannelService, apiKeys: ApiKeyService) {
   return new Elysia({ name: 'channels-module', seed: deps.instanceId, prefix: '/channels', detail: { tags: ['channels'] } })
@@ -29,27 +28,17 @@ export function channelsModule(deps: Deps, channels: ChannelService, apiKeys: Ap
         },
       },
     )
-    .get(
-      '',
-      ({ principal, request, set }) =>
-        cachedForUser(deps, { userId: principal.userId, request, set }, 'api', () => channels.list(principal.userId)),
-      {
-        auth: 'read',
-        response: { 200: t.Array(ChannelView) },
-        detail: { summary: 'Your channels' },
-      },
-    )
-    .get(
-      '/:id',
-      ({ principal, params, request, set }) =>
-        cachedForUser(deps, { userId: principal.userId, request, set }, 'api', () => channels.view(principal.userId, params.id)),
-      {
-        auth: 'read',
-        params: Id,
-        response: { 200: ChannelView },
-        detail: { summary: 'One channel' },
-      },
-    )
+    .get('', (c) => cachedForUser(deps, c, 'api', () => channels.list(c.principal.userId)), {
+      auth: 'read',
+      response: { 200: t.Array(ChannelView) },
+      detail: { summary: 'Your channels' },
+    })
+    .get('/:id', (c) => cachedForUser(deps, c, 'api', () => channels.view(c.principal.userId, c.params.id)), {
+      auth: 'read',
+      params: IdParams,
+      response: { 200: ChannelView },
+      detail: { summary: 'One channel' },
+    })
     .patch(
       '/:id',
       async ({ principal, params, body, set }) => {
@@ -57,7 +46,7 @@ export function channelsModule(deps: Deps, channels: ChannelService, apiKeys: Ap
         await invalidateUser(deps, principal.userId, set)
         return updated
       },
-      { auth: 'write', params: Id, body: UpdateChannel, response: { 200: ChannelView }, detail: { summary: 'Change a channel' } },
+      { auth: 'write', params: IdParams, body: UpdateChannel, response: { 200: ChannelView }, detail: { summary: 'Change a channel' } },
     )
     .delete(
       '/:id',
@@ -66,6 +55,6 @@ export function channelsModule(deps: Deps, channels: ChannelService, apiKeys: Ap
         await invalidateUser(deps, principal.userId, set)
         set.status = 204
       },
-      { auth: 'write', params: Id, detail: { summary: 'Delete a channel and its videos (refused while videos are in progress)' } },
+      { auth: 'write', params: IdParams, detail: { summary: 'Delete a channel and its videos (refused while videos are in progress)' } },
     )
 }

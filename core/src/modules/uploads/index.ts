@@ -1,5 +1,6 @@
 import { Elysia, t } from 'elysia'
 import type { Deps } from '../../deps'
+import { IdParams, strict } from '../../http/schema'
 import type { ApiKeyService } from '../api-keys/service'
 import { authGuard } from '../auth/guard'
 import type { UploadService } from './service'
@@ -25,10 +26,7 @@ export function uploadsModule(deps: Deps, uploads: UploadService, apiKeys: ApiKe
       {
         auth: 'write',
         parse: 'none',
-        query: t.Object(
-          { name: t.Optional(t.String({ minLength: 1, maxLength: 200, description: 'your name for the file' })) },
-          { additionalProperties: false },
-        ),
+        query: t.Object({ name: t.Optional(t.String({ minLength: 1, maxLength: 200, description: 'your name for the file' })) }, strict),
         response: { 201: UploadView },
         detail: {
           summary: 'Upload your own media',
@@ -48,6 +46,6 @@ export function uploadsModule(deps: Deps, uploads: UploadService, apiKeys: ApiKe
         await uploads.remove(principal.userId, params.id)
         set.status = 204
       },
-      { auth: 'write', params: t.Object({ id: t.String({ format: 'uuid' }) }), detail: { summary: 'Delete an upload' } },
+      { auth: 'write', params: IdParams, detail: { summary: 'Delete an upload' } },
     )
 }

@@ -1,6 +1,7 @@
 import { and, desc, eq, lt, type SQL } from 'drizzle-orm'
 import type { Db } from '../../db'
 import { auditEvents } from '../../db/schema'
+import type { RequestContext } from '../../http/plugin'
 import type { Logger } from '../../infra/logger'
 
 export type AuditType =
@@ -35,9 +36,9 @@ export interface AuditEntry {
   userId: string | null
   actorId?: string | null
   type: AuditType
-  ip?: string
+  /** The request that did it: its client address and request id are recorded. */
+  request?: RequestContext
   userAgent?: string
-  requestId?: string
   data?: Record<string, unknown>
 }
 
@@ -54,12 +55,12 @@ export function createAuditLog(db: Db, log: Logger): AuditLog {
         userId: e.userId,
         actorId: e.actorId ?? e.userId,
         type: e.type,
-        ip: e.ip,
+        ip: e.request?.clientIp,
         userAgent: e.userAgent?.slice(0, 512),
-        requestId: e.requestId,
+        requestId: e.request?.requestId,
         data: e.data ?? {},
       })
-      log.info({ audit: e.type, userId: e.userId, requestId: e.requestId }, 'security event')
+      log.info({ audit: e.type, userId: e.userId, requestId: e.request?.requestId }, 'security event')
     },
     async list({ userId, before, limit }) {
       const where: SQL[] = []

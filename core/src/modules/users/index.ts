@@ -1,7 +1,7 @@
 import { Elysia, t } from 'elysia'
 import type { Deps } from '../../deps'
 import { cachedForUser } from '../../http/cached'
-import { IdCursor, strict } from '../../http/schema'
+import { IdCursor, IdParams, strict } from '../../http/schema'
 import type { ApiKeyService } from '../api-keys/service'
 import { authGuard } from '../auth/guard'
 import { NewPassword, PublicUser } from '../auth/model'
@@ -29,16 +29,11 @@ export const auditView = (a: {
 export function usersModule(deps: Deps, users: UserService, auth: AuthService, apiKeys: ApiKeyService) {
   return new Elysia({ name: 'users-module', seed: deps.instanceId, prefix: '/me', detail: { tags: ['account'] } })
     .use(authGuard(deps, apiKeys))
-    .get(
-      '',
-      ({ principal, request, set }) =>
-        cachedForUser(deps, { userId: principal.userId, request, set }, 'api', () => users.me(principal.userId)),
-      {
-        auth: 'read',
-        response: { 200: PublicUser },
-        detail: { summary: 'The signed-in account', description: 'Cached per user for 300 s; dropped on any change to the account.' },
-      },
-    )
+    .get('', (c) => cachedForUser(deps, c, 'api', () => users.me(c.principal.userId)), {
+      auth: 'read',
+      response: { 200: PublicUser },
+      detail: { summary: 'The signed-in account', description: 'Cached per user for 300 s; dropped on any change to the account.' },
+    })
     .post(
       '/password',
       async ({ principal, body, ctx, set }) => {
@@ -63,7 +58,7 @@ export function usersModule(deps: Deps, users: UserService, auth: AuthService, a
       },
       {
         auth: { access: 'read', interactive: true },
-        params: t.Object({ id: t.String({ format: 'uuid' }) }),
+        params: IdParams,
         detail: { summary: 'End one of your sessions' },
       },
     )

@@ -77,7 +77,7 @@ export function createUserService(deps: Deps, auth: AuthService, apiKeys: ApiKey
     async revokeSession(userId: string, sessionId: string, ctx: RequestContext) {
       const n = await auth.revokeFamilies(userId, 'revoked-by-user', sessionId)
       if (n === 0) throw notFound('Session')
-      await deps.audit.record({ userId, type: 'session.revoked', ip: ctx.clientIp, requestId: ctx.requestId, data: { sessionId } })
+      await deps.audit.record({ userId, type: 'session.revoked', request: ctx, data: { sessionId } })
     },
     /** GDPR Art. 15/20: everything we hold about the user, as JSON. Secrets stay out: only their existence is reported. */
     async export(userId: string, ctx: RequestContext) {
@@ -90,7 +90,7 @@ export function createUserService(deps: Deps, auth: AuthService, apiKeys: ApiKey
         .where(eq(recoveryCodes.userId, userId))
       const families = await db.select().from(tokenFamilies).where(eq(tokenFamilies.userId, userId))
       const audit = await db.select().from(auditEvents).where(eq(auditEvents.userId, userId)).orderBy(desc(auditEvents.id))
-      await deps.audit.record({ userId, type: 'data.exported', ip: ctx.clientIp, requestId: ctx.requestId })
+      await deps.audit.record({ userId, type: 'data.exported', request: ctx })
       return {
         exportedAt: new Date().toISOString(),
         user: { ...publicUser(user), updatedAt: user.updatedAt.toISOString() },

@@ -1,5 +1,6 @@
 import { Elysia, t } from 'elysia'
 import type { Deps } from '../../deps'
+import { IdParams, strict } from '../../http/schema'
 import type { ApiKeyService } from '../api-keys/service'
 import { authGuard } from '../auth/guard'
 import { serveObject } from './files'
@@ -7,7 +8,6 @@ import { CostLine, CreateVideo, CreateVideoBatch, ListVideosQuery, VideoView } f
 import { progressStream } from './progress-stream'
 import type { VideoService } from './service'
 
-const Id = t.Object({ id: t.String({ format: 'uuid' }) })
 const IdempotencyHeaders = t.Object({ 'idempotency-key': t.Optional(t.String({ minLength: 1, maxLength: 200 })) })
 
 export function videosModule(deps: Deps, videos: VideoService, apiKeys: ApiKeyService) {
@@ -24,7 +24,7 @@ export function videosModule(deps: Deps, videos: VideoService, apiKeys: ApiKeySe
       },
       {
         auth: 'write',
-        params: Id,
+        params: IdParams,
         body: CreateVideo,
         headers: IdempotencyHeaders,
         response: { 200: VideoView, 202: VideoView },
@@ -43,7 +43,7 @@ export function videosModule(deps: Deps, videos: VideoService, apiKeys: ApiKeySe
       },
       {
         auth: 'write',
-        params: Id,
+        params: IdParams,
         body: CreateVideoBatch,
         response: { 202: t.Object({ videos: t.Array(VideoView) }) },
         detail: {
@@ -61,13 +61,13 @@ export function videosModule(deps: Deps, videos: VideoService, apiKeys: ApiKeySe
     })
     .get('/videos/:id', ({ principal, params }) => videos.view(principal.userId, params.id), {
       auth: 'read',
-      params: Id,
+      params: IdParams,
       response: { 200: VideoView },
       detail: { summary: 'Status, stage, progress and error of a video' },
     })
     .get('/videos/:id/events', ({ principal, params, request }) => progressStream(deps, videos, apiKeys, principal, params.id, request), {
       auth: 'read',
-      params: Id,
+      params: IdParams,
       detail: {
         summary: 'Server-Sent Events of stage and progress changes',
         description:
@@ -76,7 +76,7 @@ export function videosModule(deps: Deps, videos: VideoService, apiKeys: ApiKeySe
     })
     .post('/videos/:id/cancel', ({ principal, params }) => videos.cancel(principal.userId, params.id), {
       auth: 'write',
-      params: Id,
+      params: IdParams,
       response: { 200: VideoView },
       detail: { summary: 'Cancel a queued or running video (a running ffmpeg is stopped)' },
     })
@@ -88,7 +88,7 @@ export function videosModule(deps: Deps, videos: VideoService, apiKeys: ApiKeySe
       },
       {
         auth: { access: 'read', grant: true },
-        params: Id,
+        params: IdParams,
         detail: {
           summary: 'The MP4 (HTTP Range supported)',
           description:
@@ -102,11 +102,11 @@ export function videosModule(deps: Deps, videos: VideoService, apiKeys: ApiKeySe
         const v = await videos.get(principal.userId, params.id)
         return serveObject(deps.storage, v.thumbnailKey, request.headers.get('range'), { filename: `${v.id}.jpg` })
       },
-      { auth: { access: 'read', grant: true }, params: Id, detail: { summary: 'The 1280x720 JPEG thumbnail' } },
+      { auth: { access: 'read', grant: true }, params: IdParams, detail: { summary: 'The 1280x720 JPEG thumbnail' } },
     )
     .get('/videos/:id/cost', ({ principal, params }) => videos.costOf(principal.userId, params.id), {
       auth: 'read',
-      params: Id,
+      params: IdParams,
       response: {
         200: t.Object({ videoId: t.String(), totalUsd: t.Number(), byStage: t.Record(t.String(), t.Number()), items: t.Array(CostLine) }),
       },
@@ -116,7 +116,7 @@ export function videosModule(deps: Deps, videos: VideoService, apiKeys: ApiKeySe
       auth: 'read',
       query: t.Object(
         { month: t.Optional(t.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description: 'YYYY-MM (UTC); default this month' })) },
-        { additionalProperties: false },
+        strict,
       ),
       response: {
         200: t.Object({ month: t.String(), totalUsd: t.Number(), byKind: t.Record(t.String(), t.Number()), videos: t.Number() }),

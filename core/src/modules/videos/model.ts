@@ -1,6 +1,6 @@
 import { STAGE_STATUSES, VIDEO_STATUSES } from '@ytempire/contract'
 import { t } from 'elysia'
-import { oneOf, strict } from '../../http/schema'
+import { oneOf, strict, Uuid } from '../../http/schema'
 import { CaptionStyle, VisualSource, Voice } from '../channels/model'
 import { PublicationView, PublishInput } from '../youtube/model'
 import { PLAIN_SCRIPT_MAX_CHARS } from './plain-script'
@@ -98,7 +98,7 @@ export const VideoView = t.Object({
 
 export const ListVideosQuery = t.Object(
   {
-    channelId: t.Optional(t.String({ format: 'uuid' })),
+    channelId: t.Optional(Uuid),
     status: t.Optional(oneOf(VIDEO_STATUSES)),
     limit: t.Optional(t.Integer({ minimum: 1, maximum: 100 })),
     cursor: t.Optional(t.String({ maxLength: 200, description: 'nextCursor of the previous page' })),

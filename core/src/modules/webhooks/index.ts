@@ -1,11 +1,10 @@
 import { Elysia, t } from 'elysia'
 import type { Deps } from '../../deps'
+import { IdParams, Uuid } from '../../http/schema'
 import type { ApiKeyService } from '../api-keys/service'
 import { authGuard } from '../auth/guard'
 import { CreatedEndpoint, CreateEndpoint, DeliveriesQuery, DeliveryView, EndpointView, UpdateEndpoint } from './model'
 import type { WebhookService } from './service'
-
-const Id = t.Object({ id: t.String({ format: 'uuid' }) })
 
 export function webhooksModule(deps: Deps, webhooks: WebhookService, apiKeys: ApiKeyService) {
   return new Elysia({ name: 'webhooks-module', seed: deps.instanceId, prefix: '/webhooks/endpoints', detail: { tags: ['webhooks'] } })
@@ -17,8 +16,7 @@ export function webhooksModule(deps: Deps, webhooks: WebhookService, apiKeys: Ap
         await deps.audit.record({
           userId: principal.userId,
           type: 'webhook_endpoint.created',
-          ip: ctx.clientIp,
-          requestId: ctx.requestId,
+          request: ctx,
           data: { endpointId: created.id, url: created.url },
         })
         set.status = 201
@@ -42,13 +40,13 @@ export function webhooksModule(deps: Deps, webhooks: WebhookService, apiKeys: Ap
     })
     .get('/:id', ({ principal, params }) => webhooks.get(principal.userId, params.id), {
       auth: 'read',
-      params: Id,
+      params: IdParams,
       response: { 200: EndpointView },
       detail: { summary: 'One webhook endpoint' },
     })
     .patch('/:id', ({ principal, params, body }) => webhooks.update(principal.userId, params.id, body), {
       auth: 'write',
-      params: Id,
+      params: IdParams,
       body: UpdateEndpoint,
       response: { 200: EndpointView },
       detail: { summary: 'Change an endpoint, or re-enable it (`enabled: true`)' },
@@ -60,17 +58,16 @@ export function webhooksModule(deps: Deps, webhooks: WebhookService, apiKeys: Ap
         await deps.audit.record({
           userId: principal.userId,
           type: 'webhook_endpoint.deleted',
-          ip: ctx.clientIp,
-          requestId: ctx.requestId,
+          request: ctx,
           data: { endpointId: params.id },
         })
         set.status = 204
       },
-      { auth: 'write', params: Id, detail: { summary: 'Delete an endpoint (queued deliveries to it are dropped)' } },
+      { auth: 'write', params: IdParams, detail: { summary: 'Delete an endpoint (queued deliveries to it are dropped)' } },
     )
     .get('/:id/deliveries', ({ principal, params, query }) => webhooks.deliveries(principal.userId, params.id, query), {
       auth: 'read',
-      params: Id,
+      params: IdParams,
       query: DeliveriesQuery,
       response: { 200: t.Array(DeliveryView) },
       detail: {
@@ -86,7 +83,7 @@ export function webhooksModule(deps: Deps, webhooks: WebhookService, apiKeys: Ap
       },
       {
         auth: 'write',
-        params: t.Object({ id: t.String({ format: 'uuid' }), deliveryId: t.String({ format: 'uuid' }) }),
+        params: t.Object({ id: Uuid, deliveryId: Uuid }),
         response: { 202: t.Object({ messageId: t.String() }) },
         detail: { summary: "Send a delivery's message again (one more attempt, same webhook-id)" },
       },
@@ -99,7 +96,7 @@ export function webhooksModule(deps: Deps, webhooks: WebhookService, apiKeys: Ap
       },
       {
         auth: 'write',
-        params: Id,
+        params: IdParams,
         response: { 202: t.Object({ messageId: t.String() }) },
         detail: { summary: 'Send a `ping` event to the endpoint' },
       },

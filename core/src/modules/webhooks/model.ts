@@ -1,7 +1,6 @@
 import { WEBHOOK_EVENT_TYPES } from '@ytempire/contract'
 import { t } from 'elysia'
-
-const strict = { additionalProperties: false } as const
+import { strict } from '../../http/schema'
 
 export const WebhookEventType = t.UnionEnum(WEBHOOK_EVENT_TYPES, { description: WEBHOOK_EVENT_TYPES.join(', ') })
 

@@ -1,6 +1,7 @@
 import { Elysia, t } from 'elysia'
 import type { Deps } from '../../deps'
 import { Problem } from '../../http/problem'
+import { IdParams } from '../../http/schema'
 import type { ApiKeyService } from '../api-keys/service'
 import { authGuard } from '../auth/guard'
 import { VideoView } from '../videos/model'
@@ -8,8 +9,6 @@ import type { VideoService } from '../videos/service'
 import { ConnectInput, ConnectionView, PublishInput, QuotaView } from './model'
 import type { PublicationService } from './publications'
 import type { YouTubeService } from './service'
-
-const Id = t.Object({ id: t.String({ format: 'uuid' }) })
 
 export function youtubeModule(
   deps: Deps,
@@ -36,7 +35,7 @@ export function youtubeModule(
     .use(authGuard(deps, apiKeys))
     .post('/channels/:id/youtube/connect', ({ principal, params, body }) => youtube.connect(principal.userId, params.id, body ?? {}), {
       auth: 'write',
-      params: Id,
+      params: IdParams,
       body: t.Optional(ConnectInput),
       response: { 200: t.Object({ authorizationUrl: t.String(), expiresAt: t.String(), scopes: t.Array(t.String()) }) },
       detail: {
@@ -66,13 +65,13 @@ export function youtubeModule(
     )
     .get('/channels/:id/youtube', ({ principal, params }) => youtube.status(principal.userId, params.id), {
       auth: 'read',
-      params: Id,
+      params: IdParams,
       response: { 200: ConnectionView },
       detail: { summary: 'The linked YouTube channel, and whether it needs reconnecting' },
     })
     .delete('/channels/:id/youtube', async ({ principal, params }) => youtube.disconnect(principal.userId, params.id), {
       auth: 'write',
-      params: Id,
+      params: IdParams,
       response: {
         200: t.Object({ revoked: t.Boolean({ description: 'false when Google no longer knew the grant or could not be reached' }) }),
       },
@@ -106,7 +105,7 @@ export function youtubeModule(
       },
       {
         auth: 'write',
-        params: Id,
+        params: IdParams,
         body: t.Optional(PublishInput),
         response: { 202: VideoView },
         detail: {

@@ -4,10 +4,11 @@
 // Not part of the public API: nginx refuses /internal/ from outside (deploy/nginx.conf).
 import { Elysia, t } from 'elysia'
 import type { Deps } from '../../deps'
+import { strict, Uuid } from '../../http/schema'
 import { LimitInput, MethodInput, SessionInput, ThumbnailInput, TokenInput, UploadedInput } from './model'
 import type { PublicationService } from './publications'
 
-const VideoId = t.Object({ videoId: t.String({ format: 'uuid' }) })
+const VideoId = t.Object({ videoId: Uuid })
 const hidden = { hide: true }
 
 export function publishWorkerModule(deps: Deps, publications: PublicationService) {
@@ -72,6 +73,6 @@ export function publishWorkerModule(deps: Deps, publications: PublicationService
         await publications.failed(publication.videoId, body.reason)
         set.status = 204
       },
-      { params: VideoId, body: t.Object({ reason: t.String({ maxLength: 2000 }) }, { additionalProperties: false }), detail: hidden },
+      { params: VideoId, body: t.Object({ reason: t.String({ maxLength: 2000 }) }, strict), detail: hidden },
     )
 }

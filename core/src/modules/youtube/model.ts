@@ -1,7 +1,6 @@
 import { PRIVACY_STATUSES, PUBLICATION_STATUSES, YOUTUBE_METHODS } from '@ytempire/contract'
 import { t } from 'elysia'
-
-const strict = { additionalProperties: false } as const
+import { strict } from '../../http/schema'
 
 export const Privacy = t.UnionEnum(PRIVACY_STATUSES, {
   description: 'YouTube privacy; scheduled videos (publishAt) must be private and turn public at that time',
