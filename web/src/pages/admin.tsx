@@ -4,8 +4,10 @@ import { PLANS, ROLES } from '@ytempire/contract'
 import { useState } from 'react'
 import { problemOf, unwrap } from '../api/problem'
 import { api, session } from '../api/session'
-import { dateTime, Empty, LoadError, Loading } from '../ui/bits'
-import { ProblemAlert } from '../ui/forms'
+import type { AdminUser } from '../api/types'
+import { dateTime, Empty, QueryView } from '../ui/bits'
+import { Options, ProblemAlert } from '../ui/forms'
+import { type Column, DataTable } from '../ui/table'
 import { QuotaCard } from './publishing'
 
 type Role = (typeof ROLES)[number]
@@ -60,31 +62,27 @@ function DeadLetters() {
         Videos whose stage failed its last attempt. Re-drive runs them again from that stage (finished stages are reused).
       </p>
       <ProblemAlert problem={problemOf(redrive.error)} />
-      {letters.isPending ? (
-        <Loading />
-      ) : letters.error ? (
-        <LoadError error={letters.error} retry={() => letters.refetch()} />
-      ) : letters.data.length === 0 ? (
-        <Empty title="No dead letters: every video either finished or is still trying." />
-      ) : (
-        <ul className="list">
-          {letters.data.map((d) => (
-            <li key={d.id} className="row">
-              <div>
-                <Link to="/videos/$videoId" params={{ videoId: d.videoId }}>
-                  {d.video.title ?? d.video.script?.title ?? d.videoId}
-                </Link>
-                <div className="small">
-                  <strong>{d.stage}</strong> failed after {d.attempts} attempt(s), {dateTime(d.failedAt)}: {d.reason}
+      <QueryView query={letters} empty={<Empty title="No dead letters: every video either finished or is still trying." />}>
+        {(rows) => (
+          <ul className="list">
+            {rows.map((d) => (
+              <li key={d.id} className="row">
+                <div>
+                  <Link to="/videos/$videoId" params={{ videoId: d.videoId }}>
+                    {d.video.title ?? d.video.script?.title ?? d.videoId}
+                  </Link>
+                  <div className="small">
+                    <strong>{d.stage}</strong> failed after {d.attempts} attempt(s), {dateTime(d.failedAt)}: {d.reason}
+                  </div>
                 </div>
-              </div>
-              <button type="button" className="button small" disabled={redrive.isPending} onClick={() => redrive.mutate(d.id)}>
-                Re-drive
-              </button>
-            </li>
-          ))}
-        </ul>
-      )}
+                <button type="button" className="button small" disabled={redrive.isPending} onClick={() => redrive.mutate(d.id)}>
+                  Re-drive
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+      </QueryView>
     </section>
   )
 }
@@ -105,6 +103,38 @@ function Users() {
     mutationFn: (v: { id: string; role: Role }) => unwrap(api.v1.admin.users({ id: v.id }).role.patch({ role: v.role })),
     onSettled: () => qc.invalidateQueries({ queryKey: ['admin-users'] }),
   })
+  const columns: Column<AdminUser>[] = [
+    { head: 'E-mail', cell: (u) => u.email },
+    {
+      head: 'Plan',
+      cell: (u) => (
+        // Plans are set here while billing is off; with Stripe on, the core refuses and says so.
+        <select
+          aria-label={`Plan of ${u.email}`}
+          value={u.plan}
+          disabled={setPlan.isPending}
+          onChange={(e) => setPlan.mutate({ id: u.id, plan: e.target.value as (typeof PLANS)[number] })}
+        >
+          <Options values={PLANS} />
+        </select>
+      ),
+    },
+    { head: '2FA', cell: (u) => (u.mfaEnabled ? 'on' : 'off') },
+    { head: 'Since', cell: (u) => dateTime(u.createdAt) },
+    {
+      head: 'Role',
+      cell: (u) => (
+        <select
+          aria-label={`Role of ${u.email}`}
+          value={u.role}
+          disabled={setRole.isPending || (me.status === 'signed-in' && me.user.id === u.id)}
+          onChange={(e) => setRole.mutate({ id: u.id, role: e.target.value as Role })}
+        >
+          <Options values={ROLES} />
+        </select>
+      ),
+    },
+  ]
   return (
     <section className="card" aria-labelledby="users-h">
       <h2 id="users-h">Users and roles</h2>
@@ -113,65 +143,9 @@ function Users() {
         Find by e-mail <input type="search" value={email} onChange={(e) => setEmail(e.target.value)} />
       </label>
       <ProblemAlert problem={problemOf(setRole.error ?? setPlan.error)} />
-      {users.isPending ? (
-        <Loading />
-      ) : users.error ? (
-        <LoadError error={users.error} />
-      ) : users.data.length === 0 ? (
-        <Empty title="No users match." />
-      ) : (
-        <div className="table-wrap">
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">E-mail</th>
-                <th scope="col">Plan</th>
-                <th scope="col">2FA</th>
-                <th scope="col">Since</th>
-                <th scope="col">Role</th>
-              </tr>
-            </thead>
-            <tbody>
-              {users.data.map((u) => (
-                <tr key={u.id}>
-                  <td>{u.email}</td>
-                  <td>
-                    {/* Plans are set here while billing is off; with Stripe on, the core refuses and says so. */}
-                    <select
-                      aria-label={`Plan of ${u.email}`}
-                      value={u.plan}
-                      disabled={setPlan.isPending}
-                      onChange={(e) => setPlan.mutate({ id: u.id, plan: e.target.value as (typeof PLANS)[number] })}
-                    >
-                      {PLANS.map((p) => (
-                        <option key={p} value={p}>
-                          {p}
-                        </option>
-                      ))}
-                    </select>
-                  </td>
-                  <td>{u.mfaEnabled ? 'on' : 'off'}</td>
-                  <td>{dateTime(u.createdAt)}</td>
-                  <td>
-                    <select
-                      aria-label={`Role of ${u.email}`}
-                      value={u.role}
-                      disabled={setRole.isPending || (me.status === 'signed-in' && me.user.id === u.id)}
-                      onChange={(e) => setRole.mutate({ id: u.id, role: e.target.value as Role })}
-                    >
-                      {ROLES.map((r) => (
-                        <option key={r} value={r}>
-                          {r}
-                        </option>
-                      ))}
-                    </select>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <QueryView query={users} retry={false} empty={<Empty title="No users match." />}>
+        {(rows) => <DataTable columns={columns} rows={rows} rowKey={(u) => u.id} />}
+      </QueryView>
     </section>
   )
 }

@@ -1,13 +1,16 @@
 // Form pieces that show the core's problem+json next to the fields it names.
-import { type ReactNode, useId } from 'react'
+import { type FormEvent, type InputHTMLAttributes, type ReactNode, type TextareaHTMLAttributes, useId } from 'react'
 import { fieldMessages, type Problem, unplacedErrors } from '../api/problem'
 
-interface FieldProps {
+interface FieldLabel {
   label: string
   /** The field name as the core reports it (e.g. "email", "cadence.time", "videos.0.topic"). */
   name: string
   problem?: Problem
   hint?: ReactNode
+}
+
+interface FieldProps extends FieldLabel {
   children: (props: { id: string; name: string; 'aria-invalid': boolean; 'aria-describedby'?: string }) => ReactNode
 }
 
@@ -33,6 +36,96 @@ export function Field({ label, name, problem, hint, children }: FieldProps) {
       )}
     </div>
   )
+}
+
+/** What a field's control does: show `value`, report each change as text. */
+interface Bound {
+  value: string | number
+  onValue: (value: string) => void
+}
+
+type Own = 'id' | 'name' | 'value' | 'onChange' | 'children'
+
+/** A labelled `<input>` with its hint and the core's messages for it. */
+export function InputField({
+  label,
+  name,
+  problem,
+  hint,
+  value,
+  onValue,
+  ...input
+}: FieldLabel & Bound & Omit<InputHTMLAttributes<HTMLInputElement>, Own>) {
+  return (
+    <Field label={label} name={name} problem={problem} hint={hint}>
+      {(p) => <input {...p} {...input} value={value} onChange={(e) => onValue(e.target.value)} />}
+    </Field>
+  )
+}
+
+/** A labelled `<textarea>` with its hint and the core's messages for it. */
+export function TextAreaField({
+  label,
+  name,
+  problem,
+  hint,
+  value,
+  onValue,
+  ...area
+}: FieldLabel & Bound & Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, Own>) {
+  return (
+    <Field label={label} name={name} problem={problem} hint={hint}>
+      {(p) => <textarea {...p} {...area} value={value} onChange={(e) => onValue(e.target.value)} />}
+    </Field>
+  )
+}
+
+/** One `<option>` a value, showing its label where `labels` has one. */
+export function Options({ values, labels }: { values: readonly string[]; labels?: Readonly<Record<string, string>> }) {
+  return values.map((v) => (
+    <option key={v} value={v}>
+      {labels?.[v] ?? v}
+    </option>
+  ))
+}
+
+/**
+ * A labelled `<select>` of `options`. With `unset`, a first option of that text stands for "no choice"
+ * (the channel's default) and reports the empty string.
+ */
+export function SelectField<V extends string, U extends string | undefined = undefined>({
+  label,
+  name,
+  problem,
+  hint,
+  value,
+  onValue,
+  options,
+  labels,
+  unset,
+}: FieldLabel & {
+  value: string
+  onValue: (value: U extends string ? V | '' : V) => void
+  options: readonly V[]
+  labels?: Readonly<Record<string, string>>
+  unset?: U
+}) {
+  return (
+    <Field label={label} name={name} problem={problem} hint={hint}>
+      {(p) => (
+        <select {...p} value={value} onChange={(e) => onValue(e.target.value as U extends string ? V | '' : V)}>
+          {unset !== undefined && <option value="">{unset}</option>}
+          <Options values={options} labels={labels} />
+        </select>
+      )}
+    </Field>
+  )
+}
+
+/** A form's submit handler: the browser does not post it, `run` sends it. */
+export const onSubmitRun = (run: () => void) => (e: FormEvent) => {
+  e.preventDefault()
+  run()
 }
 
 // The HTTP reason phrases said the way a person would.
