@@ -4,7 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { Link, useNavigate } from '@tanstack/react-router'
 import { PRIVACY_STATUSES } from '@ytempire/contract'
 import { scriptFromText } from '@ytempire/core/plain-script'
-import { type FormEvent, useState } from 'react'
+import { useState } from 'react'
 import { type Problem, ProblemError, problemOf, unwrap } from '../api/problem'
 import {
   type BacklogInput,
@@ -29,7 +29,7 @@ import { channelQuery, channelsQuery, videoQuery } from '../api/queries'
 import { api } from '../api/session'
 import type { Channel, Video } from '../api/types'
 import { ago, dateTime, Empty, LoadError, Loading, Usage } from '../ui/bits'
-import { Field, ProblemAlert, Submit } from '../ui/forms'
+import { InputField, onSubmitRun, ProblemAlert, SelectField, Submit, TextAreaField } from '../ui/forms'
 import { cadenceText } from './channel-form'
 
 const BROWSER_TIME_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone
@@ -371,10 +371,7 @@ export function BacklogCard({ channelId }: { channelId: string }) {
     onSettled: refresh,
   })
   const problem = problemOf(add.error)
-  const submit = (e: FormEvent) => {
-    e.preventDefault()
-    add.mutate()
-  }
+  const submit = onSubmitRun(() => add.mutate())
 
   return (
     <section className="card" aria-labelledby="backlog-h">
@@ -435,17 +432,26 @@ export function BacklogCard({ channelId }: { channelId: string }) {
           </div>
         </fieldset>
         {kind === 'topic' ? (
-          <Field label="Topic" name="items.0.topic" problem={problem}>
-            {(p) => <input {...p} maxLength={500} value={topic} onChange={(e) => setTopic(e.target.value)} />}
-          </Field>
+          <InputField label="Topic" name="items.0.topic" problem={problem} maxLength={500} value={topic} onValue={setTopic} />
         ) : (
           <>
-            <Field label="Title (optional)" name="items.0.script.title" problem={problem}>
-              {(p) => <input {...p} maxLength={100} value={title} onChange={(e) => setTitle(e.target.value)} />}
-            </Field>
-            <Field label="Script" name="items.0.script" problem={problem} hint="Each paragraph becomes a scene.">
-              {(p) => <textarea {...p} rows={5} value={text} onChange={(e) => setText(e.target.value)} />}
-            </Field>
+            <InputField
+              label="Title (optional)"
+              name="items.0.script.title"
+              problem={problem}
+              maxLength={100}
+              value={title}
+              onValue={setTitle}
+            />
+            <TextAreaField
+              label="Script"
+              name="items.0.script"
+              problem={problem}
+              hint="Each paragraph becomes a scene."
+              rows={5}
+              value={text}
+              onValue={setText}
+            />
           </>
         )}
         <Submit busy={add.isPending}>Add to backlog</Submit>
@@ -475,26 +481,24 @@ export function PublishFields(props: {
   const { draft: d, onChange } = props
   return (
     <div className="grid-2">
-      <Field label="Privacy on YouTube" name={name('privacy')} problem={props.problem}>
-        {(p) => (
-          <select {...p} value={d.privacy} onChange={(e) => onChange({ ...d, privacy: e.target.value })}>
-            <option value="">Channel default ({props.defaultPrivacy})</option>
-            {PRIVACY_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
-      <Field
+      <SelectField
+        label="Privacy on YouTube"
+        name={name('privacy')}
+        problem={props.problem}
+        unset={`Channel default (${props.defaultPrivacy})`}
+        options={PRIVACY_STATUSES}
+        value={d.privacy}
+        onValue={(privacy) => onChange({ ...d, privacy })}
+      />
+      <InputField
         label="Publish at (optional)"
         name={name('publishAt')}
         problem={props.problem}
         hint={`Your time (${BROWSER_TIME_ZONE}). YouTube schedules private videos only: they turn public at this time.`}
-      >
-        {(p) => <input {...p} type="datetime-local" value={d.publishAt} onChange={(e) => onChange({ ...d, publishAt: e.target.value })} />}
-      </Field>
+        type="datetime-local"
+        value={d.publishAt}
+        onValue={(publishAt) => onChange({ ...d, publishAt })}
+      />
     </div>
   )
 }
@@ -580,15 +584,7 @@ export function PublishCard({ video: v, channel }: { video: Video; channel?: Cha
             to publish.
           </p>
         ) : (
-          <form
-            className="form"
-            noValidate
-            aria-label="Publish to YouTube"
-            onSubmit={(e) => {
-              e.preventDefault()
-              publish.mutate()
-            }}
-          >
+          <form className="form" noValidate aria-label="Publish to YouTube" onSubmit={onSubmitRun(() => publish.mutate())}>
             {!p && <p className="muted">Uploads the video to {channel?.youtube?.title ?? 'the channel’s YouTube channel'} once.</p>}
             <ProblemAlert problem={problem} fields={['privacy', 'publishAt']} />
             <PublishFields

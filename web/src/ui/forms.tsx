@@ -122,6 +122,19 @@ export function SelectField<V extends string, U extends string | undefined = und
   )
 }
 
+/**
+ * Fields over one object of values: `{...bind('niche')}` gives a field its name (the key, or the name
+ * the core reports it by), the form's problem, the value and its setter.
+ */
+export function binder<F>(values: F, set: <K extends keyof F>(key: K, value: F[K]) => void, problem: Problem | undefined) {
+  return <K extends keyof F & string>(key: K, name: string = key) => ({
+    name,
+    problem,
+    value: values[key],
+    onValue: (value: F[K]) => set(key, value),
+  })
+}
+
 /** A form's submit handler: the browser does not post it, `run` sends it. */
 export const onSubmitRun = (run: () => void) => (e: FormEvent) => {
   e.preventDefault()
