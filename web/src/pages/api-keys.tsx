@@ -4,7 +4,7 @@ import { problemOf, unwrap } from '../api/problem'
 import { api, session } from '../api/session'
 import type { ApiKey } from '../api/types'
 import { ago, dateTime, Empty, QueryView, ShownOnce } from '../ui/bits'
-import { InputField, onSubmitRun, ProblemAlert, Submit } from '../ui/forms'
+import { onSubmitRun, ProblemAlert, Submit, TextField } from '../ui/forms'
 import { type Column, DataTable } from '../ui/table'
 
 const SCOPES = ['read', 'write', 'admin'] as const
@@ -85,7 +85,7 @@ export function ApiKeys() {
         <form className="form" onSubmit={onSubmitRun(() => create.mutate())} noValidate>
           <ProblemAlert problem={problem} fields={['name', 'scopes', 'expiresInDays']} />
           <div className="grid-2">
-            <InputField
+            <TextField
               label="Name"
               name="name"
               problem={problem}
@@ -95,7 +95,7 @@ export function ApiKeys() {
               value={name}
               onValue={setName}
             />
-            <InputField
+            <TextField
               label="Expires after (days, optional)"
               name="expiresInDays"
               problem={problem}

@@ -2,7 +2,7 @@ import { ASPECTS, CAPTION_STYLES, PRIVACY_STATUSES, VISUAL_SOURCES, VOICE_PROVID
 import { useState } from 'react'
 import type { Problem } from '../api/problem'
 import type { Channel, NewChannel } from '../api/types'
-import { binder, InputField, onSubmitRun, ProblemAlert, SelectField, Submit } from '../ui/forms'
+import { binder, onSubmitRun, ProblemAlert, SelectField, Submit, TextField } from '../ui/forms'
 
 const FIELDS = [
   'name',
@@ -99,9 +99,9 @@ export function ChannelForm(props: {
     <form onSubmit={submit} className="form" noValidate>
       <ProblemAlert problem={problem} fields={FIELDS} />
       <div className="grid-2">
-        <InputField label="Name" required maxLength={100} {...bind('name')} />
-        <InputField label="Niche" hint="What the channel is about, e.g. animal facts" required maxLength={200} {...bind('niche')} />
-        <InputField label="Language" hint="BCP 47, e.g. en, en-US, de" required {...bind('language')} />
+        <TextField label="Name" required maxLength={100} {...bind('name')} />
+        <TextField label="Niche" hint="What the channel is about, e.g. animal facts" required maxLength={200} {...bind('niche')} />
+        <TextField label="Language" hint="BCP 47, e.g. en, en-US, de" required {...bind('language')} />
         <SelectField label="Aspect" options={ASPECTS} labels={ASPECT_LABEL} {...bind('aspect')} />
         <SelectField
           label="Voice"
@@ -109,16 +109,16 @@ export function ChannelForm(props: {
           options={VOICE_PROVIDERS}
           {...bind('voiceProvider', 'defaultVoice.provider')}
         />
-        <InputField label="Voice id (optional)" maxLength={100} {...bind('voiceId', 'defaultVoice.voiceId')} />
+        <TextField label="Voice id (optional)" maxLength={100} {...bind('voiceId', 'defaultVoice.voiceId')} />
         <SelectField label="Visuals" options={VISUAL_SOURCES} labels={VISUAL_LABEL} {...bind('visualSource')} />
-        <InputField label="Visual style (optional)" hint='Art direction, e.g. "dark, cinematic"' maxLength={500} {...bind('visualStyle')} />
+        <TextField label="Visual style (optional)" hint='Art direction, e.g. "dark, cinematic"' maxLength={500} {...bind('visualStyle')} />
         <SelectField label="Captions" options={CAPTION_STYLES} labels={CAPTION_LABEL} {...bind('captionStyle')} />
         <SelectField label="Privacy of new uploads" options={PRIVACY_STATUSES} {...bind('defaultPrivacy')} />
       </div>
       <fieldset className="fieldset">
         <legend>YouTube</legend>
         <div className="grid-3">
-          <InputField
+          <TextField
             label="Category id"
             hint="22 People & Blogs, 27 Education, 28 Science & Technology"
             inputMode="numeric"
@@ -137,7 +137,7 @@ export function ChannelForm(props: {
       <fieldset className="fieldset">
         <legend>Posting cadence</legend>
         <div className="grid-3">
-          <InputField
+          <TextField
             label="Videos per week"
             name="cadence.videosPerWeek"
             problem={problem}
@@ -148,7 +148,7 @@ export function ChannelForm(props: {
             value={f.cadence.videosPerWeek}
             onValue={(v) => set('cadence', { ...f.cadence, videosPerWeek: Number(v) })}
           />
-          <InputField
+          <TextField
             label="Time (local)"
             name="cadence.time"
             problem={problem}

@@ -9,7 +9,7 @@ import { api } from '../api/session'
 import type { Upload, VideoRequest } from '../api/types'
 import { uploadMedia } from '../api/upload'
 import { bytes, Empty, LoadError, Loading } from '../ui/bits'
-import { Field, InputField, onSubmitRun, ProblemAlert, SelectField, Submit, TextAreaField } from '../ui/forms'
+import { Field, onSubmitRun, ProblemAlert, SelectField, Submit, TextField } from '../ui/forms'
 import { emptyPublishDraft, type PublishDraft, PublishFields, publishBody } from './publishing'
 import { draftToScript, emptyScene, SceneEditor, type ScenesDraft, scriptToDraft } from './script-editor'
 
@@ -170,7 +170,7 @@ export function NewVideo() {
               </label>
             </div>
           </fieldset>
-          <InputField
+          <TextField
             label={source === 'scenes' ? 'Title' : 'Title (optional)'}
             name={source === 'scenes' ? 'script.title' : 'title'}
             problem={problem}
@@ -196,7 +196,7 @@ export function NewVideo() {
           )}
           {source === 'text' && (
             <>
-              <TextAreaField
+              <TextField
                 label={batch ? 'Scripts, separated by a line with ---' : 'Script'}
                 name={batch ? 'videos' : 'script'}
                 problem={problem}
@@ -243,7 +243,7 @@ export function NewVideo() {
           <h2>Voice and look</h2>
           <p className="muted">Left empty, the channel’s settings apply.</p>
           <div className="grid-2">
-            <InputField
+            <TextField
               label="Length (seconds)"
               name="targetSeconds"
               problem={problem}
@@ -263,7 +263,7 @@ export function NewVideo() {
               value={voice.provider}
               onValue={(v) => setVoice({ ...voice, provider: v })}
             />
-            <InputField
+            <TextField
               label="Voice id (optional)"
               name="voice.voiceId"
               problem={problem}

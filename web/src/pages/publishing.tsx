@@ -29,7 +29,7 @@ import { channelQuery, channelsQuery, videoQuery } from '../api/queries'
 import { api } from '../api/session'
 import type { Channel, Video } from '../api/types'
 import { ago, dateTime, Empty, LoadError, Loading, Usage } from '../ui/bits'
-import { InputField, onSubmitRun, ProblemAlert, SelectField, Submit, TextAreaField } from '../ui/forms'
+import { onSubmitRun, ProblemAlert, SelectField, Submit, TextField } from '../ui/forms'
 import { cadenceText } from './channel-form'
 
 const BROWSER_TIME_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone
@@ -432,10 +432,10 @@ export function BacklogCard({ channelId }: { channelId: string }) {
           </div>
         </fieldset>
         {kind === 'topic' ? (
-          <InputField label="Topic" name="items.0.topic" problem={problem} maxLength={500} value={topic} onValue={setTopic} />
+          <TextField label="Topic" name="items.0.topic" problem={problem} maxLength={500} value={topic} onValue={setTopic} />
         ) : (
           <>
-            <InputField
+            <TextField
               label="Title (optional)"
               name="items.0.script.title"
               problem={problem}
@@ -443,7 +443,7 @@ export function BacklogCard({ channelId }: { channelId: string }) {
               value={title}
               onValue={setTitle}
             />
-            <TextAreaField
+            <TextField
               label="Script"
               name="items.0.script"
               problem={problem}
@@ -490,7 +490,7 @@ export function PublishFields(props: {
         value={d.privacy}
         onValue={(privacy) => onChange({ ...d, privacy })}
       />
-      <InputField
+      <TextField
         label="Publish at (optional)"
         name={name('publishAt')}
         problem={props.problem}

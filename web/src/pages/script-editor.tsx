@@ -1,7 +1,7 @@
 // A script edited scene by scene: narration and the keywords that pick each scene's picture.
 import type { Problem } from '../api/problem'
 import type { Scene } from '../api/types'
-import { InputField, TextAreaField } from '../ui/forms'
+import { TextField } from '../ui/forms'
 
 export interface ScenesDraft {
   description: string
@@ -45,7 +45,7 @@ export function SceneEditor({ draft, onChange, problem }: { draft: ScenesDraft; 
   }
   return (
     <div className="scene-editor">
-      <TextAreaField
+      <TextField
         label="Description"
         name="script.description"
         problem={problem}
@@ -54,7 +54,7 @@ export function SceneEditor({ draft, onChange, problem }: { draft: ScenesDraft; 
         value={draft.description}
         onValue={(description) => onChange({ ...draft, description })}
       />
-      <InputField
+      <TextField
         label="Tags"
         name="script.tags"
         problem={problem}
@@ -98,7 +98,7 @@ export function SceneEditor({ draft, onChange, problem }: { draft: ScenesDraft; 
                 </button>
               </div>
             </div>
-            <TextAreaField
+            <TextField
               label="Narration"
               name={`script.scenes.${i}.narration`}
               problem={problem}
@@ -107,7 +107,7 @@ export function SceneEditor({ draft, onChange, problem }: { draft: ScenesDraft; 
               value={s.narration}
               onValue={(narration) => setScene(i, { narration })}
             />
-            <InputField
+            <TextField
               label="Keywords"
               name={`script.scenes.${i}.keywords`}
               problem={problem}

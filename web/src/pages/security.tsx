@@ -6,7 +6,7 @@ import { meQuery } from '../api/queries'
 import { api, signOut, updateUser } from '../api/session'
 import type { AuditEvent } from '../api/types'
 import { ago, dateTime, Empty, QueryView, ShownOnce } from '../ui/bits'
-import { InputField, onSubmitRun, ProblemAlert, Submit } from '../ui/forms'
+import { onSubmitRun, ProblemAlert, Submit, TextField } from '../ui/forms'
 import { type Column, DataTable } from '../ui/table'
 
 export function Security() {
@@ -83,7 +83,7 @@ function TwoFactor() {
                   <span className="badge badge-completed">On</span> Sign-in asks for a code from your authenticator app.
                 </p>
                 <ProblemAlert problem={problemOf(disable.error)} fields={['code', 'recoveryCode']} />
-                <InputField
+                <TextField
                   label={useRecovery ? 'A recovery code' : 'A current code'}
                   name={useRecovery ? 'recoveryCode' : 'code'}
                   problem={problemOf(disable.error)}
@@ -112,7 +112,7 @@ function TwoFactor() {
                   <li>Type the 6-digit code the app shows.</li>
                 </ol>
                 <ProblemAlert problem={problemOf(confirm.error)} fields={['code']} />
-                <InputField
+                <TextField
                   label="Code"
                   name="code"
                   problem={problemOf(confirm.error)}
@@ -163,7 +163,7 @@ function PasswordChange() {
         )}
         <ProblemAlert problem={problem} fields={['currentPassword', 'newPassword']} />
         <div className="grid-2">
-          <InputField
+          <TextField
             label="Current password"
             name="currentPassword"
             problem={problem}
@@ -172,7 +172,7 @@ function PasswordChange() {
             value={currentPassword}
             onValue={setCurrent}
           />
-          <InputField
+          <TextField
             label="New password"
             name="newPassword"
             problem={problem}
@@ -297,7 +297,7 @@ function YourData() {
         <h3>Delete my account</h3>
         <p>Deletes the account and all its data, including every video file. This cannot be undone.</p>
         <ProblemAlert problem={problemOf(erase.error)} fields={['password']} />
-        <InputField
+        <TextField
           label="Your password"
           name="password"
           problem={problemOf(erase.error)}

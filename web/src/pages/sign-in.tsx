@@ -3,7 +3,7 @@ import { Link, useNavigate, useSearch } from '@tanstack/react-router'
 import { useState } from 'react'
 import { ProblemError, problemOf } from '../api/problem'
 import { signIn } from '../api/session'
-import { InputField, onSubmitRun, ProblemAlert, Submit } from '../ui/forms'
+import { onSubmitRun, ProblemAlert, Submit, TextField } from '../ui/forms'
 
 type Step = 'password' | 'code' | 'recovery'
 
@@ -44,7 +44,7 @@ export function SignIn() {
         <ProblemAlert problem={problem} fields={['email', 'password', 'mfaCode', 'recoveryCode']} />
         {step === 'password' ? (
           <>
-            <InputField
+            <TextField
               label="E-mail"
               name="email"
               problem={problem}
@@ -54,7 +54,7 @@ export function SignIn() {
               value={email}
               onValue={setEmail}
             />
-            <InputField
+            <TextField
               label="Password"
               name="password"
               problem={problem}
@@ -70,7 +70,7 @@ export function SignIn() {
             <p>
               Two-factor authentication is on for <strong>{email}</strong>.
             </p>
-            <InputField
+            <TextField
               label={step === 'code' ? 'Code from your authenticator app' : 'Recovery code'}
               name={step === 'code' ? 'mfaCode' : 'recoveryCode'}
               problem={problem}

@@ -3,7 +3,7 @@ import { Link, useNavigate } from '@tanstack/react-router'
 import { useState } from 'react'
 import { problemOf, unwrap } from '../api/problem'
 import { api, signIn } from '../api/session'
-import { InputField, onSubmitRun, ProblemAlert, Submit } from '../ui/forms'
+import { onSubmitRun, ProblemAlert, Submit, TextField } from '../ui/forms'
 
 export function SignUp() {
   const navigate = useNavigate()
@@ -22,7 +22,7 @@ export function SignUp() {
       <h1>Create your ytempire account</h1>
       <form onSubmit={onSubmitRun(() => register.mutate())} className="card form" noValidate>
         <ProblemAlert problem={problem} fields={['email', 'password']} />
-        <InputField
+        <TextField
           label="E-mail"
           name="email"
           problem={problem}
@@ -32,7 +32,7 @@ export function SignUp() {
           value={email}
           onValue={setEmail}
         />
-        <InputField
+        <TextField
           label="Password"
           name="password"
           problem={problem}

@@ -5,7 +5,7 @@ import { problemOf, unwrap } from '../api/problem'
 import { api } from '../api/session'
 import type { WebhookDelivery } from '../api/types'
 import { ago, dateTime, Empty, QueryView, ShownOnce } from '../ui/bits'
-import { InputField, onSubmitRun, ProblemAlert, Submit } from '../ui/forms'
+import { onSubmitRun, ProblemAlert, Submit, TextField } from '../ui/forms'
 import { type Column, DataTable } from '../ui/table'
 
 type EventType = (typeof WEBHOOK_EVENT_TYPES)[number]
@@ -46,7 +46,7 @@ export function Webhooks() {
         <form className="form" onSubmit={onSubmitRun(() => create.mutate())} noValidate>
           <ProblemAlert problem={problem} fields={['url', 'events', 'description']} />
           <div className="grid-2">
-            <InputField
+            <TextField
               label="URL"
               name="url"
               problem={problem}
@@ -56,7 +56,7 @@ export function Webhooks() {
               value={url}
               onValue={setUrl}
             />
-            <InputField
+            <TextField
               label="Description (optional)"
               name="description"
               problem={problem}

@@ -1,5 +1,5 @@
 // Form pieces that show the core's problem+json next to the fields it names.
-import { type FormEvent, type InputHTMLAttributes, type ReactNode, type TextareaHTMLAttributes, useId } from 'react'
+import { type ChangeEvent, type FormEvent, type InputHTMLAttributes, type ReactNode, type TextareaHTMLAttributes, useId } from 'react'
 import { fieldMessages, type Problem, unplacedErrors } from '../api/problem'
 
 interface FieldLabel {
@@ -46,36 +46,21 @@ interface Bound {
 
 type Own = 'id' | 'name' | 'value' | 'onChange' | 'children'
 
-/** A labelled `<input>` with its hint and the core's messages for it. */
-export function InputField({
-  label,
-  name,
-  problem,
-  hint,
-  value,
-  onValue,
-  ...input
-}: FieldLabel & Bound & Omit<InputHTMLAttributes<HTMLInputElement>, Own>) {
-  return (
-    <Field label={label} name={name} problem={problem} hint={hint}>
-      {(p) => <input {...p} {...input} value={value} onChange={(e) => onValue(e.target.value)} />}
-    </Field>
-  )
-}
+type InputAttrs = Omit<InputHTMLAttributes<HTMLInputElement>, Own> & { rows?: undefined }
+type TextAreaAttrs = Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, Own> & { rows: number }
 
-/** A labelled `<textarea>` with its hint and the core's messages for it. */
-export function TextAreaField({
-  label,
-  name,
-  problem,
-  hint,
-  value,
-  onValue,
-  ...area
-}: FieldLabel & Bound & Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, Own>) {
+/** A labelled `<input>` (a `<textarea>` when given `rows`) with its hint and the core's messages for it. */
+export function TextField({ label, name, problem, hint, value, onValue, ...control }: FieldLabel & Bound & (InputAttrs | TextAreaAttrs)) {
+  const onChange = (e: ChangeEvent<HTMLInputElement | HTMLTextAreaElement>) => onValue(e.target.value)
   return (
     <Field label={label} name={name} problem={problem} hint={hint}>
-      {(p) => <textarea {...p} {...area} value={value} onChange={(e) => onValue(e.target.value)} />}
+      {(p) =>
+        control.rows === undefined ? (
+          <input {...p} {...control} value={value} onChange={onChange} />
+        ) : (
+          <textarea {...p} {...control} value={value} onChange={onChange} />
+        )
+      }
     </Field>
   )
 }
