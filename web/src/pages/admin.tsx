@@ -5,7 +5,7 @@ import { useState } from 'react'
 import { problemOf, unwrap } from '../api/problem'
 import { api, session } from '../api/session'
 import type { AdminUser } from '../api/types'
-import { dateTime, Empty, QueryView } from '../ui/bits'
+import { Card, dateTime, Empty, QueryView } from '../ui/bits'
 import { Options, ProblemAlert } from '../ui/forms'
 import { type Column, DataTable } from '../ui/table'
 import { QuotaCard } from './publishing'
@@ -31,8 +31,7 @@ function Queues() {
     onSuccess: (r) => window.open(r.grants[0]!.url, '_blank', 'noopener'),
   })
   return (
-    <section className="card" aria-labelledby="queues-h">
-      <h2 id="queues-h">Queues</h2>
+    <Card id="queues-h" title="Queues">
       <p>
         The pipeline’s BullMQ queues (script, voice, visuals, render, thumbnail, events, dead letters) and the core’s own (webhook
         deliveries, meter events, plan expiry) in bull-board: jobs, retries, pauses.
@@ -41,7 +40,7 @@ function Queues() {
       <button type="button" className="button primary" onClick={() => open.mutate()} disabled={open.isPending}>
         Open the queue board
       </button>
-    </section>
+    </Card>
   )
 }
 
@@ -56,8 +55,7 @@ function DeadLetters() {
     onSuccess: () => qc.invalidateQueries({ queryKey: ['dead-letters'] }),
   })
   return (
-    <section className="card" aria-labelledby="dead-h">
-      <h2 id="dead-h">Dead letters</h2>
+    <Card id="dead-h" title="Dead letters">
       <p className="muted">
         Videos whose stage failed its last attempt. Re-drive runs them again from that stage (finished stages are reused).
       </p>
@@ -83,7 +81,7 @@ function DeadLetters() {
           </ul>
         )}
       </QueryView>
-    </section>
+    </Card>
   )
 }
 
@@ -136,8 +134,7 @@ function Users() {
     },
   ]
   return (
-    <section className="card" aria-labelledby="users-h">
-      <h2 id="users-h">Users and roles</h2>
+    <Card id="users-h" title="Users and roles">
       <p className="muted">A changed role takes effect at once: that user’s sessions end. Viewers can only read.</p>
       <label className="filters">
         Find by e-mail <input type="search" value={email} onChange={(e) => setEmail(e.target.value)} />
@@ -146,6 +143,6 @@ function Users() {
       <QueryView query={users} retry={false} empty={<Empty title="No users match." />}>
         {(rows) => <DataTable columns={columns} rows={rows} rowKey={(u) => u.id} />}
       </QueryView>
-    </section>
+    </Card>
   )
 }

@@ -3,8 +3,8 @@ import { useState } from 'react'
 import { problemOf, unwrap } from '../api/problem'
 import { api, session } from '../api/session'
 import type { ApiKey } from '../api/types'
-import { ago, dateTime, Empty, QueryView, ShownOnce } from '../ui/bits'
-import { onSubmitRun, ProblemAlert, Submit, TextField } from '../ui/forms'
+import { ago, Card, dateTime, Empty, QueryView, ShownOnce } from '../ui/bits'
+import { Checkboxes, onSubmitRun, ProblemAlert, Submit, TextField } from '../ui/forms'
 import { type Column, DataTable } from '../ui/table'
 
 const SCOPES = ['read', 'write', 'admin'] as const
@@ -80,8 +80,7 @@ export function ApiKeys() {
           </p>
         </ShownOnce>
       )}
-      <section className="card" aria-labelledby="new-key-h">
-        <h2 id="new-key-h">Create a key</h2>
+      <Card id="new-key-h" title="Create a key">
         <form className="form" onSubmit={onSubmitRun(() => create.mutate())} noValidate>
           <ProblemAlert problem={problem} fields={['name', 'scopes', 'expiresInDays']} />
           <div className="grid-2">
@@ -108,20 +107,11 @@ export function ApiKeys() {
           </div>
           <fieldset className="fieldset">
             <legend>Scopes</legend>
-            {SCOPES.filter((s) => s !== 'admin' || role === 'admin').map((s) => (
-              <label key={s} className="check">
-                <input
-                  type="checkbox"
-                  checked={scopes.includes(s)}
-                  onChange={() => setScopes(scopes.includes(s) ? scopes.filter((x) => x !== s) : [...scopes, s])}
-                />{' '}
-                {s}
-              </label>
-            ))}
+            <Checkboxes values={SCOPES.filter((s) => s !== 'admin' || role === 'admin')} checked={scopes} onChange={setScopes} />
           </fieldset>
           <Submit busy={create.isPending}>Create key</Submit>
         </form>
-      </section>
+      </Card>
       <section aria-labelledby="keys-h">
         <h2 id="keys-h">Your keys</h2>
         <ProblemAlert problem={problemOf(revoke.error)} />

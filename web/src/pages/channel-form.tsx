@@ -2,7 +2,7 @@ import { ASPECTS, CAPTION_STYLES, PRIVACY_STATUSES, VISUAL_SOURCES, VOICE_PROVID
 import { useState } from 'react'
 import type { Problem } from '../api/problem'
 import type { Channel, NewChannel } from '../api/types'
-import { binder, onSubmitRun, ProblemAlert, SelectField, Submit, TextField } from '../ui/forms'
+import { binder, Checkboxes, onSubmitRun, ProblemAlert, SelectField, Submit, TextField } from '../ui/forms'
 
 const FIELDS = [
   'name',
@@ -87,13 +87,6 @@ export function ChannelForm(props: {
       defaultVoice: { provider: voiceProvider as 'espeak', ...(voiceId.trim() ? { voiceId: voiceId.trim() } : {}) },
     })
   })
-  const toggleDay = (day: Weekday) =>
-    set('cadence', {
-      ...f.cadence,
-      days: f.cadence.days.includes(day)
-        ? f.cadence.days.filter((d) => d !== day)
-        : WEEKDAYS.filter((d) => d === day || f.cadence.days.includes(d)),
-    })
 
   return (
     <form onSubmit={submit} className="form" noValidate>
@@ -164,11 +157,13 @@ export function ChannelForm(props: {
         </div>
         <fieldset className="days">
           <legend className="sr-only">Days</legend>
-          {WEEKDAYS.map((d) => (
-            <label key={d} className="check">
-              <input type="checkbox" checked={f.cadence.days.includes(d)} onChange={() => toggleDay(d)} /> {DAY_LABEL[d]}
-            </label>
-          ))}
+          <Checkboxes
+            values={WEEKDAYS}
+            checked={f.cadence.days}
+            // Days stay in the week's order, whichever was ticked first.
+            onChange={(days) => set('cadence', { ...f.cadence, days: WEEKDAYS.filter((d) => days.includes(d)) })}
+            label={(d) => DAY_LABEL[d]}
+          />
         </fieldset>
       </fieldset>
       <Submit busy={props.busy}>{props.submitLabel}</Submit>

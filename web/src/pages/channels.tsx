@@ -5,7 +5,7 @@ import { problemOf, unwrap } from '../api/problem'
 import { channelsQuery } from '../api/queries'
 import { api } from '../api/session'
 import type { Channel, NewChannel } from '../api/types'
-import { Empty, QueryView } from '../ui/bits'
+import { Card, Empty, QueryView } from '../ui/bits'
 import { ChannelForm, cadenceText } from './channel-form'
 import { ChannelStates, useChannelStates } from './publishing'
 
@@ -60,15 +60,14 @@ export function Channels() {
         )}
       </div>
       {showForm && (
-        <section className="card" aria-labelledby="new-channel-h">
-          <h2 id="new-channel-h">New channel</h2>
+        <Card id="new-channel-h" title="New channel">
           <ChannelForm
             busy={create.isPending}
             problem={problemOf(create.error)}
             submitLabel="Create channel"
             onSubmit={(b) => create.mutate(b)}
           />
-        </section>
+        </Card>
       )}
       <QueryView query={channels} empty={<Empty title="No channels yet: fill in the form above to create your first." />}>
         {(rows) => (

@@ -8,7 +8,7 @@ import { channelsQuery, uploadsQuery } from '../api/queries'
 import { api } from '../api/session'
 import type { Upload, VideoRequest } from '../api/types'
 import { uploadMedia } from '../api/upload'
-import { bytes, Empty, LoadError, Loading } from '../ui/bits'
+import { bytes, Card, Empty, LoadError, Loading } from '../ui/bits'
 import { Field, onSubmitRun, ProblemAlert, SelectField, Submit, TextField } from '../ui/forms'
 import { emptyPublishDraft, type PublishDraft, PublishFields, publishBody } from './publishing'
 import { draftToScript, emptyScene, SceneEditor, type ScenesDraft, scriptToDraft } from './script-editor'
@@ -291,8 +291,7 @@ export function NewVideo() {
           </div>
         </section>
 
-        <section className="card" aria-labelledby="publish-h">
-          <h2 id="publish-h">Publish to YouTube</h2>
+        <Card id="publish-h" title="Publish to YouTube">
           {channel.youtube ? (
             <>
               <label className="check">
@@ -326,7 +325,7 @@ export function NewVideo() {
               to publish its videos from here; a finished video can also be published from its page.
             </p>
           )}
-        </section>
+        </Card>
 
         <MediaPicker media={media} onMedia={setMedia} music={music} onMusic={setMusic} problem={problem} />
 
@@ -362,8 +361,7 @@ function MediaPicker(props: {
   const toggle = (key: string) => props.onMedia(props.media.includes(key) ? props.media.filter((k) => k !== key) : [...props.media, key])
 
   return (
-    <section className="card" aria-labelledby="media-h">
-      <h2 id="media-h">Your own media (optional)</h2>
+    <Card id="media-h" title="Your own media (optional)">
       <Field
         label="Upload images, clips or music"
         name="upload"
@@ -433,6 +431,6 @@ function MediaPicker(props: {
           </fieldset>
         </div>
       )}
-    </section>
+    </Card>
   )
 }

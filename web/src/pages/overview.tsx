@@ -6,7 +6,7 @@ import { unwrap } from '../api/problem'
 import { isPublishing } from '../api/publishing'
 import { channelsQuery, isInFlight, lastMonths, monthCostQuery, pollInterval } from '../api/queries'
 import { api } from '../api/session'
-import { Empty, LoadError, Loading, money, QueryView } from '../ui/bits'
+import { Card, Empty, LoadError, Loading, money, QueryView } from '../ui/bits'
 import { BarChart } from '../ui/chart'
 import { ChannelCard } from './channels'
 import { QuotaCard, usePublishingContext, waitingVideos } from './publishing'
@@ -40,8 +40,7 @@ export function Overview() {
     <>
       <h1>Overview</h1>
       <div className="grid-2 overview-top">
-        <section className="card" aria-labelledby="spend-h">
-          <h2 id="spend-h">Spend this month</h2>
+        <Card id="spend-h" title="Spend this month">
           {thisMonth ? (
             <>
               <p className="figure">{money(thisMonth.totalUsd)}</p>
@@ -67,9 +66,8 @@ export function Overview() {
           ) : (
             <Loading />
           )}
-        </section>
-        <section className="card" aria-labelledby="months-h">
-          <h2 id="months-h">Spend by month</h2>
+        </Card>
+        <Card id="months-h" title="Spend by month">
           <BarChart categories={monthLabels} series={spend} format={money} />
           <table className="sr-only">
             <caption>Spend by month</caption>
@@ -82,7 +80,7 @@ export function Overview() {
               ))}
             </tbody>
           </table>
-        </section>
+        </Card>
       </div>
 
       <section aria-labelledby="flight-h">

@@ -28,7 +28,7 @@ import {
 import { channelQuery, channelsQuery, videoQuery } from '../api/queries'
 import { api } from '../api/session'
 import type { Channel, Video } from '../api/types'
-import { ago, dateTime, Empty, LoadError, Loading, Usage } from '../ui/bits'
+import { ago, Card, dateTime, Empty, LoadError, Loading, Usage } from '../ui/bits'
 import { onSubmitRun, ProblemAlert, SelectField, Submit, TextField } from '../ui/forms'
 import { cadenceText } from './channel-form'
 
@@ -96,8 +96,7 @@ export function YouTubeCard({ channel: c, outcome, onDismiss }: { channel: Chann
   const busy = connect.isPending || connect.isSuccess
 
   return (
-    <section className="card" aria-labelledby="youtube-h">
-      <h2 id="youtube-h">YouTube</h2>
+    <Card id="youtube-h" title="YouTube">
       {outcome && (
         <div
           className={outcome === 'connected' ? 'alert alert-ok' : 'alert alert-error'}
@@ -195,7 +194,7 @@ export function YouTubeCard({ channel: c, outcome, onDismiss }: { channel: Chann
           </button>
         )}
       </div>
-    </section>
+    </Card>
   )
 }
 
@@ -374,8 +373,7 @@ export function BacklogCard({ channelId }: { channelId: string }) {
   const submit = onSubmitRun(() => add.mutate())
 
   return (
-    <section className="card" aria-labelledby="backlog-h">
-      <h2 id="backlog-h">Backlog</h2>
+    <Card id="backlog-h" title="Backlog">
       <p className="muted">What the autopilot makes next, oldest first, one per slot. Topics need an LLM on this installation.</p>
       {backlog.isPending ? (
         <Loading what="Loading the backlog" />
@@ -456,7 +454,7 @@ export function BacklogCard({ channelId }: { channelId: string }) {
         )}
         <Submit busy={add.isPending}>Add to backlog</Submit>
       </form>
-    </section>
+    </Card>
   )
 }
 
@@ -519,8 +517,7 @@ export function PublishCard({ video: v, channel }: { video: Video; channel?: Cha
   const message = p && publicationMessage(p, dateTime)
 
   return (
-    <section className="card" aria-labelledby="publish-h">
-      <h2 id="publish-h">YouTube</h2>
+    <Card id="publish-h" title="YouTube">
       {p && (
         <>
           <div className="row publication-head">
@@ -597,7 +594,7 @@ export function PublishCard({ video: v, channel }: { video: Video; channel?: Cha
             <Submit busy={publish.isPending}>{p ? 'Publish again' : 'Publish'}</Submit>
           </form>
         ))}
-    </section>
+    </Card>
   )
 }
 
@@ -617,8 +614,7 @@ export function QuotaCard({ quota: q }: { quota?: Quota }) {
   const query = useQuery({ ...quotaQuery, enabled: !q })
   const data = q ?? query.data
   return (
-    <section className="card" aria-labelledby="quota-h">
-      <h2 id="quota-h">YouTube quota today</h2>
+    <Card id="quota-h" title="YouTube quota today">
       {!data ? (
         query.error ? (
           <LoadError error={query.error} retry={() => query.refetch()} />
@@ -638,7 +634,7 @@ export function QuotaCard({ quota: q }: { quota?: Quota }) {
           </p>
         </>
       )}
-    </section>
+    </Card>
   )
 }
 

@@ -1,11 +1,11 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useNavigate } from '@tanstack/react-router'
-import { type ReactNode, useState } from 'react'
+import { useState } from 'react'
 import { problemOf, unwrap } from '../api/problem'
 import { meQuery } from '../api/queries'
 import { api, signOut, updateUser } from '../api/session'
 import type { AuditEvent } from '../api/types'
-import { ago, dateTime, Empty, QueryView, ShownOnce } from '../ui/bits'
+import { ago, Card, dateTime, Empty, QueryView, ShownOnce } from '../ui/bits'
 import { onSubmitRun, ProblemAlert, Submit, TextField } from '../ui/forms'
 import { type Column, DataTable } from '../ui/table'
 
@@ -19,15 +19,6 @@ export function Security() {
       <AuditLog />
       <YourData />
     </>
-  )
-}
-
-function Card({ id, title, children }: { id: string; title: string; children: ReactNode }) {
-  return (
-    <section className="card" aria-labelledby={id}>
-      <h2 id={id}>{title}</h2>
-      {children}
-    </section>
   )
 }
 

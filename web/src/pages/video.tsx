@@ -9,7 +9,7 @@ import { channelQuery, costQuery, isInFlight, videoQuery } from '../api/queries'
 import { api } from '../api/session'
 import type { Video, VideoCost } from '../api/types'
 import { followVideo } from '../api/video-events'
-import { bytes, dateTime, LoadError, Loading, money, Progress, StatusBadge, seconds } from '../ui/bits'
+import { bytes, Card, dateTime, LoadError, Loading, money, Progress, StatusBadge, seconds } from '../ui/bits'
 import { BarChart } from '../ui/chart'
 import { ProblemAlert } from '../ui/forms'
 import { VideoAnalyticsPanel } from './analytics'
@@ -88,8 +88,7 @@ export function VideoPage() {
         <StatusBadge status={v.status} />
       </div>
 
-      <section className="card" aria-labelledby="progress-h">
-        <h2 id="progress-h">Progress</h2>
+      <Card id="progress-h" title="Progress">
         <Progress value={v.progress} label="Overall progress" />
         <p className="sr-only" aria-live="polite">
           {v.status === 'running' ? `${v.stage}: ${v.progress} percent` : v.status}
@@ -121,11 +120,10 @@ export function VideoPage() {
             </button>
           </>
         )}
-      </section>
+      </Card>
 
       {v.status === 'completed' && (
-        <section className="card" aria-labelledby="player-h">
-          <h2 id="player-h">Watch</h2>
+        <Card id="player-h" title="Watch">
           {fileUrl ? (
             // biome-ignore lint/a11y/useMediaCaption: the captions are burnt into the picture by the renderer
             <video className="player" controls preload="metadata" src={fileUrl} poster={thumbUrl} />
@@ -170,22 +168,20 @@ export function VideoPage() {
               ))}
             </ul>
           )}
-        </section>
+        </Card>
       )}
 
       <PublishCard video={v} channel={channel.data} />
 
       {v.status === 'completed' && (
-        <section className="card" aria-labelledby="analytics-h">
-          <h2 id="analytics-h">Revenue against cost</h2>
+        <Card id="analytics-h" title="Revenue against cost">
           <VideoAnalyticsPanel videoId={videoId} />
-        </section>
+        </Card>
       )}
 
-      <section className="card" aria-labelledby="cost-h">
-        <h2 id="cost-h">Cost</h2>
+      <Card id="cost-h" title="Cost">
         {cost.isPending ? <Loading /> : cost.error ? <LoadError error={cost.error} /> : <CostBreakdown cost={cost.data} video={v} />}
-      </section>
+      </Card>
     </>
   )
 }

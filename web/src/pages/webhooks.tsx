@@ -4,8 +4,8 @@ import { useState } from 'react'
 import { problemOf, unwrap } from '../api/problem'
 import { api } from '../api/session'
 import type { WebhookDelivery } from '../api/types'
-import { ago, dateTime, Empty, QueryView, ShownOnce } from '../ui/bits'
-import { onSubmitRun, ProblemAlert, Submit, TextField } from '../ui/forms'
+import { ago, Card, dateTime, Empty, QueryView, ShownOnce } from '../ui/bits'
+import { Checkboxes, onSubmitRun, ProblemAlert, Submit, TextField } from '../ui/forms'
 import { type Column, DataTable } from '../ui/table'
 
 type EventType = (typeof WEBHOOK_EVENT_TYPES)[number]
@@ -41,8 +41,7 @@ export function Webhooks() {
           </p>
         </ShownOnce>
       )}
-      <section className="card" aria-labelledby="new-endpoint-h">
-        <h2 id="new-endpoint-h">Add an endpoint</h2>
+      <Card id="new-endpoint-h" title="Add an endpoint">
         <form className="form" onSubmit={onSubmitRun(() => create.mutate())} noValidate>
           <ProblemAlert problem={problem} fields={['url', 'events', 'description']} />
           <div className="grid-2">
@@ -68,21 +67,12 @@ export function Webhooks() {
           <fieldset className="fieldset">
             <legend>Events</legend>
             <div className="segmented">
-              {SUBSCRIBABLE.map((ev) => (
-                <label key={ev} className="check">
-                  <input
-                    type="checkbox"
-                    checked={events.includes(ev)}
-                    onChange={() => setEvents(events.includes(ev) ? events.filter((x) => x !== ev) : [...events, ev])}
-                  />{' '}
-                  <code>{ev}</code>
-                </label>
-              ))}
+              <Checkboxes values={SUBSCRIBABLE} checked={events} onChange={setEvents} label={(ev) => <code>{ev}</code>} />
             </div>
           </fieldset>
           <Submit busy={create.isPending}>Add endpoint</Submit>
         </form>
-      </section>
+      </Card>
       <section aria-labelledby="endpoints-h">
         <h2 id="endpoints-h">Your endpoints</h2>
         <QueryView query={endpoints} empty={<Empty title="No endpoints yet." />}>

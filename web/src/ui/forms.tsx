@@ -120,6 +120,30 @@ export function binder<F>(values: F, set: <K extends keyof F>(key: K, value: F[K
   })
 }
 
+/** A checkbox a value, ticked when in `checked`; a click reports the new list (a newly ticked value last). */
+export function Checkboxes<V extends string>({
+  values,
+  checked,
+  onChange,
+  label = (v) => v,
+}: {
+  values: readonly V[]
+  checked: readonly V[]
+  onChange: (checked: V[]) => void
+  label?: (value: V) => ReactNode
+}) {
+  return values.map((v) => (
+    <label key={v} className="check">
+      <input
+        type="checkbox"
+        checked={checked.includes(v)}
+        onChange={() => onChange(checked.includes(v) ? checked.filter((x) => x !== v) : [...checked, v])}
+      />{' '}
+      {label(v)}
+    </label>
+  ))
+}
+
 /** A form's submit handler: the browser does not post it, `run` sends it. */
 export const onSubmitRun = (run: () => void) => (e: FormEvent) => {
   e.preventDefault()
