@@ -3,8 +3,8 @@ import { useState } from 'react'
 import { problemOf, unwrap } from '../api/problem'
 import { api, session } from '../api/session'
 import type { ApiKey } from '../api/types'
-import { ago, Card, dateTime, Empty, QueryView, ShownOnce } from '../ui/bits'
-import { Checkboxes, onSubmitRun, ProblemAlert, Submit, TextField } from '../ui/forms'
+import { ago, dateTime, Empty, QueryView, ShownOnce } from '../ui/bits'
+import { Checkboxes, FormCard, ProblemAlert, TextField } from '../ui/forms'
 import { type Column, DataTable } from '../ui/table'
 
 const SCOPES = ['read', 'write', 'admin'] as const
@@ -80,38 +80,42 @@ export function ApiKeys() {
           </p>
         </ShownOnce>
       )}
-      <Card id="new-key-h" title="Create a key">
-        <form className="form" onSubmit={onSubmitRun(() => create.mutate())} noValidate>
-          <ProblemAlert problem={problem} fields={['name', 'scopes', 'expiresInDays']} />
-          <div className="grid-2">
-            <TextField
-              label="Name"
-              name="name"
-              problem={problem}
-              hint="What uses it, e.g. nightly batch"
-              required
-              maxLength={100}
-              value={name}
-              onValue={setName}
-            />
-            <TextField
-              label="Expires after (days, optional)"
-              name="expiresInDays"
-              problem={problem}
-              type="number"
-              min={1}
-              max={3650}
-              value={expiresInDays}
-              onValue={setExpiresInDays}
-            />
-          </div>
-          <fieldset className="fieldset">
-            <legend>Scopes</legend>
-            <Checkboxes values={SCOPES.filter((s) => s !== 'admin' || role === 'admin')} checked={scopes} onChange={setScopes} />
-          </fieldset>
-          <Submit busy={create.isPending}>Create key</Submit>
-        </form>
-      </Card>
+      <FormCard
+        id="new-key-h"
+        title="Create a key"
+        onSubmit={() => create.mutate()}
+        problem={problem}
+        fields={['name', 'scopes', 'expiresInDays']}
+        busy={create.isPending}
+        submitLabel="Create key"
+      >
+        <div className="grid-2">
+          <TextField
+            label="Name"
+            name="name"
+            problem={problem}
+            hint="What uses it, e.g. nightly batch"
+            required
+            maxLength={100}
+            value={name}
+            onValue={setName}
+          />
+          <TextField
+            label="Expires after (days, optional)"
+            name="expiresInDays"
+            problem={problem}
+            type="number"
+            min={1}
+            max={3650}
+            value={expiresInDays}
+            onValue={setExpiresInDays}
+          />
+        </div>
+        <fieldset className="fieldset">
+          <legend>Scopes</legend>
+          <Checkboxes values={SCOPES.filter((s) => s !== 'admin' || role === 'admin')} checked={scopes} onChange={setScopes} />
+        </fieldset>
+      </FormCard>
       <section aria-labelledby="keys-h">
         <h2 id="keys-h">Your keys</h2>
         <ProblemAlert problem={problemOf(revoke.error)} />

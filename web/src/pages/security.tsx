@@ -6,7 +6,7 @@ import { meQuery } from '../api/queries'
 import { api, signOut, updateUser } from '../api/session'
 import type { AuditEvent } from '../api/types'
 import { ago, Card, dateTime, Empty, QueryView, ShownOnce } from '../ui/bits'
-import { onSubmitRun, ProblemAlert, Submit, TextField } from '../ui/forms'
+import { FormCard, onSubmitRun, ProblemAlert, Submit, TextField } from '../ui/forms'
 import { type Column, DataTable } from '../ui/table'
 
 export function Security() {
@@ -145,38 +145,42 @@ function PasswordChange() {
   })
   const problem = problemOf(change.error)
   return (
-    <Card id="password-h" title="Password">
-      <form className="form" onSubmit={onSubmitRun(() => change.mutate())} noValidate>
-        {change.isSuccess && (
-          <p className="alert alert-ok" role="status">
-            Password changed. Your other sessions were signed out.
-          </p>
-        )}
-        <ProblemAlert problem={problem} fields={['currentPassword', 'newPassword']} />
-        <div className="grid-2">
-          <TextField
-            label="Current password"
-            name="currentPassword"
-            problem={problem}
-            type="password"
-            autoComplete="current-password"
-            value={currentPassword}
-            onValue={setCurrent}
-          />
-          <TextField
-            label="New password"
-            name="newPassword"
-            problem={problem}
-            hint="At least 12 characters, including one that is not a letter or digit"
-            type="password"
-            autoComplete="new-password"
-            value={newPassword}
-            onValue={setNew}
-          />
-        </div>
-        <Submit busy={change.isPending}>Change password</Submit>
-      </form>
-    </Card>
+    <FormCard
+      id="password-h"
+      title="Password"
+      onSubmit={() => change.mutate()}
+      problem={problem}
+      fields={['currentPassword', 'newPassword']}
+      busy={change.isPending}
+      submitLabel="Change password"
+    >
+      {change.isSuccess && (
+        <p className="alert alert-ok" role="status">
+          Password changed. Your other sessions were signed out.
+        </p>
+      )}
+      <div className="grid-2">
+        <TextField
+          label="Current password"
+          name="currentPassword"
+          problem={problem}
+          type="password"
+          autoComplete="current-password"
+          value={currentPassword}
+          onValue={setCurrent}
+        />
+        <TextField
+          label="New password"
+          name="newPassword"
+          problem={problem}
+          hint="At least 12 characters, including one that is not a letter or digit"
+          type="password"
+          autoComplete="new-password"
+          value={newPassword}
+          onValue={setNew}
+        />
+      </div>
+    </FormCard>
   )
 }
 

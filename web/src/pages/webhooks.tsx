@@ -4,8 +4,8 @@ import { useState } from 'react'
 import { problemOf, unwrap } from '../api/problem'
 import { api } from '../api/session'
 import type { WebhookDelivery } from '../api/types'
-import { ago, Card, dateTime, Empty, QueryView, ShownOnce } from '../ui/bits'
-import { Checkboxes, onSubmitRun, ProblemAlert, Submit, TextField } from '../ui/forms'
+import { ago, dateTime, Empty, QueryView, ShownOnce } from '../ui/bits'
+import { Checkboxes, FormCard, ProblemAlert, TextField } from '../ui/forms'
 import { type Column, DataTable } from '../ui/table'
 
 type EventType = (typeof WEBHOOK_EVENT_TYPES)[number]
@@ -41,38 +41,42 @@ export function Webhooks() {
           </p>
         </ShownOnce>
       )}
-      <Card id="new-endpoint-h" title="Add an endpoint">
-        <form className="form" onSubmit={onSubmitRun(() => create.mutate())} noValidate>
-          <ProblemAlert problem={problem} fields={['url', 'events', 'description']} />
-          <div className="grid-2">
-            <TextField
-              label="URL"
-              name="url"
-              problem={problem}
-              hint="A public https:// address; redirects are not followed"
-              type="url"
-              inputMode="url"
-              value={url}
-              onValue={setUrl}
-            />
-            <TextField
-              label="Description (optional)"
-              name="description"
-              problem={problem}
-              maxLength={500}
-              value={description}
-              onValue={setDescription}
-            />
+      <FormCard
+        id="new-endpoint-h"
+        title="Add an endpoint"
+        onSubmit={() => create.mutate()}
+        problem={problem}
+        fields={['url', 'events', 'description']}
+        busy={create.isPending}
+        submitLabel="Add endpoint"
+      >
+        <div className="grid-2">
+          <TextField
+            label="URL"
+            name="url"
+            problem={problem}
+            hint="A public https:// address; redirects are not followed"
+            type="url"
+            inputMode="url"
+            value={url}
+            onValue={setUrl}
+          />
+          <TextField
+            label="Description (optional)"
+            name="description"
+            problem={problem}
+            maxLength={500}
+            value={description}
+            onValue={setDescription}
+          />
+        </div>
+        <fieldset className="fieldset">
+          <legend>Events</legend>
+          <div className="segmented">
+            <Checkboxes values={SUBSCRIBABLE} checked={events} onChange={setEvents} label={(ev) => <code>{ev}</code>} />
           </div>
-          <fieldset className="fieldset">
-            <legend>Events</legend>
-            <div className="segmented">
-              <Checkboxes values={SUBSCRIBABLE} checked={events} onChange={setEvents} label={(ev) => <code>{ev}</code>} />
-            </div>
-          </fieldset>
-          <Submit busy={create.isPending}>Add endpoint</Submit>
-        </form>
-      </Card>
+        </fieldset>
+      </FormCard>
       <section aria-labelledby="endpoints-h">
         <h2 id="endpoints-h">Your endpoints</h2>
         <QueryView query={endpoints} empty={<Empty title="No endpoints yet." />}>

@@ -1,6 +1,7 @@
 // Form pieces that show the core's problem+json next to the fields it names.
 import { type ChangeEvent, type FormEvent, type InputHTMLAttributes, type ReactNode, type TextareaHTMLAttributes, useId } from 'react'
 import { fieldMessages, type Problem, unplacedErrors } from '../api/problem'
+import { Card } from './bits'
 
 interface FieldLabel {
   label: string
@@ -118,6 +119,37 @@ export function binder<F>(values: F, set: <K extends keyof F>(key: K, value: F[K
     value: values[key],
     onValue: (value: F[K]) => set(key, value),
   })
+}
+
+/** A card holding one form: its heading, the core's problem with the fields no field shows, and its submit button. */
+export function FormCard({
+  id,
+  title,
+  onSubmit,
+  problem,
+  fields,
+  busy,
+  submitLabel,
+  children,
+}: {
+  id: string
+  title: string
+  onSubmit: () => void
+  problem: Problem | undefined
+  fields: readonly string[]
+  busy: boolean
+  submitLabel: string
+  children: ReactNode
+}) {
+  return (
+    <Card id={id} title={title}>
+      <form className="form" onSubmit={onSubmitRun(onSubmit)} noValidate>
+        <ProblemAlert problem={problem} fields={fields} />
+        {children}
+        <Submit busy={busy}>{submitLabel}</Submit>
+      </form>
+    </Card>
+  )
 }
 
 /** A checkbox a value, ticked when in `checked`; a click reports the new list (a newly ticked value last). */
