@@ -6,7 +6,8 @@ import { meQuery } from '../api/queries'
 import { api, signOut, updateUser } from '../api/session'
 import type { AuditEvent } from '../api/types'
 import { ago, Card, dateTime, Empty, QueryView, ShownOnce } from '../ui/bits'
-import { FormCard, onSubmitRun, ProblemAlert, Submit, TextField } from '../ui/forms'
+import { OneTimeCodeField, PasswordField } from '../ui/credentials'
+import { FormCard, onSubmitRun, ProblemAlert, Submit } from '../ui/forms'
 import { type Column, DataTable } from '../ui/table'
 
 export function Security() {
@@ -74,12 +75,11 @@ function TwoFactor() {
                   <span className="badge badge-completed">On</span> Sign-in asks for a code from your authenticator app.
                 </p>
                 <ProblemAlert problem={problemOf(disable.error)} fields={['code', 'recoveryCode']} />
-                <TextField
+                <OneTimeCodeField
+                  recovery={useRecovery}
                   label={useRecovery ? 'A recovery code' : 'A current code'}
                   name={useRecovery ? 'recoveryCode' : 'code'}
                   problem={problemOf(disable.error)}
-                  inputMode={useRecovery ? 'text' : 'numeric'}
-                  autoComplete="one-time-code"
                   value={code}
                   onValue={setCode}
                 />
@@ -103,16 +103,7 @@ function TwoFactor() {
                   <li>Type the 6-digit code the app shows.</li>
                 </ol>
                 <ProblemAlert problem={problemOf(confirm.error)} fields={['code']} />
-                <TextField
-                  label="Code"
-                  name="code"
-                  problem={problemOf(confirm.error)}
-                  inputMode="numeric"
-                  autoComplete="one-time-code"
-                  pattern="[0-9]{6}"
-                  value={code}
-                  onValue={setCode}
-                />
+                <OneTimeCodeField label="Code" name="code" problem={problemOf(confirm.error)} value={code} onValue={setCode} />
                 <Submit busy={confirm.isPending}>Turn on</Submit>
               </form>
             ) : (
@@ -160,25 +151,8 @@ function PasswordChange() {
         </p>
       )}
       <div className="grid-2">
-        <TextField
-          label="Current password"
-          name="currentPassword"
-          problem={problem}
-          type="password"
-          autoComplete="current-password"
-          value={currentPassword}
-          onValue={setCurrent}
-        />
-        <TextField
-          label="New password"
-          name="newPassword"
-          problem={problem}
-          hint="At least 12 characters, including one that is not a letter or digit"
-          type="password"
-          autoComplete="new-password"
-          value={newPassword}
-          onValue={setNew}
-        />
+        <PasswordField label="Current password" name="currentPassword" problem={problem} value={currentPassword} onValue={setCurrent} />
+        <PasswordField fresh label="New password" name="newPassword" problem={problem} value={newPassword} onValue={setNew} />
       </div>
     </FormCard>
   )
@@ -292,15 +266,7 @@ function YourData() {
         <h3>Delete my account</h3>
         <p>Deletes the account and all its data, including every video file. This cannot be undone.</p>
         <ProblemAlert problem={problemOf(erase.error)} fields={['password']} />
-        <TextField
-          label="Your password"
-          name="password"
-          problem={problemOf(erase.error)}
-          type="password"
-          autoComplete="current-password"
-          value={password}
-          onValue={setPassword}
-        />
+        <PasswordField label="Your password" name="password" problem={problemOf(erase.error)} value={password} onValue={setPassword} />
         <Submit busy={erase.isPending} className="button danger">
           Delete my account
         </Submit>

@@ -3,6 +3,7 @@ import { Link, useNavigate, useSearch } from '@tanstack/react-router'
 import { useState } from 'react'
 import { ProblemError, problemOf } from '../api/problem'
 import { signIn } from '../api/session'
+import { OneTimeCodeField, PasswordField } from '../ui/credentials'
 import { onSubmitRun, ProblemAlert, Submit, TextField } from '../ui/forms'
 
 type Step = 'password' | 'code' | 'recovery'
@@ -54,30 +55,19 @@ export function SignIn() {
               value={email}
               onValue={setEmail}
             />
-            <TextField
-              label="Password"
-              name="password"
-              problem={problem}
-              type="password"
-              autoComplete="current-password"
-              required
-              value={password}
-              onValue={setPassword}
-            />
+            <PasswordField label="Password" name="password" problem={problem} required value={password} onValue={setPassword} />
           </>
         ) : (
           <>
             <p>
               Two-factor authentication is on for <strong>{email}</strong>.
             </p>
-            <TextField
+            <OneTimeCodeField
+              recovery={step === 'recovery'}
               label={step === 'code' ? 'Code from your authenticator app' : 'Recovery code'}
               name={step === 'code' ? 'mfaCode' : 'recoveryCode'}
               problem={problem}
               hint={step === 'code' ? '6 digits' : 'One of the ten codes you saved, like abcd-efgh-jkmn; each works once'}
-              inputMode={step === 'code' ? 'numeric' : 'text'}
-              autoComplete="one-time-code"
-              pattern={step === 'code' ? '[0-9]{6}' : undefined}
               required
               value={code}
               onValue={setCode}

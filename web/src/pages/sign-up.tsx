@@ -3,6 +3,7 @@ import { Link, useNavigate } from '@tanstack/react-router'
 import { useState } from 'react'
 import { problemOf, unwrap } from '../api/problem'
 import { api, signIn } from '../api/session'
+import { PasswordField } from '../ui/credentials'
 import { onSubmitRun, ProblemAlert, Submit, TextField } from '../ui/forms'
 
 export function SignUp() {
@@ -32,18 +33,7 @@ export function SignUp() {
           value={email}
           onValue={setEmail}
         />
-        <TextField
-          label="Password"
-          name="password"
-          problem={problem}
-          hint="At least 12 characters, including one that is not a letter or digit."
-          type="password"
-          autoComplete="new-password"
-          required
-          minLength={12}
-          value={password}
-          onValue={setPassword}
-        />
+        <PasswordField fresh label="Password" name="password" problem={problem} required value={password} onValue={setPassword} />
         <Submit busy={register.isPending}>Create account</Submit>
       </form>
       <p>
