@@ -28,8 +28,9 @@ import {
 import { channelQuery, channelsQuery, videoQuery } from '../api/queries'
 import { api } from '../api/session'
 import type { Channel, Video } from '../api/types'
-import { ago, Card, dateTime, Empty, LoadError, Loading, Usage } from '../ui/bits'
+import { ago, Card, dateTime, Empty, LoadError, Loading, QueryView, Usage } from '../ui/bits'
 import { onSubmitRun, ProblemAlert, SelectField, Submit, TextField } from '../ui/forms'
+import { DataTable } from '../ui/table'
 import { cadenceText } from './channel-form'
 
 const BROWSER_TIME_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone
@@ -212,7 +213,7 @@ export function AutopilotCard({ channel: c }: { channel: Channel }) {
       void qc.invalidateQueries({ queryKey: channelsQuery.queryKey, exact: true })
     },
   })
-  const s = schedule.data
+  const lead = schedule.data?.leadMinutes
   const on = c.autopilot
   // What the core would refuse, said before asking it.
   const blocked = [
@@ -240,7 +241,8 @@ export function AutopilotCard({ channel: c }: { channel: Channel }) {
       </div>
       <p>
         {cadenceText(c)}.{' '}
-        {s && `Each slot’s video is made ${Math.round(s.leadMinutes / 60)} h ahead and uploaded private, set to go public at the slot.`}
+        {lead !== undefined &&
+          `Each slot’s video is made ${Math.round(lead / 60)} h ahead and uploaded private, set to go public at the slot.`}
       </p>
       {autopilotAllowed === false && (
         <p className="alert alert-warn">
@@ -265,69 +267,68 @@ export function AutopilotCard({ channel: c }: { channel: Channel }) {
         {on ? 'Pause autopilot' : 'Turn autopilot on'}
       </button>
 
-      {schedule.isPending ? (
-        <Loading what="Loading the schedule" />
-      ) : schedule.error ? (
-        <LoadError error={schedule.error} retry={() => schedule.refetch()} />
-      ) : (
-        <div className="grid-2 schedule">
-          <div>
-            <h3>{on ? 'Next slots' : 'Next slots (when on)'}</h3>
-            {s!.next.length === 0 ? (
-              <p className="muted">No slots: the cadence posts nothing.</p>
-            ) : (
-              <div className="table-wrap">
-                <table className="table compact">
-                  <caption className="sr-only">Next slots in {s!.timeZone}</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Goes public ({s!.timeZone})</th>
-                      <th scope="col">Content</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {s!.next.slice(0, 6).map((n) => (
-                      <tr key={n.slotAt}>
-                        <td>
+      <QueryView query={schedule} loading="Loading the schedule">
+        {(s) => (
+          <div className="grid-2 schedule">
+            <div>
+              <h3>{on ? 'Next slots' : 'Next slots (when on)'}</h3>
+              {s.next.length === 0 ? (
+                <p className="muted">No slots: the cadence posts nothing.</p>
+              ) : (
+                <DataTable
+                  caption={`Next slots in ${s.timeZone}`}
+                  hideCaption
+                  compact
+                  columns={[
+                    {
+                      head: `Goes public (${s.timeZone})`,
+                      cell: (n) => (
+                        <>
                           {inZone.format(new Date(n.slotAt))}
                           <div className="small muted">made {madeAt.format(new Date(n.prepareAt))}</div>
-                        </td>
-                        <td className={n.source === 'none' ? 'warn-text' : undefined}>{SOURCE_TEXT[n.source]}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-            )}
+                        </>
+                      ),
+                    },
+                    {
+                      head: 'Content',
+                      cell: (n) => SOURCE_TEXT[n.source],
+                      attrs: (n) => ({ className: n.source === 'none' ? 'warn-text' : undefined }),
+                    },
+                  ]}
+                  rows={s.next.slice(0, 6)}
+                  rowKey={(n) => n.slotAt}
+                />
+              )}
+            </div>
+            <div>
+              <h3>Recent slots</h3>
+              {s.recent.length === 0 ? (
+                <p className="muted">No slot has come yet.</p>
+              ) : (
+                <ul className="list slots">
+                  {s.recent.map((r) => (
+                    <li key={r.slotAt}>
+                      <span className={`badge badge-tone-${r.status === 'made' ? 'ok' : 'warn'}`}>
+                        {r.status === 'made' ? 'Made' : 'Skipped'}
+                      </span>{' '}
+                      {dateTime(r.slotAt)}
+                      {r.videoId && (
+                        <>
+                          {' · '}
+                          <Link to="/videos/$videoId" params={{ videoId: r.videoId }}>
+                            the video
+                          </Link>
+                        </>
+                      )}
+                      {r.reason && <div className="small muted">{r.reason}</div>}
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </div>
           </div>
-          <div>
-            <h3>Recent slots</h3>
-            {s!.recent.length === 0 ? (
-              <p className="muted">No slot has come yet.</p>
-            ) : (
-              <ul className="list slots">
-                {s!.recent.map((r) => (
-                  <li key={r.slotAt}>
-                    <span className={`badge badge-tone-${r.status === 'made' ? 'ok' : 'warn'}`}>
-                      {r.status === 'made' ? 'Made' : 'Skipped'}
-                    </span>{' '}
-                    {dateTime(r.slotAt)}
-                    {r.videoId && (
-                      <>
-                        {' · '}
-                        <Link to="/videos/$videoId" params={{ videoId: r.videoId }}>
-                          the video
-                        </Link>
-                      </>
-                    )}
-                    {r.reason && <div className="small muted">{r.reason}</div>}
-                  </li>
-                ))}
-              </ul>
-            )}
-          </div>
-        </div>
-      )}
+        )}
+      </QueryView>
     </section>
   )
 }
@@ -375,43 +376,46 @@ export function BacklogCard({ channelId }: { channelId: string }) {
   return (
     <Card id="backlog-h" title="Backlog">
       <p className="muted">What the autopilot makes next, oldest first, one per slot. Topics need an LLM on this installation.</p>
-      {backlog.isPending ? (
-        <Loading what="Loading the backlog" />
-      ) : backlog.error ? (
-        <LoadError error={backlog.error} retry={() => backlog.refetch()} />
-      ) : backlog.data.items.length === 0 ? (
-        <Empty title="The backlog is empty.">
-          <p className="small">Slots with nothing to make are skipped, unless an LLM writes a fresh topic.</p>
-        </Empty>
-      ) : (
-        <ol className="list backlog">
-          {backlog.data.items.map((item, i) => {
-            const script = item.script as { title?: string; scenes?: unknown[] } | null
-            const name = item.topic ?? script?.title ?? 'Script'
-            return (
-              <li key={item.id} className="row">
-                <div>
-                  <span className="backlog-title">
-                    <span className="muted">{i + 1}.</span> {name}
-                  </span>
-                  <div className="small muted">
-                    {item.topic ? 'topic' : `script, ${script?.scenes?.length ?? 0} scenes`} · added {ago(item.createdAt)}
+      <QueryView
+        query={backlog}
+        loading="Loading the backlog"
+        isEmpty={(b) => b.items.length === 0}
+        empty={
+          <Empty title="The backlog is empty.">
+            <p className="small">Slots with nothing to make are skipped, unless an LLM writes a fresh topic.</p>
+          </Empty>
+        }
+      >
+        {(b) => (
+          <ol className="list backlog">
+            {b.items.map((item, i) => {
+              const script = item.script as { title?: string; scenes?: unknown[] } | null
+              const name = item.topic ?? script?.title ?? 'Script'
+              return (
+                <li key={item.id} className="row">
+                  <div>
+                    <span className="backlog-title">
+                      <span className="muted">{i + 1}.</span> {name}
+                    </span>
+                    <div className="small muted">
+                      {item.topic ? 'topic' : `script, ${script?.scenes?.length ?? 0} scenes`} · added {ago(item.createdAt)}
+                    </div>
                   </div>
-                </div>
-                <button
-                  type="button"
-                  className="button small"
-                  aria-label={`Remove ${name}`}
-                  disabled={remove.isPending}
-                  onClick={() => remove.mutate(item.id)}
-                >
-                  Remove
-                </button>
-              </li>
-            )
-          })}
-        </ol>
-      )}
+                  <button
+                    type="button"
+                    className="button small"
+                    aria-label={`Remove ${name}`}
+                    disabled={remove.isPending}
+                    onClick={() => remove.mutate(item.id)}
+                  >
+                    Remove
+                  </button>
+                </li>
+              )
+            })}
+          </ol>
+        )}
+      </QueryView>
       <ProblemAlert problem={problemOf(remove.error)} />
 
       <form className="form" onSubmit={submit} noValidate aria-labelledby="backlog-add-h">

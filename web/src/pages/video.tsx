@@ -9,9 +9,10 @@ import { channelQuery, costQuery, isInFlight, videoQuery } from '../api/queries'
 import { api } from '../api/session'
 import type { Video, VideoCost } from '../api/types'
 import { followVideo } from '../api/video-events'
-import { bytes, Card, dateTime, LoadError, Loading, money, Progress, StatusBadge, seconds } from '../ui/bits'
+import { bytes, Card, dateTime, LoadError, Loading, money, Progress, QueryView, StatusBadge, seconds } from '../ui/bits'
 import { BarChart } from '../ui/chart'
 import { ProblemAlert } from '../ui/forms'
+import { type Column, DataTable } from '../ui/table'
 import { VideoAnalyticsPanel } from './analytics'
 import { PublishCard } from './publishing'
 
@@ -180,11 +181,21 @@ export function VideoPage() {
       )}
 
       <Card id="cost-h" title="Cost">
-        {cost.isPending ? <Loading /> : cost.error ? <LoadError error={cost.error} /> : <CostBreakdown cost={cost.data} video={v} />}
+        <QueryView query={cost} retry={false}>
+          {(data) => <CostBreakdown cost={data} video={v} />}
+        </QueryView>
       </Card>
     </>
   )
 }
+
+const COST_COLUMNS: Column<VideoCost['items'][number]>[] = [
+  { head: 'Stage', cell: (i) => i.stage },
+  { head: 'Item', cell: (i) => i.item },
+  { head: 'Quantity', num: true, cell: (i) => `${Number(i.quantity.toFixed(3))} ${i.unit}` },
+  { head: 'Unit price', num: true, cell: (i) => money(i.unitPriceUsd) },
+  { head: 'Amount', num: true, cell: (i) => money(i.amountUsd) },
+]
 
 function CostBreakdown({ cost, video }: { cost: VideoCost; video: Video }) {
   const stages = STAGES.filter((s) => cost.byStage[s] !== undefined)
@@ -197,39 +208,13 @@ function CostBreakdown({ cost, video }: { cost: VideoCost; video: Video }) {
         {money(cost.totalUsd)}
       </p>
       <BarChart categories={stages} series={series} format={money} />
-      <div className="table-wrap">
-        <table className="table">
-          <caption className="sr-only">Cost line items</caption>
-          <thead>
-            <tr>
-              <th scope="col">Stage</th>
-              <th scope="col">Item</th>
-              <th scope="col" className="num">
-                Quantity
-              </th>
-              <th scope="col" className="num">
-                Unit price
-              </th>
-              <th scope="col" className="num">
-                Amount
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {cost.items.map((i) => (
-              <tr key={`${i.stage}-${i.item}-${i.kind}`}>
-                <td>{i.stage}</td>
-                <td>{i.item}</td>
-                <td className="num">
-                  {Number(i.quantity.toFixed(3))} {i.unit}
-                </td>
-                <td className="num">{money(i.unitPriceUsd)}</td>
-                <td className="num">{money(i.amountUsd)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        caption="Cost line items"
+        hideCaption
+        columns={COST_COLUMNS}
+        rows={cost.items}
+        rowKey={(i) => `${i.stage}-${i.item}-${i.kind}`}
+      />
     </>
   )
 }
