@@ -1,14 +1,8 @@
 // The fields of an account's secrets, alike on sign-up, sign-in and the security page, so password
 // managers and phones recognise them (autocomplete, the numeric keyboard for codes).
-import type { ReactNode } from 'react'
-import type { Problem } from '../api/problem'
-import { TextField } from './forms'
+import { type FieldLabel, TextField } from './forms'
 
-interface SecretFieldProps {
-  label: string
-  name: string
-  problem?: Problem
-  hint?: ReactNode
+interface SecretFieldProps extends FieldLabel {
   required?: boolean
   value: string
   onValue: (value: string) => void

@@ -3,7 +3,7 @@ import { type ChangeEvent, type FormEvent, type InputHTMLAttributes, type ReactN
 import { fieldMessages, type Problem, unplacedErrors } from '../api/problem'
 import { Card } from './bits'
 
-interface FieldLabel {
+export interface FieldLabel {
   label: string
   /** The field name as the core reports it (e.g. "email", "cadence.time", "videos.0.topic"). */
   name: string
