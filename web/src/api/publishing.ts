@@ -4,9 +4,8 @@ import { queryOptions } from '@tanstack/react-query'
 import { YOUTUBE_CONNECT_FAILURES, type YouTubeConnectFailure } from '@ytempire/contract'
 import { unwrap } from './problem'
 import { api } from './session'
-import type { Channel, Video } from './types'
+import type { Channel, Data, Video } from './types'
 
-type Data<F extends (...args: never[]) => Promise<{ data: unknown }>> = NonNullable<Awaited<ReturnType<F>>['data']>
 type ChannelApi = ReturnType<typeof api.v1.channels>
 
 export type Connection = NonNullable<Channel['youtube']>

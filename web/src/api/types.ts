@@ -2,7 +2,8 @@
 // renamed or retyped in the core breaks the web app's typecheck.
 import type { api } from './session'
 
-type Data<F extends (...args: never[]) => Promise<{ data: unknown }>> = NonNullable<Awaited<ReturnType<F>>['data']>
+/** What a call of the Eden client answers with when it succeeds. */
+export type Data<F extends (...args: never[]) => Promise<{ data: unknown }>> = NonNullable<Awaited<ReturnType<F>>['data']>
 
 export type Channel = Data<typeof api.v1.channels.get>[number]
 export type NewChannel = NonNullable<Parameters<typeof api.v1.channels.post>[0]>
@@ -18,3 +19,5 @@ export type Scene = Exclude<NonNullable<VideoRequest['script']>, string>['scenes
 export type VideoAnalytics = Data<ReturnType<typeof api.v1.videos>['analytics']['get']>
 export type ChannelAnalytics = Data<ReturnType<typeof api.v1.channels>['analytics']['get']>
 export type MonthAnalytics = Data<typeof api.v1.me.analytics.get>
+export type WebhookDelivery = Data<ReturnType<typeof api.v1.webhooks.endpoints>['deliveries']['get']>[number]
+export type AdminUser = Data<typeof api.v1.admin.users.get>[number]

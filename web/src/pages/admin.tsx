@@ -4,8 +4,10 @@ import { PLANS, ROLES } from '@ytempire/contract'
 import { useState } from 'react'
 import { problemOf, unwrap } from '../api/problem'
 import { api, session } from '../api/session'
-import { dateTime, Empty, LoadError, Loading } from '../ui/bits'
-import { ProblemAlert } from '../ui/forms'
+import type { AdminUser } from '../api/types'
+import { Card, dateTime, Empty, QueryView } from '../ui/bits'
+import { Options, ProblemAlert } from '../ui/forms'
+import { type Column, DataTable } from '../ui/table'
 import { QuotaCard } from './publishing'
 
 type Role = (typeof ROLES)[number]
@@ -29,8 +31,7 @@ function Queues() {
     onSuccess: (r) => window.open(r.grants[0]!.url, '_blank', 'noopener'),
   })
   return (
-    <section className="card" aria-labelledby="queues-h">
-      <h2 id="queues-h">Queues</h2>
+    <Card id="queues-h" title="Queues">
       <p>
         The pipeline’s BullMQ queues (script, voice, visuals, render, thumbnail, events, dead letters) and the core’s own (webhook
         deliveries, meter events, plan expiry) in bull-board: jobs, retries, pauses.
@@ -39,7 +40,7 @@ function Queues() {
       <button type="button" className="button primary" onClick={() => open.mutate()} disabled={open.isPending}>
         Open the queue board
       </button>
-    </section>
+    </Card>
   )
 }
 
@@ -54,38 +55,33 @@ function DeadLetters() {
     onSuccess: () => qc.invalidateQueries({ queryKey: ['dead-letters'] }),
   })
   return (
-    <section className="card" aria-labelledby="dead-h">
-      <h2 id="dead-h">Dead letters</h2>
+    <Card id="dead-h" title="Dead letters">
       <p className="muted">
         Videos whose stage failed its last attempt. Re-drive runs them again from that stage (finished stages are reused).
       </p>
       <ProblemAlert problem={problemOf(redrive.error)} />
-      {letters.isPending ? (
-        <Loading />
-      ) : letters.error ? (
-        <LoadError error={letters.error} retry={() => letters.refetch()} />
-      ) : letters.data.length === 0 ? (
-        <Empty title="No dead letters: every video either finished or is still trying." />
-      ) : (
-        <ul className="list">
-          {letters.data.map((d) => (
-            <li key={d.id} className="row">
-              <div>
-                <Link to="/videos/$videoId" params={{ videoId: d.videoId }}>
-                  {d.video.title ?? d.video.script?.title ?? d.videoId}
-                </Link>
-                <div className="small">
-                  <strong>{d.stage}</strong> failed after {d.attempts} attempt(s), {dateTime(d.failedAt)}: {d.reason}
+      <QueryView query={letters} empty={<Empty title="No dead letters: every video either finished or is still trying." />}>
+        {(rows) => (
+          <ul className="list">
+            {rows.map((d) => (
+              <li key={d.id} className="row">
+                <div>
+                  <Link to="/videos/$videoId" params={{ videoId: d.videoId }}>
+                    {d.video.title ?? d.video.script?.title ?? d.videoId}
+                  </Link>
+                  <div className="small">
+                    <strong>{d.stage}</strong> failed after {d.attempts} attempt(s), {dateTime(d.failedAt)}: {d.reason}
+                  </div>
                 </div>
-              </div>
-              <button type="button" className="button small" disabled={redrive.isPending} onClick={() => redrive.mutate(d.id)}>
-                Re-drive
-              </button>
-            </li>
-          ))}
-        </ul>
-      )}
-    </section>
+                <button type="button" className="button small" disabled={redrive.isPending} onClick={() => redrive.mutate(d.id)}>
+                  Re-drive
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+      </QueryView>
+    </Card>
   )
 }
 
@@ -105,73 +101,48 @@ function Users() {
     mutationFn: (v: { id: string; role: Role }) => unwrap(api.v1.admin.users({ id: v.id }).role.patch({ role: v.role })),
     onSettled: () => qc.invalidateQueries({ queryKey: ['admin-users'] }),
   })
+  const columns: Column<AdminUser>[] = [
+    { head: 'E-mail', cell: (u) => u.email },
+    {
+      head: 'Plan',
+      cell: (u) => (
+        // Plans are set here while billing is off; with Stripe on, the core refuses and says so.
+        <select
+          aria-label={`Plan of ${u.email}`}
+          value={u.plan}
+          disabled={setPlan.isPending}
+          onChange={(e) => setPlan.mutate({ id: u.id, plan: e.target.value as (typeof PLANS)[number] })}
+        >
+          <Options values={PLANS} />
+        </select>
+      ),
+    },
+    { head: '2FA', cell: (u) => (u.mfaEnabled ? 'on' : 'off') },
+    { head: 'Since', cell: (u) => dateTime(u.createdAt) },
+    {
+      head: 'Role',
+      cell: (u) => (
+        <select
+          aria-label={`Role of ${u.email}`}
+          value={u.role}
+          disabled={setRole.isPending || (me.status === 'signed-in' && me.user.id === u.id)}
+          onChange={(e) => setRole.mutate({ id: u.id, role: e.target.value as Role })}
+        >
+          <Options values={ROLES} />
+        </select>
+      ),
+    },
+  ]
   return (
-    <section className="card" aria-labelledby="users-h">
-      <h2 id="users-h">Users and roles</h2>
+    <Card id="users-h" title="Users and roles">
       <p className="muted">A changed role takes effect at once: that user’s sessions end. Viewers can only read.</p>
       <label className="filters">
         Find by e-mail <input type="search" value={email} onChange={(e) => setEmail(e.target.value)} />
       </label>
       <ProblemAlert problem={problemOf(setRole.error ?? setPlan.error)} />
-      {users.isPending ? (
-        <Loading />
-      ) : users.error ? (
-        <LoadError error={users.error} />
-      ) : users.data.length === 0 ? (
-        <Empty title="No users match." />
-      ) : (
-        <div className="table-wrap">
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">E-mail</th>
-                <th scope="col">Plan</th>
-                <th scope="col">2FA</th>
-                <th scope="col">Since</th>
-                <th scope="col">Role</th>
-              </tr>
-            </thead>
-            <tbody>
-              {users.data.map((u) => (
-                <tr key={u.id}>
-                  <td>{u.email}</td>
-                  <td>
-                    {/* Plans are set here while billing is off; with Stripe on, the core refuses and says so. */}
-                    <select
-                      aria-label={`Plan of ${u.email}`}
-                      value={u.plan}
-                      disabled={setPlan.isPending}
-                      onChange={(e) => setPlan.mutate({ id: u.id, plan: e.target.value as (typeof PLANS)[number] })}
-                    >
-                      {PLANS.map((p) => (
-                        <option key={p} value={p}>
-                          {p}
-                        </option>
-                      ))}
-                    </select>
-                  </td>
-                  <td>{u.mfaEnabled ? 'on' : 'off'}</td>
-                  <td>{dateTime(u.createdAt)}</td>
-                  <td>
-                    <select
-                      aria-label={`Role of ${u.email}`}
-                      value={u.role}
-                      disabled={setRole.isPending || (me.status === 'signed-in' && me.user.id === u.id)}
-                      onChange={(e) => setRole.mutate({ id: u.id, role: e.target.value as Role })}
-                    >
-                      {ROLES.map((r) => (
-                        <option key={r} value={r}>
-                          {r}
-                        </option>
-                      ))}
-                    </select>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-    </section>
+      <QueryView query={users} retry={false} empty={<Empty title="No users match." />}>
+        {(rows) => <DataTable columns={columns} rows={rows} rowKey={(u) => u.id} />}
+      </QueryView>
+    </Card>
   )
 }

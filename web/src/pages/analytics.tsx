@@ -6,16 +6,34 @@ import { useMemo } from 'react'
 import { problemOf, unwrap } from '../api/problem'
 import { channelAnalyticsQuery, lastMonths, monthAnalyticsQuery, videoAnalyticsQuery } from '../api/queries'
 import { api } from '../api/session'
-import type { ChannelAnalytics, VideoAnalytics } from '../api/types'
-import { dateTime, Empty, LoadError, Loading, money } from '../ui/bits'
+import type { ChannelAnalytics, MonthAnalytics, VideoAnalytics } from '../api/types'
+import { dateTime, Empty, LoadError, Loading, money, QueryView } from '../ui/bits'
 import { BarChart, LineChart } from '../ui/chart'
-import { ProblemAlert } from '../ui/forms'
+import { Options, ProblemAlert } from '../ui/forms'
+import { type Column, DataTable } from '../ui/table'
 
 const count = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 })
 export const views = (n: number) => count.format(n)
 const hours = (minutes: number) => `${new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 }).format(minutes / 60)} h`
 const signed = (n: number) => <span className={n < 0 ? 'negative' : 'positive'}>{money(n)}</span>
 const COLORS = { views: '#2f6fde', watch: '#7a4fd6', revenue: '#1f8a4c', cost: '#c2410c', margin: '#0f766e' }
+
+// The figures a channel, a video and a day share, one column each; revenue is null where YouTube gave none.
+const VIEWS: Column<{ views: number }> = { head: 'Views', num: true, cell: (r) => views(r.views) }
+const WATCH_TIME: Column<{ minutesWatched: number }> = { head: 'Watch time', num: true, cell: (r) => hours(r.minutesWatched) }
+const REVENUE: Column<{ revenueUsd: number | null }> = {
+  head: 'Revenue',
+  num: true,
+  cell: (r) => (r.revenueUsd == null ? 'n/a' : money(r.revenueUsd)),
+}
+const COST: Column<{ costUsd: number }> = { head: 'Cost', num: true, cell: (r) => money(r.costUsd) }
+const MARGIN: Column<{ marginUsd: number }> = { head: 'Margin', num: true, cell: (r) => signed(r.marginUsd) }
+const DAY: Column<{ day: string }> = { head: 'Day', rowHeader: true, cell: (d) => d.day }
+
+type MonthChannel = MonthAnalytics['channels'][number]
+type ChannelDay = ChannelAnalytics['days'][number]
+type ChannelVideo = ChannelAnalytics['videos'][number]
+type VideoDay = VideoAnalytics['days'][number]
 
 function Figures({ items }: { items: { label: string; value: React.ReactNode; testId?: string }[] }) {
   return (
@@ -39,6 +57,23 @@ function RevenueNote({ revenue }: { revenue: { status: string; message: string |
     </p>
   ) : null
 }
+
+const monthColumns = (month: string): Column<MonthChannel>[] => [
+  {
+    head: 'Channel',
+    rowHeader: true,
+    cell: (c) => (
+      <Link to="/analytics" search={{ month, channelId: c.channelId }}>
+        {c.name}
+      </Link>
+    ),
+  },
+  VIEWS,
+  WATCH_TIME,
+  { ...REVENUE, attrs: (c) => ({ title: c.revenue.message ?? undefined }) },
+  COST,
+  MARGIN,
+]
 
 /** `/analytics`: every channel's month, and one channel's days when picked. */
 export function AnalyticsPage() {
@@ -70,89 +105,51 @@ export function AnalyticsPage() {
         <label className="inline-field">
           Month
           <select value={month} onChange={(e) => navigate({ search: { ...search, month: e.target.value } })}>
-            {months.map((mo) => (
-              <option key={mo} value={mo}>
-                {mo}
-              </option>
-            ))}
+            <Options values={months} />
           </select>
         </label>
       </div>
-      {data.isPending ? (
-        <Loading what="Loading analytics" />
-      ) : data.error ? (
-        <LoadError error={data.error} retry={() => data.refetch()} />
-      ) : !m || m.channels.length === 0 ? (
-        <Empty title="No channels yet.">
-          <p>Connect a channel to YouTube and its views, watch time and revenue appear here, beside what its videos cost.</p>
-          <Link to="/channels" className="button primary">
-            Channels
-          </Link>
-        </Empty>
-      ) : (
-        <>
-          <section className="card" aria-labelledby="month-h">
-            <h2 id="month-h">
-              {m.month}: all channels ({m.currency})
-            </h2>
-            <Figures
-              items={[
-                { label: 'Views', value: views(m.totals.views), testId: 'month-views' },
-                { label: 'Watch time', value: hours(m.totals.minutesWatched) },
-                { label: 'Revenue', value: money(m.totals.revenueUsd), testId: 'month-revenue' },
-                { label: 'Cost', value: money(m.totals.costUsd), testId: 'month-cost' },
-                { label: 'Margin', value: signed(m.totals.marginUsd), testId: 'month-margin' },
-              ]}
-            />
-            <BarChart categories={names} series={series} format={money} />
-            <div className="table-wrap">
-              <table className="table">
-                <caption>Channels in {m.month}, best margin first</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Channel</th>
-                    <th scope="col" className="num">
-                      Views
-                    </th>
-                    <th scope="col" className="num">
-                      Watch time
-                    </th>
-                    <th scope="col" className="num">
-                      Revenue
-                    </th>
-                    <th scope="col" className="num">
-                      Cost
-                    </th>
-                    <th scope="col" className="num">
-                      Margin
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {m.channels.map((c) => (
-                    <tr key={c.channelId}>
-                      <th scope="row">
-                        <Link to="/analytics" search={{ month, channelId: c.channelId }}>
-                          {c.name}
-                        </Link>
-                      </th>
-                      <td className="num">{views(c.views)}</td>
-                      <td className="num">{hours(c.minutesWatched)}</td>
-                      <td className="num" title={c.revenue.message ?? undefined}>
-                        {c.revenueUsd == null ? 'n/a' : money(c.revenueUsd)}
-                      </td>
-                      <td className="num">{money(c.costUsd)}</td>
-                      <td className="num">{signed(c.marginUsd)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-            <p className="muted small">{m.currencyNote}</p>
-          </section>
-          {search.channelId && <ChannelAnalyticsPanel channelId={search.channelId} />}
-        </>
-      )}
+      <QueryView
+        query={data}
+        loading="Loading analytics"
+        isEmpty={(m) => m.channels.length === 0}
+        empty={
+          <Empty title="No channels yet.">
+            <p>Connect a channel to YouTube and its views, watch time and revenue appear here, beside what its videos cost.</p>
+            <Link to="/channels" className="button primary">
+              Channels
+            </Link>
+          </Empty>
+        }
+      >
+        {(m) => (
+          <>
+            <section className="card" aria-labelledby="month-h">
+              <h2 id="month-h">
+                {m.month}: all channels ({m.currency})
+              </h2>
+              <Figures
+                items={[
+                  { label: 'Views', value: views(m.totals.views), testId: 'month-views' },
+                  { label: 'Watch time', value: hours(m.totals.minutesWatched) },
+                  { label: 'Revenue', value: money(m.totals.revenueUsd), testId: 'month-revenue' },
+                  { label: 'Cost', value: money(m.totals.costUsd), testId: 'month-cost' },
+                  { label: 'Margin', value: signed(m.totals.marginUsd), testId: 'month-margin' },
+                ]}
+              />
+              <BarChart categories={names} series={series} format={money} />
+              <DataTable
+                caption={`Channels in ${m.month}, best margin first`}
+                columns={monthColumns(month)}
+                rows={m.channels}
+                rowKey={(c) => c.channelId}
+              />
+              <p className="muted small">{m.currencyNote}</p>
+            </section>
+            {search.channelId && <ChannelAnalyticsPanel channelId={search.channelId} />}
+          </>
+        )}
+      </QueryView>
     </>
   )
 }
@@ -204,6 +201,16 @@ export function ChannelAnalyticsPanel({ channelId }: { channelId: string }) {
   )
 }
 
+const CHANNEL_DAY_COLUMNS: Column<ChannelDay>[] = [
+  DAY,
+  VIEWS,
+  WATCH_TIME,
+  { head: 'Subscribers', num: true, cell: (d) => d.subscribersGained },
+  REVENUE,
+  COST,
+  MARGIN,
+]
+
 function ChannelCharts({ a }: { a: ChannelAnalytics }) {
   const days = useMemo(() => a.days.map((d) => d.day), [a])
   const audience = useMemo(() => [{ label: 'Views', color: COLORS.views, values: a.days.map((d) => d.views) }], [a])
@@ -234,107 +241,50 @@ function ChannelCharts({ a }: { a: ChannelAnalytics }) {
       </figure>
       <details>
         <summary>The days in numbers</summary>
-        <div className="table-wrap">
-          <table className="table compact">
-            <caption className="sr-only">Each day's figures</caption>
-            <thead>
-              <tr>
-                <th scope="col">Day</th>
-                <th scope="col" className="num">
-                  Views
-                </th>
-                <th scope="col" className="num">
-                  Watch time
-                </th>
-                <th scope="col" className="num">
-                  Subscribers
-                </th>
-                <th scope="col" className="num">
-                  Revenue
-                </th>
-                <th scope="col" className="num">
-                  Cost
-                </th>
-                <th scope="col" className="num">
-                  Margin
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {a.days.map((d) => (
-                <tr key={d.day}>
-                  <th scope="row">{d.day}</th>
-                  <td className="num">{views(d.views)}</td>
-                  <td className="num">{hours(d.minutesWatched)}</td>
-                  <td className="num">{d.subscribersGained}</td>
-                  <td className="num">{d.revenueUsd == null ? 'n/a' : money(d.revenueUsd)}</td>
-                  <td className="num">{money(d.costUsd)}</td>
-                  <td className="num">{signed(d.marginUsd)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption="Each day's figures" hideCaption compact columns={CHANNEL_DAY_COLUMNS} rows={a.days} rowKey={(d) => d.day} />
       </details>
     </>
   )
 }
 
+const VIDEO_COLUMNS: Column<ChannelVideo>[] = [
+  {
+    head: 'Video',
+    rowHeader: true,
+    cell: (v) => (
+      <>
+        {v.videoId ? (
+          <Link to="/videos/$videoId" params={{ videoId: v.videoId }}>
+            {v.title}
+          </Link>
+        ) : (
+          <a href={`https://www.youtube.com/watch?v=${v.youtubeVideoId}`} rel="noreferrer noopener" target="_blank">
+            {v.title}
+          </a>
+        )}{' '}
+        {v.source === 'external' && <span className="badge">published elsewhere</span>}
+        {v.status === 'deleted' && <span className="badge badge-failed">deleted</span>}
+      </>
+    ),
+  },
+  VIEWS,
+  WATCH_TIME,
+  REVENUE,
+  COST,
+  MARGIN,
+]
+
 /** The channel's YouTube videos, ours and those published elsewhere, best margin first. */
 function ChannelVideos({ a }: { a: ChannelAnalytics }) {
   if (a.videos.length === 0) return <p className="muted">No videos on YouTube yet.</p>
   return (
-    <div className="table-wrap">
-      <table className="table" data-testid="videos-by-margin">
-        <caption>
-          Videos by margin ({a.from} to {a.to}; cost is each video's whole cost)
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">Video</th>
-            <th scope="col" className="num">
-              Views
-            </th>
-            <th scope="col" className="num">
-              Watch time
-            </th>
-            <th scope="col" className="num">
-              Revenue
-            </th>
-            <th scope="col" className="num">
-              Cost
-            </th>
-            <th scope="col" className="num">
-              Margin
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {a.videos.map((v) => (
-            <tr key={v.youtubeVideoId}>
-              <th scope="row">
-                {v.videoId ? (
-                  <Link to="/videos/$videoId" params={{ videoId: v.videoId }}>
-                    {v.title}
-                  </Link>
-                ) : (
-                  <a href={`https://www.youtube.com/watch?v=${v.youtubeVideoId}`} rel="noreferrer noopener" target="_blank">
-                    {v.title}
-                  </a>
-                )}{' '}
-                {v.source === 'external' && <span className="badge">published elsewhere</span>}
-                {v.status === 'deleted' && <span className="badge badge-failed">deleted</span>}
-              </th>
-              <td className="num">{views(v.views)}</td>
-              <td className="num">{hours(v.minutesWatched)}</td>
-              <td className="num">{v.revenueUsd == null ? 'n/a' : money(v.revenueUsd)}</td>
-              <td className="num">{money(v.costUsd)}</td>
-              <td className="num">{signed(v.marginUsd)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      testId="videos-by-margin"
+      caption={`Videos by margin (${a.from} to ${a.to}; cost is each video's whole cost)`}
+      columns={VIDEO_COLUMNS}
+      rows={a.videos}
+      rowKey={(v) => v.youtubeVideoId}
+    />
   )
 }
 
@@ -348,6 +298,14 @@ export function VideoAnalyticsPanel({ videoId }: { videoId: string }) {
     return <p className="muted">Not on YouTube yet: once it is published, its views and revenue appear here beside its cost.</p>
   return <VideoAnalyticsBody a={a} />
 }
+
+const VIDEO_DAY_COLUMNS: Column<VideoDay>[] = [
+  DAY,
+  VIEWS,
+  WATCH_TIME,
+  { head: 'Avg. view', num: true, cell: (d) => `${Math.round(d.averageViewDurationS)} s` },
+  REVENUE,
+]
 
 function VideoAnalyticsBody({ a }: { a: VideoAnalytics }) {
   const days = useMemo(() => a.days.map((d) => d.day), [a])
@@ -393,39 +351,7 @@ function VideoAnalyticsBody({ a }: { a: VideoAnalytics }) {
       </div>
       <details>
         <summary>The days in numbers</summary>
-        <div className="table-wrap">
-          <table className="table compact">
-            <caption className="sr-only">Each day's figures</caption>
-            <thead>
-              <tr>
-                <th scope="col">Day</th>
-                <th scope="col" className="num">
-                  Views
-                </th>
-                <th scope="col" className="num">
-                  Watch time
-                </th>
-                <th scope="col" className="num">
-                  Avg. view
-                </th>
-                <th scope="col" className="num">
-                  Revenue
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {a.days.map((d) => (
-                <tr key={d.day}>
-                  <th scope="row">{d.day}</th>
-                  <td className="num">{views(d.views)}</td>
-                  <td className="num">{hours(d.minutesWatched)}</td>
-                  <td className="num">{Math.round(d.averageViewDurationS)} s</td>
-                  <td className="num">{d.revenueUsd == null ? 'n/a' : money(d.revenueUsd)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption="Each day's figures" hideCaption compact columns={VIDEO_DAY_COLUMNS} rows={a.days} rowKey={(d) => d.day} />
       </details>
       <p className="muted small">{a.currencyNote}</p>
     </>

@@ -1,13 +1,37 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
-import { type FormEvent, useState } from 'react'
+import { useState } from 'react'
 import { problemOf, unwrap } from '../api/problem'
 import { api, session } from '../api/session'
 import type { ApiKey } from '../api/types'
-import { ago, dateTime, Empty, LoadError, Loading } from '../ui/bits'
-import { Field, ProblemAlert, Submit } from '../ui/forms'
+import { ago, dateTime, Empty, QueryView, ShownOnce } from '../ui/bits'
+import { Checkboxes, FormCard, ProblemAlert, TextField } from '../ui/forms'
+import { type Column, DataTable } from '../ui/table'
 
 const SCOPES = ['read', 'write', 'admin'] as const
 const keysKey = ['api-keys']
+
+const keyColumns = (revoke: (k: ApiKey) => void): Column<ApiKey>[] => [
+  { head: 'Name', cell: (k) => k.name },
+  { head: 'Key', cell: (k) => <code>{k.prefix}…</code> },
+  { head: 'Scopes', cell: (k) => k.scopes.join(', ') },
+  { head: 'Last used', cell: (k) => (k.lastUsedAt ? ago(k.lastUsedAt) : 'never') },
+  { head: 'Expires', cell: (k) => (k.expiresAt ? dateTime(k.expiresAt) : 'never') },
+  {
+    head: <span className="sr-only">Actions</span>,
+    cell: (k) =>
+      k.revokedAt ? (
+        <span className="badge badge-cancelled">Revoked</span>
+      ) : (
+        <button
+          type="button"
+          className="button small danger"
+          onClick={() => window.confirm(`Revoke “${k.name}”? Programs using it stop working at once.`) && revoke(k)}
+        >
+          Revoke<span className="sr-only"> {k.name}</span>
+        </button>
+      ),
+  },
+]
 
 export function ApiKeys() {
   const qc = useQueryClient()
@@ -39,10 +63,6 @@ export function ApiKeys() {
     onError: (_e, _id, ctx) => qc.setQueryData(keysKey, ctx?.before),
     onSettled: () => qc.invalidateQueries({ queryKey: keysKey }),
   })
-  const submit = (e: FormEvent) => {
-    e.preventDefault()
-    create.mutate()
-  }
   const problem = problemOf(create.error)
 
   return (
@@ -52,103 +72,63 @@ export function ApiKeys() {
         For scripts and integrations: send <code>Authorization: Bearer ytk_…</code>. A key never has more rights than your role.
       </p>
       {create.data && (
-        <div className="alert alert-ok" role="status">
-          <strong>Your new key “{create.data.name}”. Copy it now: it is shown only this once.</strong>
+        <ShownOnce title={`Your new key “${create.data.name}”. Copy it now: it is shown only this once.`} copy={create.data.key}>
           <p>
             <code className="secret" data-testid="new-api-key">
               {create.data.key}
             </code>
           </p>
-          <button type="button" className="button" onClick={() => navigator.clipboard?.writeText(create.data.key)}>
-            Copy
-          </button>
-        </div>
+        </ShownOnce>
       )}
-      <section className="card" aria-labelledby="new-key-h">
-        <h2 id="new-key-h">Create a key</h2>
-        <form className="form" onSubmit={submit} noValidate>
-          <ProblemAlert problem={problem} fields={['name', 'scopes', 'expiresInDays']} />
-          <div className="grid-2">
-            <Field label="Name" name="name" problem={problem} hint="What uses it, e.g. nightly batch">
-              {(p) => <input {...p} required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />}
-            </Field>
-            <Field label="Expires after (days, optional)" name="expiresInDays" problem={problem}>
-              {(p) => (
-                <input {...p} type="number" min={1} max={3650} value={expiresInDays} onChange={(e) => setExpiresInDays(e.target.value)} />
-              )}
-            </Field>
-          </div>
-          <fieldset className="fieldset">
-            <legend>Scopes</legend>
-            {SCOPES.filter((s) => s !== 'admin' || role === 'admin').map((s) => (
-              <label key={s} className="check">
-                <input
-                  type="checkbox"
-                  checked={scopes.includes(s)}
-                  onChange={() => setScopes(scopes.includes(s) ? scopes.filter((x) => x !== s) : [...scopes, s])}
-                />{' '}
-                {s}
-              </label>
-            ))}
-          </fieldset>
-          <Submit busy={create.isPending}>Create key</Submit>
-        </form>
-      </section>
+      <FormCard
+        id="new-key-h"
+        title="Create a key"
+        onSubmit={() => create.mutate()}
+        problem={problem}
+        fields={['name', 'scopes', 'expiresInDays']}
+        busy={create.isPending}
+        submitLabel="Create key"
+      >
+        <div className="grid-2">
+          <TextField
+            label="Name"
+            name="name"
+            problem={problem}
+            hint="What uses it, e.g. nightly batch"
+            required
+            maxLength={100}
+            value={name}
+            onValue={setName}
+          />
+          <TextField
+            label="Expires after (days, optional)"
+            name="expiresInDays"
+            problem={problem}
+            type="number"
+            min={1}
+            max={3650}
+            value={expiresInDays}
+            onValue={setExpiresInDays}
+          />
+        </div>
+        <fieldset className="fieldset">
+          <legend>Scopes</legend>
+          <Checkboxes values={SCOPES.filter((s) => s !== 'admin' || role === 'admin')} checked={scopes} onChange={setScopes} />
+        </fieldset>
+      </FormCard>
       <section aria-labelledby="keys-h">
         <h2 id="keys-h">Your keys</h2>
         <ProblemAlert problem={problemOf(revoke.error)} />
-        {keys.isPending ? (
-          <Loading />
-        ) : keys.error ? (
-          <LoadError error={keys.error} retry={() => keys.refetch()} />
-        ) : keys.data.length === 0 ? (
-          <Empty title="No API keys yet." />
-        ) : (
-          <div className="table-wrap">
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Key</th>
-                  <th scope="col">Scopes</th>
-                  <th scope="col">Last used</th>
-                  <th scope="col">Expires</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {keys.data.map((k) => (
-                  <tr key={k.id} className={k.revokedAt ? 'revoked' : undefined}>
-                    <td>{k.name}</td>
-                    <td>
-                      <code>{k.prefix}…</code>
-                    </td>
-                    <td>{k.scopes.join(', ')}</td>
-                    <td>{k.lastUsedAt ? ago(k.lastUsedAt) : 'never'}</td>
-                    <td>{k.expiresAt ? dateTime(k.expiresAt) : 'never'}</td>
-                    <td>
-                      {k.revokedAt ? (
-                        <span className="badge badge-cancelled">Revoked</span>
-                      ) : (
-                        <button
-                          type="button"
-                          className="button small danger"
-                          onClick={() =>
-                            window.confirm(`Revoke “${k.name}”? Programs using it stop working at once.`) && revoke.mutate(k.id)
-                          }
-                        >
-                          Revoke<span className="sr-only"> {k.name}</span>
-                        </button>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <QueryView query={keys} empty={<Empty title="No API keys yet." />}>
+          {(rows) => (
+            <DataTable
+              columns={keyColumns((k) => revoke.mutate(k.id))}
+              rows={rows}
+              rowKey={(k) => k.id}
+              rowClass={(k) => (k.revokedAt ? 'revoked' : undefined)}
+            />
+          )}
+        </QueryView>
       </section>
     </>
   )

@@ -3,7 +3,7 @@ import { PAID_PLANS, PLAN_ENTITLEMENTS, PLANS } from '@ytempire/contract'
 import { problemOf, unwrap } from '../api/problem'
 import { billingQuery } from '../api/publishing'
 import { api } from '../api/session'
-import { bytes, dateTime, LoadError, Loading, Usage } from '../ui/bits'
+import { bytes, Card, dateTime, LoadError, Loading, Usage } from '../ui/bits'
 import { ProblemAlert } from '../ui/forms'
 
 type Plan = (typeof PLANS)[number]
@@ -59,8 +59,7 @@ export function Billing() {
           </div>
         )}
       </section>
-      <section className="card" aria-labelledby="usage-h">
-        <h2 id="usage-h">Usage</h2>
+      <Card id="usage-h" title="Usage">
         <p className="muted">
           This period: {dateTime(b.usage.periodStart)} to {dateTime(b.usage.periodEnd)} · {b.usage.videosCompleted} video
           {b.usage.videosCompleted === 1 ? '' : 's'} completed
@@ -73,9 +72,8 @@ export function Billing() {
             {b.usage.pausedChannels} channel(s) paused: you own more than your plan allows. Upgrade, or delete channels.
           </p>
         )}
-      </section>
-      <section className="card" aria-labelledby="plans-h">
-        <h2 id="plans-h">Plans</h2>
+      </Card>
+      <Card id="plans-h" title="Plans">
         <div className="table-wrap">
           <table className="table">
             <thead>
@@ -116,7 +114,7 @@ export function Billing() {
             </tbody>
           </table>
         </div>
-      </section>
+      </Card>
     </>
   )
 }

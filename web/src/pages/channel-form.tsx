@@ -1,8 +1,8 @@
 import { ASPECTS, CAPTION_STYLES, PRIVACY_STATUSES, VISUAL_SOURCES, VOICE_PROVIDERS, WEEKDAYS } from '@ytempire/contract'
-import { type FormEvent, useState } from 'react'
+import { useState } from 'react'
 import type { Problem } from '../api/problem'
 import type { Channel, NewChannel } from '../api/types'
-import { Field, ProblemAlert, Submit } from '../ui/forms'
+import { binder, Checkboxes, onSubmitRun, ProblemAlert, SelectField, Submit, TextField } from '../ui/forms'
 
 const FIELDS = [
   'name',
@@ -78,111 +78,46 @@ export function ChannelForm(props: {
   const [f, setF] = useState<Form>(() => initial(props.channel))
   const set = <K extends keyof Form>(k: K, v: Form[K]) => setF((prev) => ({ ...prev, [k]: v }))
   const { problem } = props
-  const submit = (e: FormEvent) => {
-    e.preventDefault()
+  const bind = binder(f, set, problem)
+  const submit = onSubmitRun(() => {
     const { voiceProvider, voiceId, cadence, ...rest } = f
     props.onSubmit({
       ...rest,
       cadence: cadence as NewChannel['cadence'] & object,
       defaultVoice: { provider: voiceProvider as 'espeak', ...(voiceId.trim() ? { voiceId: voiceId.trim() } : {}) },
     })
-  }
-  const toggleDay = (day: Weekday) =>
-    set('cadence', {
-      ...f.cadence,
-      days: f.cadence.days.includes(day)
-        ? f.cadence.days.filter((d) => d !== day)
-        : WEEKDAYS.filter((d) => d === day || f.cadence.days.includes(d)),
-    })
+  })
 
   return (
     <form onSubmit={submit} className="form" noValidate>
       <ProblemAlert problem={problem} fields={FIELDS} />
       <div className="grid-2">
-        <Field label="Name" name="name" problem={problem}>
-          {(p) => <input {...p} required maxLength={100} value={f.name} onChange={(e) => set('name', e.target.value)} />}
-        </Field>
-        <Field label="Niche" name="niche" problem={problem} hint="What the channel is about, e.g. animal facts">
-          {(p) => <input {...p} required maxLength={200} value={f.niche} onChange={(e) => set('niche', e.target.value)} />}
-        </Field>
-        <Field label="Language" name="language" problem={problem} hint="BCP 47, e.g. en, en-US, de">
-          {(p) => <input {...p} required value={f.language} onChange={(e) => set('language', e.target.value)} />}
-        </Field>
-        <Field label="Aspect" name="aspect" problem={problem}>
-          {(p) => (
-            <select {...p} value={f.aspect} onChange={(e) => set('aspect', e.target.value as Form['aspect'])}>
-              {ASPECTS.map((a) => (
-                <option key={a} value={a}>
-                  {ASPECT_LABEL[a] ?? a}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field
+        <TextField label="Name" required maxLength={100} {...bind('name')} />
+        <TextField label="Niche" hint="What the channel is about, e.g. animal facts" required maxLength={200} {...bind('niche')} />
+        <TextField label="Language" hint="BCP 47, e.g. en, en-US, de" required {...bind('language')} />
+        <SelectField label="Aspect" options={ASPECTS} labels={ASPECT_LABEL} {...bind('aspect')} />
+        <SelectField
           label="Voice"
-          name="defaultVoice.provider"
-          problem={problem}
           hint="espeak works offline; OpenAI and ElevenLabs need their keys"
-        >
-          {(p) => (
-            <select {...p} value={f.voiceProvider} onChange={(e) => set('voiceProvider', e.target.value)}>
-              {VOICE_PROVIDERS.map((v) => (
-                <option key={v} value={v}>
-                  {v}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field label="Voice id (optional)" name="defaultVoice.voiceId" problem={problem}>
-          {(p) => <input {...p} maxLength={100} value={f.voiceId} onChange={(e) => set('voiceId', e.target.value)} />}
-        </Field>
-        <Field label="Visuals" name="visualSource" problem={problem}>
-          {(p) => (
-            <select {...p} value={f.visualSource} onChange={(e) => set('visualSource', e.target.value as Form['visualSource'])}>
-              {VISUAL_SOURCES.map((v) => (
-                <option key={v} value={v}>
-                  {VISUAL_LABEL[v] ?? v}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field label="Visual style (optional)" name="visualStyle" problem={problem} hint='Art direction, e.g. "dark, cinematic"'>
-          {(p) => <input {...p} maxLength={500} value={f.visualStyle} onChange={(e) => set('visualStyle', e.target.value)} />}
-        </Field>
-        <Field label="Captions" name="captionStyle" problem={problem}>
-          {(p) => (
-            <select {...p} value={f.captionStyle} onChange={(e) => set('captionStyle', e.target.value as Form['captionStyle'])}>
-              {CAPTION_STYLES.map((c) => (
-                <option key={c} value={c}>
-                  {CAPTION_LABEL[c] ?? c}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field label="Privacy of new uploads" name="defaultPrivacy" problem={problem}>
-          {(p) => (
-            <select {...p} value={f.defaultPrivacy} onChange={(e) => set('defaultPrivacy', e.target.value as Form['defaultPrivacy'])}>
-              {PRIVACY_STATUSES.map((s) => (
-                <option key={s} value={s}>
-                  {s}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+          options={VOICE_PROVIDERS}
+          {...bind('voiceProvider', 'defaultVoice.provider')}
+        />
+        <TextField label="Voice id (optional)" maxLength={100} {...bind('voiceId', 'defaultVoice.voiceId')} />
+        <SelectField label="Visuals" options={VISUAL_SOURCES} labels={VISUAL_LABEL} {...bind('visualSource')} />
+        <TextField label="Visual style (optional)" hint='Art direction, e.g. "dark, cinematic"' maxLength={500} {...bind('visualStyle')} />
+        <SelectField label="Captions" options={CAPTION_STYLES} labels={CAPTION_LABEL} {...bind('captionStyle')} />
+        <SelectField label="Privacy of new uploads" options={PRIVACY_STATUSES} {...bind('defaultPrivacy')} />
       </div>
       <fieldset className="fieldset">
         <legend>YouTube</legend>
         <div className="grid-3">
-          <Field label="Category id" name="categoryId" problem={problem} hint="22 People & Blogs, 27 Education, 28 Science & Technology">
-            {(p) => (
-              <input {...p} inputMode="numeric" maxLength={3} value={f.categoryId} onChange={(e) => set('categoryId', e.target.value)} />
-            )}
-          </Field>
+          <TextField
+            label="Category id"
+            hint="22 People & Blogs, 27 Education, 28 Science & Technology"
+            inputMode="numeric"
+            maxLength={3}
+            {...bind('categoryId')}
+          />
           <label className="check">
             <input type="checkbox" checked={f.madeForKids} onChange={(e) => set('madeForKids', e.target.checked)} /> Made for kids
           </label>
@@ -195,42 +130,40 @@ export function ChannelForm(props: {
       <fieldset className="fieldset">
         <legend>Posting cadence</legend>
         <div className="grid-3">
-          <Field label="Videos per week" name="cadence.videosPerWeek" problem={problem} hint="0 = only when you ask">
-            {(p) => (
-              <input
-                {...p}
-                type="number"
-                min={0}
-                max={70}
-                value={f.cadence.videosPerWeek}
-                onChange={(e) => set('cadence', { ...f.cadence, videosPerWeek: Number(e.target.value) })}
-              />
-            )}
-          </Field>
-          <Field label="Time (local)" name="cadence.time" problem={problem}>
-            {(p) => (
-              <input {...p} type="time" value={f.cadence.time} onChange={(e) => set('cadence', { ...f.cadence, time: e.target.value })} />
-            )}
-          </Field>
-          <Field label="Time zone" name="timeZone" problem={problem}>
-            {(p) => (
-              <select {...p} value={f.timeZone} onChange={(e) => set('timeZone', e.target.value)}>
-                {(TIME_ZONES.includes(f.timeZone) ? TIME_ZONES : [f.timeZone, ...TIME_ZONES]).map((tz) => (
-                  <option key={tz} value={tz}>
-                    {tz}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
+          <TextField
+            label="Videos per week"
+            name="cadence.videosPerWeek"
+            problem={problem}
+            hint="0 = only when you ask"
+            type="number"
+            min={0}
+            max={70}
+            value={f.cadence.videosPerWeek}
+            onValue={(v) => set('cadence', { ...f.cadence, videosPerWeek: Number(v) })}
+          />
+          <TextField
+            label="Time (local)"
+            name="cadence.time"
+            problem={problem}
+            type="time"
+            value={f.cadence.time}
+            onValue={(v) => set('cadence', { ...f.cadence, time: v })}
+          />
+          <SelectField
+            label="Time zone"
+            options={TIME_ZONES.includes(f.timeZone) ? TIME_ZONES : [f.timeZone, ...TIME_ZONES]}
+            {...bind('timeZone')}
+          />
         </div>
         <fieldset className="days">
           <legend className="sr-only">Days</legend>
-          {WEEKDAYS.map((d) => (
-            <label key={d} className="check">
-              <input type="checkbox" checked={f.cadence.days.includes(d)} onChange={() => toggleDay(d)} /> {DAY_LABEL[d]}
-            </label>
-          ))}
+          <Checkboxes
+            values={WEEKDAYS}
+            checked={f.cadence.days}
+            // Days stay in the week's order, whichever was ticked first.
+            onChange={(days) => set('cadence', { ...f.cadence, days: WEEKDAYS.filter((d) => days.includes(d)) })}
+            label={(d) => DAY_LABEL[d]}
+          />
         </fieldset>
       </fieldset>
       <Submit busy={props.busy}>{props.submitLabel}</Submit>

@@ -4,7 +4,7 @@ import { problemOf, unwrap } from '../api/problem'
 import { channelQuery, channelsQuery } from '../api/queries'
 import { api } from '../api/session'
 import type { Channel, ChannelChanges } from '../api/types'
-import { LoadError, Loading } from '../ui/bits'
+import { Card, LoadError, Loading } from '../ui/bits'
 import { ProblemAlert } from '../ui/forms'
 import { ChannelAnalyticsPanel } from './analytics'
 import { ChannelForm, cadenceText } from './channel-form'
@@ -71,8 +71,7 @@ export function ChannelPage() {
         <VideoList channelId={channelId} />
       </section>
 
-      <section className="card" aria-labelledby="settings-h">
-        <h2 id="settings-h">Settings</h2>
+      <Card id="settings-h" title="Settings">
         {save.isSuccess && (
           <p className="alert alert-ok" role="status">
             Saved.
@@ -86,7 +85,7 @@ export function ChannelPage() {
           submitLabel="Save settings"
           onSubmit={(body) => save.mutate(body)}
         />
-      </section>
+      </Card>
 
       <section className="card danger-zone" aria-labelledby="delete-h">
         <h2 id="delete-h">Delete this channel</h2>

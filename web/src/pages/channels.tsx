@@ -5,7 +5,7 @@ import { problemOf, unwrap } from '../api/problem'
 import { channelsQuery } from '../api/queries'
 import { api } from '../api/session'
 import type { Channel, NewChannel } from '../api/types'
-import { Empty, LoadError, Loading } from '../ui/bits'
+import { Card, Empty, QueryView } from '../ui/bits'
 import { ChannelForm, cadenceText } from './channel-form'
 import { ChannelStates, useChannelStates } from './publishing'
 
@@ -24,7 +24,7 @@ export function ChannelCard({ channel: c, inFlight, waiting }: { channel: Channe
         <li className="chip">{c.aspect}</li>
         <li className="chip">{c.language}</li>
         <li className="chip">{c.defaultPrivacy}</li>
-        <li className={c.cadence.videosPerWeek ? 'chip chip-on' : 'chip'}>{c.cadence.videosPerWeek ? 'Cadence set' : 'Manual'}</li>
+        <li className={c.cadence.videosPerWeek ? 'chip chip-ok' : 'chip'}>{c.cadence.videosPerWeek ? 'Cadence set' : 'Manual'}</li>
         {inFlight ? <li className="chip chip-busy">{inFlight} in flight</li> : null}
       </ul>
       <p className="small">{cadenceText(c)}</p>
@@ -60,29 +60,24 @@ export function Channels() {
         )}
       </div>
       {showForm && (
-        <section className="card" aria-labelledby="new-channel-h">
-          <h2 id="new-channel-h">New channel</h2>
+        <Card id="new-channel-h" title="New channel">
           <ChannelForm
             busy={create.isPending}
             problem={problemOf(create.error)}
             submitLabel="Create channel"
             onSubmit={(b) => create.mutate(b)}
           />
-        </section>
+        </Card>
       )}
-      {channels.isPending ? (
-        <Loading />
-      ) : channels.error ? (
-        <LoadError error={channels.error} retry={() => channels.refetch()} />
-      ) : channels.data.length === 0 ? (
-        <Empty title="No channels yet: fill in the form above to create your first." />
-      ) : (
-        <div className="cards">
-          {channels.data.map((c) => (
-            <ChannelCard key={c.id} channel={c} />
-          ))}
-        </div>
-      )}
+      <QueryView query={channels} empty={<Empty title="No channels yet: fill in the form above to create your first." />}>
+        {(rows) => (
+          <div className="cards">
+            {rows.map((c) => (
+              <ChannelCard key={c.id} channel={c} />
+            ))}
+          </div>
+        )}
+      </QueryView>
     </>
   )
 }

@@ -2,14 +2,14 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { Link, useNavigate, useSearch } from '@tanstack/react-router'
 import { CAPTION_STYLES, VISUAL_SOURCES, VOICE_PROVIDERS } from '@ytempire/contract'
 import { PLAIN_SCRIPT_MAX_CHARS, scriptFromText } from '@ytempire/core/plain-script'
-import { type FormEvent, useMemo, useState } from 'react'
+import { useMemo, useState } from 'react'
 import { problemOf, unwrap } from '../api/problem'
 import { channelsQuery, uploadsQuery } from '../api/queries'
 import { api } from '../api/session'
 import type { Upload, VideoRequest } from '../api/types'
 import { uploadMedia } from '../api/upload'
-import { bytes, Empty, LoadError, Loading } from '../ui/bits'
-import { Field, ProblemAlert, Submit } from '../ui/forms'
+import { bytes, Card, Empty, LoadError, Loading } from '../ui/bits'
+import { Field, onSubmitRun, ProblemAlert, SelectField, Submit, TextField } from '../ui/forms'
 import { emptyPublishDraft, type PublishDraft, PublishFields, publishBody } from './publishing'
 import { draftToScript, emptyScene, SceneEditor, type ScenesDraft, scriptToDraft } from './script-editor'
 
@@ -100,10 +100,6 @@ export function NewVideo() {
     },
   })
   const problem = problemOf(submit.error)
-  const onSubmit = (e: FormEvent) => {
-    e.preventDefault()
-    submit.mutate()
-  }
 
   if (channels.isPending) return <Loading />
   if (channels.error) return <LoadError error={channels.error} retry={() => channels.refetch()} />
@@ -122,7 +118,7 @@ export function NewVideo() {
   return (
     <>
       <h1>New video</h1>
-      <form className="form" onSubmit={onSubmit} noValidate>
+      <form className="form" onSubmit={onSubmitRun(() => submit.mutate())} noValidate>
         <ProblemAlert problem={problem} fields={FIELDS} />
         <section className="card">
           <Field label="Channel" name="channel" problem={problem}>
@@ -174,13 +170,14 @@ export function NewVideo() {
               </label>
             </div>
           </fieldset>
-          <Field
+          <TextField
             label={source === 'scenes' ? 'Title' : 'Title (optional)'}
             name={source === 'scenes' ? 'script.title' : 'title'}
             problem={problem}
-          >
-            {(p) => <input {...p} maxLength={100} value={title} onChange={(e) => setTitle(e.target.value)} />}
-          </Field>
+            maxLength={100}
+            value={title}
+            onValue={setTitle}
+          />
           {source === 'topic' && (
             <Field
               label={batch ? 'Topics, one per line' : 'Topic'}
@@ -199,16 +196,16 @@ export function NewVideo() {
           )}
           {source === 'text' && (
             <>
-              <Field
+              <TextField
                 label={batch ? 'Scripts, separated by a line with ---' : 'Script'}
                 name={batch ? 'videos' : 'script'}
                 problem={problem}
                 hint="Each paragraph becomes a scene (long ones are split between sentences); keywords are picked for each scene."
-              >
-                {(p) => (
-                  <textarea {...p} rows={12} maxLength={PLAIN_SCRIPT_MAX_CHARS} value={text} onChange={(e) => setText(e.target.value)} />
-                )}
-              </Field>
+                rows={12}
+                maxLength={PLAIN_SCRIPT_MAX_CHARS}
+                value={text}
+                onValue={setText}
+              />
               {preview && (
                 <>
                   <details className="preview">
@@ -246,62 +243,55 @@ export function NewVideo() {
           <h2>Voice and look</h2>
           <p className="muted">Left empty, the channel’s settings apply.</p>
           <div className="grid-2">
-            <Field label="Length (seconds)" name="targetSeconds" problem={problem} hint="Used when the LLM writes the script">
-              {(p) => (
-                <input
-                  {...p}
-                  type="number"
-                  min={10}
-                  max={1800}
-                  value={targetSeconds}
-                  onChange={(e) => setTargetSeconds(Number(e.target.value))}
-                />
-              )}
-            </Field>
-            <Field label="Voice" name="voice.provider" problem={problem}>
-              {(p) => (
-                <select {...p} value={voice.provider} onChange={(e) => setVoice({ ...voice, provider: e.target.value })}>
-                  <option value="">Channel default ({channel.defaultVoice.provider ?? 'espeak'})</option>
-                  {VOICE_PROVIDERS.map((v) => (
-                    <option key={v} value={v}>
-                      {v}
-                    </option>
-                  ))}
-                </select>
-              )}
-            </Field>
-            <Field label="Voice id (optional)" name="voice.voiceId" problem={problem}>
-              {(p) => <input {...p} value={voice.voiceId} onChange={(e) => setVoice({ ...voice, voiceId: e.target.value })} />}
-            </Field>
-            <Field label="Visuals" name="visualSource" problem={problem}>
-              {(p) => (
-                <select {...p} value={visualSource} onChange={(e) => setVisualSource(e.target.value)}>
-                  <option value="">Channel default ({channel.visualSource})</option>
-                  {VISUAL_SOURCES.map((v) => (
-                    <option key={v} value={v}>
-                      {v}
-                    </option>
-                  ))}
-                </select>
-              )}
-            </Field>
-            <Field label="Captions" name="captionStyle" problem={problem}>
-              {(p) => (
-                <select {...p} value={captionStyle} onChange={(e) => setCaptionStyle(e.target.value)}>
-                  <option value="">Channel default ({channel.captionStyle})</option>
-                  {CAPTION_STYLES.map((c) => (
-                    <option key={c} value={c}>
-                      {c}
-                    </option>
-                  ))}
-                </select>
-              )}
-            </Field>
+            <TextField
+              label="Length (seconds)"
+              name="targetSeconds"
+              problem={problem}
+              hint="Used when the LLM writes the script"
+              type="number"
+              min={10}
+              max={1800}
+              value={targetSeconds}
+              onValue={(v) => setTargetSeconds(Number(v))}
+            />
+            <SelectField
+              label="Voice"
+              name="voice.provider"
+              problem={problem}
+              unset={`Channel default (${channel.defaultVoice.provider ?? 'espeak'})`}
+              options={VOICE_PROVIDERS}
+              value={voice.provider}
+              onValue={(v) => setVoice({ ...voice, provider: v })}
+            />
+            <TextField
+              label="Voice id (optional)"
+              name="voice.voiceId"
+              problem={problem}
+              value={voice.voiceId}
+              onValue={(v) => setVoice({ ...voice, voiceId: v })}
+            />
+            <SelectField
+              label="Visuals"
+              name="visualSource"
+              problem={problem}
+              unset={`Channel default (${channel.visualSource})`}
+              options={VISUAL_SOURCES}
+              value={visualSource}
+              onValue={setVisualSource}
+            />
+            <SelectField
+              label="Captions"
+              name="captionStyle"
+              problem={problem}
+              unset={`Channel default (${channel.captionStyle})`}
+              options={CAPTION_STYLES}
+              value={captionStyle}
+              onValue={setCaptionStyle}
+            />
           </div>
         </section>
 
-        <section className="card" aria-labelledby="publish-h">
-          <h2 id="publish-h">Publish to YouTube</h2>
+        <Card id="publish-h" title="Publish to YouTube">
           {channel.youtube ? (
             <>
               <label className="check">
@@ -335,7 +325,7 @@ export function NewVideo() {
               to publish its videos from here; a finished video can also be published from its page.
             </p>
           )}
-        </section>
+        </Card>
 
         <MediaPicker media={media} onMedia={setMedia} music={music} onMusic={setMusic} problem={problem} />
 
@@ -371,8 +361,7 @@ function MediaPicker(props: {
   const toggle = (key: string) => props.onMedia(props.media.includes(key) ? props.media.filter((k) => k !== key) : [...props.media, key])
 
   return (
-    <section className="card" aria-labelledby="media-h">
-      <h2 id="media-h">Your own media (optional)</h2>
+    <Card id="media-h" title="Your own media (optional)">
       <Field
         label="Upload images, clips or music"
         name="upload"
@@ -442,6 +431,6 @@ function MediaPicker(props: {
           </fieldset>
         </div>
       )}
-    </section>
+    </Card>
   )
 }

@@ -6,7 +6,7 @@ import { unwrap } from '../api/problem'
 import { isPublishing } from '../api/publishing'
 import { channelsQuery, isInFlight, lastMonths, monthCostQuery, pollInterval } from '../api/queries'
 import { api } from '../api/session'
-import { Empty, LoadError, Loading, money } from '../ui/bits'
+import { Card, Empty, LoadError, Loading, money, QueryView } from '../ui/bits'
 import { BarChart } from '../ui/chart'
 import { ChannelCard } from './channels'
 import { QuotaCard, usePublishingContext, waitingVideos } from './publishing'
@@ -40,8 +40,7 @@ export function Overview() {
     <>
       <h1>Overview</h1>
       <div className="grid-2 overview-top">
-        <section className="card" aria-labelledby="spend-h">
-          <h2 id="spend-h">Spend this month</h2>
+        <Card id="spend-h" title="Spend this month">
           {thisMonth ? (
             <>
               <p className="figure">{money(thisMonth.totalUsd)}</p>
@@ -67,9 +66,8 @@ export function Overview() {
           ) : (
             <Loading />
           )}
-        </section>
-        <section className="card" aria-labelledby="months-h">
-          <h2 id="months-h">Spend by month</h2>
+        </Card>
+        <Card id="months-h" title="Spend by month">
           <BarChart categories={monthLabels} series={spend} format={money} />
           <table className="sr-only">
             <caption>Spend by month</caption>
@@ -82,28 +80,30 @@ export function Overview() {
               ))}
             </tbody>
           </table>
-        </section>
+        </Card>
       </div>
 
       <section aria-labelledby="flight-h">
         <h2 id="flight-h">In flight</h2>
-        {videos.isPending ? (
-          <Loading />
-        ) : videos.error ? (
-          <LoadError error={videos.error} retry={() => videos.refetch()} />
-        ) : inFlight.length === 0 ? (
-          <Empty title="Nothing is rendering or uploading right now.">
-            <Link to="/videos/new" className="button primary">
-              Make a video
-            </Link>
-          </Empty>
-        ) : (
-          <ul className="list">
-            {inFlight.map((v) => (
-              <VideoRow key={v.id} video={v} />
-            ))}
-          </ul>
-        )}
+        <QueryView
+          query={videos}
+          isEmpty={() => inFlight.length === 0}
+          empty={
+            <Empty title="Nothing is rendering or uploading right now.">
+              <Link to="/videos/new" className="button primary">
+                Make a video
+              </Link>
+            </Empty>
+          }
+        >
+          {() => (
+            <ul className="list">
+              {inFlight.map((v) => (
+                <VideoRow key={v.id} video={v} />
+              ))}
+            </ul>
+          )}
+        </QueryView>
       </section>
 
       <section aria-labelledby="channels-h">
@@ -113,29 +113,30 @@ export function Overview() {
             Manage channels
           </Link>
         </div>
-        {channels.isPending ? (
-          <Loading />
-        ) : channels.error ? (
-          <LoadError error={channels.error} retry={() => channels.refetch()} />
-        ) : channels.data.length === 0 ? (
-          <Empty title="No channels yet.">
-            <p>A channel holds the niche, voice, look and posting rhythm its videos share.</p>
-            <Link to="/channels" className="button primary">
-              Create your first channel
-            </Link>
-          </Empty>
-        ) : (
-          <div className="cards">
-            {channels.data.map((c) => (
-              <ChannelCard
-                key={c.id}
-                channel={c}
-                inFlight={inFlight.filter((v) => v.channelId === c.id && isInFlight(v)).length}
-                waiting={waitingVideos(videos.data?.items, c.id)}
-              />
-            ))}
-          </div>
-        )}
+        <QueryView
+          query={channels}
+          empty={
+            <Empty title="No channels yet.">
+              <p>A channel holds the niche, voice, look and posting rhythm its videos share.</p>
+              <Link to="/channels" className="button primary">
+                Create your first channel
+              </Link>
+            </Empty>
+          }
+        >
+          {(rows) => (
+            <div className="cards">
+              {rows.map((c) => (
+                <ChannelCard
+                  key={c.id}
+                  channel={c}
+                  inFlight={inFlight.filter((v) => v.channelId === c.id && isInFlight(v)).length}
+                  waiting={waitingVideos(videos.data?.items, c.id)}
+                />
+              ))}
+            </div>
+          )}
+        </QueryView>
       </section>
 
       {anyConnected && <QuotaCard quota={quota} />}

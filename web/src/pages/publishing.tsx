@@ -4,7 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { Link, useNavigate } from '@tanstack/react-router'
 import { PRIVACY_STATUSES } from '@ytempire/contract'
 import { scriptFromText } from '@ytempire/core/plain-script'
-import { type FormEvent, useState } from 'react'
+import { useState } from 'react'
 import { type Problem, ProblemError, problemOf, unwrap } from '../api/problem'
 import {
   type BacklogInput,
@@ -28,8 +28,9 @@ import {
 import { channelQuery, channelsQuery, videoQuery } from '../api/queries'
 import { api } from '../api/session'
 import type { Channel, Video } from '../api/types'
-import { ago, dateTime, Empty, LoadError, Loading, Usage } from '../ui/bits'
-import { Field, ProblemAlert, Submit } from '../ui/forms'
+import { ago, Card, dateTime, Empty, LoadError, Loading, QueryView, Usage } from '../ui/bits'
+import { onSubmitRun, ProblemAlert, SelectField, Submit, TextField } from '../ui/forms'
+import { DataTable } from '../ui/table'
 import { cadenceText } from './channel-form'
 
 const BROWSER_TIME_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone
@@ -96,8 +97,7 @@ export function YouTubeCard({ channel: c, outcome, onDismiss }: { channel: Chann
   const busy = connect.isPending || connect.isSuccess
 
   return (
-    <section className="card" aria-labelledby="youtube-h">
-      <h2 id="youtube-h">YouTube</h2>
+    <Card id="youtube-h" title="YouTube">
       {outcome && (
         <div
           className={outcome === 'connected' ? 'alert alert-ok' : 'alert alert-error'}
@@ -195,7 +195,7 @@ export function YouTubeCard({ channel: c, outcome, onDismiss }: { channel: Chann
           </button>
         )}
       </div>
-    </section>
+    </Card>
   )
 }
 
@@ -213,7 +213,7 @@ export function AutopilotCard({ channel: c }: { channel: Channel }) {
       void qc.invalidateQueries({ queryKey: channelsQuery.queryKey, exact: true })
     },
   })
-  const s = schedule.data
+  const lead = schedule.data?.leadMinutes
   const on = c.autopilot
   // What the core would refuse, said before asking it.
   const blocked = [
@@ -241,7 +241,8 @@ export function AutopilotCard({ channel: c }: { channel: Channel }) {
       </div>
       <p>
         {cadenceText(c)}.{' '}
-        {s && `Each slot’s video is made ${Math.round(s.leadMinutes / 60)} h ahead and uploaded private, set to go public at the slot.`}
+        {lead !== undefined &&
+          `Each slot’s video is made ${Math.round(lead / 60)} h ahead and uploaded private, set to go public at the slot.`}
       </p>
       {autopilotAllowed === false && (
         <p className="alert alert-warn">
@@ -266,69 +267,68 @@ export function AutopilotCard({ channel: c }: { channel: Channel }) {
         {on ? 'Pause autopilot' : 'Turn autopilot on'}
       </button>
 
-      {schedule.isPending ? (
-        <Loading what="Loading the schedule" />
-      ) : schedule.error ? (
-        <LoadError error={schedule.error} retry={() => schedule.refetch()} />
-      ) : (
-        <div className="grid-2 schedule">
-          <div>
-            <h3>{on ? 'Next slots' : 'Next slots (when on)'}</h3>
-            {s!.next.length === 0 ? (
-              <p className="muted">No slots: the cadence posts nothing.</p>
-            ) : (
-              <div className="table-wrap">
-                <table className="table compact">
-                  <caption className="sr-only">Next slots in {s!.timeZone}</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Goes public ({s!.timeZone})</th>
-                      <th scope="col">Content</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {s!.next.slice(0, 6).map((n) => (
-                      <tr key={n.slotAt}>
-                        <td>
+      <QueryView query={schedule} loading="Loading the schedule">
+        {(s) => (
+          <div className="grid-2 schedule">
+            <div>
+              <h3>{on ? 'Next slots' : 'Next slots (when on)'}</h3>
+              {s.next.length === 0 ? (
+                <p className="muted">No slots: the cadence posts nothing.</p>
+              ) : (
+                <DataTable
+                  caption={`Next slots in ${s.timeZone}`}
+                  hideCaption
+                  compact
+                  columns={[
+                    {
+                      head: `Goes public (${s.timeZone})`,
+                      cell: (n) => (
+                        <>
                           {inZone.format(new Date(n.slotAt))}
                           <div className="small muted">made {madeAt.format(new Date(n.prepareAt))}</div>
-                        </td>
-                        <td className={n.source === 'none' ? 'warn-text' : undefined}>{SOURCE_TEXT[n.source]}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-            )}
+                        </>
+                      ),
+                    },
+                    {
+                      head: 'Content',
+                      cell: (n) => SOURCE_TEXT[n.source],
+                      attrs: (n) => ({ className: n.source === 'none' ? 'warn-text' : undefined }),
+                    },
+                  ]}
+                  rows={s.next.slice(0, 6)}
+                  rowKey={(n) => n.slotAt}
+                />
+              )}
+            </div>
+            <div>
+              <h3>Recent slots</h3>
+              {s.recent.length === 0 ? (
+                <p className="muted">No slot has come yet.</p>
+              ) : (
+                <ul className="list slots">
+                  {s.recent.map((r) => (
+                    <li key={r.slotAt}>
+                      <span className={`badge badge-tone-${r.status === 'made' ? 'ok' : 'warn'}`}>
+                        {r.status === 'made' ? 'Made' : 'Skipped'}
+                      </span>{' '}
+                      {dateTime(r.slotAt)}
+                      {r.videoId && (
+                        <>
+                          {' · '}
+                          <Link to="/videos/$videoId" params={{ videoId: r.videoId }}>
+                            the video
+                          </Link>
+                        </>
+                      )}
+                      {r.reason && <div className="small muted">{r.reason}</div>}
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </div>
           </div>
-          <div>
-            <h3>Recent slots</h3>
-            {s!.recent.length === 0 ? (
-              <p className="muted">No slot has come yet.</p>
-            ) : (
-              <ul className="list slots">
-                {s!.recent.map((r) => (
-                  <li key={r.slotAt}>
-                    <span className={`badge badge-tone-${r.status === 'made' ? 'ok' : 'warn'}`}>
-                      {r.status === 'made' ? 'Made' : 'Skipped'}
-                    </span>{' '}
-                    {dateTime(r.slotAt)}
-                    {r.videoId && (
-                      <>
-                        {' · '}
-                        <Link to="/videos/$videoId" params={{ videoId: r.videoId }}>
-                          the video
-                        </Link>
-                      </>
-                    )}
-                    {r.reason && <div className="small muted">{r.reason}</div>}
-                  </li>
-                ))}
-              </ul>
-            )}
-          </div>
-        </div>
-      )}
+        )}
+      </QueryView>
     </section>
   )
 }
@@ -371,52 +371,51 @@ export function BacklogCard({ channelId }: { channelId: string }) {
     onSettled: refresh,
   })
   const problem = problemOf(add.error)
-  const submit = (e: FormEvent) => {
-    e.preventDefault()
-    add.mutate()
-  }
+  const submit = onSubmitRun(() => add.mutate())
 
   return (
-    <section className="card" aria-labelledby="backlog-h">
-      <h2 id="backlog-h">Backlog</h2>
+    <Card id="backlog-h" title="Backlog">
       <p className="muted">What the autopilot makes next, oldest first, one per slot. Topics need an LLM on this installation.</p>
-      {backlog.isPending ? (
-        <Loading what="Loading the backlog" />
-      ) : backlog.error ? (
-        <LoadError error={backlog.error} retry={() => backlog.refetch()} />
-      ) : backlog.data.items.length === 0 ? (
-        <Empty title="The backlog is empty.">
-          <p className="small">Slots with nothing to make are skipped, unless an LLM writes a fresh topic.</p>
-        </Empty>
-      ) : (
-        <ol className="list backlog">
-          {backlog.data.items.map((item, i) => {
-            const script = item.script as { title?: string; scenes?: unknown[] } | null
-            const name = item.topic ?? script?.title ?? 'Script'
-            return (
-              <li key={item.id} className="row">
-                <div>
-                  <span className="backlog-title">
-                    <span className="muted">{i + 1}.</span> {name}
-                  </span>
-                  <div className="small muted">
-                    {item.topic ? 'topic' : `script, ${script?.scenes?.length ?? 0} scenes`} · added {ago(item.createdAt)}
+      <QueryView
+        query={backlog}
+        loading="Loading the backlog"
+        isEmpty={(b) => b.items.length === 0}
+        empty={
+          <Empty title="The backlog is empty.">
+            <p className="small">Slots with nothing to make are skipped, unless an LLM writes a fresh topic.</p>
+          </Empty>
+        }
+      >
+        {(b) => (
+          <ol className="list backlog">
+            {b.items.map((item, i) => {
+              const script = item.script as { title?: string; scenes?: unknown[] } | null
+              const name = item.topic ?? script?.title ?? 'Script'
+              return (
+                <li key={item.id} className="row">
+                  <div>
+                    <span className="backlog-title">
+                      <span className="muted">{i + 1}.</span> {name}
+                    </span>
+                    <div className="small muted">
+                      {item.topic ? 'topic' : `script, ${script?.scenes?.length ?? 0} scenes`} · added {ago(item.createdAt)}
+                    </div>
                   </div>
-                </div>
-                <button
-                  type="button"
-                  className="button small"
-                  aria-label={`Remove ${name}`}
-                  disabled={remove.isPending}
-                  onClick={() => remove.mutate(item.id)}
-                >
-                  Remove
-                </button>
-              </li>
-            )
-          })}
-        </ol>
-      )}
+                  <button
+                    type="button"
+                    className="button small"
+                    aria-label={`Remove ${name}`}
+                    disabled={remove.isPending}
+                    onClick={() => remove.mutate(item.id)}
+                  >
+                    Remove
+                  </button>
+                </li>
+              )
+            })}
+          </ol>
+        )}
+      </QueryView>
       <ProblemAlert problem={problemOf(remove.error)} />
 
       <form className="form" onSubmit={submit} noValidate aria-labelledby="backlog-add-h">
@@ -435,22 +434,31 @@ export function BacklogCard({ channelId }: { channelId: string }) {
           </div>
         </fieldset>
         {kind === 'topic' ? (
-          <Field label="Topic" name="items.0.topic" problem={problem}>
-            {(p) => <input {...p} maxLength={500} value={topic} onChange={(e) => setTopic(e.target.value)} />}
-          </Field>
+          <TextField label="Topic" name="items.0.topic" problem={problem} maxLength={500} value={topic} onValue={setTopic} />
         ) : (
           <>
-            <Field label="Title (optional)" name="items.0.script.title" problem={problem}>
-              {(p) => <input {...p} maxLength={100} value={title} onChange={(e) => setTitle(e.target.value)} />}
-            </Field>
-            <Field label="Script" name="items.0.script" problem={problem} hint="Each paragraph becomes a scene.">
-              {(p) => <textarea {...p} rows={5} value={text} onChange={(e) => setText(e.target.value)} />}
-            </Field>
+            <TextField
+              label="Title (optional)"
+              name="items.0.script.title"
+              problem={problem}
+              maxLength={100}
+              value={title}
+              onValue={setTitle}
+            />
+            <TextField
+              label="Script"
+              name="items.0.script"
+              problem={problem}
+              hint="Each paragraph becomes a scene."
+              rows={5}
+              value={text}
+              onValue={setText}
+            />
           </>
         )}
         <Submit busy={add.isPending}>Add to backlog</Submit>
       </form>
-    </section>
+    </Card>
   )
 }
 
@@ -475,26 +483,24 @@ export function PublishFields(props: {
   const { draft: d, onChange } = props
   return (
     <div className="grid-2">
-      <Field label="Privacy on YouTube" name={name('privacy')} problem={props.problem}>
-        {(p) => (
-          <select {...p} value={d.privacy} onChange={(e) => onChange({ ...d, privacy: e.target.value })}>
-            <option value="">Channel default ({props.defaultPrivacy})</option>
-            {PRIVACY_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
-      <Field
+      <SelectField
+        label="Privacy on YouTube"
+        name={name('privacy')}
+        problem={props.problem}
+        unset={`Channel default (${props.defaultPrivacy})`}
+        options={PRIVACY_STATUSES}
+        value={d.privacy}
+        onValue={(privacy) => onChange({ ...d, privacy })}
+      />
+      <TextField
         label="Publish at (optional)"
         name={name('publishAt')}
         problem={props.problem}
         hint={`Your time (${BROWSER_TIME_ZONE}). YouTube schedules private videos only: they turn public at this time.`}
-      >
-        {(p) => <input {...p} type="datetime-local" value={d.publishAt} onChange={(e) => onChange({ ...d, publishAt: e.target.value })} />}
-      </Field>
+        type="datetime-local"
+        value={d.publishAt}
+        onValue={(publishAt) => onChange({ ...d, publishAt })}
+      />
     </div>
   )
 }
@@ -515,8 +521,7 @@ export function PublishCard({ video: v, channel }: { video: Video; channel?: Cha
   const message = p && publicationMessage(p, dateTime)
 
   return (
-    <section className="card" aria-labelledby="publish-h">
-      <h2 id="publish-h">YouTube</h2>
+    <Card id="publish-h" title="YouTube">
       {p && (
         <>
           <div className="row publication-head">
@@ -580,15 +585,7 @@ export function PublishCard({ video: v, channel }: { video: Video; channel?: Cha
             to publish.
           </p>
         ) : (
-          <form
-            className="form"
-            noValidate
-            aria-label="Publish to YouTube"
-            onSubmit={(e) => {
-              e.preventDefault()
-              publish.mutate()
-            }}
-          >
+          <form className="form" noValidate aria-label="Publish to YouTube" onSubmit={onSubmitRun(() => publish.mutate())}>
             {!p && <p className="muted">Uploads the video to {channel?.youtube?.title ?? 'the channel’s YouTube channel'} once.</p>}
             <ProblemAlert problem={problem} fields={['privacy', 'publishAt']} />
             <PublishFields
@@ -601,7 +598,7 @@ export function PublishCard({ video: v, channel }: { video: Video; channel?: Cha
             <Submit busy={publish.isPending}>{p ? 'Publish again' : 'Publish'}</Submit>
           </form>
         ))}
-    </section>
+    </Card>
   )
 }
 
@@ -621,8 +618,7 @@ export function QuotaCard({ quota: q }: { quota?: Quota }) {
   const query = useQuery({ ...quotaQuery, enabled: !q })
   const data = q ?? query.data
   return (
-    <section className="card" aria-labelledby="quota-h">
-      <h2 id="quota-h">YouTube quota today</h2>
+    <Card id="quota-h" title="YouTube quota today">
       {!data ? (
         query.error ? (
           <LoadError error={query.error} retry={() => query.refetch()} />
@@ -642,7 +638,7 @@ export function QuotaCard({ quota: q }: { quota?: Quota }) {
           </p>
         </>
       )}
-    </section>
+    </Card>
   )
 }
 

@@ -1,7 +1,7 @@
 // A script edited scene by scene: narration and the keywords that pick each scene's picture.
 import type { Problem } from '../api/problem'
 import type { Scene } from '../api/types'
-import { Field } from '../ui/forms'
+import { TextField } from '../ui/forms'
 
 export interface ScenesDraft {
   description: string
@@ -45,20 +45,23 @@ export function SceneEditor({ draft, onChange, problem }: { draft: ScenesDraft; 
   }
   return (
     <div className="scene-editor">
-      <Field label="Description" name="script.description" problem={problem}>
-        {(p) => (
-          <textarea
-            {...p}
-            rows={2}
-            maxLength={5000}
-            value={draft.description}
-            onChange={(e) => onChange({ ...draft, description: e.target.value })}
-          />
-        )}
-      </Field>
-      <Field label="Tags" name="script.tags" problem={problem} hint="Comma-separated">
-        {(p) => <input {...p} value={draft.tags} onChange={(e) => onChange({ ...draft, tags: e.target.value })} />}
-      </Field>
+      <TextField
+        label="Description"
+        name="script.description"
+        problem={problem}
+        rows={2}
+        maxLength={5000}
+        value={draft.description}
+        onValue={(description) => onChange({ ...draft, description })}
+      />
+      <TextField
+        label="Tags"
+        name="script.tags"
+        problem={problem}
+        hint="Comma-separated"
+        value={draft.tags}
+        onValue={(tags) => onChange({ ...draft, tags })}
+      />
       <ol className="scenes">
         {draft.scenes.map((s, i) => (
           // biome-ignore lint/suspicious/noArrayIndexKey: scenes have no identity but their place
@@ -95,20 +98,23 @@ export function SceneEditor({ draft, onChange, problem }: { draft: ScenesDraft; 
                 </button>
               </div>
             </div>
-            <Field label="Narration" name={`script.scenes.${i}.narration`} problem={problem}>
-              {(p) => (
-                <textarea
-                  {...p}
-                  rows={3}
-                  maxLength={2000}
-                  value={s.narration}
-                  onChange={(e) => setScene(i, { narration: e.target.value })}
-                />
-              )}
-            </Field>
-            <Field label="Keywords" name={`script.scenes.${i}.keywords`} problem={problem} hint="Comma-separated; they pick the picture">
-              {(p) => <input {...p} value={s.keywords} onChange={(e) => setScene(i, { keywords: e.target.value })} />}
-            </Field>
+            <TextField
+              label="Narration"
+              name={`script.scenes.${i}.narration`}
+              problem={problem}
+              rows={3}
+              maxLength={2000}
+              value={s.narration}
+              onValue={(narration) => setScene(i, { narration })}
+            />
+            <TextField
+              label="Keywords"
+              name={`script.scenes.${i}.keywords`}
+              problem={problem}
+              hint="Comma-separated; they pick the picture"
+              value={s.keywords}
+              onValue={(keywords) => setScene(i, { keywords })}
+            />
           </li>
         ))}
       </ol>

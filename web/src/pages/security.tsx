@@ -1,11 +1,14 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useNavigate } from '@tanstack/react-router'
-import { type FormEvent, type ReactNode, useState } from 'react'
+import { useState } from 'react'
 import { problemOf, unwrap } from '../api/problem'
 import { meQuery } from '../api/queries'
 import { api, signOut, updateUser } from '../api/session'
-import { ago, dateTime, Empty, LoadError, Loading } from '../ui/bits'
-import { Field, ProblemAlert, Submit } from '../ui/forms'
+import type { AuditEvent } from '../api/types'
+import { ago, Card, dateTime, Empty, QueryView, ShownOnce } from '../ui/bits'
+import { OneTimeCodeField, PasswordField } from '../ui/credentials'
+import { FormCard, onSubmitRun, ProblemAlert, Submit } from '../ui/forms'
+import { type Column, DataTable } from '../ui/table'
 
 export function Security() {
   return (
@@ -17,15 +20,6 @@ export function Security() {
       <AuditLog />
       <YourData />
     </>
-  )
-}
-
-function Card({ id, title, children }: { id: string; title: string; children: ReactNode }) {
-  return (
-    <section className="card" aria-labelledby={id}>
-      <h2 id={id}>{title}</h2>
-      {children}
-    </section>
   )
 }
 
@@ -55,113 +49,77 @@ function TwoFactor() {
       updateUser(await qc.fetchQuery({ ...meQuery, staleTime: 0 }))
     },
   })
-  const confirmSubmit = (e: FormEvent) => {
-    e.preventDefault()
-    confirm.mutate()
-  }
-  const disableSubmit = (e: FormEvent) => {
-    e.preventDefault()
-    disable.mutate()
-  }
-
-  if (me.isPending)
-    return (
-      <Card id="mfa-h" title="Two-factor authentication">
-        <Loading />
-      </Card>
-    )
-  if (me.error)
-    return (
-      <Card id="mfa-h" title="Two-factor authentication">
-        <LoadError error={me.error} />
-      </Card>
-    )
   return (
     <Card id="mfa-h" title="Two-factor authentication">
-      {confirm.data && (
-        <div className="alert alert-ok" role="status">
-          <strong>
-            Two-factor authentication is on. Save these recovery codes now: each signs you in once if you lose your phone, and they are
-            shown only this once.
-          </strong>
-          <ul className="codes" data-testid="recovery-codes">
-            {confirm.data.recoveryCodes.map((c) => (
-              <li key={c}>
-                <code>{c}</code>
-              </li>
-            ))}
-          </ul>
-          <button type="button" className="button" onClick={() => navigator.clipboard?.writeText(confirm.data.recoveryCodes.join('\n'))}>
-            Copy codes
-          </button>
-        </div>
-      )}
-      {me.data.mfaEnabled ? (
-        <form className="form" onSubmit={disableSubmit} noValidate>
-          <p>
-            <span className="badge badge-completed">On</span> Sign-in asks for a code from your authenticator app.
-          </p>
-          <ProblemAlert problem={problemOf(disable.error)} fields={['code', 'recoveryCode']} />
-          <Field
-            label={useRecovery ? 'A recovery code' : 'A current code'}
-            name={useRecovery ? 'recoveryCode' : 'code'}
-            problem={problemOf(disable.error)}
-          >
-            {(p) => (
-              <input
-                {...p}
-                inputMode={useRecovery ? 'text' : 'numeric'}
-                autoComplete="one-time-code"
-                value={code}
-                onChange={(e) => setCode(e.target.value)}
-              />
+      <QueryView query={me} retry={false}>
+        {(user) => (
+          <>
+            {confirm.data && (
+              <ShownOnce
+                title="Two-factor authentication is on. Save these recovery codes now: each signs you in once if you lose your phone, and they are shown only this once."
+                copy={confirm.data.recoveryCodes.join('\n')}
+                copyLabel="Copy codes"
+              >
+                <ul className="codes" data-testid="recovery-codes">
+                  {confirm.data.recoveryCodes.map((c) => (
+                    <li key={c}>
+                      <code>{c}</code>
+                    </li>
+                  ))}
+                </ul>
+              </ShownOnce>
             )}
-          </Field>
-          <button type="button" className="link-button" onClick={() => setUseRecovery(!useRecovery)}>
-            {useRecovery ? 'Use the authenticator code instead' : 'Use a recovery code instead'}
-          </button>
-          <Submit busy={disable.isPending} className="button danger">
-            Turn two-factor authentication off
-          </Submit>
-        </form>
-      ) : enroll.data ? (
-        <form className="form" onSubmit={confirmSubmit} noValidate>
-          <ol className="steps">
-            <li>
-              Add ytempire to your authenticator app: on a phone, <a href={enroll.data.otpauthUri}>open this link</a>; elsewhere, type the
-              key{' '}
-              <code className="secret" data-testid="mfa-secret">
-                {enroll.data.secret}
-              </code>
-            </li>
-            <li>Type the 6-digit code the app shows.</li>
-          </ol>
-          <ProblemAlert problem={problemOf(confirm.error)} fields={['code']} />
-          <Field label="Code" name="code" problem={problemOf(confirm.error)}>
-            {(p) => (
-              <input
-                {...p}
-                inputMode="numeric"
-                autoComplete="one-time-code"
-                pattern="[0-9]{6}"
-                value={code}
-                onChange={(e) => setCode(e.target.value)}
-              />
+            {user.mfaEnabled ? (
+              <form className="form" onSubmit={onSubmitRun(() => disable.mutate())} noValidate>
+                <p>
+                  <span className="badge badge-completed">On</span> Sign-in asks for a code from your authenticator app.
+                </p>
+                <ProblemAlert problem={problemOf(disable.error)} fields={['code', 'recoveryCode']} />
+                <OneTimeCodeField
+                  recovery={useRecovery}
+                  label={useRecovery ? 'A recovery code' : 'A current code'}
+                  name={useRecovery ? 'recoveryCode' : 'code'}
+                  problem={problemOf(disable.error)}
+                  value={code}
+                  onValue={setCode}
+                />
+                <button type="button" className="link-button" onClick={() => setUseRecovery(!useRecovery)}>
+                  {useRecovery ? 'Use the authenticator code instead' : 'Use a recovery code instead'}
+                </button>
+                <Submit busy={disable.isPending} className="button danger">
+                  Turn two-factor authentication off
+                </Submit>
+              </form>
+            ) : enroll.data ? (
+              <form className="form" onSubmit={onSubmitRun(() => confirm.mutate())} noValidate>
+                <ol className="steps">
+                  <li>
+                    Add ytempire to your authenticator app: on a phone, <a href={enroll.data.otpauthUri}>open this link</a>; elsewhere, type
+                    the key{' '}
+                    <code className="secret" data-testid="mfa-secret">
+                      {enroll.data.secret}
+                    </code>
+                  </li>
+                  <li>Type the 6-digit code the app shows.</li>
+                </ol>
+                <ProblemAlert problem={problemOf(confirm.error)} fields={['code']} />
+                <OneTimeCodeField label="Code" name="code" problem={problemOf(confirm.error)} value={code} onValue={setCode} />
+                <Submit busy={confirm.isPending}>Turn on</Submit>
+              </form>
+            ) : (
+              <>
+                <p>
+                  <span className="badge badge-cancelled">Off</span> Protect the account with a code from an authenticator app (TOTP).
+                </p>
+                <ProblemAlert problem={problemOf(enroll.error)} />
+                <button type="button" className="button primary" onClick={() => enroll.mutate()} disabled={enroll.isPending}>
+                  Set up two-factor authentication
+                </button>
+              </>
             )}
-          </Field>
-          <Submit busy={confirm.isPending}>Turn on</Submit>
-        </form>
-      ) : (
-        <>
-          <p>
-            <span className="badge badge-cancelled">Off</span> Protect the account with a code from an authenticator app (TOTP).
-          </p>
-          <ProblemAlert problem={problemOf(enroll.error)} />
-          <button type="button" className="button primary" onClick={() => enroll.mutate()} disabled={enroll.isPending}>
-            Set up two-factor authentication
-          </button>
-        </>
-      )}
+          </>
+        )}
+      </QueryView>
     </Card>
   )
 }
@@ -177,45 +135,26 @@ function PasswordChange() {
     },
   })
   const problem = problemOf(change.error)
-  const submit = (e: FormEvent) => {
-    e.preventDefault()
-    change.mutate()
-  }
   return (
-    <Card id="password-h" title="Password">
-      <form className="form" onSubmit={submit} noValidate>
-        {change.isSuccess && (
-          <p className="alert alert-ok" role="status">
-            Password changed. Your other sessions were signed out.
-          </p>
-        )}
-        <ProblemAlert problem={problem} fields={['currentPassword', 'newPassword']} />
-        <div className="grid-2">
-          <Field label="Current password" name="currentPassword" problem={problem}>
-            {(p) => (
-              <input
-                {...p}
-                type="password"
-                autoComplete="current-password"
-                value={currentPassword}
-                onChange={(e) => setCurrent(e.target.value)}
-              />
-            )}
-          </Field>
-          <Field
-            label="New password"
-            name="newPassword"
-            problem={problem}
-            hint="At least 12 characters, including one that is not a letter or digit"
-          >
-            {(p) => (
-              <input {...p} type="password" autoComplete="new-password" value={newPassword} onChange={(e) => setNew(e.target.value)} />
-            )}
-          </Field>
-        </div>
-        <Submit busy={change.isPending}>Change password</Submit>
-      </form>
-    </Card>
+    <FormCard
+      id="password-h"
+      title="Password"
+      onSubmit={() => change.mutate()}
+      problem={problem}
+      fields={['currentPassword', 'newPassword']}
+      busy={change.isPending}
+      submitLabel="Change password"
+    >
+      {change.isSuccess && (
+        <p className="alert alert-ok" role="status">
+          Password changed. Your other sessions were signed out.
+        </p>
+      )}
+      <div className="grid-2">
+        <PasswordField label="Current password" name="currentPassword" problem={problem} value={currentPassword} onValue={setCurrent} />
+        <PasswordField fresh label="New password" name="newPassword" problem={problem} value={newPassword} onValue={setNew} />
+      </div>
+    </FormCard>
   )
 }
 
@@ -229,34 +168,37 @@ function Sessions() {
   return (
     <Card id="sessions-h" title="Signed-in sessions">
       <ProblemAlert problem={problemOf(end.error)} />
-      {sessions.isPending ? (
-        <Loading />
-      ) : sessions.error ? (
-        <LoadError error={sessions.error} />
-      ) : (
-        <ul className="list">
-          {sessions.data.map((s) => (
-            <li key={s.id} className="row">
-              <div>
-                <strong>{s.current ? 'This browser' : `Session from ${s.ip ?? 'an unknown address'}`}</strong>
-                <div className="muted small">
-                  started {dateTime(s.createdAt)} · last used {ago(s.lastUsedAt)}
+      <QueryView query={sessions} retry={false}>
+        {(rows) => (
+          <ul className="list">
+            {rows.map((s) => (
+              <li key={s.id} className="row">
+                <div>
+                  <strong>{s.current ? 'This browser' : `Session from ${s.ip ?? 'an unknown address'}`}</strong>
+                  <div className="muted small">
+                    started {dateTime(s.createdAt)} · last used {ago(s.lastUsedAt)}
+                  </div>
                 </div>
-              </div>
-              {!s.current && (
-                <button type="button" className="button small danger" onClick={() => end.mutate(s.id)}>
-                  Sign out<span className="sr-only"> the session from {s.ip}</span>
-                </button>
-              )}
-            </li>
-          ))}
-        </ul>
-      )}
+                {!s.current && (
+                  <button type="button" className="button small danger" onClick={() => end.mutate(s.id)}>
+                    Sign out<span className="sr-only"> the session from {s.ip}</span>
+                  </button>
+                )}
+              </li>
+            ))}
+          </ul>
+        )}
+      </QueryView>
     </Card>
   )
 }
 
 const AUDIT_PAGE = 50
+const AUDIT_COLUMNS: Column<AuditEvent>[] = [
+  { head: 'When', cell: (a) => dateTime(a.createdAt) },
+  { head: 'Event', cell: (a) => a.type.replace(/[._]/g, ' ') },
+  { head: 'From', cell: (a) => a.ip ?? '—' },
+]
 
 function AuditLog() {
   const [before, setBefore] = useState<number | undefined>()
@@ -266,48 +208,25 @@ function AuditLog() {
   })
   return (
     <Card id="audit-h" title="Security events">
-      {audit.isPending ? (
-        <Loading />
-      ) : audit.error ? (
-        <LoadError error={audit.error} />
-      ) : audit.data.length === 0 ? (
-        <Empty title="No events." />
-      ) : (
-        <>
-          <div className="table-wrap">
-            <table className="table compact">
-              <thead>
-                <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">Event</th>
-                  <th scope="col">From</th>
-                </tr>
-              </thead>
-              <tbody>
-                {audit.data.map((a) => (
-                  <tr key={a.id}>
-                    <td>{dateTime(a.createdAt)}</td>
-                    <td>{a.type.replace(/[._]/g, ' ')}</td>
-                    <td>{a.ip ?? '—'}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <div className="pager">
-            {before && (
-              <button type="button" className="button" onClick={() => setBefore(undefined)}>
-                Newest
-              </button>
-            )}
-            {audit.data.length === AUDIT_PAGE && (
-              <button type="button" className="button" onClick={() => setBefore(audit.data[audit.data.length - 1]!.id)}>
-                Older
-              </button>
-            )}
-          </div>
-        </>
-      )}
+      <QueryView query={audit} retry={false} empty={<Empty title="No events." />}>
+        {(rows) => (
+          <>
+            <DataTable compact columns={AUDIT_COLUMNS} rows={rows} rowKey={(a) => String(a.id)} />
+            <div className="pager">
+              {before && (
+                <button type="button" className="button" onClick={() => setBefore(undefined)}>
+                  Newest
+                </button>
+              )}
+              {rows.length === AUDIT_PAGE && (
+                <button type="button" className="button" onClick={() => setBefore(rows[rows.length - 1]!.id)}>
+                  Older
+                </button>
+              )}
+            </div>
+          </>
+        )}
+      </QueryView>
     </Card>
   )
 }
@@ -333,10 +252,9 @@ function YourData() {
       navigate({ to: '/sign-in' })
     },
   })
-  const submit = (e: FormEvent) => {
-    e.preventDefault()
+  const submit = onSubmitRun(() => {
     if (window.confirm('Delete your account, channels, videos and files for good?')) erase.mutate()
-  }
+  })
   return (
     <Card id="data-h" title="Your data">
       <p>Everything held about you (account, sessions, keys, security events, channels, videos, costs, uploads) as one JSON file.</p>
@@ -348,11 +266,7 @@ function YourData() {
         <h3>Delete my account</h3>
         <p>Deletes the account and all its data, including every video file. This cannot be undone.</p>
         <ProblemAlert problem={problemOf(erase.error)} fields={['password']} />
-        <Field label="Your password" name="password" problem={problemOf(erase.error)}>
-          {(p) => (
-            <input {...p} type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} />
-          )}
-        </Field>
+        <PasswordField label="Your password" name="password" problem={problemOf(erase.error)} value={password} onValue={setPassword} />
         <Submit busy={erase.isPending} className="button danger">
           Delete my account
         </Submit>

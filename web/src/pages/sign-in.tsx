@@ -1,9 +1,10 @@
 import { useMutation } from '@tanstack/react-query'
 import { Link, useNavigate, useSearch } from '@tanstack/react-router'
-import { type FormEvent, useState } from 'react'
+import { useState } from 'react'
 import { ProblemError, problemOf } from '../api/problem'
 import { signIn } from '../api/session'
-import { Field, ProblemAlert, Submit } from '../ui/forms'
+import { OneTimeCodeField, PasswordField } from '../ui/credentials'
+import { onSubmitRun, ProblemAlert, Submit, TextField } from '../ui/forms'
 
 type Step = 'password' | 'code' | 'recovery'
 
@@ -30,10 +31,6 @@ export function SignIn() {
       }
     },
   })
-  const submit = (e: FormEvent) => {
-    e.preventDefault()
-    login.mutate()
-  }
   const problem = problemOf(login.error)
 
   return (
@@ -44,51 +41,37 @@ export function SignIn() {
           Your session ended; sign in again.
         </p>
       )}
-      <form onSubmit={submit} className="card form" noValidate>
+      <form onSubmit={onSubmitRun(() => login.mutate())} className="card form" noValidate>
         <ProblemAlert problem={problem} fields={['email', 'password', 'mfaCode', 'recoveryCode']} />
         {step === 'password' ? (
           <>
-            <Field label="E-mail" name="email" problem={problem}>
-              {(p) => (
-                <input {...p} type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} />
-              )}
-            </Field>
-            <Field label="Password" name="password" problem={problem}>
-              {(p) => (
-                <input
-                  {...p}
-                  type="password"
-                  autoComplete="current-password"
-                  required
-                  value={password}
-                  onChange={(e) => setPassword(e.target.value)}
-                />
-              )}
-            </Field>
+            <TextField
+              label="E-mail"
+              name="email"
+              problem={problem}
+              type="email"
+              autoComplete="username"
+              required
+              value={email}
+              onValue={setEmail}
+            />
+            <PasswordField label="Password" name="password" problem={problem} required value={password} onValue={setPassword} />
           </>
         ) : (
           <>
             <p>
               Two-factor authentication is on for <strong>{email}</strong>.
             </p>
-            <Field
+            <OneTimeCodeField
+              recovery={step === 'recovery'}
               label={step === 'code' ? 'Code from your authenticator app' : 'Recovery code'}
               name={step === 'code' ? 'mfaCode' : 'recoveryCode'}
               problem={problem}
               hint={step === 'code' ? '6 digits' : 'One of the ten codes you saved, like abcd-efgh-jkmn; each works once'}
-            >
-              {(p) => (
-                <input
-                  {...p}
-                  inputMode={step === 'code' ? 'numeric' : 'text'}
-                  autoComplete="one-time-code"
-                  pattern={step === 'code' ? '[0-9]{6}' : undefined}
-                  required
-                  value={code}
-                  onChange={(e) => setCode(e.target.value)}
-                />
-              )}
-            </Field>
+              required
+              value={code}
+              onValue={setCode}
+            />
             <button
               type="button"
               className="link-button"

@@ -1,9 +1,10 @@
 import { useMutation } from '@tanstack/react-query'
 import { Link, useNavigate } from '@tanstack/react-router'
-import { type FormEvent, useState } from 'react'
+import { useState } from 'react'
 import { problemOf, unwrap } from '../api/problem'
 import { api, signIn } from '../api/session'
-import { Field, ProblemAlert, Submit } from '../ui/forms'
+import { PasswordField } from '../ui/credentials'
+import { onSubmitRun, ProblemAlert, Submit, TextField } from '../ui/forms'
 
 export function SignUp() {
   const navigate = useNavigate()
@@ -16,37 +17,23 @@ export function SignUp() {
     },
     onSuccess: () => navigate({ to: '/' }),
   })
-  const submit = (e: FormEvent) => {
-    e.preventDefault()
-    register.mutate()
-  }
   const problem = problemOf(register.error)
   return (
     <main className="auth-page" id="main">
       <h1>Create your ytempire account</h1>
-      <form onSubmit={submit} className="card form" noValidate>
+      <form onSubmit={onSubmitRun(() => register.mutate())} className="card form" noValidate>
         <ProblemAlert problem={problem} fields={['email', 'password']} />
-        <Field label="E-mail" name="email" problem={problem}>
-          {(p) => <input {...p} type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} />}
-        </Field>
-        <Field
-          label="Password"
-          name="password"
+        <TextField
+          label="E-mail"
+          name="email"
           problem={problem}
-          hint="At least 12 characters, including one that is not a letter or digit."
-        >
-          {(p) => (
-            <input
-              {...p}
-              type="password"
-              autoComplete="new-password"
-              required
-              minLength={12}
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-            />
-          )}
-        </Field>
+          type="email"
+          autoComplete="email"
+          required
+          value={email}
+          onValue={setEmail}
+        />
+        <PasswordField fresh label="Password" name="password" problem={problem} required value={password} onValue={setPassword} />
         <Submit busy={register.isPending}>Create account</Submit>
       </form>
       <p>

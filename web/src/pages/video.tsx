@@ -9,9 +9,10 @@ import { channelQuery, costQuery, isInFlight, videoQuery } from '../api/queries'
 import { api } from '../api/session'
 import type { Video, VideoCost } from '../api/types'
 import { followVideo } from '../api/video-events'
-import { bytes, dateTime, LoadError, Loading, money, Progress, StatusBadge, seconds } from '../ui/bits'
+import { bytes, Card, dateTime, LoadError, Loading, money, Progress, QueryView, StatusBadge, seconds } from '../ui/bits'
 import { BarChart } from '../ui/chart'
 import { ProblemAlert } from '../ui/forms'
+import { type Column, DataTable } from '../ui/table'
 import { VideoAnalyticsPanel } from './analytics'
 import { PublishCard } from './publishing'
 
@@ -88,8 +89,7 @@ export function VideoPage() {
         <StatusBadge status={v.status} />
       </div>
 
-      <section className="card" aria-labelledby="progress-h">
-        <h2 id="progress-h">Progress</h2>
+      <Card id="progress-h" title="Progress">
         <Progress value={v.progress} label="Overall progress" />
         <p className="sr-only" aria-live="polite">
           {v.status === 'running' ? `${v.stage}: ${v.progress} percent` : v.status}
@@ -121,11 +121,10 @@ export function VideoPage() {
             </button>
           </>
         )}
-      </section>
+      </Card>
 
       {v.status === 'completed' && (
-        <section className="card" aria-labelledby="player-h">
-          <h2 id="player-h">Watch</h2>
+        <Card id="player-h" title="Watch">
           {fileUrl ? (
             // biome-ignore lint/a11y/useMediaCaption: the captions are burnt into the picture by the renderer
             <video className="player" controls preload="metadata" src={fileUrl} poster={thumbUrl} />
@@ -170,25 +169,33 @@ export function VideoPage() {
               ))}
             </ul>
           )}
-        </section>
+        </Card>
       )}
 
       <PublishCard video={v} channel={channel.data} />
 
       {v.status === 'completed' && (
-        <section className="card" aria-labelledby="analytics-h">
-          <h2 id="analytics-h">Revenue against cost</h2>
+        <Card id="analytics-h" title="Revenue against cost">
           <VideoAnalyticsPanel videoId={videoId} />
-        </section>
+        </Card>
       )}
 
-      <section className="card" aria-labelledby="cost-h">
-        <h2 id="cost-h">Cost</h2>
-        {cost.isPending ? <Loading /> : cost.error ? <LoadError error={cost.error} /> : <CostBreakdown cost={cost.data} video={v} />}
-      </section>
+      <Card id="cost-h" title="Cost">
+        <QueryView query={cost} retry={false}>
+          {(data) => <CostBreakdown cost={data} video={v} />}
+        </QueryView>
+      </Card>
     </>
   )
 }
+
+const COST_COLUMNS: Column<VideoCost['items'][number]>[] = [
+  { head: 'Stage', cell: (i) => i.stage },
+  { head: 'Item', cell: (i) => i.item },
+  { head: 'Quantity', num: true, cell: (i) => `${Number(i.quantity.toFixed(3))} ${i.unit}` },
+  { head: 'Unit price', num: true, cell: (i) => money(i.unitPriceUsd) },
+  { head: 'Amount', num: true, cell: (i) => money(i.amountUsd) },
+]
 
 function CostBreakdown({ cost, video }: { cost: VideoCost; video: Video }) {
   const stages = STAGES.filter((s) => cost.byStage[s] !== undefined)
@@ -201,39 +208,13 @@ function CostBreakdown({ cost, video }: { cost: VideoCost; video: Video }) {
         {money(cost.totalUsd)}
       </p>
       <BarChart categories={stages} series={series} format={money} />
-      <div className="table-wrap">
-        <table className="table">
-          <caption className="sr-only">Cost line items</caption>
-          <thead>
-            <tr>
-              <th scope="col">Stage</th>
-              <th scope="col">Item</th>
-              <th scope="col" className="num">
-                Quantity
-              </th>
-              <th scope="col" className="num">
-                Unit price
-              </th>
-              <th scope="col" className="num">
-                Amount
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {cost.items.map((i) => (
-              <tr key={`${i.stage}-${i.item}-${i.kind}`}>
-                <td>{i.stage}</td>
-                <td>{i.item}</td>
-                <td className="num">
-                  {Number(i.quantity.toFixed(3))} {i.unit}
-                </td>
-                <td className="num">{money(i.unitPriceUsd)}</td>
-                <td className="num">{money(i.amountUsd)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        caption="Cost line items"
+        hideCaption
+        columns={COST_COLUMNS}
+        rows={cost.items}
+        rowKey={(i) => `${i.stage}-${i.item}-${i.kind}`}
+      />
     </>
   )
 }

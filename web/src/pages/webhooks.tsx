@@ -1,10 +1,12 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { WEBHOOK_EVENT_TYPES } from '@ytempire/contract'
-import { type FormEvent, useState } from 'react'
+import { useState } from 'react'
 import { problemOf, unwrap } from '../api/problem'
 import { api } from '../api/session'
-import { ago, dateTime, Empty, LoadError, Loading } from '../ui/bits'
-import { Field, ProblemAlert, Submit } from '../ui/forms'
+import type { WebhookDelivery } from '../api/types'
+import { ago, dateTime, Empty, QueryView, ShownOnce } from '../ui/bits'
+import { Checkboxes, FormCard, ProblemAlert, TextField } from '../ui/forms'
+import { type Column, DataTable } from '../ui/table'
 
 type EventType = (typeof WEBHOOK_EVENT_TYPES)[number]
 const endpointsKey = ['webhook-endpoints']
@@ -24,10 +26,6 @@ export function Webhooks() {
       void qc.invalidateQueries({ queryKey: endpointsKey })
     },
   })
-  const submit = (e: FormEvent) => {
-    e.preventDefault()
-    create.mutate()
-  }
   const problem = problemOf(create.error)
   return (
     <>
@@ -37,60 +35,75 @@ export function Webhooks() {
         , <code>webhook-signature</code>), retried with backoff for about three days.
       </p>
       {create.data && (
-        <div className="alert alert-ok" role="status">
-          <strong>Endpoint added. Its signing secret is shown only this once:</strong>
+        <ShownOnce title="Endpoint added. Its signing secret is shown only this once:">
           <p>
             <code className="secret">{create.data.secret}</code>
           </p>
-        </div>
+        </ShownOnce>
       )}
-      <section className="card" aria-labelledby="new-endpoint-h">
-        <h2 id="new-endpoint-h">Add an endpoint</h2>
-        <form className="form" onSubmit={submit} noValidate>
-          <ProblemAlert problem={problem} fields={['url', 'events', 'description']} />
-          <div className="grid-2">
-            <Field label="URL" name="url" problem={problem} hint="A public https:// address; redirects are not followed">
-              {(p) => <input {...p} type="url" inputMode="url" value={url} onChange={(e) => setUrl(e.target.value)} />}
-            </Field>
-            <Field label="Description (optional)" name="description" problem={problem}>
-              {(p) => <input {...p} maxLength={500} value={description} onChange={(e) => setDescription(e.target.value)} />}
-            </Field>
+      <FormCard
+        id="new-endpoint-h"
+        title="Add an endpoint"
+        onSubmit={() => create.mutate()}
+        problem={problem}
+        fields={['url', 'events', 'description']}
+        busy={create.isPending}
+        submitLabel="Add endpoint"
+      >
+        <div className="grid-2">
+          <TextField
+            label="URL"
+            name="url"
+            problem={problem}
+            hint="A public https:// address; redirects are not followed"
+            type="url"
+            inputMode="url"
+            value={url}
+            onValue={setUrl}
+          />
+          <TextField
+            label="Description (optional)"
+            name="description"
+            problem={problem}
+            maxLength={500}
+            value={description}
+            onValue={setDescription}
+          />
+        </div>
+        <fieldset className="fieldset">
+          <legend>Events</legend>
+          <div className="segmented">
+            <Checkboxes values={SUBSCRIBABLE} checked={events} onChange={setEvents} label={(ev) => <code>{ev}</code>} />
           </div>
-          <fieldset className="fieldset">
-            <legend>Events</legend>
-            <div className="segmented">
-              {SUBSCRIBABLE.map((ev) => (
-                <label key={ev} className="check">
-                  <input
-                    type="checkbox"
-                    checked={events.includes(ev)}
-                    onChange={() => setEvents(events.includes(ev) ? events.filter((x) => x !== ev) : [...events, ev])}
-                  />{' '}
-                  <code>{ev}</code>
-                </label>
-              ))}
-            </div>
-          </fieldset>
-          <Submit busy={create.isPending}>Add endpoint</Submit>
-        </form>
-      </section>
+        </fieldset>
+      </FormCard>
       <section aria-labelledby="endpoints-h">
         <h2 id="endpoints-h">Your endpoints</h2>
-        {endpoints.isPending ? (
-          <Loading />
-        ) : endpoints.error ? (
-          <LoadError error={endpoints.error} retry={() => endpoints.refetch()} />
-        ) : endpoints.data.length === 0 ? (
-          <Empty title="No endpoints yet." />
-        ) : (
-          endpoints.data.map((ep) => <Endpoint key={ep.id} endpoint={ep} />)
-        )}
+        <QueryView query={endpoints} empty={<Empty title="No endpoints yet." />}>
+          {(rows) => rows.map((ep) => <Endpoint key={ep.id} endpoint={ep} />)}
+        </QueryView>
       </section>
     </>
   )
 }
 
 type EndpointView = NonNullable<Awaited<ReturnType<typeof api.v1.webhooks.endpoints.get>>['data']>[number]
+
+const deliveryColumns = (resend: { mutate: (id: string) => void; isPending: boolean }): Column<WebhookDelivery>[] => [
+  { head: 'When', cell: (d) => ago(d.createdAt) },
+  { head: 'Event', cell: (d) => <code>{d.eventType}</code> },
+  { head: 'Attempt', cell: (d) => `${d.attempt} (${d.trigger})` },
+  { head: 'Answer', cell: (d) => d.statusCode ?? d.error ?? '—', attrs: (d) => ({ className: d.succeeded ? undefined : 'field-error' }) },
+  { head: 'Latency', num: true, cell: (d) => `${d.latencyMs} ms` },
+  {
+    head: <span className="sr-only">Actions</span>,
+    cell: (d) => (
+      <button type="button" className="button small" onClick={() => resend.mutate(d.id)} disabled={resend.isPending}>
+        Re-send
+      </button>
+    ),
+  },
+]
 
 function Endpoint({ endpoint: ep }: { endpoint: EndpointView }) {
   const qc = useQueryClient()
@@ -148,53 +161,11 @@ function Endpoint({ endpoint: ep }: { endpoint: EndpointView }) {
           Delete
         </button>
       </div>
-      {open &&
-        (deliveries.isPending ? (
-          <Loading />
-        ) : deliveries.error ? (
-          <LoadError error={deliveries.error} />
-        ) : deliveries.data.length === 0 ? (
-          <p className="muted">No deliveries yet.</p>
-        ) : (
-          <div className="table-wrap">
-            <table className="table compact">
-              <thead>
-                <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">Event</th>
-                  <th scope="col">Attempt</th>
-                  <th scope="col">Answer</th>
-                  <th scope="col" className="num">
-                    Latency
-                  </th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {deliveries.data.map((d) => (
-                  <tr key={d.id}>
-                    <td>{ago(d.createdAt)}</td>
-                    <td>
-                      <code>{d.eventType}</code>
-                    </td>
-                    <td>
-                      {d.attempt} ({d.trigger})
-                    </td>
-                    <td className={d.succeeded ? undefined : 'field-error'}>{d.statusCode ?? d.error ?? '—'}</td>
-                    <td className="num">{d.latencyMs} ms</td>
-                    <td>
-                      <button type="button" className="button small" onClick={() => resend.mutate(d.id)} disabled={resend.isPending}>
-                        Re-send
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        ))}
+      {open && (
+        <QueryView query={deliveries} retry={false} empty={<p className="muted">No deliveries yet.</p>}>
+          {(rows) => <DataTable compact columns={deliveryColumns(resend)} rows={rows} rowKey={(d) => d.id} />}
+        </QueryView>
+      )}
     </article>
   )
 }

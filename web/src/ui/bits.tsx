@@ -1,5 +1,16 @@
+import type { UseQueryResult } from '@tanstack/react-query'
 import type { ReactNode } from 'react'
 import { type Problem, problemOf } from '../api/problem'
+
+/** A card of the page, named by its heading. */
+export function Card({ id, title, children }: { id: string; title: ReactNode; children: ReactNode }) {
+  return (
+    <section className="card" aria-labelledby={id}>
+      <h2 id={id}>{title}</h2>
+      {children}
+    </section>
+  )
+}
 
 export function Empty({ title, children }: { title: string; children?: ReactNode }) {
   return (
@@ -34,6 +45,31 @@ export function LoadError({ error, retry }: { error: unknown; retry?: () => void
   )
 }
 
+/**
+ * A query's data once it is there: until then its loading line or its failure (with "Try again" unless
+ * `retry` is false), and `empty` in place of the data when it is an empty list (or `isEmpty` says so).
+ */
+export function QueryView<T>({
+  query,
+  loading,
+  retry = true,
+  empty,
+  isEmpty = (data) => Array.isArray(data) && data.length === 0,
+  children,
+}: {
+  query: UseQueryResult<T>
+  loading?: string
+  retry?: boolean
+  empty?: ReactNode
+  isEmpty?: (data: T) => boolean
+  children: (data: T) => ReactNode
+}) {
+  if (query.isPending) return <Loading what={loading} />
+  if (query.isError) return <LoadError error={query.error} retry={retry ? () => query.refetch() : undefined} />
+  if (empty !== undefined && isEmpty(query.data)) return empty
+  return children(query.data)
+}
+
 const STATUS_LABEL: Record<string, string> = {
   queued: 'Queued',
   running: 'Running',
@@ -45,6 +81,31 @@ const STATUS_LABEL: Record<string, string> = {
 
 export function StatusBadge({ status }: { status: string }) {
   return <span className={`badge badge-${status}`}>{STATUS_LABEL[status] ?? status}</span>
+}
+
+/** A secret the core shows only once (a new key, a signing secret, recovery codes), with a way to copy it. */
+export function ShownOnce({
+  title,
+  copy,
+  copyLabel = 'Copy',
+  children,
+}: {
+  title: ReactNode
+  copy?: string
+  copyLabel?: string
+  children: ReactNode
+}) {
+  return (
+    <div className="alert alert-ok" role="status">
+      <strong>{title}</strong>
+      {children}
+      {copy !== undefined && (
+        <button type="button" className="button" onClick={() => navigator.clipboard?.writeText(copy)}>
+          {copyLabel}
+        </button>
+      )}
+    </div>
+  )
 }
 
 export function Progress({ value, label }: { value: number; label: string }) {

@@ -12,6 +12,18 @@ export interface BarSeries {
 }
 
 const HEIGHT = 220
+const widthOf = (el: HTMLElement) => Math.max(200, el.clientWidth)
+
+/** Draws a plot into `el`, as wide as `el` while it resizes; returns what removes it (an effect's cleanup). */
+function mount(el: HTMLElement, options: Omit<uPlot.Options, 'width' | 'height'>, data: uPlot.AlignedData): () => void {
+  const plot = new uPlot({ ...options, width: widthOf(el), height: HEIGHT }, data, el)
+  const resize = new ResizeObserver(() => plot.setSize({ width: widthOf(el), height: HEIGHT }))
+  resize.observe(el)
+  return () => {
+    resize.disconnect()
+    plot.destroy()
+  }
+}
 
 /** Bars over categories (stages, cost kinds, months). */
 export function BarChart({ categories, series, format }: { categories: string[]; series: BarSeries[]; format: (n: number) => string }) {
@@ -21,10 +33,9 @@ export function BarChart({ categories, series, format }: { categories: string[];
     if (!el || categories.length === 0) return
     const x = categories.map((_, i) => i)
     const bars = uPlot.paths.bars!({ size: [0.6, 64], gap: 2 })
-    const plot = new uPlot(
+    return mount(
+      el,
       {
-        width: Math.max(200, el.clientWidth),
-        height: HEIGHT,
         legend: { show: series.length > 1 },
         cursor: { show: false },
         scales: {
@@ -44,14 +55,7 @@ export function BarChart({ categories, series, format }: { categories: string[];
         series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, fill: s.color, paths: bars, points: { show: false } }))],
       },
       [x, ...series.map((s) => s.values)],
-      el,
     )
-    const resize = new ResizeObserver(() => plot.setSize({ width: Math.max(200, el.clientWidth), height: HEIGHT }))
-    resize.observe(el)
-    return () => {
-      resize.disconnect()
-      plot.destroy()
-    }
   }, [categories, series, format])
   return <div className="chart" ref={box} aria-hidden="true" />
 }
@@ -71,10 +75,9 @@ export function LineChart({ days, series, format }: { days: string[]; series: Li
     const el = box.current
     if (!el || days.length === 0) return
     const x = days.map((d) => Date.parse(`${d}T12:00:00Z`) / 1000)
-    const plot = new uPlot(
+    return mount(
+      el,
       {
-        width: Math.max(200, el.clientWidth),
-        height: HEIGHT,
         legend: { show: true },
         scales: { x: { time: true }, y: { range: (_u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 1] } },
         axes: [
@@ -94,14 +97,7 @@ export function LineChart({ days, series, format }: { days: string[]; series: Li
         ],
       },
       [x, ...series.map((s) => s.values)],
-      el,
     )
-    const resize = new ResizeObserver(() => plot.setSize({ width: Math.max(200, el.clientWidth), height: HEIGHT }))
-    resize.observe(el)
-    return () => {
-      resize.disconnect()
-      plot.destroy()
-    }
   }, [days, series, format])
   return <div className="chart" ref={box} aria-hidden="true" />
 }
