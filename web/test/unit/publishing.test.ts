@@ -68,6 +68,8 @@ const publication = (over: Partial<Publication>): Publication => ({
   message: null,
   requestedBy: 'api',
   uploadedAt: null,
+  youtubePublishedAt: null,
+  deletedOnYouTubeAt: null,
   ...over,
 })
 
