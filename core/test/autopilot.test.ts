@@ -2,6 +2,8 @@
 // schedulers firing ahead of each slot, one video per slot (private, publishAt = the slot), the
 // backlog, and skipped slots that say why.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { PIPELINE, titleKey, type VideoJob } from '@ytempire/contract'
+import { waitUntil } from '@ytempire/test-support'
 import { FakeGoogle } from '@ytempire/test-support/google'
 import { getNextMillis } from 'bullmq'
 import { eq } from 'drizzle-orm'
@@ -223,5 +225,36 @@ describe('autopilot on a channel', () => {
     expect(schedule.recent[0].reason).toContain('backlog is empty')
     const [pub] = await core.deps.database.db.select().from(videoPublications).where(eq(videoPublications.videoId, video.id))
     expect(pub?.grantHash).toBeTruthy()
+  })
+})
+
+describe('with an LLM configured', () => {
+  test("the slot's video asks the LLM for a fresh subject in the niche, and its job carries every earlier title to check against", async () => {
+    const { s, ch } = await connectedChannel({ timeZone: 'Europe/Paris' })
+    // Earlier videos of the channel, and one of another channel (not the channel's title to avoid).
+    for (const title of ['Why the Sky Is Blue', 'Static Electricity, Explained'])
+      await core.request(`/v1/channels/${ch.id}/videos`, { method: 'POST', token: s.accessToken, json: { script: { ...SCRIPT, title } } })
+    const other = await json(
+      await core.request('/v1/channels', { method: 'POST', token: s.accessToken, json: { name: 'Other', niche: 'cooking' } }),
+    )
+    await core.request(`/v1/channels/${other.id}/videos`, {
+      method: 'POST',
+      token: s.accessToken,
+      json: { script: { ...SCRIPT, title: 'Perfect Rice' } },
+    })
+    const on = await json(await core.request(`/v1/channels/${ch.id}/autopilot/resume`, { method: 'POST', token: s.accessToken }))
+
+    // A core whose LLM is configured makes the slot's video (no backlog needed).
+    const withLlm = await env.core((c) => ({ ...c, scriptLlmConfigured: true }))
+    const made = await withLlm.services.autopilot.fired(ch.id, Date.parse(on.next[0].slotAt) - 360 * 60_000)
+    expect(made).toMatchObject({ status: 'made' })
+    const job = await waitUntil(async () => (await core.deps.pipeline.stageJob(made!.videoId!, PIPELINE.entry))?.data as VideoJob, {
+      what: "the slot video's first job",
+    })
+    expect(job.topic).toBe('everyday science')
+    expect(job.script).toBeUndefined()
+    expect([...job.avoidTitles!].sort()).toEqual(['Static Electricity, Explained', 'Why the Sky Is Blue'])
+    expect([...job.takenTitleKeys!].sort()).toEqual([titleKey('Static Electricity, Explained'), titleKey('Why the Sky Is Blue')].sort())
+    expect(job.publish?.grant).toStartWith('ypg_')
   })
 })

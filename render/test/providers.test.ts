@@ -2,6 +2,7 @@
 // makes the OpenAI calls. Then whole videos through those providers.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { join } from 'node:path'
+import { titleKey } from '@ytempire/contract'
 import { dispatchVideo } from '@ytempire/contract/queue'
 import { UnrecoverableError } from 'bullmq'
 import OpenAI from 'openai'
@@ -86,12 +87,18 @@ describe('OpenAI', () => {
 })
 
 describe('the autopilot asks the LLM for a fresh subject in the niche', () => {
-  test('earlier titles go into the prompt, and a repeated one is asked for again (each answer paid for)', async () => {
+  test('the newest earlier titles go into the prompt; a title the channel used, even an older one, is asked for again (each answer paid for)', async () => {
     const p = await startPipeline(t.config(providerEnv()), silentLog, undefined, ['script'])
     try {
       apis.titles.push('Why the sky is BLUE!', 'How Rainbows Form')
       const before = apis.requests.filter((r) => r.path === '/v1/chat/completions').length
-      const job = videoJob({ script: undefined, topic: 'everyday science', avoidTitles: ['Why the Sky Is Blue', 'Static Electricity'] })
+      // "Why the Sky Is Blue" is older than the prompt's list: only the dispatch's title keys know it.
+      const job = videoJob({
+        script: undefined,
+        topic: 'everyday science',
+        avoidTitles: ['Static Electricity'],
+        takenTitleKeys: [titleKey('Static Electricity'), titleKey('Why the Sky Is Blue')],
+      })
       await dispatchVideo(t.redis, job, { prefix: t.prefix })
       await events.waitUntil(
         (e) => e.videoId === job.videoId && e.type === 'stage.completed' && e.stage === 'script',
@@ -104,8 +111,8 @@ describe('the autopilot asks the LLM for a fresh subject in the niche', () => {
       expect(asked.length).toBe(2)
       const prompt: string = asked[0]!.body.messages[1].content
       expect(prompt).toContain('Channel niche: everyday science')
-      expect(prompt).toContain('- Why the Sky Is Blue')
       expect(prompt).toContain('- Static Electricity')
+      expect(prompt).not.toContain('Why the Sky Is Blue')
       const llm = events
         .of(job.videoId)
         .flatMap((e) => (e.type === 'cost' ? e.items : []))

@@ -48,6 +48,11 @@ export interface VideoJob {
   limits?: JobLimits
   /** With the channel's niche as `topic` (the autopilot): the LLM picks a fresh subject and must not reuse these titles. */
   avoidTitles?: string[]
+  /**
+   * With `avoidTitles`: every earlier title of the channel as `titleKey()`, added when the job is dispatched,
+   * so the written title is checked against all of them (the prompt carries only the newest, `avoidTitles`).
+   */
+  takenTitleKeys?: string[]
   /** Publish to the channel's YouTube channel after the thumbnail (the publish stage). */
   publish?: PublishRequest
   /** The trace this run belongs to (set by the dispatch when tracing is on): each stage's span is its child. */

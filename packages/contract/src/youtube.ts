@@ -11,6 +11,9 @@ export const YOUTUBE_SCOPES = {
 } as const
 
 /** YouTube's own limits on a video's metadata (videos.insert refuses anything longer). */
+/** A title as a viewer compares two: case, punctuation and spacing ignored (the autopilot never repeats one). */
+export const titleKey = (title: string): string => title.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '')
+
 export const YOUTUBE_LIMITS = {
   titleChars: 100,
   descriptionBytes: 5000,

@@ -13,12 +13,6 @@ export interface ScriptRequest {
   signal: AbortSignal
 }
 
-/** Titles compared as a viewer would: case, punctuation and spacing ignored. */
-export function sameTitle(a: string, b: string): boolean {
-  const norm = (t: string) => t.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '')
-  return norm(a) === norm(b)
-}
-
 export interface ScriptResult {
   script: VideoScript
   usage: { model: string; inputTokens: number; outputTokens: number }

@@ -1,9 +1,9 @@
 // Stage 1: get the script (from storage on a retry or re-drive, from the job, or from the LLM) and store it.
-import { VIDEO_FILES, type VideoScript } from '@ytempire/contract'
+import { titleKey, VIDEO_FILES, type VideoScript } from '@ytempire/contract'
 import { llmCost } from '../cost/cost'
 import { InvalidInputError } from '../errors'
 import { artifactKey, type StageContext } from '../pipeline/stage'
-import { loadScript, sameTitle, validateScript } from '../script/script'
+import { loadScript, validateScript } from '../script/script'
 
 /** How often the LLM is asked for a script whose title the channel has not used yet. */
 const FRESH_TITLE_TRIES = 3
@@ -26,6 +26,7 @@ export async function scriptStage(ctx: StageContext): Promise<ScriptStageResult>
     else if (!video.topic?.trim()) throw new InvalidInputError('a request without a script needs a topic')
     else {
       const avoid = video.avoidTitles ?? []
+      const taken = new Set([...(video.takenTitleKeys ?? []), ...avoid.map(titleKey)])
       for (let attempt = 1; ; attempt++) {
         const written = await ctx.providers.scriptWriter.write({
           topic: video.topic,
@@ -37,7 +38,7 @@ export async function scriptStage(ctx: StageContext): Promise<ScriptStageResult>
         ctx.cost(...llmCost('script', written.usage.model, written.usage.inputTokens, written.usage.outputTokens))
         script = written.script
         // The autopilot never repeats a title of the channel: the model is asked again, then the attempt fails.
-        if (!avoid.some((t) => sameTitle(t, written.script.title))) break
+        if (!taken.has(titleKey(written.script.title))) break
         if (attempt >= FRESH_TITLE_TRIES)
           throw new Error(`the LLM repeated an earlier title of the channel ("${written.script.title}") ${attempt} times`)
         ctx.log.warn({ title: written.script.title }, 'the LLM repeated an earlier title; asking again')

@@ -4,11 +4,12 @@ import {
   PIPELINE,
   type Plan,
   TERMINAL_VIDEO_STATUSES,
+  titleKey,
   uploadsPrefix,
   type VideoEvent,
   type VideoJob,
 } from '@ytempire/contract'
-import { and, desc, eq, gte, inArray, lt, notInArray, type SQL, sql } from 'drizzle-orm'
+import { and, desc, eq, gte, inArray, isNotNull, lt, ne, notInArray, type SQL, sql } from 'drizzle-orm'
 import { sha256Hex } from '../../crypto/hash'
 import type { Db } from '../../db'
 import { costLedger, type StageState, unknownVideoReports, users, videoEvents, videoPublications, videos } from '../../db/schema'
@@ -97,6 +98,15 @@ const grantContext = (videoId: string) => `publish-grant:${videoId}`
  */
 export function createVideoService(deps: Deps, channels: ChannelService, publications: PublicationService) {
   const db = deps.database.db
+
+  /** Every title the channel has used, as compared (the autopilot's script may repeat none of them). */
+  async function takenTitleKeys(row: VideoRow): Promise<string[]> {
+    const earlier = await db
+      .selectDistinct({ title: videos.title })
+      .from(videos)
+      .where(and(eq(videos.channelId, row.channelId), ne(videos.id, row.id), isNotNull(videos.title)))
+    return [...new Set(earlier.map((v) => titleKey(v.title!)))]
+  }
 
   async function publicationOf(videoId: string): Promise<PublicationRow | undefined> {
     const [p] = await db.select().from(videoPublications).where(eq(videoPublications.videoId, videoId))
@@ -343,7 +353,8 @@ export function createVideoService(deps: Deps, channels: ChannelService, publica
       const row = await this.find(videoId)
       if (!row?.job || row.status !== 'queued') return
       const grant = sealedGrant ? await deps.box.open(sealedGrant, grantContext(videoId)) : undefined
-      await deps.pipeline.dispatch(grant ? { ...row.job, publish: { grant } } : row.job)
+      const job = row.job.avoidTitles ? { ...row.job, takenTitleKeys: await takenTitleKeys(row) } : row.job
+      await deps.pipeline.dispatch(grant ? { ...job, publish: { grant } } : job)
     },
 
     /** The owner's video with its publication, as the API shows it. */
