@@ -3,7 +3,7 @@
 import { afterAll } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { QUEUE_PREFIX } from '@ytempire/contract'
 import { deleteRedisPrefix } from '@ytempire/test-support'
 import * as OTPAuth from 'otpauth'
@@ -174,7 +174,30 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
     rmSync(storageDir, { recursive: true, force: true })
     await db.drop()
   })
-  return { core, config, db, prefix, storageDir }
+  /**
+   * A real render worker process (`bun render/src/main.ts`) on this environment's queues and storage,
+   * quick to encode: libx264 at superfast, a quarter of the size. `extra` adds to or overrides its
+   * environment (TEST_WORKER_LOG sets its log level). The caller stops it.
+   */
+  function renderWorker(extra: Record<string, string> = {}, stdout: 'inherit' | 'ignore' = 'inherit') {
+    return Bun.spawn(['bun', resolve(import.meta.dir, '../../render/src/main.ts')], {
+      env: {
+        ...process.env,
+        REDIS_URL,
+        QUEUE_PREFIX: config.queuePrefix,
+        STORAGE_DIR: storageDir,
+        LOG_LEVEL: process.env.TEST_WORKER_LOG ?? 'fatal',
+        VIDEO_ENCODER: 'libx264',
+        X264_PRESET: 'superfast',
+        VIDEO_SCALE: '0.25',
+        ...extra,
+      },
+      stdout,
+      stderr: 'inherit',
+    })
+  }
+
+  return { core, renderWorker, config, db, prefix, storageDir }
 }
 
 /** A core's Redis: the test server, or the Sentinel set or Cluster its configuration names. */

@@ -1,29 +1,17 @@
 // End to end: the core API queues a video, a real render worker process (BullMQ, espeak-ng, ffmpeg)
 // produces it, and the core records the reports, serves the file with Range, and prices it.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { resolve } from 'node:path'
 import { TERMINAL_VIDEO_STATUSES } from '@ytempire/contract'
-import { waitUntil } from '@ytempire/test-support'
-import { type Core, json, REDIS_URL, signUp, testEnv } from './harness'
+import { solidImage, waitUntil } from '@ytempire/test-support'
+import { type Core, json, signUp, testEnv } from './harness'
 
 const env = await testEnv()
 let core: Core
 let worker: ReturnType<typeof Bun.spawn>
 beforeAll(async () => {
   core = await env.core((c) => c, { consumeEvents: true })
-  worker = Bun.spawn(['bun', resolve(import.meta.dir, '../../render/src/main.ts')], {
-    env: {
-      ...process.env,
-      REDIS_URL,
-      QUEUE_PREFIX: env.config.queuePrefix,
-      STORAGE_DIR: env.storageDir,
-      LOG_LEVEL: 'fatal',
-      VIDEO_ENCODER: 'libx264',
-      X264_PRESET: 'superfast',
-    },
-    stdout: 'inherit',
-    stderr: 'inherit',
-  })
+  // Full size: the test checks the picture's dimensions.
+  worker = env.renderWorker({ VIDEO_SCALE: '1' })
 })
 afterAll(async () => {
   worker.kill('SIGTERM')
@@ -143,24 +131,7 @@ describe('core + render worker', () => {
 
   test("the operator's own upload becomes the scene background", async () => {
     const s = await signUp(core)
-    const png = new Uint8Array(
-      Bun.spawnSync([
-        'ffmpeg',
-        '-v',
-        'error',
-        '-f',
-        'lavfi',
-        '-i',
-        'color=c=0xff00ff:s=320x320',
-        '-frames:v',
-        '1',
-        '-f',
-        'image2',
-        '-c:v',
-        'png',
-        'pipe:1',
-      ]).stdout,
-    )
+    const png = solidImage('0xff00ff', '320x320')
     const up = await json(await core.request('/v1/uploads?name=magenta.png', { method: 'POST', token: s.accessToken, body: png }))
     const ch = await json(
       await core.request('/v1/channels', {

@@ -3,7 +3,6 @@
 // Exactly one YouTube video per ytempire video, whatever is killed, cut or refused on the way.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { createHash } from 'node:crypto'
-import { resolve } from 'node:path'
 import type { RedisConnection } from '@ytempire/contract/redis'
 import { FakeGoogle } from '@ytempire/test-support/google'
 import { and, eq } from 'drizzle-orm'
@@ -11,7 +10,7 @@ import { videoEvents } from '../src/db/schema'
 import { movableClock, nextZonedMidnight } from '../src/infra/clock'
 import { parseYouTubeConfig } from '../src/modules/youtube/config'
 import { QUOTA_TIME_ZONE } from '../src/modules/youtube/quota'
-import { type Core, json, REDIS_URL, signUp, testEnv } from './harness'
+import { type Core, json, signUp, testEnv } from './harness'
 import { connectChannel, finishedVideo, SCRIPT, youtubeAccount } from './youtube-helpers'
 
 const google = await new FakeGoogle().start()
@@ -30,16 +29,8 @@ afterAll(async () => {
 })
 
 function startWorker() {
-  const worker = Bun.spawn(['bun', resolve(import.meta.dir, '../../render/src/main.ts')], {
-    env: {
-      ...process.env,
-      REDIS_URL,
-      QUEUE_PREFIX: env.config.queuePrefix,
-      STORAGE_DIR: env.storageDir,
-      LOG_LEVEL: 'fatal',
-      VIDEO_ENCODER: 'libx264',
-      X264_PRESET: 'superfast',
-      VIDEO_SCALE: '0.25',
+  const worker = env.renderWorker(
+    {
       CORE_URL: core.url!,
       YOUTUBE_API_ROOT: google.endpoints.apiRoot,
       YOUTUBE_UPLOAD_CHUNK_BYTES: String(256 * 1024),
@@ -49,9 +40,8 @@ function startWorker() {
       RENDER_STALLED_INTERVAL_MS: '1000',
       RENDER_SHUTDOWN_GRACE_S: '1',
     },
-    stdout: 'ignore',
-    stderr: 'inherit',
-  })
+    'ignore',
+  )
   workers.push(worker)
   return worker
 }

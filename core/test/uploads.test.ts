@@ -1,31 +1,15 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
+import { solidImage } from '@ytempire/test-support'
 import { type Core, json, signUp, testEnv } from './harness'
 
 const env = await testEnv()
 let core: Core
-let png: Uint8Array
+const png = solidImage('orange', '64x64')
 beforeAll(async () => {
   core = await env.core()
   await signUp(core)
-  const made = Bun.spawnSync([
-    'ffmpeg',
-    '-v',
-    'error',
-    '-f',
-    'lavfi',
-    '-i',
-    'color=c=orange:s=64x64',
-    '-frames:v',
-    '1',
-    '-f',
-    'image2',
-    '-c:v',
-    'png',
-    'pipe:1',
-  ])
-  png = new Uint8Array(made.stdout)
 })
 
 const upload = (token: string, body: Uint8Array | string, headers: Record<string, string> = {}, name = 'logo.png') =>

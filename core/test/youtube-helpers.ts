@@ -3,6 +3,7 @@
 import { expect } from 'bun:test'
 import { randomBytes } from 'node:crypto'
 import { videoFileKey } from '@ytempire/contract'
+import { solidImage } from '@ytempire/test-support'
 import type { FakeAccount, FakeGoogle } from '@ytempire/test-support/google'
 import { eq } from 'drizzle-orm'
 import { videos } from '../src/db/schema'
@@ -41,21 +42,7 @@ export async function connectChannel(
 
 /** A thumbnail JPEG, as the thumbnail stage makes it. */
 export function jpeg(): Uint8Array {
-  const out = Bun.spawnSync([
-    'ffmpeg',
-    '-v',
-    'error',
-    '-f',
-    'lavfi',
-    '-i',
-    'color=c=orange:s=1280x720',
-    '-frames:v',
-    '1',
-    '-f',
-    'mjpeg',
-    '-',
-  ])
-  return new Uint8Array(out.stdout)
+  return solidImage('orange', '1280x720', 'jpeg')
 }
 
 /**

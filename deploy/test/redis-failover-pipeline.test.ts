@@ -3,7 +3,6 @@
 // voiced, rendered and queued. Every video must end: completed, or failed with a reason a person can
 // read; none left queued or running.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { resolve } from 'node:path'
 import { TERMINAL_VIDEO_STATUSES } from '@ytempire/contract'
 import { waitUntil } from '@ytempire/test-support'
 import { loadConfig } from '../../core/src/config'
@@ -35,21 +34,11 @@ beforeAll(async () => {
     { consumeEvents: true, outbox: true },
   )
   sweeper = core.services.sweeper.start()
-  worker = Bun.spawn(['bun', resolve(import.meta.dir, '../../render/src/main.ts')], {
-    env: {
-      ...process.env,
-      REDIS_URL: '',
-      REDIS_SENTINELS: set.sentinelsEnv,
-      REDIS_SENTINEL_NAME: set.name,
-      QUEUE_PREFIX: env.config.queuePrefix,
-      STORAGE_DIR: env.storageDir,
-      LOG_LEVEL: process.env.FAILOVER_LOG_LEVEL ?? 'fatal',
-      VIDEO_ENCODER: 'libx264',
-      X264_PRESET: 'superfast',
-      VIDEO_SCALE: '0.25',
-    },
-    stdout: 'inherit',
-    stderr: 'inherit',
+  worker = env.renderWorker({
+    REDIS_URL: '',
+    REDIS_SENTINELS: set.sentinelsEnv,
+    REDIS_SENTINEL_NAME: set.name,
+    LOG_LEVEL: process.env.FAILOVER_LOG_LEVEL ?? 'fatal',
   })
 }, 60_000)
 

@@ -1,0 +1,15 @@
+// Pictures and clips for tests, made by ffmpeg from its own generated sources rather than kept as
+// binary fixtures.
+
+/** What ffmpeg writes to stdout for a generated (lavfi) source, say `color=c=red:s=64x64`, given these output options. */
+export function generatedMedia(source: string, output: readonly string[]): Uint8Array {
+  const made = Bun.spawnSync(['ffmpeg', '-v', 'error', '-f', 'lavfi', '-i', source, ...output, 'pipe:1'])
+  if (made.exitCode !== 0) throw new Error(`ffmpeg could not make ${source}: ${made.stderr.toString()}`)
+  return new Uint8Array(made.stdout)
+}
+
+/** A picture of one colour (an ffmpeg colour name or 0xRRGGBB), `size` as `WxH`. */
+export function solidImage(color: string, size: string, format: 'png' | 'jpeg' = 'png'): Uint8Array {
+  const codec = format === 'png' ? 'png' : 'mjpeg'
+  return generatedMedia(`color=c=${color}:s=${size}`, ['-frames:v', '1', '-f', 'image2pipe', '-c:v', codec])
+}
