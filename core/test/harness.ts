@@ -200,6 +200,17 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
   return { core, renderWorker, config, db, prefix, storageDir }
 }
 
+/**
+ * The usual start of a test file: its environment, one core, and the account that signed up first,
+ * which the installation makes its admin (accounts a test signs up after it are members).
+ */
+export async function testCore() {
+  const env = await testEnv()
+  const core = await env.core()
+  const admin = await signUp(core)
+  return { env, core, admin }
+}
+
 /** A core's Redis: the test server, or the Sentinel set or Cluster its configuration names. */
 const redisOf = (c: Config) => (c.redis.mode === 'standalone' ? (c.redisUrl ?? REDIS_URL) : c.redis)
 
