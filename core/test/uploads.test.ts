@@ -1,16 +1,11 @@
-import { beforeAll, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { solidImage } from '@ytempire/test-support'
-import { type Core, json, signUp, testEnv } from './harness'
+import { json, signUp, testCore } from './harness'
 
-const env = await testEnv()
-let core: Core
+const { env, core } = await testCore()
 const png = solidImage('orange', '64x64')
-beforeAll(async () => {
-  core = await env.core()
-  await signUp(core)
-})
 
 const upload = (token: string, body: Uint8Array | string, headers: Record<string, string> = {}, name = 'logo.png') =>
   core.request(`/v1/uploads?name=${encodeURIComponent(name)}`, {
