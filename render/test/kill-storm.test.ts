@@ -2,24 +2,19 @@
 // again while a dozen videos go through them. A stage whose worker died is re-run like any failed
 // attempt, within its attempts, so no video is lost; each replacement worker stops the ffmpeg its dead
 // predecessor left running and removes its scratch.
-import { afterAll, beforeAll, expect, test } from 'bun:test'
+import { afterAll, expect, test } from 'bun:test'
 import { readdir, readFile } from 'node:fs/promises'
 import { DEFAULT_RETRY, QUEUES, type Stage, type VideoScript } from '@ytempire/contract'
 import { dispatchVideo, stageJobId } from '@ytempire/contract/queue'
 import { waitUntil } from '@ytempire/test-support'
-import { createTestEnv, EventLog, type TestEnv, videoJob } from './helpers'
+import { createTestEnv, EventLog, videoJob } from './helpers'
 
 const VIDEOS = 12
 const KILLS = 20
 const WORKERS = 3
 
-let t: TestEnv
-let events: EventLog
-
-beforeAll(async () => {
-  t = await createTestEnv()
-  events = new EventLog(t.prefix)
-})
+const t = await createTestEnv()
+const events = new EventLog(t.prefix)
 
 afterAll(async () => {
   await t.stopWorkerProcesses()

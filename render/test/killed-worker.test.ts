@@ -1,20 +1,15 @@
 // A worker process killed mid-render (SIGKILL: no cleanup, lock left to lapse): another worker
 // process picks the stalled job up and the video still completes.
-import { afterAll, beforeAll, expect, test } from 'bun:test'
+import { afterAll, expect, test } from 'bun:test'
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { QUEUES, type VideoScript } from '@ytempire/contract'
 import { dispatchVideo, pipelineQueue, stageJobId } from '@ytempire/contract/queue'
 import { waitUntil } from '@ytempire/test-support'
-import { createTestEnv, EventLog, ffprobe, type TestEnv, videoJob } from './helpers'
+import { createTestEnv, EventLog, ffprobe, videoJob } from './helpers'
 
-let t: TestEnv
-let events: EventLog
-
-beforeAll(async () => {
-  t = await createTestEnv()
-  events = new EventLog(t.prefix)
-})
+const t = await createTestEnv()
+const events = new EventLog(t.prefix)
 
 afterAll(async () => {
   await t.stopWorkerProcesses()
