@@ -51,6 +51,16 @@ async function stopWorkers() {
   await Promise.all(workers.map((w) => w.exited))
 }
 
+/** A new member with a square-video channel connected to a YouTube account on the local Google server. */
+async function memberWithChannel(name: string, account = youtubeAccount()) {
+  const s = await signUp(core)
+  const ch = await json(
+    await core.request('/v1/channels', { method: 'POST', token: s.accessToken, json: { name, niche: 'sea life', aspect: '1:1' } }),
+  )
+  await connectChannel(core, google, s.accessToken, ch.id, account)
+  return { s, ch }
+}
+
 /** Polls the video until `done` holds (a minute at most), answering every state seen on the way. */
 async function follow(id: string, token: string, done: (v: any) => boolean, timeoutMs = 90_000) {
   const seen: any[] = []
@@ -95,15 +105,7 @@ async function redisDump(redis: RedisConnection, prefix: string): Promise<{ keys
 describe('publish asked for on creation', () => {
   test('script -> voice -> visuals -> render -> thumbnail -> publish: one video with the right metadata and thumbnail, and no Google credential in Redis', async () => {
     const worker = startWorker()
-    const s = await signUp(core)
-    const ch = await json(
-      await core.request('/v1/channels', {
-        method: 'POST',
-        token: s.accessToken,
-        json: { name: 'Octo', niche: 'sea life', aspect: '1:1' },
-      }),
-    )
-    await connectChannel(core, google, s.accessToken, ch.id)
+    const { s, ch } = await memberWithChannel('Octo')
     const before = google.videosCreated
     const created = await core.request(`/v1/channels/${ch.id}/videos`, {
       method: 'POST',
@@ -167,15 +169,7 @@ describe('publish asked for on creation', () => {
 describe('publish asked for after the video finished', () => {
   test('POST /v1/videos/:id/publish uploads the stored files of a finished video once', async () => {
     const worker = startWorker()
-    const s = await signUp(core)
-    const ch = await json(
-      await core.request('/v1/channels', {
-        method: 'POST',
-        token: s.accessToken,
-        json: { name: 'Later', niche: 'sea life', aspect: '1:1' },
-      }),
-    )
-    await connectChannel(core, google, s.accessToken, ch.id)
+    const { s, ch } = await memberWithChannel('Later')
     const asked = await json(
       await core.request(`/v1/channels/${ch.id}/videos`, { method: 'POST', token: s.accessToken, json: { script: SCRIPT } }),
     )
@@ -213,9 +207,7 @@ describe('a worker SIGKILLed during the upload still ends with exactly one YouTu
   for (const { point, when } of cases)
     test(point, async () => {
       await stopWorkers()
-      const s = await signUp(core)
-      const ch = await json(await core.request('/v1/channels', { method: 'POST', token: s.accessToken, json: { name: 'K', niche: 'k' } }))
-      await connectChannel(core, google, s.accessToken, ch.id)
+      const { s, ch } = await memberWithChannel('Killed')
       const { id, video } = await finishedVideo(core, s.accessToken, ch.id, { bytes: 1_300_000 })
       const before = google.videosCreated
       const victim = startWorker()
@@ -257,9 +249,7 @@ describe('a worker SIGKILLed during the upload still ends with exactly one YouTu
 describe('quota', () => {
   test('quotaExceeded delays the job until midnight Pacific (not a failure), and it resumes after the reset', async () => {
     await stopWorkers()
-    const s = await signUp(core)
-    const ch = await json(await core.request('/v1/channels', { method: 'POST', token: s.accessToken, json: { name: 'Q', niche: 'q' } }))
-    await connectChannel(core, google, s.accessToken, ch.id, youtubeAccount({ longUploadsStatus: 'eligible' }))
+    const { s, ch } = await memberWithChannel('Quota', youtubeAccount({ longUploadsStatus: 'eligible' }))
     const { id } = await finishedVideo(core, s.accessToken, ch.id)
     // Four seconds before midnight in Los Angeles, by the core's clock.
     const midnight = nextZonedMidnight(Date.now(), QUOTA_TIME_ZONE)
