@@ -233,6 +233,24 @@ export async function signUp(core: Core, opts: { email?: string; password?: stri
   return { email, password, user, accessToken: tokens.accessToken as string, refreshToken: tokens.refreshToken as string }
 }
 
+/**
+ * A new account made admin in the database (it is not the installation's first) and signed in again,
+ * so that its access token carries the role.
+ */
+export async function signUpAdmin(core: Core) {
+  const admin = await signUp(core)
+  await core.deps.database.db.execute(`update users set role = 'admin' where id = '${admin.user.id}'` as never)
+  return { ...admin, ...(await signIn(core, admin)) }
+}
+
+/** Signs an account in again: fresh tokens carrying its role as it is now. */
+export async function signIn(core: Core, account: { email: string; password: string }) {
+  const login = await json(
+    await core.request('/v1/auth/login', { method: 'POST', json: { email: account.email, password: account.password } }),
+  )
+  return { accessToken: login.accessToken as string, refreshToken: login.refreshToken as string }
+}
+
 /** A TOTP code for a secret, `offset` steps away from now. */
 export function totp(secret: string, offset = 0): string {
   const t = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret), digits: 6, period: 30, algorithm: 'SHA1' })

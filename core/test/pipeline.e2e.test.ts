@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { TERMINAL_VIDEO_STATUSES } from '@ytempire/contract'
 import { solidImage, waitUntil } from '@ytempire/test-support'
-import { type Core, json, signUp, testEnv } from './harness'
+import { type Core, json, signUp, signUpAdmin, testEnv } from './harness'
 
 const env = await testEnv()
 let core: Core
@@ -92,11 +92,7 @@ describe('core + render worker', () => {
   }, 180_000)
 
   test('media on a private address is refused (no SSRF), the video fails with the reason and lands in the dead letters; an admin re-drives it', async () => {
-    const admin = await signUp(core)
-    await core.deps.database.db.execute(`update users set role = 'admin' where id = '${admin.user.id}'` as never)
-    const adminToken = (
-      await json(await core.request('/v1/auth/login', { method: 'POST', json: { email: admin.email, password: admin.password } }))
-    ).accessToken
+    const adminToken = (await signUpAdmin(core)).accessToken
     const s = await signUp(core)
     const ch = await json(
       await core.request('/v1/channels', { method: 'POST', token: s.accessToken, json: { name: 'SSRF', niche: 'x', aspect: '1:1' } }),

@@ -2,9 +2,9 @@ import { describe, expect, test } from 'bun:test'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { solidImage } from '@ytempire/test-support'
-import { json, signUp, testCore } from './harness'
+import { json, signIn, signUp, testCore } from './harness'
 
-const { env, core } = await testCore()
+const { env, core, admin } = await testCore()
 const png = solidImage('orange', '64x64')
 
 const upload = (token: string, body: Uint8Array | string, headers: Record<string, string> = {}, name = 'logo.png') =>
@@ -97,16 +97,9 @@ describe('uploads', () => {
   })
 
   test('a viewer cannot upload', async () => {
-    const admin = await signUp(core)
-    await core.deps.database.db.execute(`update users set role = 'admin' where id = '${admin.user.id}'` as never)
-    const adminToken = (
-      await json(await core.request('/v1/auth/login', { method: 'POST', json: { email: admin.email, password: admin.password } }))
-    ).accessToken
     const v = await signUp(core)
-    await core.request(`/v1/admin/users/${v.user.id}/role`, { method: 'PATCH', token: adminToken, json: { role: 'viewer' } })
-    const token = (await json(await core.request('/v1/auth/login', { method: 'POST', json: { email: v.email, password: v.password } })))
-      .accessToken
-    expect((await upload(token, png)).status).toBe(403)
+    await core.request(`/v1/admin/users/${v.user.id}/role`, { method: 'PATCH', token: admin.accessToken, json: { role: 'viewer' } })
+    expect((await upload((await signIn(core, v)).accessToken, png)).status).toBe(403)
   })
 
   test('erasing the account deletes the uploaded files too', async () => {

@@ -2,14 +2,15 @@ import { beforeAll, describe, expect, test } from 'bun:test'
 import { RATE_LIMITS } from '@ytempire/contract'
 import type { EventReporter } from '@ytempire/contract/queue'
 import { waitUntil } from '@ytempire/test-support'
-import { type Core, json, signUp, testEnv } from './harness'
+import { type Core, json, signIn, signUp, testEnv } from './harness'
 
 const env = await testEnv()
 let core: Core
 let reporter: EventReporter
+let admin: Awaited<ReturnType<typeof signUp>>
 beforeAll(async () => {
   core = await env.core((c) => c, { consumeEvents: true })
-  await signUp(core)
+  admin = await signUp(core) // the installation's first account: its admin
   // The worker side of the contract, as a render worker reports.
   reporter = core.deps.pipeline.reporter()
 })
@@ -509,14 +510,9 @@ describe('ownership (BOLA) on every video route', () => {
   })
 
   test('a viewer cannot ask for videos', async () => {
-    const admin = await signUp(core) // not the first user: promote via SQL to admin for this check
-    await core.deps.database.db.execute(`update users set role = 'admin' where id = '${admin.user.id}'` as never)
-    const relog = await json(
-      await core.request('/v1/auth/login', { method: 'POST', json: { email: admin.email, password: admin.password } }),
-    )
     const v = await operator()
-    await core.request(`/v1/admin/users/${v.user.id}/role`, { method: 'PATCH', token: relog.accessToken, json: { role: 'viewer' } })
-    const login = await json(await core.request('/v1/auth/login', { method: 'POST', json: { email: v.email, password: v.password } }))
+    await core.request(`/v1/admin/users/${v.user.id}/role`, { method: 'PATCH', token: admin.accessToken, json: { role: 'viewer' } })
+    const login = await signIn(core, v)
     const res = await core.request(`/v1/channels/${v.channel.id}/videos`, {
       method: 'POST',
       token: login.accessToken,
