@@ -1,20 +1,12 @@
 // Nothing lost, nothing applied twice: worker reports keep an identity of their own, the cost ledger
 // keeps every line once, and a report for a video this installation does not know is kept.
-import { beforeAll, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import type { CostItem, Stage } from '@ytempire/contract'
-import type { EventReporter } from '@ytempire/contract/queue'
 import { deleteRedisPrefix, waitUntil } from '@ytempire/test-support'
-import { type Core, json, signUp, testEnv } from './harness'
+import { json, signUp, testCore } from './harness'
 
-const env = await testEnv()
-let core: Core
-let reporter: EventReporter
-let admin: Awaited<ReturnType<typeof signUp>>
-beforeAll(async () => {
-  core = await env.core((c) => c, { consumeEvents: true })
-  admin = await signUp(core) // the first account: the installation's admin
-  reporter = core.deps.pipeline.reporter()
-})
+const { env, core, admin } = await testCore({ consumeEvents: true })
+const reporter = core.deps.pipeline.reporter()
 
 const SCRIPT = {
   title: 'Seven scenes',

@@ -57,6 +57,28 @@ export interface Core {
   request(path: string, init?: RequestInit & { json?: unknown; token?: string; ip?: string }): Promise<Response>
 }
 
+/** What a test core runs besides its HTTP app, and how it is reached. */
+export interface CoreOptions {
+  /** Record the workers' video reports. */
+  consumeEvents?: boolean
+  /** Deliver webhooks and run billing's jobs. */
+  background?: boolean
+  /** Consume the autopilot's scheduler firings. */
+  autopilot?: boolean
+  /** Consume analytics runs and the WebSub sweep. */
+  analytics?: boolean
+  /** Serve on a port (workers in other processes call the core). */
+  listen?: boolean
+  /** The core's "now". */
+  clock?: Clock
+  /** Run the relay that retries what failed after a commit. */
+  outbox?: boolean
+  /** Reach the test database another way (through a proxy a test can cut). */
+  databaseUrl?: (url: string) => string
+  /** The process metrics in /metrics, as `bun run core` has them. */
+  defaultMetrics?: boolean
+}
+
 /**
  * A test environment: one database, one Redis prefix, and any number of core instances sharing them
  * (like replicas behind a load balancer).
@@ -92,27 +114,7 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
   }
 
   let migrated = false
-  /**
-   * consumeEvents: record the workers' video reports; background: deliver webhooks and run billing's jobs;
-   * autopilot: consume the autopilot's scheduler firings; analytics: consume analytics runs and the WebSub sweep; listen: serve on a port (workers in other
-   * processes call the core); clock: the core's "now"; outbox: run the relay that retries what failed
-   * after a commit; databaseUrl: reach the test database another way (through a proxy a test can cut);
-   * defaultMetrics: the process metrics in /metrics, as `bun run core` has them.
-   */
-  async function core(
-    perCore: (c: Config) => Config = (c) => c,
-    opts: {
-      consumeEvents?: boolean
-      background?: boolean
-      autopilot?: boolean
-      analytics?: boolean
-      listen?: boolean
-      clock?: Clock
-      outbox?: boolean
-      databaseUrl?: (url: string) => string
-      defaultMetrics?: boolean
-    } = {},
-  ): Promise<Core> {
+  async function core(perCore: (c: Config) => Config = (c) => c, opts: CoreOptions = {}): Promise<Core> {
     const database = await openDatabase({ url: opts.databaseUrl?.(db.url) ?? db.url, dataDir: '/tmp', poolMax: 5 })
     if (!migrated) {
       await migrateDatabase(database)
@@ -204,9 +206,9 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
  * The usual start of a test file: its environment, one core, and the account that signed up first,
  * which the installation makes its admin (accounts a test signs up after it are members).
  */
-export async function testCore() {
+export async function testCore(opts: CoreOptions = {}) {
   const env = await testEnv()
-  const core = await env.core()
+  const core = await env.core((c) => c, opts)
   const admin = await signUp(core)
   return { env, core, admin }
 }

@@ -1,19 +1,11 @@
-import { beforeAll, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import { RATE_LIMITS } from '@ytempire/contract'
-import type { EventReporter } from '@ytempire/contract/queue'
 import { waitUntil } from '@ytempire/test-support'
-import { type Core, json, signIn, signUp, testEnv } from './harness'
+import { json, signIn, signUp, testCore } from './harness'
 
-const env = await testEnv()
-let core: Core
-let reporter: EventReporter
-let admin: Awaited<ReturnType<typeof signUp>>
-beforeAll(async () => {
-  core = await env.core((c) => c, { consumeEvents: true })
-  admin = await signUp(core) // the installation's first account: its admin
-  // The worker side of the contract, as a render worker reports.
-  reporter = core.deps.pipeline.reporter()
-})
+const { env, core, admin } = await testCore({ consumeEvents: true })
+// The worker side of the contract, as a render worker reports.
+const reporter = core.deps.pipeline.reporter()
 
 const SCRIPT = {
   title: 'Why the sky is blue',
