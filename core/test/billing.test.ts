@@ -5,7 +5,7 @@ import { and, desc, eq } from 'drizzle-orm'
 import { loadConfig } from '../src/config'
 import { auditEvents, channels, meterReports, stripeEvents } from '../src/db/schema'
 import { type FakeStripe, startFakeStripe } from './fakes/stripe-server'
-import { type Core, json, signUp, testEnv } from './harness'
+import { type Core, json, recordVideoCompleted, signUp, testEnv } from './harness'
 
 const fake: FakeStripe = await startFakeStripe()
 const stripeEnv = {
@@ -323,22 +323,11 @@ describe('metered usage', () => {
     // Stripe records the event, then the answer is lost: the retry must not bill it again.
     fake.failNext('/v1/billing/meter_events', 500, true)
     const artifact = { key: `videos/${video.id}/video.mp4`, contentType: 'video/mp4', size: 1000 }
-    await core.services.videos.recordEvent(
-      {
-        type: 'video.completed',
-        videoId: video.id,
-        at: new Date().toISOString(),
-        title: 'T',
-        description: '',
-        tags: [],
-        durationS: 3,
-        video: artifact,
-        thumbnail: { ...artifact, key: `videos/${video.id}/thumb.jpg`, contentType: 'image/jpeg' },
-        artifacts: [],
-        stageDurationsMs: {},
-      },
-      `test:${video.id}:completed`,
-    )
+    await recordVideoCompleted(core, video.id, {
+      durationS: 3,
+      video: artifact,
+      thumbnail: { ...artifact, key: `videos/${video.id}/thumb.jpg`, contentType: 'image/jpeg' },
+    })
     await until(
       async () => (await core.deps.database.db.select().from(meterReports).where(eq(meterReports.videoId, video.id)))[0],
       'the meter report',

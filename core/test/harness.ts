@@ -4,7 +4,7 @@ import { afterAll } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { QUEUE_PREFIX } from '@ytempire/contract'
+import { QUEUE_PREFIX, type VideoEventOf } from '@ytempire/contract'
 import { deleteRedisPrefix } from '@ytempire/test-support'
 import * as OTPAuth from 'otpauth'
 import postgres from 'postgres'
@@ -251,6 +251,34 @@ export async function signIn(core: Core, account: { email: string; password: str
     await core.request('/v1/auth/login', { method: 'POST', json: { email: account.email, password: account.password } }),
   )
   return { accessToken: login.accessToken as string, refreshToken: login.refreshToken as string }
+}
+
+type CompletedReport = VideoEventOf<'video.completed'>
+
+/**
+ * Records a video completed as a render worker reports it, with no worker running: its MP4 and
+ * thumbnail, and whatever else of the report `report` sets (title, length, artifacts).
+ */
+export function recordVideoCompleted(
+  core: Core,
+  videoId: string,
+  report: Pick<CompletedReport, 'video' | 'thumbnail'> & Partial<CompletedReport>,
+) {
+  return core.services.videos.recordEvent(
+    {
+      type: 'video.completed',
+      videoId,
+      at: new Date().toISOString(),
+      title: 'Done',
+      description: '',
+      tags: [],
+      durationS: 1,
+      artifacts: [],
+      stageDurationsMs: {},
+      ...report,
+    },
+    `test:${videoId}:completed`,
+  )
 }
 
 /** A TOTP code for a secret, `offset` steps away from now. */

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { RATE_LIMITS } from '@ytempire/contract'
 import { waitUntil } from '@ytempire/test-support'
-import { json, signIn, signUp, testCore } from './harness'
+import { json, recordVideoCompleted, signIn, signUp, testCore } from './harness'
 
 const { env, core, admin } = await testCore({ consumeEvents: true })
 // The worker side of the contract, as a render worker reports.
@@ -399,22 +399,10 @@ describe('files', () => {
     const video = await json(await op.submit({ script: SCRIPT }))
     const bytes = new Uint8Array(5000).map((_, i) => i % 251)
     await core.deps.storage.put(`videos/${video.id}/video.mp4`, bytes, 'video/mp4')
-    await core.services.videos.recordEvent(
-      {
-        type: 'video.completed',
-        videoId: video.id,
-        at: new Date().toISOString(),
-        title: 't',
-        description: '',
-        tags: [],
-        durationS: 1,
-        video: { key: `videos/${video.id}/video.mp4`, contentType: 'video/mp4', size: 5000 },
-        thumbnail: { key: `videos/${video.id}/t.jpg`, contentType: 'image/jpeg', size: 1 },
-        artifacts: [],
-        stageDurationsMs: {},
-      },
-      `files-${video.id}`,
-    )
+    await recordVideoCompleted(core, video.id, {
+      video: { key: `videos/${video.id}/video.mp4`, contentType: 'video/mp4', size: 5000 },
+      thumbnail: { key: `videos/${video.id}/t.jpg`, contentType: 'image/jpeg', size: 1 },
+    })
     return { video, bytes }
   }
 

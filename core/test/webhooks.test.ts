@@ -6,7 +6,7 @@ import { and, eq } from 'drizzle-orm'
 import { Webhook } from 'standardwebhooks'
 import { auditEvents, webhookEndpoints, webhookMessages } from '../src/db/schema'
 import { postWebhook, resolvePublic } from '../src/modules/webhooks/transport'
-import { type Core, json, signUp, testEnv } from './harness'
+import { type Core, json, recordVideoCompleted, signUp, testEnv } from './harness'
 
 interface Received {
   path: string
@@ -191,22 +191,7 @@ describe('deliveries', () => {
     const script = { title: 'Done', description: '', tags: [], scenes: [{ narration: 'Hi.', keywords: ['hi'] }] }
     const video = await json(await core.request(`/v1/channels/${ch.id}/videos`, { method: 'POST', token: s.accessToken, json: { script } }))
     const artifact = { key: `videos/${video.id}/video.mp4`, contentType: 'video/mp4', size: 10 }
-    await core.services.videos.recordEvent(
-      {
-        type: 'video.completed',
-        videoId: video.id,
-        at: new Date().toISOString(),
-        title: 'Done',
-        description: '',
-        tags: [],
-        durationS: 2,
-        video: artifact,
-        thumbnail: artifact,
-        artifacts: [],
-        stageDurationsMs: {},
-      },
-      `test:${video.id}`,
-    )
+    await recordVideoCompleted(core, video.id, { title: 'Done', durationS: 2, video: artifact, thumbnail: artifact })
     const got = await until(() => at('/videos')[0], 'video.completed')
     expect(got.verified).toBe(true)
     expect(got.body).toMatchObject({ type: 'video.completed', data: { video: { id: video.id, status: 'completed', title: 'Done' } } })
