@@ -68,6 +68,14 @@ async function askToPublish(token: string, videoId: string) {
   return worker(videoId, (await publishJob(videoId)).publish.grant)
 }
 
+/** A new member's finished video on a connected channel, asked to publish, and its publish worker. */
+async function videoAskedToPublish() {
+  const s = await signUp(core)
+  const ch = await connectedChannel(s.accessToken)
+  const { id } = await finishedVideo(core, s.accessToken, ch.id)
+  return { s, ch, id, w: await askToPublish(s.accessToken, id) }
+}
+
 describe('asking to publish', () => {
   test('clear problem+json errors: unfinished video, not connected, publishAt in the past or not private', async () => {
     const s = await signUp(core)
@@ -146,10 +154,7 @@ describe('asking to publish', () => {
   })
 
   test('the session is stored sealed before the first byte; the first one stored wins; the video is recorded once', async () => {
-    const s = await signUp(core)
-    const ch = await connectedChannel(s.accessToken)
-    const { id } = await finishedVideo(core, s.accessToken, ch.id)
-    const w = await askToPublish(s.accessToken, id)
+    const { s, ch, id, w } = await videoAskedToPublish()
     await w.call('POST', '/begin')
     const first = 'https://upload.example/session?upload_id=first-session-id'
     expect(await json(await w.call('PUT', '/session', { uri: first, size: 1000 }))).toEqual({ uri: first, size: 1000 })
@@ -181,10 +186,7 @@ describe('asking to publish', () => {
   })
 
   test('an expired session is dropped only while its last chunk was never sent', async () => {
-    const s = await signUp(core)
-    const ch = await connectedChannel(s.accessToken)
-    const { id } = await finishedVideo(core, s.accessToken, ch.id)
-    const w = await askToPublish(s.accessToken, id)
+    const { s, id, w } = await videoAskedToPublish()
     await w.call('POST', '/begin')
     await w.call('PUT', '/session', { uri: 'https://upload.example/s?upload_id=a', size: 10 })
     expect((await w.call('DELETE', '/session')).status).toBe(204)
@@ -264,10 +266,8 @@ describe('quota', () => {
 
 describe('a revoked grant', () => {
   test('pauses publishing and shows "reconnect needed"; connecting again resumes it with a new grant', async () => {
-    const s = await signUp(core)
-    const ch = await connectedChannel(s.accessToken)
-    const { id } = await finishedVideo(core, s.accessToken, ch.id)
-    const oldGrant = (await askToPublish(s.accessToken, id)).grant
+    const { s, ch, id, w } = await videoAskedToPublish()
+    const oldGrant = w.grant
     for (const t of google.liveRefreshTokens()) google.revokeGrant(t)
     core.services.youtube.forgetAccessToken(ch.id)
     const paused = await json(await worker(id, oldGrant).call('POST', '/begin'))
