@@ -1,6 +1,7 @@
 // Billing against a Stripe that speaks Stripe's wire format (fakes/stripe-server.ts), called by the real
 // stripe SDK; webhooks signed as Stripe signs them.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { waitUntil } from '@ytempire/test-support'
 import { and, desc, eq } from 'drizzle-orm'
 import { loadConfig } from '../src/config'
 import { auditEvents, channels, meterReports, stripeEvents } from '../src/db/schema'
@@ -31,16 +32,6 @@ afterAll(() => fake.stop())
 const now = () => Math.floor(Date.now() / 1000)
 const DAY = 86400
 const SCRIPT = { title: 'T', description: '', tags: [], scenes: [{ narration: 'Hello there.', keywords: ['hello'] }] }
-
-async function until<T>(fn: () => Promise<T | undefined | false>, what: string, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    const v = await fn()
-    if (v !== undefined && v !== false) return v
-    await Bun.sleep(25)
-  }
-  throw new Error(`timed out waiting for ${what}`)
-}
 
 /** A signed-up user who went through Checkout once (so they have a Stripe customer). */
 async function customer() {
@@ -253,7 +244,7 @@ describe('plans follow the subscription', () => {
     expect(Date.parse(during.subscription.graceEndsAt)).toBeGreaterThan(Date.now())
 
     // The grace period ends without another event: the plan lapses on schedule.
-    await until(async () => (await c.plan()) === 'free', 'the grace period to end')
+    await waitUntil(async () => (await c.plan()) === 'free', { what: 'the grace period to end' })
     const rows = await core.deps.database.db.select().from(channels).where(eq(channels.userId, c.user.id))
     const paused = rows.filter((r) => r.paused)
     expect(paused.map((r) => r.id).sort()).toEqual(made.slice(5).sort())
@@ -291,7 +282,7 @@ describe('plans follow the subscription', () => {
     const ended = subscription(c.customerId, 'premium', 'canceled', { periodEnd: now() + 2 })
     await deliver(fake.event('customer.subscription.deleted', ended))
     expect(await c.plan()).toBe('premium')
-    await until(async () => (await c.plan()) === 'free', 'the paid period to end')
+    await waitUntil(async () => (await c.plan()) === 'free', { what: 'the paid period to end' })
   })
 
   test('a downgrade through the portal takes effect with the subscription', async () => {
@@ -328,10 +319,9 @@ describe('metered usage', () => {
       video: artifact,
       thumbnail: { ...artifact, key: `videos/${video.id}/thumb.jpg`, contentType: 'image/jpeg' },
     })
-    await until(
-      async () => (await core.deps.database.db.select().from(meterReports).where(eq(meterReports.videoId, video.id)))[0],
-      'the meter report',
-    )
+    await waitUntil(async () => (await core.deps.database.db.select().from(meterReports).where(eq(meterReports.videoId, video.id)))[0], {
+      what: 'the meter report',
+    })
     expect(
       fake.requests.filter((r) => r.path === '/v1/billing/meter_events' && r.params.identifier === video.id).length,
     ).toBeGreaterThanOrEqual(2)
