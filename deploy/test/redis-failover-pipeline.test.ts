@@ -8,7 +8,7 @@ import { waitUntil } from '@ytempire/test-support'
 import { loadConfig } from '../../core/src/config'
 import { portAnswers } from '../../core/src/infra/local-redis'
 import { type Core, json, signUp, testEnv } from '../../core/test/harness'
-import { redisServer, type SentinelSet, startSentinelSet, until } from './sentinel-set'
+import { redisServer, type SentinelSet, startSentinelSet } from './sentinel-set'
 
 if (!redisServer) console.warn('[ops] pipeline failover test skipped: redis-server is not installed (apt-get install redis-server)')
 
@@ -83,8 +83,11 @@ describe.skipIf(!redisServer)('a Redis failover mid-pipeline', () => {
 
     const killedAt = performance.now()
     set!.killPrimary()
-    await until('the primary to go away', async () => !(await portAnswers('127.0.0.1', set!.ports.primary)))
-    await until('a new primary', async () => (await set!.primaryPort()) === set!.ports.replica)
+    await waitUntil(async () => !(await portAnswers('127.0.0.1', set!.ports.primary)), {
+      what: 'the primary to go away',
+      timeoutMs: 30_000,
+    })
+    await waitUntil(async () => (await set!.primaryPort()) === set!.ports.replica, { what: 'a new primary', timeoutMs: 30_000 })
     const failoverS = (performance.now() - killedAt) / 1000
 
     const after = await waitUntil(
