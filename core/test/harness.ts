@@ -229,10 +229,7 @@ export async function signUp(core: Core, opts: { email?: string; password?: stri
   const reg = await core.request('/v1/auth/register', { method: 'POST', json: { email, password } })
   if (reg.status !== 201) throw new Error(`register failed: ${reg.status} ${await reg.text()}`)
   const user = await json(reg)
-  const login = await core.request('/v1/auth/login', { method: 'POST', json: { email, password } })
-  if (login.status !== 200) throw new Error(`login failed: ${login.status} ${await login.text()}`)
-  const tokens = await json(login)
-  return { email, password, user, accessToken: tokens.accessToken as string, refreshToken: tokens.refreshToken as string }
+  return { email, password, user, ...(await signIn(core, { email, password })) }
 }
 
 /**
@@ -247,10 +244,10 @@ export async function signUpAdmin(core: Core) {
 
 /** Signs an account in again: fresh tokens carrying its role as it is now. */
 export async function signIn(core: Core, account: { email: string; password: string }) {
-  const login = await json(
-    await core.request('/v1/auth/login', { method: 'POST', json: { email: account.email, password: account.password } }),
-  )
-  return { accessToken: login.accessToken as string, refreshToken: login.refreshToken as string }
+  const login = await core.request('/v1/auth/login', { method: 'POST', json: { email: account.email, password: account.password } })
+  if (login.status !== 200) throw new Error(`login failed: ${login.status} ${await login.text()}`)
+  const tokens = await json(login)
+  return { accessToken: tokens.accessToken as string, refreshToken: tokens.refreshToken as string }
 }
 
 type CompletedReport = VideoEventOf<'video.completed'>
