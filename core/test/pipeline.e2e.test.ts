@@ -2,7 +2,7 @@
 // produces it, and the core records the reports, serves the file with Range, and prices it.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { TERMINAL_VIDEO_STATUSES } from '@ytempire/contract'
-import { solidImage, waitUntil } from '@ytempire/test-support'
+import { ffprobe, solidImage, waitUntil } from '@ytempire/test-support'
 import { type Core, json, signUp, signUpAdmin, testEnv } from './harness'
 
 const env = await testEnv()
@@ -61,21 +61,10 @@ describe('core + render worker', () => {
     expect(new TextDecoder().decode(mp4.slice(4, 8))).toBe('ftyp')
     const path = `${env.storageDir}/probe-${video.id}.mp4`
     await Bun.write(path, mp4)
-    const probe = JSON.parse(
-      Bun.spawnSync([
-        'ffprobe',
-        '-v',
-        'error',
-        '-show_entries',
-        'stream=codec_type,width,height:format=duration',
-        '-of',
-        'json',
-        path,
-      ]).stdout.toString(),
-    )
-    const v = probe.streams.find((x: { codec_type: string }) => x.codec_type === 'video')
+    const probe = await ffprobe(path)
+    const v = probe.streams.find((x) => x.codec_type === 'video')!
     expect([v.width, v.height]).toEqual([1080, 1080])
-    expect(probe.streams.some((x: { codec_type: string }) => x.codec_type === 'audio')).toBe(true)
+    expect(probe.streams.some((x) => x.codec_type === 'audio')).toBe(true)
     expect(Math.abs(Number(probe.format.duration) - video.durationS)).toBeLessThan(0.5)
 
     const range = await core.request(`/v1/videos/${video.id}/file`, { token: s.accessToken, headers: { range: 'bytes=0-7' } })

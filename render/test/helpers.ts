@@ -155,21 +155,6 @@ export function videoJob(overrides: Partial<VideoJob> = {}): VideoJob {
   }
 }
 
-export interface ProbedStream {
-  codec_type: string
-  codec_name: string
-  profile?: string
-  width?: number
-  height?: number
-}
-
-export async function ffprobe(path: string): Promise<{ streams: ProbedStream[]; format: { duration: string; format_name: string } }> {
-  const proc = Bun.spawn(['ffprobe', '-v', 'error', '-print_format', 'json', '-show_streams', '-show_format', path], { stdout: 'pipe' })
-  const out = await new Response(proc.stdout).text()
-  await proc.exited
-  return JSON.parse(out)
-}
-
 /** Raw RGB24 pixels of one frame at `atS`. */
 export async function frameAt(path: string, atS: number): Promise<Uint8Array> {
   const proc = Bun.spawn(

@@ -5,8 +5,8 @@ import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { QUEUES, type VideoScript } from '@ytempire/contract'
 import { dispatchVideo, pipelineQueue, stageJobId } from '@ytempire/contract/queue'
-import { waitUntil } from '@ytempire/test-support'
-import { createTestEnv, EventLog, ffprobe, videoJob } from './helpers'
+import { ffprobe, waitUntil } from '@ytempire/test-support'
+import { createTestEnv, EventLog, videoJob } from './helpers'
 
 const t = await createTestEnv()
 const events = new EventLog(t.prefix)

@@ -1,4 +1,4 @@
-export * from './generated-media'
+export * from './media'
 export * from './redis-prefix'
 export * from './tcp-proxy'
 export * from './wait-until'
