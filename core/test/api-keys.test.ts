@@ -1,13 +1,8 @@
-import { beforeAll, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import { waitUntil } from '@ytempire/test-support'
-import { type Core, json, signUp, testEnv } from './harness'
+import { json, signUp, testCore } from './harness'
 
-const env = await testEnv()
-let core: Core
-beforeAll(async () => {
-  core = await env.core()
-  await signUp(core)
-})
+const { env, core } = await testCore()
 
 const createKey = (token: string, body: Record<string, unknown>) => core.request('/v1/api-keys', { method: 'POST', token, json: body })
 

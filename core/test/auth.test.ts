@@ -1,13 +1,8 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { generateKeyPair, SignJWT, UnsecuredJWT } from 'jose'
-import { type Core, decodeJwt, json, PASSWORD, signUp, testEnv, uniqueEmail } from './harness'
+import { type Core, decodeJwt, json, PASSWORD, signUp, testCore, uniqueEmail } from './harness'
 
-const env = await testEnv()
-let core: Core
-beforeAll(async () => {
-  core = await env.core()
-  await signUp(core) // the installation's first account (admin), so later ones are members
-})
+const { env, core } = await testCore()
 
 describe('registration', () => {
   test('creates a member account with a normalised e-mail', async () => {

@@ -1,15 +1,9 @@
 // What a leaked API key must never do: take the account over or lock its owner out. Those routes
 // need a session from a password sign-in; an admin has an audited way to reset someone's MFA.
-import { beforeAll, describe, expect, test } from 'bun:test'
-import { type Core, json, signUp, testEnv, totp } from './harness'
+import { describe, expect, test } from 'bun:test'
+import { json, signUp, testCore, totp } from './harness'
 
-const env = await testEnv()
-let core: Core
-let admin: Awaited<ReturnType<typeof signUp>>
-beforeAll(async () => {
-  core = await env.core()
-  admin = await signUp(core)
-})
+const { core, admin } = await testCore()
 
 async function keyFor(token: string, scopes: string[]) {
   const res = await core.request('/v1/api-keys', { method: 'POST', token, json: { name: 'key', scopes } })

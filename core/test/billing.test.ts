@@ -1,12 +1,13 @@
 // Billing against a Stripe that speaks Stripe's wire format (fakes/stripe-server.ts), called by the real
 // stripe SDK; webhooks signed as Stripe signs them.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { waitUntil } from '@ytempire/test-support'
 import { and, desc, eq, sql } from 'drizzle-orm'
 import { loadConfig } from '../src/config'
 import { auditEvents, channels, meterReports, outbox, stripeEvents } from '../src/db/schema'
 import { PLAN_EXPIRY_QUEUE } from '../src/modules/billing/service'
 import { type FakeStripe, startFakeStripe } from './fakes/stripe-server'
-import { type Core, json, signUp, testEnv } from './harness'
+import { type Core, json, recordVideoCompleted, signUp, testEnv } from './harness'
 
 const fake: FakeStripe = await startFakeStripe()
 const stripeEnv = {
@@ -32,16 +33,6 @@ afterAll(() => fake.stop())
 const now = () => Math.floor(Date.now() / 1000)
 const DAY = 86400
 const SCRIPT = { title: 'T', description: '', tags: [], scenes: [{ narration: 'Hello there.', keywords: ['hello'] }] }
-
-async function until<T>(fn: () => Promise<T | undefined | false>, what: string, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    const v = await fn()
-    if (v !== undefined && v !== false) return v
-    await Bun.sleep(25)
-  }
-  throw new Error(`timed out waiting for ${what}`)
-}
 
 /** A signed-up user who went through Checkout once (so they have a Stripe customer). */
 async function customer() {
@@ -254,7 +245,7 @@ describe('plans follow the subscription', () => {
     expect(Date.parse(during.subscription.graceEndsAt)).toBeGreaterThan(Date.now())
 
     // The grace period ends without another event: the plan lapses on schedule.
-    await until(async () => (await c.plan()) === 'free', 'the grace period to end')
+    await waitUntil(async () => (await c.plan()) === 'free', { what: 'the grace period to end' })
     const rows = await core.deps.database.db.select().from(channels).where(eq(channels.userId, c.user.id))
     const paused = rows.filter((r) => r.paused)
     expect(paused.map((r) => r.id).sort()).toEqual(made.slice(5).sort())
@@ -292,7 +283,7 @@ describe('plans follow the subscription', () => {
     const ended = subscription(c.customerId, 'premium', 'canceled', { periodEnd: now() + 2 })
     await deliver(fake.event('customer.subscription.deleted', ended))
     expect(await c.plan()).toBe('premium')
-    await until(async () => (await c.plan()) === 'free', 'the paid period to end')
+    await waitUntil(async () => (await c.plan()) === 'free', { what: 'the paid period to end' })
   })
 
   test('a downgrade through the portal takes effect with the subscription', async () => {
@@ -324,26 +315,14 @@ describe('metered usage', () => {
     // Stripe records the event, then the answer is lost: the retry must not bill it again.
     fake.failNext('/v1/billing/meter_events', 500, true)
     const artifact = { key: `videos/${video.id}/video.mp4`, contentType: 'video/mp4', size: 1000 }
-    await core.services.videos.recordEvent(
-      {
-        type: 'video.completed',
-        videoId: video.id,
-        at: new Date().toISOString(),
-        title: 'T',
-        description: '',
-        tags: [],
-        durationS: 3,
-        video: artifact,
-        thumbnail: { ...artifact, key: `videos/${video.id}/thumb.jpg`, contentType: 'image/jpeg' },
-        artifacts: [],
-        stageDurationsMs: {},
-      },
-      `test:${video.id}:completed`,
-    )
-    await until(
-      async () => (await core.deps.database.db.select().from(meterReports).where(eq(meterReports.videoId, video.id)))[0],
-      'the meter report',
-    )
+    await recordVideoCompleted(core, video.id, {
+      durationS: 3,
+      video: artifact,
+      thumbnail: { ...artifact, key: `videos/${video.id}/thumb.jpg`, contentType: 'image/jpeg' },
+    })
+    await waitUntil(async () => (await core.deps.database.db.select().from(meterReports).where(eq(meterReports.videoId, video.id)))[0], {
+      what: 'the meter report',
+    })
     expect(
       fake.requests.filter((r) => r.path === '/v1/billing/meter_events' && r.params.identifier === video.id).length,
     ).toBeGreaterThanOrEqual(2)
@@ -380,6 +359,6 @@ describe('after the commit', () => {
     await core.deps.outbox.drain()
     expect(await left()).toHaveLength(0)
     expect(await lapseJobs()).toHaveLength(1)
-    await until(async () => (await c.plan()) === 'free', 'the downgrade when the grace period ends')
+    await waitUntil(async () => (await c.plan()) === 'free', { what: 'the downgrade when the grace period ends' })
   })
 })

@@ -1,12 +1,7 @@
-import { beforeAll, describe, expect, test } from 'bun:test'
-import { type Core, json, signUp, testEnv } from './harness'
+import { describe, expect, test } from 'bun:test'
+import { json, signUp, testCore } from './harness'
 
-const env = await testEnv()
-let core: Core
-beforeAll(async () => {
-  core = await env.core()
-  await signUp(core)
-})
+const { core } = await testCore()
 
 const create = (token: string, body: Record<string, unknown>) => core.request('/v1/channels', { method: 'POST', token, json: body })
 

@@ -168,13 +168,19 @@ describe('what follows a finished video', () => {
 describe('the sweeper', () => {
   const later = () => Date.now() + 60_000
 
-  test('a running video whose jobs Redis lost is failed, saying why, and can be re-driven', async () => {
+  /** A new operator's video whose script stage a worker has reported started. */
+  async function runningVideo() {
     const op = await operator()
     const video = await json(await op.submit())
     await core.services.videos.recordEvent(
       { type: 'stage.started', videoId: video.id, at: new Date().toISOString(), stage: 'script', attempt: 1, worker: 'w:1' },
       `s-${video.id}`,
     )
+    return { op, video }
+  }
+
+  test('a running video whose jobs Redis lost is failed, saying why, and can be re-driven', async () => {
+    const { op, video } = await runningVideo()
     await (await entryJob(video.id))!.remove()
     const swept = await core.services.sweeper.sweep(later())
     expect(swept.find((s) => s.videoId === video.id)).toMatchObject({ outcome: 'jobs-lost' })
@@ -186,12 +192,7 @@ describe('the sweeper', () => {
   })
 
   test('a stage that failed for good while its worker died before reporting it: the video is failed', async () => {
-    const op = await operator()
-    const video = await json(await op.submit())
-    await core.services.videos.recordEvent(
-      { type: 'stage.started', videoId: video.id, at: new Date().toISOString(), stage: 'script', attempt: 1, worker: 'w:1' },
-      `s-${video.id}`,
-    )
+    const { op, video } = await runningVideo()
     // A worker that fails the job and dies in its failure handler: nothing reports it.
     const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null })
     const worker = new Worker(

@@ -1,20 +1,12 @@
 // Nothing lost, nothing applied twice: worker reports keep an identity of their own, the cost ledger
 // keeps every line once, and a report for a video this installation does not know is kept.
-import { beforeAll, describe, expect, test } from 'bun:test'
-import type { CostItem } from '@ytempire/contract'
-import type { EventReporter } from '@ytempire/contract/queue'
+import { describe, expect, test } from 'bun:test'
+import type { CostItem, Stage } from '@ytempire/contract'
 import { deleteRedisPrefix, waitUntil } from '@ytempire/test-support'
-import { type Core, json, signUp, testEnv } from './harness'
+import { json, signUp, testCore } from './harness'
 
-const env = await testEnv()
-let core: Core
-let reporter: EventReporter
-let admin: Awaited<ReturnType<typeof signUp>>
-beforeAll(async () => {
-  core = await env.core((c) => c, { consumeEvents: true })
-  admin = await signUp(core) // the first account: the installation's admin
-  reporter = core.deps.pipeline.reporter()
-})
+const { env, core, admin } = await testCore({ consumeEvents: true })
+const reporter = core.deps.pipeline.reporter()
 
 const SCRIPT = {
   title: 'Seven scenes',
@@ -37,8 +29,8 @@ const drained = () => waitUntil(async () => (await reporter.pending()) === 0, { 
 
 const videoOf = async (id: string, token: string) => json(await core.request(`/v1/videos/${id}`, { token }))
 
-const storageLine = (videoId: string, name: string, bytes: number): CostItem => ({
-  stage: 'visuals',
+const storageLine = (videoId: string, name: string, bytes: number, stage: Stage = 'visuals'): CostItem => ({
+  stage,
   kind: 'storage_bytes',
   item: 'storage',
   ref: `videos/${videoId}/${name}`,
@@ -47,6 +39,9 @@ const storageLine = (videoId: string, name: string, bytes: number): CostItem => 
   unitPriceUsd: 1e-9,
   amountUsd: bytes * 1e-9,
 })
+
+/** The cost report a worker sends at the end of a stage. */
+const reportCost = (videoId: string, stage: Stage, items: CostItem[]) => reporter.report({ type: 'cost', videoId, stage, items })
 
 describe('report identity', () => {
   test('a Redis that lost the events queue (and its id counter) cannot make a new report look like a duplicate', async () => {
@@ -98,12 +93,8 @@ describe('report identity', () => {
 describe('the cost ledger', () => {
   test('a 7-scene video records 7 visuals storage lines, not 1', async () => {
     const { video, accessToken } = await submitVideo()
-    await reporter.report({
-      type: 'cost',
-      videoId: video.id,
-      stage: 'visuals',
-      items: SCRIPT.scenes.map((_, i) => storageLine(video.id, `scenes/${i}.png`, 1000 + i)),
-    })
+    const scenes = SCRIPT.scenes.map((_, i) => storageLine(video.id, `scenes/${i}.png`, 1000 + i))
+    await reportCost(video.id, 'visuals', scenes)
     await drained()
     const after = await json(await core.request(`/v1/videos/${video.id}/cost`, { token: accessToken }))
     expect(after.items.filter((i: { kind: string }) => i.kind === 'storage_bytes')).toHaveLength(7)
@@ -112,30 +103,11 @@ describe('the cost ledger', () => {
   test('a re-driven video is not billed twice for the files its re-run replaced', async () => {
     const { video, accessToken } = await submitVideo()
     // The first run stores two scenes and the MP4; the re-run stores the same keys again (the MP4 a little larger).
-    await reporter.report({
-      type: 'cost',
-      videoId: video.id,
-      stage: 'visuals',
-      items: [storageLine(video.id, 'scenes/0.png', 100), storageLine(video.id, 'scenes/1.png', 100)],
-    })
-    await reporter.report({
-      type: 'cost',
-      videoId: video.id,
-      stage: 'render',
-      items: [{ ...storageLine(video.id, 'video.mp4', 5000), stage: 'render' }],
-    })
-    await reporter.report({
-      type: 'cost',
-      videoId: video.id,
-      stage: 'visuals',
-      items: [storageLine(video.id, 'scenes/0.png', 100), storageLine(video.id, 'scenes/1.png', 100)],
-    })
-    await reporter.report({
-      type: 'cost',
-      videoId: video.id,
-      stage: 'render',
-      items: [{ ...storageLine(video.id, 'video.mp4', 6000), stage: 'render' }],
-    })
+    const scenes = [storageLine(video.id, 'scenes/0.png', 100), storageLine(video.id, 'scenes/1.png', 100)]
+    await reportCost(video.id, 'visuals', scenes)
+    await reportCost(video.id, 'render', [storageLine(video.id, 'video.mp4', 5000, 'render')])
+    await reportCost(video.id, 'visuals', scenes)
+    await reportCost(video.id, 'render', [storageLine(video.id, 'video.mp4', 6000, 'render')])
     await drained()
     const cost = await json(await core.request(`/v1/videos/${video.id}/cost`, { token: accessToken }))
     const storage = cost.items.filter((i: { kind: string }) => i.kind === 'storage_bytes')

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'bun:test'
+import { waitUntil } from '@ytempire/test-support'
 import { createEdgePurge, signRevocation, tellEdgeSessionsEnded } from '../src/infra/edge-purge'
 import { createLogger } from '../src/infra/logger'
 
@@ -20,14 +21,6 @@ function fakeEdge(statuses: number[]) {
     },
   })
   return { url: `http://127.0.0.1:${server.port}`, received, stop: () => server.stop(true) }
-}
-
-async function until(done: () => boolean, timeoutMs = 5_000) {
-  const deadline = Date.now() + timeoutMs
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error('timed out')
-    await Bun.sleep(20)
-  }
 }
 
 const log = createLogger('silent')
@@ -54,7 +47,7 @@ describe('edge purge (core -> edge revocations)', () => {
     const failing = fakeEdge([503, 503, 200])
     await createEdgePurge({ edgeUrl: failing.url, sharedSecret: secret, log }).sessionsEnded(notice)
     // The caller got its answer after the first try; the rest come on their own.
-    await until(() => failing.received.length === 3)
+    await waitUntil(() => failing.received.length === 3, { what: 'three attempts' })
     expect(new Set(failing.received.map((r) => r.body))).toEqual(new Set([JSON.stringify(notice)]))
     failing.stop()
 
@@ -74,7 +67,7 @@ describe('edge purge (core -> edge revocations)', () => {
     const purge = createEdgePurge({ edgeUrl: `http://127.0.0.1:${server.port}`, sharedSecret: secret, log })
     await purge.sessionsEnded({ ...notice, user: 'refused' })
     await purge.sessionsEnded({ ...notice, user: 'retried' })
-    await until(() => received.filter((u) => u === 'retried').length === 2)
+    await waitUntil(() => received.filter((u) => u === 'retried').length === 2, { what: 'the retried notice twice' })
     expect(received.filter((u) => u === 'refused')).toHaveLength(1)
     server.stop(true)
   })

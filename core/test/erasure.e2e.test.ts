@@ -3,10 +3,9 @@
 // files of completed, failed and running videos) and the queue holds no job or dead letter of theirs;
 // the running job stops and writes nothing more. Deleting a channel deletes its videos' files.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { resolve } from 'node:path'
 import { PIPELINE, TERMINAL_VIDEO_STATUSES, userVideosPrefix, videoPrefix } from '@ytempire/contract'
-import { waitUntil } from '@ytempire/test-support'
-import { type Core, json, REDIS_URL, signUp, testEnv } from './harness'
+import { solidImage, waitUntil } from '@ytempire/test-support'
+import { type Core, json, signUp, testEnv } from './harness'
 
 const env = await testEnv()
 let core: Core
@@ -14,45 +13,14 @@ let worker: ReturnType<typeof Bun.spawn>
 beforeAll(async () => {
   core = await env.core((c) => c, { consumeEvents: true })
   await signUp(core) // the installation's admin: the accounts erased below are members
-  worker = Bun.spawn(['bun', resolve(import.meta.dir, '../../render/src/main.ts')], {
-    env: {
-      ...process.env,
-      REDIS_URL,
-      QUEUE_PREFIX: env.config.queuePrefix,
-      STORAGE_DIR: env.storageDir,
-      LOG_LEVEL: process.env.TEST_WORKER_LOG ?? 'fatal',
-      VIDEO_ENCODER: 'libx264',
-      X264_PRESET: 'superfast',
-      VIDEO_SCALE: '0.25',
-      RENDER_CANCEL_POLL_MS: '50',
-    },
-    stdout: 'inherit',
-    stderr: 'inherit',
-  })
+  worker = env.renderWorker({ RENDER_CANCEL_POLL_MS: '50' })
 })
 afterAll(async () => {
   worker.kill('SIGTERM')
   await worker.exited
 })
 
-const png = new Uint8Array(
-  Bun.spawnSync([
-    'ffmpeg',
-    '-v',
-    'error',
-    '-f',
-    'lavfi',
-    '-i',
-    'color=c=teal:s=64x64',
-    '-frames:v',
-    '1',
-    '-f',
-    'image2pipe',
-    '-c:v',
-    'png',
-    '-',
-  ]).stdout,
-)
+const png = solidImage('teal', '64x64')
 const script = (scenes: number, words = 'A short scene about the sea.') => ({
   title: 'Mine',
   description: '',

@@ -3,8 +3,8 @@
 import { afterAll } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { QUEUE_PREFIX } from '@ytempire/contract'
+import { join, resolve } from 'node:path'
+import { QUEUE_PREFIX, type VideoEventOf } from '@ytempire/contract'
 import { deleteRedisPrefix } from '@ytempire/test-support'
 import * as OTPAuth from 'otpauth'
 import postgres from 'postgres'
@@ -57,6 +57,28 @@ export interface Core {
   request(path: string, init?: RequestInit & { json?: unknown; token?: string; ip?: string }): Promise<Response>
 }
 
+/** What a test core runs besides its HTTP app, and how it is reached. */
+export interface CoreOptions {
+  /** Record the workers' video reports. */
+  consumeEvents?: boolean
+  /** Deliver webhooks and run billing's jobs. */
+  background?: boolean
+  /** Consume the autopilot's scheduler firings. */
+  autopilot?: boolean
+  /** Consume analytics runs and the WebSub sweep. */
+  analytics?: boolean
+  /** Serve on a port (workers in other processes call the core). */
+  listen?: boolean
+  /** The core's "now". */
+  clock?: Clock
+  /** Run the relay that retries what failed after a commit. */
+  outbox?: boolean
+  /** Reach the test database another way (through a proxy a test can cut). */
+  databaseUrl?: (url: string) => string
+  /** The process metrics in /metrics, as `bun run core` has them. */
+  defaultMetrics?: boolean
+}
+
 /**
  * A test environment: one database, one Redis prefix, and any number of core instances sharing them
  * (like replicas behind a load balancer).
@@ -92,27 +114,7 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
   }
 
   let migrated = false
-  /**
-   * consumeEvents: record the workers' video reports; background: deliver webhooks and run billing's jobs;
-   * autopilot: consume the autopilot's scheduler firings; analytics: consume analytics runs and the WebSub sweep; listen: serve on a port (workers in other
-   * processes call the core); clock: the core's "now"; outbox: run the relay that retries what failed
-   * after a commit; databaseUrl: reach the test database another way (through a proxy a test can cut);
-   * defaultMetrics: the process metrics in /metrics, as `bun run core` has them.
-   */
-  async function core(
-    perCore: (c: Config) => Config = (c) => c,
-    opts: {
-      consumeEvents?: boolean
-      background?: boolean
-      autopilot?: boolean
-      analytics?: boolean
-      listen?: boolean
-      clock?: Clock
-      outbox?: boolean
-      databaseUrl?: (url: string) => string
-      defaultMetrics?: boolean
-    } = {},
-  ): Promise<Core> {
+  async function core(perCore: (c: Config) => Config = (c) => c, opts: CoreOptions = {}): Promise<Core> {
     const database = await openDatabase({ url: opts.databaseUrl?.(db.url) ?? db.url, dataDir: '/tmp', poolMax: 5 })
     if (!migrated) {
       await migrateDatabase(database)
@@ -174,7 +176,41 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
     rmSync(storageDir, { recursive: true, force: true })
     await db.drop()
   })
-  return { core, config, db, prefix, storageDir }
+  /**
+   * A real render worker process (`bun render/src/main.ts`) on this environment's queues and storage,
+   * quick to encode: libx264 at superfast, a quarter of the size. `extra` adds to or overrides its
+   * environment (TEST_WORKER_LOG sets its log level). The caller stops it.
+   */
+  function renderWorker(extra: Record<string, string> = {}, stdout: 'inherit' | 'ignore' = 'inherit') {
+    return Bun.spawn(['bun', resolve(import.meta.dir, '../../render/src/main.ts')], {
+      env: {
+        ...process.env,
+        REDIS_URL,
+        QUEUE_PREFIX: config.queuePrefix,
+        STORAGE_DIR: storageDir,
+        LOG_LEVEL: process.env.TEST_WORKER_LOG ?? 'fatal',
+        VIDEO_ENCODER: 'libx264',
+        X264_PRESET: 'superfast',
+        VIDEO_SCALE: '0.25',
+        ...extra,
+      },
+      stdout,
+      stderr: 'inherit',
+    })
+  }
+
+  return { core, renderWorker, config, db, prefix, storageDir }
+}
+
+/**
+ * The usual start of a test file: its environment, one core, and the account that signed up first,
+ * which the installation makes its admin (accounts a test signs up after it are members).
+ */
+export async function testCore(opts: CoreOptions = {}) {
+  const env = await testEnv()
+  const core = await env.core((c) => c, opts)
+  const admin = await signUp(core)
+  return { env, core, admin }
 }
 
 /** A core's Redis: the test server, or the Sentinel set or Cluster its configuration names. */
@@ -193,10 +229,53 @@ export async function signUp(core: Core, opts: { email?: string; password?: stri
   const reg = await core.request('/v1/auth/register', { method: 'POST', json: { email, password } })
   if (reg.status !== 201) throw new Error(`register failed: ${reg.status} ${await reg.text()}`)
   const user = await json(reg)
-  const login = await core.request('/v1/auth/login', { method: 'POST', json: { email, password } })
+  return { email, password, user, ...(await signIn(core, { email, password })) }
+}
+
+/**
+ * A new account made admin in the database (it is not the installation's first) and signed in again,
+ * so that its access token carries the role.
+ */
+export async function signUpAdmin(core: Core) {
+  const admin = await signUp(core)
+  await core.deps.database.db.execute(`update users set role = 'admin' where id = '${admin.user.id}'` as never)
+  return { ...admin, ...(await signIn(core, admin)) }
+}
+
+/** Signs an account in again: fresh tokens carrying its role as it is now. */
+export async function signIn(core: Core, account: { email: string; password: string }) {
+  const login = await core.request('/v1/auth/login', { method: 'POST', json: { email: account.email, password: account.password } })
   if (login.status !== 200) throw new Error(`login failed: ${login.status} ${await login.text()}`)
   const tokens = await json(login)
-  return { email, password, user, accessToken: tokens.accessToken as string, refreshToken: tokens.refreshToken as string }
+  return { accessToken: tokens.accessToken as string, refreshToken: tokens.refreshToken as string }
+}
+
+type CompletedReport = VideoEventOf<'video.completed'>
+
+/**
+ * Records a video completed as a render worker reports it, with no worker running: its MP4 and
+ * thumbnail, and whatever else of the report `report` sets (title, length, artifacts).
+ */
+export function recordVideoCompleted(
+  core: Core,
+  videoId: string,
+  report: Pick<CompletedReport, 'video' | 'thumbnail'> & Partial<CompletedReport>,
+) {
+  return core.services.videos.recordEvent(
+    {
+      type: 'video.completed',
+      videoId,
+      at: new Date().toISOString(),
+      title: 'Done',
+      description: '',
+      tags: [],
+      durationS: 1,
+      artifacts: [],
+      stageDurationsMs: {},
+      ...report,
+    },
+    `test:${videoId}:completed`,
+  )
 }
 
 /** A TOTP code for a secret, `offset` steps away from now. */

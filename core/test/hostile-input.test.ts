@@ -1,16 +1,10 @@
 // Bad input never costs a 500 or the server's memory: strings PostgreSQL cannot store, numbers past
 // its range, bodies nested to exhaust the validator, and validation that would answer an anonymous
 // caller with the route's field list.
-import { beforeAll, describe, expect, test } from 'bun:test'
-import { type Core, json, signUp, testEnv } from './harness'
+import { describe, expect, test } from 'bun:test'
+import { json, testCore } from './harness'
 
-const env = await testEnv()
-let core: Core
-let admin: Awaited<ReturnType<typeof signUp>>
-beforeAll(async () => {
-  core = await env.core()
-  admin = await signUp(core)
-})
+const { core, admin } = await testCore()
 
 const rawJson = (body: string) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body })
 

@@ -1,12 +1,7 @@
-import { beforeAll, describe, expect, test } from 'bun:test'
-import { type Core, json, signUp, testEnv, totp } from './harness'
+import { describe, expect, test } from 'bun:test'
+import { json, signUp, testCore, totp } from './harness'
 
-const env = await testEnv()
-let core: Core
-beforeAll(async () => {
-  core = await env.core()
-  await signUp(core)
-})
+const { core } = await testCore()
 
 async function enrolled() {
   const s = await signUp(core)

@@ -1,29 +1,17 @@
 // End to end: the core API queues a video, a real render worker process (BullMQ, espeak-ng, ffmpeg)
 // produces it, and the core records the reports, serves the file with Range, and prices it.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { resolve } from 'node:path'
 import { TERMINAL_VIDEO_STATUSES } from '@ytempire/contract'
-import { waitUntil } from '@ytempire/test-support'
-import { type Core, json, REDIS_URL, signUp, testEnv } from './harness'
+import { ffprobe, solidImage, waitUntil } from '@ytempire/test-support'
+import { type Core, json, signUp, signUpAdmin, testEnv } from './harness'
 
 const env = await testEnv()
 let core: Core
 let worker: ReturnType<typeof Bun.spawn>
 beforeAll(async () => {
   core = await env.core((c) => c, { consumeEvents: true })
-  worker = Bun.spawn(['bun', resolve(import.meta.dir, '../../render/src/main.ts')], {
-    env: {
-      ...process.env,
-      REDIS_URL,
-      QUEUE_PREFIX: env.config.queuePrefix,
-      STORAGE_DIR: env.storageDir,
-      LOG_LEVEL: 'fatal',
-      VIDEO_ENCODER: 'libx264',
-      X264_PRESET: 'superfast',
-    },
-    stdout: 'inherit',
-    stderr: 'inherit',
-  })
+  // Full size: the test checks the picture's dimensions.
+  worker = env.renderWorker({ VIDEO_SCALE: '1' })
 })
 afterAll(async () => {
   worker.kill('SIGTERM')
@@ -73,21 +61,10 @@ describe('core + render worker', () => {
     expect(new TextDecoder().decode(mp4.slice(4, 8))).toBe('ftyp')
     const path = `${env.storageDir}/probe-${video.id}.mp4`
     await Bun.write(path, mp4)
-    const probe = JSON.parse(
-      Bun.spawnSync([
-        'ffprobe',
-        '-v',
-        'error',
-        '-show_entries',
-        'stream=codec_type,width,height:format=duration',
-        '-of',
-        'json',
-        path,
-      ]).stdout.toString(),
-    )
-    const v = probe.streams.find((x: { codec_type: string }) => x.codec_type === 'video')
+    const probe = await ffprobe(path)
+    const v = probe.streams.find((x) => x.codec_type === 'video')!
     expect([v.width, v.height]).toEqual([1080, 1080])
-    expect(probe.streams.some((x: { codec_type: string }) => x.codec_type === 'audio')).toBe(true)
+    expect(probe.streams.some((x) => x.codec_type === 'audio')).toBe(true)
     expect(Math.abs(Number(probe.format.duration) - video.durationS)).toBeLessThan(0.5)
 
     const range = await core.request(`/v1/videos/${video.id}/file`, { token: s.accessToken, headers: { range: 'bytes=0-7' } })
@@ -104,11 +81,7 @@ describe('core + render worker', () => {
   }, 180_000)
 
   test('media on a private address is refused (no SSRF), the video fails with the reason and lands in the dead letters; an admin re-drives it', async () => {
-    const admin = await signUp(core)
-    await core.deps.database.db.execute(`update users set role = 'admin' where id = '${admin.user.id}'` as never)
-    const adminToken = (
-      await json(await core.request('/v1/auth/login', { method: 'POST', json: { email: admin.email, password: admin.password } }))
-    ).accessToken
+    const adminToken = (await signUpAdmin(core)).accessToken
     const s = await signUp(core)
     const ch = await json(
       await core.request('/v1/channels', { method: 'POST', token: s.accessToken, json: { name: 'SSRF', niche: 'x', aspect: '1:1' } }),
@@ -143,24 +116,7 @@ describe('core + render worker', () => {
 
   test("the operator's own upload becomes the scene background", async () => {
     const s = await signUp(core)
-    const png = new Uint8Array(
-      Bun.spawnSync([
-        'ffmpeg',
-        '-v',
-        'error',
-        '-f',
-        'lavfi',
-        '-i',
-        'color=c=0xff00ff:s=320x320',
-        '-frames:v',
-        '1',
-        '-f',
-        'image2',
-        '-c:v',
-        'png',
-        'pipe:1',
-      ]).stdout,
-    )
+    const png = solidImage('0xff00ff', '320x320')
     const up = await json(await core.request('/v1/uploads?name=magenta.png', { method: 'POST', token: s.accessToken, body: png }))
     const ch = await json(
       await core.request('/v1/channels', {

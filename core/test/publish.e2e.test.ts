@@ -3,7 +3,6 @@
 // Exactly one YouTube video per ytempire video, whatever is killed, cut or refused on the way.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { createHash } from 'node:crypto'
-import { resolve } from 'node:path'
 import type { RedisConnection } from '@ytempire/contract/redis'
 import { FakeGoogle } from '@ytempire/test-support/google'
 import { and, eq } from 'drizzle-orm'
@@ -11,7 +10,7 @@ import { videoEvents } from '../src/db/schema'
 import { movableClock, nextZonedMidnight } from '../src/infra/clock'
 import { parseYouTubeConfig } from '../src/modules/youtube/config'
 import { QUOTA_TIME_ZONE } from '../src/modules/youtube/quota'
-import { type Core, json, REDIS_URL, signUp, testEnv } from './harness'
+import { type Core, json, signUp, testEnv } from './harness'
 import { connectChannel, finishedVideo, SCRIPT, youtubeAccount } from './youtube-helpers'
 
 const google = await new FakeGoogle().start()
@@ -30,16 +29,8 @@ afterAll(async () => {
 })
 
 function startWorker() {
-  const worker = Bun.spawn(['bun', resolve(import.meta.dir, '../../render/src/main.ts')], {
-    env: {
-      ...process.env,
-      REDIS_URL,
-      QUEUE_PREFIX: env.config.queuePrefix,
-      STORAGE_DIR: env.storageDir,
-      LOG_LEVEL: 'fatal',
-      VIDEO_ENCODER: 'libx264',
-      X264_PRESET: 'superfast',
-      VIDEO_SCALE: '0.25',
+  const worker = env.renderWorker(
+    {
       CORE_URL: core.url!,
       YOUTUBE_API_ROOT: google.endpoints.apiRoot,
       YOUTUBE_UPLOAD_CHUNK_BYTES: String(256 * 1024),
@@ -49,9 +40,8 @@ function startWorker() {
       RENDER_STALLED_INTERVAL_MS: '1000',
       RENDER_SHUTDOWN_GRACE_S: '1',
     },
-    stdout: 'ignore',
-    stderr: 'inherit',
-  })
+    'ignore',
+  )
   workers.push(worker)
   return worker
 }
@@ -59,6 +49,16 @@ function startWorker() {
 async function stopWorkers() {
   for (const w of workers) if (w.exitCode === null && !w.killed) w.kill('SIGTERM')
   await Promise.all(workers.map((w) => w.exited))
+}
+
+/** A new member with a square-video channel connected to a YouTube account on the local Google server. */
+async function memberWithChannel(name: string, account = youtubeAccount()) {
+  const s = await signUp(core)
+  const ch = await json(
+    await core.request('/v1/channels', { method: 'POST', token: s.accessToken, json: { name, niche: 'sea life', aspect: '1:1' } }),
+  )
+  await connectChannel(core, google, s.accessToken, ch.id, account)
+  return { s, ch }
 }
 
 /** Polls the video until `done` holds (a minute at most), answering every state seen on the way. */
@@ -105,15 +105,7 @@ async function redisDump(redis: RedisConnection, prefix: string): Promise<{ keys
 describe('publish asked for on creation', () => {
   test('script -> voice -> visuals -> render -> thumbnail -> publish: one video with the right metadata and thumbnail, and no Google credential in Redis', async () => {
     const worker = startWorker()
-    const s = await signUp(core)
-    const ch = await json(
-      await core.request('/v1/channels', {
-        method: 'POST',
-        token: s.accessToken,
-        json: { name: 'Octo', niche: 'sea life', aspect: '1:1' },
-      }),
-    )
-    await connectChannel(core, google, s.accessToken, ch.id)
+    const { s, ch } = await memberWithChannel('Octo')
     const before = google.videosCreated
     const created = await core.request(`/v1/channels/${ch.id}/videos`, {
       method: 'POST',
@@ -177,15 +169,7 @@ describe('publish asked for on creation', () => {
 describe('publish asked for after the video finished', () => {
   test('POST /v1/videos/:id/publish uploads the stored files of a finished video once', async () => {
     const worker = startWorker()
-    const s = await signUp(core)
-    const ch = await json(
-      await core.request('/v1/channels', {
-        method: 'POST',
-        token: s.accessToken,
-        json: { name: 'Later', niche: 'sea life', aspect: '1:1' },
-      }),
-    )
-    await connectChannel(core, google, s.accessToken, ch.id)
+    const { s, ch } = await memberWithChannel('Later')
     const asked = await json(
       await core.request(`/v1/channels/${ch.id}/videos`, { method: 'POST', token: s.accessToken, json: { script: SCRIPT } }),
     )
@@ -223,9 +207,7 @@ describe('a worker SIGKILLed during the upload still ends with exactly one YouTu
   for (const { point, when } of cases)
     test(point, async () => {
       await stopWorkers()
-      const s = await signUp(core)
-      const ch = await json(await core.request('/v1/channels', { method: 'POST', token: s.accessToken, json: { name: 'K', niche: 'k' } }))
-      await connectChannel(core, google, s.accessToken, ch.id)
+      const { s, ch } = await memberWithChannel('Killed')
       const { id, video } = await finishedVideo(core, s.accessToken, ch.id, { bytes: 1_300_000 })
       const before = google.videosCreated
       const victim = startWorker()
@@ -267,9 +249,7 @@ describe('a worker SIGKILLed during the upload still ends with exactly one YouTu
 describe('quota', () => {
   test('quotaExceeded delays the job until midnight Pacific (not a failure), and it resumes after the reset', async () => {
     await stopWorkers()
-    const s = await signUp(core)
-    const ch = await json(await core.request('/v1/channels', { method: 'POST', token: s.accessToken, json: { name: 'Q', niche: 'q' } }))
-    await connectChannel(core, google, s.accessToken, ch.id, youtubeAccount({ longUploadsStatus: 'eligible' }))
+    const { s, ch } = await memberWithChannel('Quota', youtubeAccount({ longUploadsStatus: 'eligible' }))
     const { id } = await finishedVideo(core, s.accessToken, ch.id)
     // Four seconds before midnight in Los Angeles, by the core's clock.
     const midnight = nextZonedMidnight(Date.now(), QUOTA_TIME_ZONE)

@@ -1,13 +1,7 @@
-import { beforeAll, describe, expect, test } from 'bun:test'
-import { type Core, json, signUp, testEnv } from './harness'
+import { describe, expect, test } from 'bun:test'
+import { json, signUp, testCore } from './harness'
 
-const env = await testEnv()
-let core: Core
-let admin: Awaited<ReturnType<typeof signUp>>
-beforeAll(async () => {
-  core = await env.core()
-  admin = await signUp(core)
-})
+const { core, admin } = await testCore()
 
 async function withRole(role: 'viewer' | 'member') {
   const s = await signUp(core)

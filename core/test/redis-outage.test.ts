@@ -8,29 +8,15 @@ import { waitUntil } from '@ytempire/test-support'
 import { freePort, portAnswers } from '../src/infra/local-redis'
 import { type Core, json, signUp, testEnv } from './harness'
 
-// A Redis of this file's own, which the test stops and starts; its append-only file keeps the sessions.
+// A Redis of this file's own, which the test stops and starts; its append-only file, written at every
+// command, keeps the sessions.
 const dir = mkdtempSync(join(tmpdir(), 'ytempire-redis-'))
 const port = await freePort()
+const settings = { port: String(port), bind: '127.0.0.1', dir, appendonly: 'yes', appendfsync: 'always', save: '' }
 let server: ReturnType<typeof Bun.spawn> | undefined
 async function startRedis() {
-  server = Bun.spawn(
-    [
-      'redis-server',
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--dir',
-      dir,
-      '--appendonly',
-      'yes',
-      '--appendfsync',
-      'always',
-      '--save',
-      '',
-    ],
-    { stdout: 'ignore', stderr: 'ignore' },
-  )
+  const args = Object.entries(settings).flatMap(([name, value]) => [`--${name}`, value])
+  server = Bun.spawn(['redis-server', ...args], { stdout: 'ignore', stderr: 'ignore' })
   await waitUntil(() => portAnswers('127.0.0.1', port), { what: 'the private redis-server answering' })
 }
 async function stopRedis() {

@@ -1,15 +1,9 @@
-import { beforeAll, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import { createHmac } from 'node:crypto'
 import { SECURITY_HEADERS } from '@ytempire/contract'
-import { type Core, json, signUp, testEnv } from './harness'
+import { json, testCore } from './harness'
 
-const env = await testEnv()
-let core: Core
-let user: Awaited<ReturnType<typeof signUp>>
-beforeAll(async () => {
-  core = await env.core()
-  user = await signUp(core)
-})
+const { env, core, admin: user } = await testCore()
 
 const expectSecurityHeaders = (res: Response) => {
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) expect(res.headers.get(name)).toBe(value)

@@ -1,16 +1,11 @@
-import { beforeAll, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import { waitUntil } from '@ytempire/test-support'
 import { createLocalClient } from '../src/client'
 import { loadConfig } from '../src/config'
 import { startCore } from '../src/server'
-import { type Core, json, PASSWORD, REDIS_URL, signUp, testEnv, uniqueEmail } from './harness'
+import { json, PASSWORD, REDIS_URL, testCore, uniqueEmail } from './harness'
 
-const env = await testEnv()
-let core: Core
-beforeAll(async () => {
-  core = await env.core()
-  await signUp(core)
-})
+const { env, core } = await testCore()
 
 describe('health, readiness, metrics, docs', () => {
   test('/health and /ready', async () => {

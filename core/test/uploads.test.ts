@@ -1,32 +1,11 @@
-import { beforeAll, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { type Core, json, signUp, testEnv } from './harness'
+import { solidImage } from '@ytempire/test-support'
+import { json, signIn, signUp, testCore } from './harness'
 
-const env = await testEnv()
-let core: Core
-let png: Uint8Array
-beforeAll(async () => {
-  core = await env.core()
-  await signUp(core)
-  const made = Bun.spawnSync([
-    'ffmpeg',
-    '-v',
-    'error',
-    '-f',
-    'lavfi',
-    '-i',
-    'color=c=orange:s=64x64',
-    '-frames:v',
-    '1',
-    '-f',
-    'image2',
-    '-c:v',
-    'png',
-    'pipe:1',
-  ])
-  png = new Uint8Array(made.stdout)
-})
+const { env, core, admin } = await testCore()
+const png = solidImage('orange', '64x64')
 
 const upload = (token: string, body: Uint8Array | string, headers: Record<string, string> = {}, name = 'logo.png') =>
   core.request(`/v1/uploads?name=${encodeURIComponent(name)}`, {
@@ -118,16 +97,9 @@ describe('uploads', () => {
   })
 
   test('a viewer cannot upload', async () => {
-    const admin = await signUp(core)
-    await core.deps.database.db.execute(`update users set role = 'admin' where id = '${admin.user.id}'` as never)
-    const adminToken = (
-      await json(await core.request('/v1/auth/login', { method: 'POST', json: { email: admin.email, password: admin.password } }))
-    ).accessToken
     const v = await signUp(core)
-    await core.request(`/v1/admin/users/${v.user.id}/role`, { method: 'PATCH', token: adminToken, json: { role: 'viewer' } })
-    const token = (await json(await core.request('/v1/auth/login', { method: 'POST', json: { email: v.email, password: v.password } })))
-      .accessToken
-    expect((await upload(token, png)).status).toBe(403)
+    await core.request(`/v1/admin/users/${v.user.id}/role`, { method: 'PATCH', token: admin.accessToken, json: { role: 'viewer' } })
+    expect((await upload((await signIn(core, v)).accessToken, png)).status).toBe(403)
   })
 
   test('erasing the account deletes the uploaded files too', async () => {

@@ -1,18 +1,11 @@
-import { beforeAll, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import { RATE_LIMITS } from '@ytempire/contract'
-import type { EventReporter } from '@ytempire/contract/queue'
 import { waitUntil } from '@ytempire/test-support'
-import { type Core, json, signUp, testEnv } from './harness'
+import { json, recordVideoCompleted, signIn, signUp, testCore } from './harness'
 
-const env = await testEnv()
-let core: Core
-let reporter: EventReporter
-beforeAll(async () => {
-  core = await env.core((c) => c, { consumeEvents: true })
-  await signUp(core)
-  // The worker side of the contract, as a render worker reports.
-  reporter = core.deps.pipeline.reporter()
-})
+const { env, core, admin } = await testCore({ consumeEvents: true })
+// The worker side of the contract, as a render worker reports.
+const reporter = core.deps.pipeline.reporter()
 
 const SCRIPT = {
   title: 'Why the sky is blue',
@@ -406,22 +399,10 @@ describe('files', () => {
     const video = await json(await op.submit({ script: SCRIPT }))
     const bytes = new Uint8Array(5000).map((_, i) => i % 251)
     await core.deps.storage.put(`videos/${video.id}/video.mp4`, bytes, 'video/mp4')
-    await core.services.videos.recordEvent(
-      {
-        type: 'video.completed',
-        videoId: video.id,
-        at: new Date().toISOString(),
-        title: 't',
-        description: '',
-        tags: [],
-        durationS: 1,
-        video: { key: `videos/${video.id}/video.mp4`, contentType: 'video/mp4', size: 5000 },
-        thumbnail: { key: `videos/${video.id}/t.jpg`, contentType: 'image/jpeg', size: 1 },
-        artifacts: [],
-        stageDurationsMs: {},
-      },
-      `files-${video.id}`,
-    )
+    await recordVideoCompleted(core, video.id, {
+      video: { key: `videos/${video.id}/video.mp4`, contentType: 'video/mp4', size: 5000 },
+      thumbnail: { key: `videos/${video.id}/t.jpg`, contentType: 'image/jpeg', size: 1 },
+    })
     return { video, bytes }
   }
 
@@ -509,14 +490,9 @@ describe('ownership (BOLA) on every video route', () => {
   })
 
   test('a viewer cannot ask for videos', async () => {
-    const admin = await signUp(core) // not the first user: promote via SQL to admin for this check
-    await core.deps.database.db.execute(`update users set role = 'admin' where id = '${admin.user.id}'` as never)
-    const relog = await json(
-      await core.request('/v1/auth/login', { method: 'POST', json: { email: admin.email, password: admin.password } }),
-    )
     const v = await operator()
-    await core.request(`/v1/admin/users/${v.user.id}/role`, { method: 'PATCH', token: relog.accessToken, json: { role: 'viewer' } })
-    const login = await json(await core.request('/v1/auth/login', { method: 'POST', json: { email: v.email, password: v.password } }))
+    await core.request(`/v1/admin/users/${v.user.id}/role`, { method: 'PATCH', token: admin.accessToken, json: { role: 'viewer' } })
+    const login = await signIn(core, v)
     const res = await core.request(`/v1/channels/${v.channel.id}/videos`, {
       method: 'POST',
       token: login.accessToken,

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { QUEUES_CSP, WEB_APP_CSP } from '../src/http/security-headers'
-import { type Core, json, signUp, testEnv } from './harness'
+import { type Core, json, signUp, signUpAdmin, testEnv } from './harness'
 
 const webDir = mkdtempSync(join(tmpdir(), 'ytempire-web-'))
 mkdirSync(join(webDir, 'assets'))
@@ -51,12 +51,7 @@ describe('the web app at /', () => {
 })
 
 describe('bull-board at /admin/queues', () => {
-  async function signedIn(admin: boolean) {
-    const s = await signUp(core)
-    if (admin) await core.deps.database.db.execute(`update users set role = 'admin' where id = '${s.user.id}'` as never)
-    const login = await json(await core.request('/v1/auth/login', { method: 'POST', json: { email: s.email, password: s.password } }))
-    return login.accessToken as string
-  }
+  const signedIn = async (admin: boolean) => (await (admin ? signUpAdmin(core) : signUp(core))).accessToken
   const open = async (token: string) => {
     const res = await core.request('/v1/auth/grants', { method: 'POST', token, json: { paths: ['/admin/queues'] } })
     return res.status === 200 ? ((await json(res)).grants[0].url as string) : res.status

@@ -2,11 +2,12 @@
 // signatures; failures are retried with backoff, every attempt logged; private addresses and
 // redirects are refused; a delivery can be re-sent; an endpoint failing for days is disabled.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { waitUntil } from '@ytempire/test-support'
 import { and, eq } from 'drizzle-orm'
 import { Webhook } from 'standardwebhooks'
 import { auditEvents, webhookEndpoints, webhookMessages } from '../src/db/schema'
 import { postWebhook, resolvePublic } from '../src/modules/webhooks/transport'
-import { type Core, json, signUp, testEnv } from './harness'
+import { type Core, json, recordVideoCompleted, signUp, testEnv } from './harness'
 
 interface Received {
   path: string
@@ -57,16 +58,6 @@ beforeAll(async () => {
   admin = await signUp(core)
   strict = await strictEnv.core((c) => c, { background: true })
 })
-
-async function until<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, what: string, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    const v = await fn()
-    if (v !== undefined && v !== false) return v
-    await Bun.sleep(20)
-  }
-  throw new Error(`timed out waiting for ${what}`)
-}
 
 async function endpoint(
   token: string,
@@ -172,12 +163,15 @@ describe('deliveries', () => {
     const res = await core.request(`/v1/webhooks/endpoints/${e.id}/ping`, { method: 'POST', token: s.accessToken })
     expect(res.status).toBe(202)
     const { messageId } = await json(res)
-    const got = await until(() => at('/ping')[0], 'the ping')
+    const got = await waitUntil(() => at('/ping')[0], { what: 'the ping' })
     expect(got).toMatchObject({ id: messageId, verified: true, body: { type: 'ping', data: { endpointId: e.id } } })
-    const [d] = await until(async () => {
-      const list = await deliveriesOf(s.accessToken, e.id)
-      return list.length ? list : undefined
-    }, 'the delivery record')
+    const [d] = await waitUntil(
+      async () => {
+        const list = await deliveriesOf(s.accessToken, e.id)
+        return list.length ? list : undefined
+      },
+      { what: 'the delivery record' },
+    )
     expect(d).toMatchObject({ messageId, eventType: 'ping', attempt: 1, trigger: 'first', succeeded: true, statusCode: 204, error: null })
     expect(d!.latencyMs).toBeGreaterThanOrEqual(0)
   })
@@ -191,23 +185,8 @@ describe('deliveries', () => {
     const script = { title: 'Done', description: '', tags: [], scenes: [{ narration: 'Hi.', keywords: ['hi'] }] }
     const video = await json(await core.request(`/v1/channels/${ch.id}/videos`, { method: 'POST', token: s.accessToken, json: { script } }))
     const artifact = { key: `videos/${video.id}/video.mp4`, contentType: 'video/mp4', size: 10 }
-    await core.services.videos.recordEvent(
-      {
-        type: 'video.completed',
-        videoId: video.id,
-        at: new Date().toISOString(),
-        title: 'Done',
-        description: '',
-        tags: [],
-        durationS: 2,
-        video: artifact,
-        thumbnail: artifact,
-        artifacts: [],
-        stageDurationsMs: {},
-      },
-      `test:${video.id}`,
-    )
-    const got = await until(() => at('/videos')[0], 'video.completed')
+    await recordVideoCompleted(core, video.id, { title: 'Done', durationS: 2, video: artifact, thumbnail: artifact })
+    const got = await waitUntil(() => at('/videos')[0], { what: 'video.completed' })
     expect(got.verified).toBe(true)
     expect(got.body).toMatchObject({ type: 'video.completed', data: { video: { id: video.id, status: 'completed', title: 'Done' } } })
     // Emitting stores the messages before it returns: the endpoint that asked only for failures has none.
@@ -216,7 +195,7 @@ describe('deliveries', () => {
 
     const up = await core.request(`/v1/admin/users/${s.user.id}/plan`, { method: 'PATCH', token: admin.accessToken, json: { plan: 'pro' } })
     expect(up.status).toBe(200)
-    const changed = await until(() => at('/plans')[0], 'billing.plan_changed')
+    const changed = await waitUntil(() => at('/plans')[0], { what: 'billing.plan_changed' })
     expect(changed.body).toMatchObject({ type: 'billing.plan_changed', data: { from: 'free', to: 'pro', reason: 'admin' } })
   })
 
@@ -225,10 +204,13 @@ describe('deliveries', () => {
     const e = await endpoint(s.accessToken, '/flaky', ['ping'])
     flaky.set('/flaky', 2)
     await core.request(`/v1/webhooks/endpoints/${e.id}/ping`, { method: 'POST', token: s.accessToken })
-    const list = await until(async () => {
-      const l = await deliveriesOf(s.accessToken, e.id)
-      return l.some((d) => d.succeeded) ? l : undefined
-    }, 'a successful retry')
+    const list = await waitUntil(
+      async () => {
+        const l = await deliveriesOf(s.accessToken, e.id)
+        return l.some((d) => d.succeeded) ? l : undefined
+      },
+      { what: 'a successful retry' },
+    )
     expect(list.map((d) => [d.attempt, d.trigger, d.statusCode, d.succeeded])).toEqual([
       [3, 'retry', 204, true],
       [2, 'retry', 500, false],
@@ -247,10 +229,13 @@ describe('deliveries', () => {
     const s = await signUp(core)
     const e = await endpoint(s.accessToken, '/redirect', ['ping'])
     await core.request(`/v1/webhooks/endpoints/${e.id}/ping`, { method: 'POST', token: s.accessToken })
-    const [first] = await until(async () => {
-      const l = await deliveriesOf(s.accessToken, e.id)
-      return l.length ? l : undefined
-    }, 'the first attempt')
+    const [first] = await waitUntil(
+      async () => {
+        const l = await deliveriesOf(s.accessToken, e.id)
+        return l.length ? l : undefined
+      },
+      { what: 'the first attempt' },
+    )
     expect(first).toMatchObject({ statusCode: 302, succeeded: false })
     expect(at('/landing')).toHaveLength(0)
     await core.request(`/v1/webhooks/endpoints/${e.id}`, { method: 'DELETE', token: s.accessToken })
@@ -268,16 +253,22 @@ describe('deliveries', () => {
       secretEnc: await strict.deps.box.seal('whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', `webhook:${id}`),
     })
     await strict.request(`/v1/webhooks/endpoints/${id}/ping`, { method: 'POST', token: s.accessToken })
-    const [d] = await until(async () => {
-      const l = await deliveriesOf(s.accessToken, id, strict)
-      return l.length ? l : undefined
-    }, 'the refused attempt')
+    const [d] = await waitUntil(
+      async () => {
+        const l = await deliveriesOf(s.accessToken, id, strict)
+        return l.length ? l : undefined
+      },
+      { what: 'the refused attempt' },
+    )
     expect(d).toMatchObject({ succeeded: false, statusCode: null, error: expect.stringContaining('refused') })
     // Refused addresses are not tried again.
-    const [message] = await until(async () => {
-      const m = await strict.deps.database.db.select().from(webhookMessages).where(eq(webhookMessages.endpointId, id))
-      return m[0]?.status === 'failed' ? m : undefined
-    }, 'the message to fail')
+    const [message] = await waitUntil(
+      async () => {
+        const m = await strict.deps.database.db.select().from(webhookMessages).where(eq(webhookMessages.endpointId, id))
+        return m[0]?.status === 'failed' ? m : undefined
+      },
+      { what: 'the message to fail' },
+    )
     expect(message!.attempts).toBe(1)
     expect(at('/private')).toHaveLength(0)
     // The transport refuses a private address whatever the scheme.
@@ -293,19 +284,25 @@ describe('deliveries', () => {
     const s = await signUp(core)
     const e = await endpoint(s.accessToken, '/resend', ['ping'])
     const { messageId } = await json(await core.request(`/v1/webhooks/endpoints/${e.id}/ping`, { method: 'POST', token: s.accessToken }))
-    const [first] = await until(async () => {
-      const l = await deliveriesOf(s.accessToken, e.id)
-      return l.length ? l : undefined
-    }, 'the first delivery')
+    const [first] = await waitUntil(
+      async () => {
+        const l = await deliveriesOf(s.accessToken, e.id)
+        return l.length ? l : undefined
+      },
+      { what: 'the first delivery' },
+    )
     const res = await core.request(`/v1/webhooks/endpoints/${e.id}/deliveries/${first!.id}/resend`, {
       method: 'POST',
       token: s.accessToken,
     })
     expect(res.status).toBe(202)
-    const list = await until(async () => {
-      const l = await deliveriesOf(s.accessToken, e.id)
-      return l.length === 2 ? l : undefined
-    }, 'the re-sent delivery')
+    const list = await waitUntil(
+      async () => {
+        const l = await deliveriesOf(s.accessToken, e.id)
+        return l.length === 2 ? l : undefined
+      },
+      { what: 'the re-sent delivery' },
+    )
     expect(list[0]).toMatchObject({ messageId, attempt: 2, trigger: 'resend', succeeded: true })
     expect(at('/resend').map((r) => r.id)).toEqual([messageId, messageId])
   })
@@ -314,10 +311,13 @@ describe('deliveries', () => {
     const s = await signUp(core)
     const e = await endpoint(s.accessToken, '/down', ['ping'])
     await core.request(`/v1/webhooks/endpoints/${e.id}/ping`, { method: 'POST', token: s.accessToken })
-    const disabled = await until(async () => {
-      const now = await json(await core.request(`/v1/webhooks/endpoints/${e.id}`, { token: s.accessToken }))
-      return now.enabled ? undefined : now
-    }, 'the endpoint to be disabled')
+    const disabled = await waitUntil(
+      async () => {
+        const now = await json(await core.request(`/v1/webhooks/endpoints/${e.id}`, { token: s.accessToken }))
+        return now.enabled ? undefined : now
+      },
+      { what: 'the endpoint to be disabled' },
+    )
     expect(disabled.disabledReason).toContain('failed')
     expect(disabled.disabledAt).toBeTruthy()
     const told = await core.deps.database.db

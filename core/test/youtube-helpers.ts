@@ -3,10 +3,11 @@
 import { expect } from 'bun:test'
 import { randomBytes } from 'node:crypto'
 import { videoFileKey } from '@ytempire/contract'
+import { solidImage } from '@ytempire/test-support'
 import type { FakeAccount, FakeGoogle } from '@ytempire/test-support/google'
 import { eq } from 'drizzle-orm'
 import { videos } from '../src/db/schema'
-import { type Core, json } from './harness'
+import { type Core, json, recordVideoCompleted } from './harness'
 
 export const SCRIPT = {
   title: 'Five <Odd> Facts About Octopuses',
@@ -41,21 +42,7 @@ export async function connectChannel(
 
 /** A thumbnail JPEG, as the thumbnail stage makes it. */
 export function jpeg(): Uint8Array {
-  const out = Bun.spawnSync([
-    'ffmpeg',
-    '-v',
-    'error',
-    '-f',
-    'lavfi',
-    '-i',
-    'color=c=orange:s=1280x720',
-    '-frames:v',
-    '1',
-    '-f',
-    'mjpeg',
-    '-',
-  ])
-  return new Uint8Array(out.stdout)
+  return solidImage('orange', '1280x720', 'jpeg')
 }
 
 /**
@@ -76,21 +63,14 @@ export async function finishedVideo(core: Core, token: string, channelId: string
   const mp4 = await storage.put(key('video'), video, 'video/mp4')
   const thumb = await storage.put(key('thumbnail'), jpeg(), 'image/jpeg')
   const art = (o: { key: string; size: number; contentType: string }) => ({ key: o.key, size: o.size, contentType: o.contentType })
-  await core.services.videos.recordEvent(
-    {
-      type: 'video.completed',
-      videoId: id,
-      at: new Date().toISOString(),
-      title: opts.title ?? SCRIPT.title,
-      description: SCRIPT.description,
-      tags: SCRIPT.tags,
-      durationS: 3,
-      video: art(mp4),
-      thumbnail: art(thumb),
-      artifacts: [art(script), art(mp4), art(thumb)],
-      stageDurationsMs: {},
-    },
-    `test:${id}:completed`,
-  )
+  await recordVideoCompleted(core, id, {
+    title: opts.title ?? SCRIPT.title,
+    description: SCRIPT.description,
+    tags: SCRIPT.tags,
+    durationS: 3,
+    video: art(mp4),
+    thumbnail: art(thumb),
+    artifacts: [art(script), art(mp4), art(thumb)],
+  })
   return { id, video }
 }

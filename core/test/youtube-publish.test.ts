@@ -46,6 +46,7 @@ async function publishJob(videoId: string, round = 1): Promise<VideoJob & { publ
 }
 
 const worker = (videoId: string, grant: string) => ({
+  grant,
   call: (method: string, path: string, body?: unknown) =>
     core.request(`/internal/youtube/publications/${videoId}${path}`, {
       method,
@@ -53,6 +54,27 @@ const worker = (videoId: string, grant: string) => ({
       ...(body === undefined ? {} : { json: body }),
     }),
 })
+
+/** A new channel of the account's, connected to a new YouTube account on the local Google server. */
+async function connectedChannel(token: string) {
+  const ch = await channel(token)
+  const account = await connectChannel(core, google, token, ch.id)
+  return { ...ch, account }
+}
+
+/** Asks to publish a finished video; answers the publish worker of the job the core queued for it. */
+async function askToPublish(token: string, videoId: string) {
+  await core.request(`/v1/videos/${videoId}/publish`, { method: 'POST', token, json: {} })
+  return worker(videoId, (await publishJob(videoId)).publish.grant)
+}
+
+/** A new member's finished video on a connected channel, asked to publish, and its publish worker. */
+async function videoAskedToPublish() {
+  const s = await signUp(core)
+  const ch = await connectedChannel(s.accessToken)
+  const { id } = await finishedVideo(core, s.accessToken, ch.id)
+  return { s, ch, id, w: await askToPublish(s.accessToken, id) }
+}
 
 describe('asking to publish', () => {
   test('clear problem+json errors: unfinished video, not connected, publishAt in the past or not private', async () => {
@@ -132,12 +154,7 @@ describe('asking to publish', () => {
   })
 
   test('the session is stored sealed before the first byte; the first one stored wins; the video is recorded once', async () => {
-    const s = await signUp(core)
-    const ch = await channel(s.accessToken)
-    await connectChannel(core, google, s.accessToken, ch.id)
-    const { id } = await finishedVideo(core, s.accessToken, ch.id)
-    await core.request(`/v1/videos/${id}/publish`, { method: 'POST', token: s.accessToken, json: {} })
-    const w = worker(id, (await publishJob(id)).publish.grant)
+    const { s, ch, id, w } = await videoAskedToPublish()
     await w.call('POST', '/begin')
     const first = 'https://upload.example/session?upload_id=first-session-id'
     expect(await json(await w.call('PUT', '/session', { uri: first, size: 1000 }))).toEqual({ uri: first, size: 1000 })
@@ -169,12 +186,7 @@ describe('asking to publish', () => {
   })
 
   test('an expired session is dropped only while its last chunk was never sent', async () => {
-    const s = await signUp(core)
-    const ch = await channel(s.accessToken)
-    await connectChannel(core, google, s.accessToken, ch.id)
-    const { id } = await finishedVideo(core, s.accessToken, ch.id)
-    await core.request(`/v1/videos/${id}/publish`, { method: 'POST', token: s.accessToken, json: {} })
-    const w = worker(id, (await publishJob(id)).publish.grant)
+    const { s, id, w } = await videoAskedToPublish()
     await w.call('POST', '/begin')
     await w.call('PUT', '/session', { uri: 'https://upload.example/s?upload_id=a', size: 10 })
     expect((await w.call('DELETE', '/session')).status).toBe(204)
@@ -195,18 +207,14 @@ describe('quota', () => {
   test('counted per Pacific day: a spent bucket answers "wait until midnight Pacific", DST included, then opens again', async () => {
     clock.set(Date.parse('2026-03-08T07:30:00Z')) // 23:30 on 7 March in Los Angeles (PST)
     const s = await signUp(core)
-    const ch = await channel(s.accessToken)
-    await connectChannel(core, google, s.accessToken, ch.id)
+    const ch = await connectedChannel(s.accessToken)
     const vids = [
       await finishedVideo(core, s.accessToken, ch.id),
       await finishedVideo(core, s.accessToken, ch.id),
       await finishedVideo(core, s.accessToken, ch.id),
     ]
     const ws = []
-    for (const v of vids) {
-      await core.request(`/v1/videos/${v.id}/publish`, { method: 'POST', token: s.accessToken, json: {} })
-      ws.push(worker(v.id, (await publishJob(v.id)).publish.grant))
-    }
+    for (const v of vids) ws.push(await askToPublish(s.accessToken, v.id))
     expect(await json(await ws[0]!.call('POST', '/quota', { method: 'videos.insert' }))).toEqual({ granted: true })
     expect(await json(await ws[1]!.call('POST', '/quota', { method: 'videos.insert' }))).toEqual({ granted: true })
     const denied = await json(await ws[2]!.call('POST', '/quota', { method: 'videos.insert' }))
@@ -238,16 +246,12 @@ describe('quota', () => {
 
   test('uploadLimitExceeded pauses that channel only, for 24 hours', async () => {
     const s = await signUp(core)
-    const a = await channel(s.accessToken)
-    const b = await channel(s.accessToken)
-    await connectChannel(core, google, s.accessToken, a.id)
-    await connectChannel(core, google, s.accessToken, b.id)
+    const a = await connectedChannel(s.accessToken)
+    const b = await connectedChannel(s.accessToken)
     const va = await finishedVideo(core, s.accessToken, a.id)
     const vb = await finishedVideo(core, s.accessToken, b.id)
-    await core.request(`/v1/videos/${va.id}/publish`, { method: 'POST', token: s.accessToken, json: {} })
-    await core.request(`/v1/videos/${vb.id}/publish`, { method: 'POST', token: s.accessToken, json: {} })
-    const wa = worker(va.id, (await publishJob(va.id)).publish.grant)
-    const wb = worker(vb.id, (await publishJob(vb.id)).publish.grant)
+    const wa = await askToPublish(s.accessToken, va.id)
+    const wb = await askToPublish(s.accessToken, vb.id)
     const limited = await json(await wa.call('POST', '/limit', { method: 'videos.insert', reason: 'uploadLimitExceeded' }))
     expect(limited.granted).toBe(false)
     expect(limited.reason).toBe('upload_limit')
@@ -262,12 +266,8 @@ describe('quota', () => {
 
 describe('a revoked grant', () => {
   test('pauses publishing and shows "reconnect needed"; connecting again resumes it with a new grant', async () => {
-    const s = await signUp(core)
-    const ch = await channel(s.accessToken)
-    const account = await connectChannel(core, google, s.accessToken, ch.id)
-    const { id } = await finishedVideo(core, s.accessToken, ch.id)
-    await core.request(`/v1/videos/${id}/publish`, { method: 'POST', token: s.accessToken, json: {} })
-    const oldGrant = (await publishJob(id)).publish.grant
+    const { s, ch, id, w } = await videoAskedToPublish()
+    const oldGrant = w.grant
     for (const t of google.liveRefreshTokens()) google.revokeGrant(t)
     core.services.youtube.forgetAccessToken(ch.id)
     const paused = await json(await worker(id, oldGrant).call('POST', '/begin'))
@@ -278,7 +278,7 @@ describe('a revoked grant', () => {
     const ytStatus = await json(await core.request(`/v1/channels/${ch.id}`, { token: s.accessToken }))
     expect(ytStatus.youtube.status).toBe('reconnect_needed')
 
-    await connectChannel(core, google, s.accessToken, ch.id, account)
+    await connectChannel(core, google, s.accessToken, ch.id, ch.account)
     const resumed = await publishJob(id, 2)
     expect(resumed.publish.grant).not.toBe(oldGrant)
     expect((await worker(id, oldGrant).call('POST', '/begin')).status).toBe(401)

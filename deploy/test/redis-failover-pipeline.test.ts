@@ -3,13 +3,12 @@
 // voiced, rendered and queued. Every video must end: completed, or failed with a reason a person can
 // read; none left queued or running.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { resolve } from 'node:path'
 import { TERMINAL_VIDEO_STATUSES } from '@ytempire/contract'
 import { waitUntil } from '@ytempire/test-support'
 import { loadConfig } from '../../core/src/config'
 import { portAnswers } from '../../core/src/infra/local-redis'
 import { type Core, json, signUp, testEnv } from '../../core/test/harness'
-import { redisServer, type SentinelSet, startSentinelSet, until } from './sentinel-set'
+import { redisServer, type SentinelSet, startSentinelSet } from './sentinel-set'
 
 if (!redisServer) console.warn('[ops] pipeline failover test skipped: redis-server is not installed (apt-get install redis-server)')
 
@@ -35,21 +34,11 @@ beforeAll(async () => {
     { consumeEvents: true, outbox: true },
   )
   sweeper = core.services.sweeper.start()
-  worker = Bun.spawn(['bun', resolve(import.meta.dir, '../../render/src/main.ts')], {
-    env: {
-      ...process.env,
-      REDIS_URL: '',
-      REDIS_SENTINELS: set.sentinelsEnv,
-      REDIS_SENTINEL_NAME: set.name,
-      QUEUE_PREFIX: env.config.queuePrefix,
-      STORAGE_DIR: env.storageDir,
-      LOG_LEVEL: process.env.FAILOVER_LOG_LEVEL ?? 'fatal',
-      VIDEO_ENCODER: 'libx264',
-      X264_PRESET: 'superfast',
-      VIDEO_SCALE: '0.25',
-    },
-    stdout: 'inherit',
-    stderr: 'inherit',
+  worker = env.renderWorker({
+    REDIS_URL: '',
+    REDIS_SENTINELS: set.sentinelsEnv,
+    REDIS_SENTINEL_NAME: set.name,
+    LOG_LEVEL: process.env.FAILOVER_LOG_LEVEL ?? 'fatal',
   })
 }, 60_000)
 
@@ -94,8 +83,11 @@ describe.skipIf(!redisServer)('a Redis failover mid-pipeline', () => {
 
     const killedAt = performance.now()
     set!.killPrimary()
-    await until('the primary to go away', async () => !(await portAnswers('127.0.0.1', set!.ports.primary)))
-    await until('a new primary', async () => (await set!.primaryPort()) === set!.ports.replica)
+    await waitUntil(async () => !(await portAnswers('127.0.0.1', set!.ports.primary)), {
+      what: 'the primary to go away',
+      timeoutMs: 30_000,
+    })
+    await waitUntil(async () => (await set!.primaryPort()) === set!.ports.replica, { what: 'a new primary', timeoutMs: 30_000 })
     const failoverS = (performance.now() - killedAt) / 1000
 
     const after = await waitUntil(

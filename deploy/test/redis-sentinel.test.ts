@@ -4,6 +4,7 @@
 // against the new primary with the data written before the crash.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { connectRedis, duplicateRedis, type RedisConnection } from '@ytempire/contract/redis'
+import { waitUntil } from '@ytempire/test-support'
 import { Queue, Worker } from 'bullmq'
 import { loadConfig } from '../../core/src/config'
 import { createResponseCache } from '../../core/src/http/cache'
@@ -11,7 +12,7 @@ import { createEventBus } from '../../core/src/infra/bus'
 import { portAnswers } from '../../core/src/infra/local-redis'
 import { createMetrics } from '../../core/src/infra/metrics'
 import { createRedis } from '../../core/src/infra/redis'
-import { redisServer, type SentinelSet, startSentinelSet, until } from './sentinel-set'
+import { redisServer, type SentinelSet, startSentinelSet } from './sentinel-set'
 
 if (!redisServer) console.warn('[ops] Sentinel failover test skipped: redis-server is not installed (apt-get install redis-server)')
 
@@ -68,13 +69,16 @@ describe.skipIf(!redisServer)('Redis Sentinel failover', () => {
     worker.on('error', (err) => workerErrors.push(err))
     queue.on('error', (err) => workerErrors.push(err))
     await queue.add('before', {})
-    await until('the job before the failover', async () => done.includes('before'))
+    await waitUntil(async () => done.includes('before'), { what: 'the job before the failover', timeoutMs: 30_000 })
 
     const crashedAt = performance.now()
     set.killPrimary()
-    await until('the primary to go away', async () => !(await portAnswers('127.0.0.1', set.ports.primary)))
+    await waitUntil(async () => !(await portAnswers('127.0.0.1', set.ports.primary)), { what: 'the primary to go away', timeoutMs: 30_000 })
     // The API connection fails fast during the failover; it answers again once a sentinel names the new primary.
-    await until('a write after the failover', async () => (await redis.set('after-failover', '1')) === 'OK')
+    await waitUntil(async () => (await redis.set('after-failover', '1')) === 'OK', {
+      what: 'a write after the failover',
+      timeoutMs: 30_000,
+    })
     const writableAfterS = (performance.now() - crashedAt) / 1000
 
     const info = await redis.info('server')
@@ -84,16 +88,19 @@ describe.skipIf(!redisServer)('Redis Sentinel failover', () => {
 
     // Pub/sub resumes once the subscriber has re-subscribed on the new primary (messages sent before that are lost) ...
     let n = 0
-    await until('the bus after the failover', async () => {
-      await bus.publish('ping', { n: ++n })
-      return heard.length > 0
-    })
+    await waitUntil(
+      async () => {
+        await bus.publish('ping', { n: ++n })
+        return heard.length > 0
+      },
+      { what: 'the bus after the failover', timeoutMs: 30_000 },
+    )
     // ... so the in-process cache has forgotten what it held: the Redis copy is all there is.
     await redis.del('sentinel-test:cache:me:alice')
     expect(await cache.get('me:alice')).toBeUndefined()
 
-    await until('a job added after the failover', async () => Boolean(await queue.add('after', {})))
-    await until('the job after the failover', async () => done.includes('after'), 30_000)
+    await waitUntil(async () => Boolean(await queue.add('after', {})), { what: 'a job added after the failover', timeoutMs: 30_000 })
+    await waitUntil(async () => done.includes('after'), { what: 'the job after the failover', timeoutMs: 30_000 })
     await worker.close()
     await queue.close()
     await bus.close()

@@ -3,6 +3,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { waitUntil } from '@ytempire/test-support'
 import { Redis } from 'ioredis'
 import { freePort } from '../../core/src/infra/local-redis'
 
@@ -21,16 +22,6 @@ export interface SentinelSet {
 }
 
 export const admin = (port: number) => new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 })
-
-export async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const v = await fn().catch(() => undefined)
-    if (v) return v
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await Bun.sleep(50)
-  }
-}
 
 /** Starts the set and waits until the replica is in sync and every sentinel sees the others and a quorum. */
 export async function startSentinelSet(opts: { downAfterMs?: number; appendonly?: boolean } = {}): Promise<SentinelSet> {
@@ -69,21 +60,27 @@ export async function startSentinelSet(opts: { downAfterMs?: number; appendonly?
     )
     start(`sentinel-${i}`, [conf, '--sentinel'])
   }
-  await until('replication', async () => {
-    const r = admin(ports.replica)
-    const info = await r.info('replication')
-    r.disconnect()
-    return info.includes('master_link_status:up')
-  })
+  await waitUntil(
+    async () => {
+      const r = admin(ports.replica)
+      const info = await r.info('replication')
+      r.disconnect()
+      return info.includes('master_link_status:up')
+    },
+    { what: 'replication', timeoutMs: 30_000 },
+  )
   for (const port of ports.sentinels)
-    await until(`sentinel ${port}`, async () => {
-      const s = admin(port)
-      const replicas = (await s.call('SENTINEL', 'REPLICAS', name)) as unknown[]
-      const quorum = await s.call('SENTINEL', 'CKQUORUM', name)
-      const others = (await s.call('SENTINEL', 'SENTINELS', name)) as unknown[]
-      s.disconnect()
-      return replicas.length === 1 && String(quorum).startsWith('OK') && others.length === 2
-    })
+    await waitUntil(
+      async () => {
+        const s = admin(port)
+        const replicas = (await s.call('SENTINEL', 'REPLICAS', name)) as unknown[]
+        const quorum = await s.call('SENTINEL', 'CKQUORUM', name)
+        const others = (await s.call('SENTINEL', 'SENTINELS', name)) as unknown[]
+        s.disconnect()
+        return replicas.length === 1 && String(quorum).startsWith('OK') && others.length === 2
+      },
+      { what: `sentinel ${port}`, timeoutMs: 30_000 },
+    )
   return {
     name,
     ports,

@@ -2,11 +2,10 @@
 // the context), every stage in a real render worker process (the job carries it) and the ffmpeg runs,
 // exported over OTLP/HTTP (JSON) to a small receiver that keeps what it is sent.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { resolve } from 'node:path'
 import { PIPELINE } from '@ytempire/contract'
 import { startTracing, type Tracing } from '@ytempire/contract/tracing'
 import { waitUntil } from '@ytempire/test-support'
-import { type Core, json, REDIS_URL, signUp, testEnv } from '../../core/test/harness'
+import { type Core, json, signUp, testEnv } from '../../core/test/harness'
 
 interface OtlpSpan {
   traceId: string
@@ -53,22 +52,10 @@ beforeAll(async () => {
   // The core in this process, exporting like `bun run core` with OTEL_EXPORTER_OTLP_ENDPOINT set.
   tracing = await startTracing({ endpoint, serviceName: 'ytempire-core' })
   core = await env.core((c) => ({ ...c, tracing: { endpoint, serviceName: 'ytempire-core' } }), { consumeEvents: true })
-  worker = Bun.spawn(['bun', resolve(import.meta.dir, '../../render/src/main.ts')], {
-    env: {
-      ...process.env,
-      REDIS_URL,
-      QUEUE_PREFIX: env.config.queuePrefix,
-      STORAGE_DIR: env.storageDir,
-      LOG_LEVEL: 'fatal',
-      VIDEO_ENCODER: 'libx264',
-      X264_PRESET: 'superfast',
-      VIDEO_SCALE: '0.25',
-      OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
-      // Batches leave every 200 ms instead of 5 s.
-      OTEL_BSP_SCHEDULE_DELAY: '200',
-    },
-    stdout: 'inherit',
-    stderr: 'inherit',
+  worker = env.renderWorker({
+    OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+    // Batches leave every 200 ms instead of 5 s.
+    OTEL_BSP_SCHEDULE_DELAY: '200',
   })
 })
 afterAll(async () => {

@@ -1,4 +1,5 @@
 import { HTTPException } from 'hono/http-exception'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
 
 /** RFC 9457 problem details, the body of every error the edge answers itself. */
 export interface Problem {
@@ -13,14 +14,17 @@ export interface Problem {
 
 const PROBLEM_BASE = 'https://ytempire.dev/problems/'
 
-export function problemResponse(
-  status: number,
+/** Status, slug (under PROBLEM_BASE), title, detail, then extra headers and the fields at fault. */
+type ProblemParts = [
+  status: ContentfulStatusCode,
   slug: string,
   title: string,
   detail: string,
-  headers: Record<string, string> = {},
+  headers?: Record<string, string>,
   errors?: Problem['errors'],
-): Response {
+]
+
+export function problemResponse(...[status, slug, title, detail, headers = {}, errors]: ProblemParts): Response {
   const body: Problem = { type: PROBLEM_BASE + slug, title, status, detail, ...(errors ? { errors } : {}) }
   return new Response(JSON.stringify(body), {
     status,
@@ -29,13 +33,7 @@ export function problemResponse(
 }
 
 /** An error that ends the request with a ready problem+json response. */
-export function problemException(
-  status: ConstructorParameters<typeof HTTPException>[0],
-  slug: string,
-  title: string,
-  detail: string,
-  headers: Record<string, string> = {},
-  errors?: Problem['errors'],
-): HTTPException {
-  return new HTTPException(status, { res: problemResponse(status as number, slug, title, detail, headers, errors), message: detail })
+export function problemException(...parts: ProblemParts): HTTPException {
+  const [status, , , detail] = parts
+  return new HTTPException(status, { res: problemResponse(...parts), message: detail })
 }

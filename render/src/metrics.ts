@@ -138,43 +138,29 @@ export function watchQueues(read: (() => Promise<QueueFigures[]>) | undefined): 
   lastRead = undefined
 }
 
-new Gauge({
-  name: 'ytempire_queue_waiting_jobs',
-  help: 'Jobs waiting (waiting + prioritized + delayed) by queue',
-  labelNames: ['queue'] as const,
-  registers: [registry],
-  async collect() {
-    const figures = await queueFigures()
-    this.reset()
-    for (const f of figures) this.set({ queue: f.queue }, f.waiting)
-  },
-})
+/** A gauge with one value a queue, taken from the queue figures when Prometheus scrapes. */
+function queueGauge(metric: string, help: string, figure: (queue: QueueFigures, now: number) => number): void {
+  new Gauge({
+    name: metric,
+    help,
+    labelNames: ['queue'] as const,
+    registers: [registry],
+    async collect() {
+      const figures = await queueFigures()
+      const now = Date.now()
+      this.reset()
+      for (const f of figures) this.set({ queue: f.queue }, figure(f, now))
+    },
+  })
+}
 
-new Gauge({
-  name: 'ytempire_queue_active_jobs',
-  help: 'Jobs being processed by queue',
-  labelNames: ['queue'] as const,
-  registers: [registry],
-  async collect() {
-    const figures = await queueFigures()
-    this.reset()
-    for (const f of figures) this.set({ queue: f.queue }, f.active)
-  },
-})
-
-new Gauge({
-  name: 'ytempire_queue_oldest_job_age_seconds',
-  help: 'Age of the oldest job ready to run (waiting or prioritized) by queue; 0 when none waits',
-  labelNames: ['queue'] as const,
-  registers: [registry],
-  async collect() {
-    const figures = await queueFigures()
-    const now = Date.now()
-    this.reset()
-    for (const f of figures)
-      this.set({ queue: f.queue }, f.oldestWaitingAt === undefined ? 0 : Math.max(0, (now - f.oldestWaitingAt) / 1000))
-  },
-})
+queueGauge('ytempire_queue_waiting_jobs', 'Jobs waiting (waiting + prioritized + delayed) by queue', (f) => f.waiting)
+queueGauge('ytempire_queue_active_jobs', 'Jobs being processed by queue', (f) => f.active)
+queueGauge(
+  'ytempire_queue_oldest_job_age_seconds',
+  'Age of the oldest job ready to run (waiting or prioritized) by queue; 0 when none waits',
+  (f, now) => (f.oldestWaitingAt === undefined ? 0 : Math.max(0, (now - f.oldestWaitingAt) / 1000)),
+)
 
 new Gauge({
   name: 'ytempire_dead_letters',

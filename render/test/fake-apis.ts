@@ -1,5 +1,6 @@
 // Small local servers speaking the real wire formats of OpenAI (chat completions with JSON schema,
 // audio/speech), ElevenLabs (with-timestamps), Pexels and Pixabay (video search + files).
+import { generatedMedia } from '@ytempire/test-support'
 import { shortScript } from './helpers'
 
 export interface FakeApis {
@@ -24,14 +25,7 @@ export function startFakeApis(): FakeApis {
     ['ffmpeg', '-v', 'error', '-f', 'wav', '-i', 'pipe:0', '-f', 'mp3', '-c:a', 'libmp3lame', 'pipe:1'],
     speechWav,
   )
-  const clip = spawnBytes([
-    'ffmpeg',
-    '-v',
-    'error',
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc2=s=320x180:r=25:d=1',
+  const clip = generatedMedia('testsrc2=s=320x180:r=25:d=1', [
     '-c:v',
     'libx264',
     '-pix_fmt',
@@ -40,7 +34,6 @@ export function startFakeApis(): FakeApis {
     'frag_keyframe+empty_moov',
     '-f',
     'mp4',
-    'pipe:1',
   ])
   const requests: FakeApis['requests'] = []
   const titles: string[] = []

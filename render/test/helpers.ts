@@ -21,8 +21,17 @@ export interface TestEnv {
   redis: Redis
   env: Record<string, string>
   config(overrides?: Record<string, string>): RenderConfig
+  /**
+   * A worker process (`bun src/main.ts`) on this environment, whose jobs another worker takes over
+   * within seconds of its death (a 2 s lock, checked every second); `extra` adds to its environment.
+   */
+  startWorkerProcess(extra?: Record<string, string>): WorkerProcess
+  /** Sends `signal` to the worker processes still running and waits for them to end. */
+  stopWorkerProcesses(signal?: 'SIGKILL' | 'SIGTERM'): Promise<void>
   cleanup(): Promise<void>
 }
+
+export type WorkerProcess = ReturnType<typeof Bun.spawn>
 
 export async function createTestEnv(): Promise<TestEnv> {
   const prefix = `ytempire-test-${crypto.randomUUID().slice(0, 8)}`
@@ -41,6 +50,7 @@ export async function createTestEnv(): Promise<TestEnv> {
     LOG_LEVEL: 'silent',
     RENDER_CANCEL_POLL_MS: '100',
   }
+  const workerProcesses: WorkerProcess[] = []
   return {
     prefix,
     storageDir,
@@ -48,6 +58,19 @@ export async function createTestEnv(): Promise<TestEnv> {
     redis,
     env,
     config: (overrides = {}) => loadConfig({ ...env, ...overrides }),
+    startWorkerProcess(extra = {}) {
+      const proc = Bun.spawn(['bun', join(import.meta.dir, '../src/main.ts')], {
+        env: { ...process.env, ...env, RENDER_LOCK_DURATION_MS: '2000', RENDER_STALLED_INTERVAL_MS: '1000', ...extra },
+        stdout: 'ignore',
+        stderr: 'ignore',
+      })
+      workerProcesses.push(proc)
+      return proc
+    },
+    async stopWorkerProcesses(signal = 'SIGKILL') {
+      for (const p of workerProcesses) if (p.exitCode === null) p.kill(signal)
+      await Promise.all(workerProcesses.map((p) => p.exited))
+    },
     async cleanup() {
       // No separator after the prefix: the keys of every `${prefix}-<name>` queue go too.
       await deleteRedisPrefix(redis, prefix)
@@ -130,21 +153,6 @@ export function videoJob(overrides: Partial<VideoJob> = {}): VideoJob {
     aspect: '16:9',
     ...overrides,
   }
-}
-
-export interface ProbedStream {
-  codec_type: string
-  codec_name: string
-  profile?: string
-  width?: number
-  height?: number
-}
-
-export async function ffprobe(path: string): Promise<{ streams: ProbedStream[]; format: { duration: string; format_name: string } }> {
-  const proc = Bun.spawn(['ffprobe', '-v', 'error', '-print_format', 'json', '-show_streams', '-show_format', path], { stdout: 'pipe' })
-  const out = await new Response(proc.stdout).text()
-  await proc.exited
-  return JSON.parse(out)
 }
 
 /** Raw RGB24 pixels of one frame at `atS`. */

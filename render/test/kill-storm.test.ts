@@ -2,50 +2,27 @@
 // again while a dozen videos go through them. A stage whose worker died is re-run like any failed
 // attempt, within its attempts, so no video is lost; each replacement worker stops the ffmpeg its dead
 // predecessor left running and removes its scratch.
-import { afterAll, beforeAll, expect, test } from 'bun:test'
+import { afterAll, expect, test } from 'bun:test'
 import { readdir, readFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import { DEFAULT_RETRY, QUEUES, type Stage, type VideoScript } from '@ytempire/contract'
 import { dispatchVideo, stageJobId } from '@ytempire/contract/queue'
 import { waitUntil } from '@ytempire/test-support'
-import { createTestEnv, EventLog, type TestEnv, videoJob } from './helpers'
+import { createTestEnv, EventLog, videoJob } from './helpers'
 
 const VIDEOS = 12
 const KILLS = 20
 const WORKERS = 3
 
-let t: TestEnv
-let events: EventLog
-const procs: ReturnType<typeof Bun.spawn>[] = []
-
-beforeAll(async () => {
-  t = await createTestEnv()
-  events = new EventLog(t.prefix)
-})
+const t = await createTestEnv()
+const events = new EventLog(t.prefix)
 
 afterAll(async () => {
-  for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL')
-  await Promise.all(procs.map((p) => p.exited))
+  await t.stopWorkerProcesses()
   await events.close()
   await t.cleanup()
 })
 
-function startWorker() {
-  const proc = Bun.spawn(['bun', join(import.meta.dir, '../src/main.ts')], {
-    env: {
-      ...process.env,
-      ...t.env,
-      RENDER_LOCK_DURATION_MS: '2000',
-      RENDER_STALLED_INTERVAL_MS: '1000',
-      RENDER_SHUTDOWN_GRACE_S: '5',
-      STAGE_CONCURRENCY: '2',
-    },
-    stdout: 'ignore',
-    stderr: 'ignore',
-  })
-  procs.push(proc)
-  return proc
-}
+const startWorker = () => t.startWorkerProcess({ RENDER_SHUTDOWN_GRACE_S: '5', STAGE_CONCURRENCY: '2' })
 
 /** Processes (not this one) whose command line names a path in the test's scratch root. */
 async function processesIn(dir: string): Promise<string[]> {

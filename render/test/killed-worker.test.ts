@@ -1,25 +1,18 @@
 // A worker process killed mid-render (SIGKILL: no cleanup, lock left to lapse): another worker
 // process picks the stalled job up and the video still completes.
-import { afterAll, beforeAll, expect, test } from 'bun:test'
+import { afterAll, expect, test } from 'bun:test'
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { QUEUES, type VideoScript } from '@ytempire/contract'
 import { dispatchVideo, pipelineQueue, stageJobId } from '@ytempire/contract/queue'
-import { waitUntil } from '@ytempire/test-support'
-import { createTestEnv, EventLog, ffprobe, type TestEnv, videoJob } from './helpers'
+import { ffprobe, waitUntil } from '@ytempire/test-support'
+import { createTestEnv, EventLog, videoJob } from './helpers'
 
-let t: TestEnv
-let events: EventLog
-const procs: ReturnType<typeof Bun.spawn>[] = []
-
-beforeAll(async () => {
-  t = await createTestEnv()
-  events = new EventLog(t.prefix)
-})
+const t = await createTestEnv()
+const events = new EventLog(t.prefix)
 
 afterAll(async () => {
-  for (const p of procs) if (p.exitCode === null && !p.killed) p.kill('SIGKILL')
-  await Promise.all(procs.map((p) => p.exited))
+  await t.stopWorkerProcesses()
   // ffmpeg children orphaned by the SIGKILLed worker, found by their private temp dir.
   for (const pid of await readdir('/proc')) {
     if (!/^\d+$/.test(pid)) continue
@@ -30,23 +23,8 @@ afterAll(async () => {
   await t.cleanup()
 })
 
-function startWorkerProcess(extra: Record<string, string> = {}) {
-  const proc = Bun.spawn(['bun', join(import.meta.dir, '../src/main.ts')], {
-    env: {
-      ...process.env,
-      ...t.env,
-      VIDEO_SCALE: '0.5',
-      RENDER_LOCK_DURATION_MS: '2000',
-      RENDER_STALLED_INTERVAL_MS: '1000',
-      RENDER_SHUTDOWN_GRACE_S: '1',
-      ...extra,
-    },
-    stdout: 'ignore',
-    stderr: 'ignore',
-  })
-  procs.push(proc)
-  return proc
-}
+const startWorkerProcess = (extra: Record<string, string> = {}) =>
+  t.startWorkerProcess({ VIDEO_SCALE: '0.5', RENDER_SHUTDOWN_GRACE_S: '1', ...extra })
 
 test('a worker SIGKILLed mid-render: the job completes on another worker via stalled recovery', async () => {
   const [a, b] = [startWorkerProcess(), startWorkerProcess()]
@@ -79,8 +57,7 @@ test('a worker SIGKILLed mid-render: the job completes on another worker via sta
 
 test('SIGTERM past the grace deadline hands the running render back without spending an attempt', async () => {
   // The survivor of the previous test must not pick this job up instead of the worker we stop.
-  for (const p of procs) if (p.exitCode === null) p.kill('SIGTERM')
-  await Promise.all(procs.map((p) => p.exited))
+  await t.stopWorkerProcesses('SIGTERM')
   const first = startWorkerProcess({ RENDER_SHUTDOWN_GRACE_S: '0' })
   const script = (await Bun.file(join(import.meta.dir, '../assets/sample-script.json')).json()) as VideoScript
   const job = videoJob({ script })

@@ -7,6 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { dispatchVideo } from '@ytempire/contract/queue'
+import { solidImage } from '@ytempire/test-support'
 import { FfmpegError, ToolTimeoutError } from '../src/errors'
 import { probeDuration, runFfmpeg } from '../src/ffmpeg/ffmpeg'
 import { type Pipeline, startPipeline } from '../src/pipeline/workers'
@@ -22,22 +23,7 @@ let base: string
 /** Paths asked of the media server. */
 const asked: string[] = []
 
-const png = Bun.spawnSync([
-  'ffmpeg',
-  '-v',
-  'error',
-  '-f',
-  'lavfi',
-  '-i',
-  'color=c=red:s=64x64',
-  '-frames:v',
-  '1',
-  '-f',
-  'image2pipe',
-  '-c:v',
-  'png',
-  '-',
-]).stdout as Uint8Array
+const png = solidImage('red', '64x64')
 
 beforeAll(async () => {
   t = await createTestEnv()

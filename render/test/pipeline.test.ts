@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { join } from 'node:path'
 import { dispatchVideo } from '@ytempire/contract/queue'
+import { ffprobe } from '@ytempire/test-support'
 import { probeDuration, runFfmpeg } from '../src/ffmpeg/ffmpeg'
 import { fontMetrics } from '../src/ffmpeg/font-metrics'
 import { renderPlan } from '../src/ffmpeg/render-plan'
@@ -9,7 +10,7 @@ import { thumbnailArgs, thumbnailLayout } from '../src/ffmpeg/thumbnail'
 import { type Pipeline, startPipeline } from '../src/pipeline/workers'
 import type { VoiceTrack } from '../src/stages/voice'
 import { sceneGradient } from '../src/visuals/generated'
-import { createTestEnv, EventLog, ffprobe, frameAt, regionDiff, silentLog, type TestEnv, videoJob } from './helpers'
+import { createTestEnv, EventLog, frameAt, regionDiff, silentLog, type TestEnv, videoJob } from './helpers'
 
 let t: TestEnv
 let events: EventLog

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { join } from 'node:path'
 import { titleKey } from '@ytempire/contract'
 import { dispatchVideo } from '@ytempire/contract/queue'
+import { ffprobe } from '@ytempire/test-support'
 import { UnrecoverableError } from 'bullmq'
 import OpenAI from 'openai'
 import { ProviderError, ProviderRejectedError } from '../src/errors'
@@ -12,7 +13,7 @@ import { OpenAIScriptWriter } from '../src/script/openai'
 import type { VoiceTrack } from '../src/stages/voice'
 import { ElevenLabsVoice } from '../src/voice/elevenlabs'
 import { API_KEYS, type FakeApis, startFakeApis } from './fake-apis'
-import { createTestEnv, EventLog, ffprobe, silentLog, type TestEnv, videoJob } from './helpers'
+import { createTestEnv, EventLog, silentLog, type TestEnv, videoJob } from './helpers'
 
 let t: TestEnv
 let apis: FakeApis

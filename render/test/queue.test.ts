@@ -1,22 +1,17 @@
 // Queue behaviour: plan priorities, retries with backoff then the dead-letter queue and re-drive,
 // permanent errors not retried, cancel killing a running ffmpeg.
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { afterAll, describe, expect, test } from 'bun:test'
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { QUEUES } from '@ytempire/contract'
 import { cancelVideo, dispatchVideo, listDeadLetters, pipelineQueue, redriveDeadLetter, stageJobId } from '@ytempire/contract/queue'
-import { waitUntil } from '@ytempire/test-support'
+import { solidImage, waitUntil } from '@ytempire/test-support'
 import { type Pipeline, startPipeline } from '../src/pipeline/workers'
-import { createTestEnv, EventLog, shortScript, silentLog, type TestEnv, videoJob } from './helpers'
+import { createTestEnv, EventLog, shortScript, silentLog, videoJob } from './helpers'
 
-let t: TestEnv
-let events: EventLog
+const t = await createTestEnv()
+const events = new EventLog(t.prefix)
 const pipelines: Pipeline[] = []
-
-beforeAll(async () => {
-  t = await createTestEnv()
-  events = new EventLog(t.prefix)
-})
 
 afterAll(async () => {
   await Promise.all(pipelines.map((p) => p.close(500)))
@@ -60,22 +55,7 @@ describe('queue behaviour', () => {
   test('a failing stage is retried, then dead-lettered with its reason, and can be re-driven', async () => {
     let hits = 0
     let healthy = false
-    const png = Bun.spawnSync([
-      'ffmpeg',
-      '-v',
-      'error',
-      '-f',
-      'lavfi',
-      '-i',
-      'color=c=orange:s=64x64',
-      '-frames:v',
-      '1',
-      '-f',
-      'image2pipe',
-      '-c:v',
-      'png',
-      '-',
-    ]).stdout
+    const png = solidImage('orange', '64x64')
     const server = Bun.serve({
       port: 0,
       fetch() {

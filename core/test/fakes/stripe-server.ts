@@ -54,6 +54,10 @@ export function parseStripeForm(body: string): Json {
 const stripeError = (status: number, type: string, message: string, extra: Json = {}) =>
   Response.json({ error: { type, message, ...extra } }, { status, headers: { 'request-id': newId('req') } })
 
+/** Stripe's answer naming a customer it does not have, in the parameter `param` of the request. */
+const noSuchCustomer = (id: unknown, param: string, status = 400) =>
+  stripeError(status, 'invalid_request_error', `No such customer: '${id}'`, { code: 'resource_missing', param })
+
 export async function startFakeStripe(opts: { webhookSecret?: string } = {}) {
   const webhookSecret = opts.webhookSecret ?? `whsec_${crypto.randomUUID().replaceAll('-', '')}`
   const customers = new Map<string, Json>()
@@ -114,16 +118,10 @@ export async function startFakeStripe(opts: { webhookSecret?: string } = {}) {
     const customer = path.match(/^\/v1\/customers\/([^/]+)$/)
     if (method === 'GET' && customer) {
       const c = customers.get(customer[1]!)
-      return c
-        ? Response.json(c)
-        : stripeError(404, 'invalid_request_error', `No such customer: '${customer[1]}'`, { code: 'resource_missing', param: 'id' })
+      return c ? Response.json(c) : noSuchCustomer(customer[1], 'id', 404)
     }
     if (method === 'POST' && path === '/v1/checkout/sessions') {
-      if (!customers.has(params.customer as string))
-        return stripeError(400, 'invalid_request_error', `No such customer: '${params.customer}'`, {
-          code: 'resource_missing',
-          param: 'customer',
-        })
+      if (!customers.has(params.customer as string)) return noSuchCustomer(params.customer, 'customer')
       if (!Array.isArray(params.line_items) || params.line_items.length === 0)
         return stripeError(400, 'invalid_request_error', 'Missing required param: line_items.', {
           code: 'parameter_missing',
@@ -143,11 +141,7 @@ export async function startFakeStripe(opts: { webhookSecret?: string } = {}) {
       return Response.json(s)
     }
     if (method === 'POST' && path === '/v1/billing_portal/sessions') {
-      if (!customers.has(params.customer as string))
-        return stripeError(400, 'invalid_request_error', `No such customer: '${params.customer}'`, {
-          code: 'resource_missing',
-          param: 'customer',
-        })
+      if (!customers.has(params.customer as string)) return noSuchCustomer(params.customer, 'customer')
       const id = newId('bps')
       const s = {
         id,

@@ -23,26 +23,36 @@ describe.skipIf(!coreExists)('edge in front of the real core', () => {
     await waitFor(`${edge.url}/health`, edge)
   })
 
-  afterAll(async () => {
-    await edge?.stop()
-    await core?.stop()
-  })
+  const password = 'correct horse battery staple!'
+  const json = { 'content-type': 'application/json' }
 
-  it('registers, logs in and reads the account through the edge', async () => {
-    const email = `edge-e2e-${Date.now()}-${randomBytes(4).toString('hex')}@example.com`
-    const password = 'correct horse battery staple!'
-    const json = { 'content-type': 'application/json' }
-
+  /** Registers a new account through the edge; answers its e-mail. */
+  async function register(tag: string) {
+    const email = `${tag}-${Date.now()}-${randomBytes(4).toString('hex')}@example.com`
     const registered = await fetch(`${edge.url}/v1/auth/register`, {
       method: 'POST',
       headers: json,
       body: JSON.stringify({ email, password }),
     })
     expect(registered.status, await registered.clone().text()).toBe(201)
+    return email
+  }
 
-    const login = await fetch(`${edge.url}/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ email, password }) })
-    expect(login.status, await login.clone().text()).toBe(200)
-    const { accessToken } = (await login.json()) as { accessToken: string }
+  /** Logs in through the edge; answers the access token. */
+  async function logIn(email: string) {
+    const res = await fetch(`${edge.url}/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ email, password }) })
+    expect(res.status, await res.clone().text()).toBe(200)
+    return ((await res.json()) as { accessToken: string }).accessToken
+  }
+
+  afterAll(async () => {
+    await edge?.stop()
+    await core?.stop()
+  })
+
+  it('registers, logs in and reads the account through the edge', async () => {
+    const email = await register('edge-e2e')
+    const accessToken = await logIn(email)
 
     const me = await fetch(`${edge.url}/v1/me`, { headers: { authorization: `Bearer ${accessToken}`, 'x-request-id': 'e2e-req-1' } })
     expect(me.status, await me.clone().text()).toBe(200)
@@ -82,19 +92,9 @@ describe.skipIf(!coreExists)('edge in front of the real core', () => {
   })
 
   it('never answers a session from the cache once it has ended: logout, a revoked session, an erased account', async () => {
-    const email = `edge-e2e-revoke-${Date.now()}-${randomBytes(4).toString('hex')}@example.com`
-    const password = 'correct horse battery staple!'
-    const json = { 'content-type': 'application/json' }
-    const registered = await fetch(`${edge.url}/v1/auth/register`, {
-      method: 'POST',
-      headers: json,
-      body: JSON.stringify({ email, password }),
-    })
-    expect(registered.status, await registered.clone().text()).toBe(201)
+    const email = await register('edge-e2e-revoke')
     const login = async () => {
-      const res = await fetch(`${edge.url}/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ email, password }) })
-      expect(res.status, await res.clone().text()).toBe(200)
-      const { accessToken } = (await res.json()) as { accessToken: string }
+      const accessToken = await logIn(email)
       const { sid } = JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString()) as { sid: string }
       return { sid, auth: { authorization: `Bearer ${accessToken}` } }
     }

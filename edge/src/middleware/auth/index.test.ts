@@ -6,6 +6,18 @@ function b64url(value: unknown): string {
   return btoa(JSON.stringify(value)).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_')
 }
 
+/** An admin's token, valid in every claim, signed with `alg` by `key` under the kid of the edge's key set. */
+function forgedToken(alg: string, key: CryptoKey | Uint8Array) {
+  return new SignJWT({ role: 'admin' })
+    .setProtectedHeader({ alg, kid: PRIVATE_JWK.kid, typ: 'JWT' })
+    .setIssuer('ytempire')
+    .setAudience('ytempire-api')
+    .setSubject(uniqueId('user'))
+    .setIssuedAt()
+    .setExpirationTime('15m')
+    .sign(key)
+}
+
 async function expectRefused(token: string, path: string) {
   const res = await edge(path, { headers: bearer(token) })
   expect(res.status).toBe(401)
@@ -58,27 +70,11 @@ describe('auth', () => {
   it('refuses HS256 signed with the public key (algorithm confusion)', async () => {
     const publicKey = await importJWK({ kty: PRIVATE_JWK.kty, n: PRIVATE_JWK.n, e: PRIVATE_JWK.e }, 'RS256')
     const pem = await exportSPKI(publicKey as unknown as CryptoKey)
-    const token = await new SignJWT({ role: 'admin' })
-      .setProtectedHeader({ alg: 'HS256', kid: PRIVATE_JWK.kid, typ: 'JWT' })
-      .setIssuer('ytempire')
-      .setAudience('ytempire-api')
-      .setSubject(uniqueId('user'))
-      .setIssuedAt()
-      .setExpirationTime('15m')
-      .sign(new TextEncoder().encode(pem))
-    await expectRefused(token, `/v1/echo/${uniqueId()}`)
+    await expectRefused(await forgedToken('HS256', new TextEncoder().encode(pem)), `/v1/echo/${uniqueId()}`)
   })
 
   it('refuses a token from the wrong issuer', async () => {
-    const token = await new SignJWT({ role: 'member' })
-      .setProtectedHeader({ alg: 'RS256', kid: PRIVATE_JWK.kid, typ: 'JWT' })
-      .setIssuer('evil')
-      .setAudience('ytempire-api')
-      .setSubject(uniqueId('user'))
-      .setIssuedAt()
-      .setExpirationTime('15m')
-      .sign(await importJWK(PRIVATE_JWK, 'RS256'))
-    await expectRefused(token, `/v1/echo/${uniqueId()}`)
+    await expectRefused(await accessToken(uniqueId('user'), { iss: 'evil' }), `/v1/echo/${uniqueId()}`)
   })
 
   it('refuses a token for another audience', async () => {
@@ -88,15 +84,7 @@ describe('auth', () => {
 
   it('refuses a token signed by a key not in the JWKS, even under the right kid', async () => {
     const { privateKey } = await generateKeyPair('RS256')
-    const token = await new SignJWT({ role: 'admin' })
-      .setProtectedHeader({ alg: 'RS256', kid: PRIVATE_JWK.kid, typ: 'JWT' })
-      .setIssuer('ytempire')
-      .setAudience('ytempire-api')
-      .setSubject(uniqueId('user'))
-      .setIssuedAt()
-      .setExpirationTime('15m')
-      .sign(privateKey)
-    await expectRefused(token, `/v1/echo/${uniqueId()}`)
+    await expectRefused(await forgedToken('RS256', privateKey), `/v1/echo/${uniqueId()}`)
   })
 
   it('refuses garbage and non-Bearer credentials', async () => {

@@ -1,7 +1,8 @@
+import { SECURITY_HEADERS } from '@ytempire/contract'
 import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
 import { edge, uniqueId } from '../../../test/helpers'
-import { SEED_SECURITY_HEADERS, securityHeaders } from './index'
+import { securityHeaders } from './index'
 
 describe('security headers', () => {
   it("puts the seed's headers on proxied answers and on the edge's own errors", async () => {
@@ -10,7 +11,7 @@ describe('security headers', () => {
     expect(ok.status).toBe(200)
     expect(refused.status).toBe(401)
     for (const res of [ok, refused]) {
-      for (const [name, value] of Object.entries(SEED_SECURITY_HEADERS)) expect(res.headers.get(name)).toBe(value)
+      for (const [name, value] of Object.entries(SECURITY_HEADERS)) expect(res.headers.get(name)).toBe(value)
     }
   })
 

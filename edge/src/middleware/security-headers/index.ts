@@ -1,1 +1,1 @@
-export { SEED_SECURITY_HEADERS, securityHeaders } from './security-headers'
+export { securityHeaders } from './security-headers'
