@@ -243,20 +243,51 @@ test('submit a plain-text script, watch its progress reach 100 %, play it, see w
   page.on('response', (r) => {
     if (/\/v1\/videos\/[^/]+\/file\?/.test(r.url())) ranges.push(r.status())
   })
+  // The page must be fed by the stream, not by its fallback (a plain GET of the video, a second after
+  // the stream fails): it opens /events as text/event-stream, and the bar shows a value strictly between
+  // 0 and 100 % while the page has asked for the video no other way since the stream opened.
+  const streams: string[] = []
+  let plainGets = 0
+  let plainGetsAtStream: number | null = null
+  page.on('request', (r) => {
+    if (r.method() === 'GET' && /^\/v1\/videos\/[0-9a-f-]{36}$/.test(new URL(r.url()).pathname)) plainGets++
+  })
+  page.on('response', (r) => {
+    if (!/^\/v1\/videos\/[0-9a-f-]{36}\/events$/.test(new URL(r.url()).pathname)) return
+    streams.push(`${r.status()} ${r.headers()['content-type']}`)
+    plainGetsAtStream ??= plainGets
+  })
+  // Every value the overall bar shows, in order: the page reports each change (a MutationObserver), and
+  // Playwright delivers a request's event before any change its answer could cause.
+  const shown: { text: string; streamOnly: boolean }[] = []
+  await page.exposeFunction('progressShown', (text: string) =>
+    shown.push({ text, streamOnly: plainGetsAtStream !== null && plainGets === plainGetsAtStream }),
+  )
+  await page.evaluate(() => {
+    let last = ''
+    new MutationObserver(() => {
+      const text = document.querySelector('.progress-value')?.textContent ?? ''
+      if (text === last) return
+      last = text
+      ;(window as unknown as { progressShown(t: string): void }).progressShown(text)
+    }).observe(document.body, { childList: true, subtree: true, characterData: true })
+  })
   await page.getByRole('button', { name: 'Make the video' }).click()
   await page.waitForURL(/\/videos\/[0-9a-f-]{36}$/)
   videoPath = new URL(page.url()).pathname
   const overall = page.locator('.progress-value').first()
-  const seen = new Set<string>()
-  for (let i = 0; i < 1200; i++) {
-    const text = (await overall.textContent()) ?? ''
-    seen.add(text)
-    if (text === '100 %') break
-    if (i === 3) await shoot('video-in-flight')
-    await page.waitForTimeout(100)
-  }
-  console.log(`progress seen over SSE: ${[...seen].join(', ')}`)
-  assert.equal(await overall.textContent(), '100 %')
+  await overall.waitFor()
+  await shoot('video-in-flight')
+  await overall.and(page.getByText('100 %', { exact: true })).waitFor({ timeout: 120_000 })
+  console.log(`progress shown: ${shown.map((s) => `${s.text}${s.streamOnly ? '' : ' (not from the stream alone)'}`).join(', ')}`)
+  assert.ok(
+    streams.some((s) => /^200 text\/event-stream/.test(s)),
+    `the page opened the video's event stream (responses: ${streams.join('; ') || 'none'})`,
+  )
+  const percent = (text: string) => (/^\d+ %$/.test(text) ? Number.parseInt(text, 10) : Number.NaN)
+  const live = shown.filter((s) => s.streamOnly && percent(s.text) > 0 && percent(s.text) < 100)
+  assert.ok(live.length > 0, `a value between 0 and 100 % came from the stream (shown: ${JSON.stringify(shown)})`)
+  assert.ok(shown.findIndex((s) => s.text === '100 %') > shown.indexOf(live[0]!), 'the intermediate value came before 100 %')
   await page.locator('.section-head .badge', { hasText: 'Completed' }).waitFor()
 
   const video = page.locator('video.player')
