@@ -4,46 +4,15 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { waitUntil } from '@ytempire/test-support'
 import { and, eq } from 'drizzle-orm'
-import { Webhook } from 'standardwebhooks'
 import { auditEvents, webhookEndpoints, webhookMessages } from '../src/db/schema'
 import { postWebhook, resolvePublic } from '../src/modules/webhooks/transport'
+import { startWebhookReceiver } from './fakes/webhook-receiver'
 import { type Core, json, recordVideoCompleted, signUp, testEnv } from './harness'
 
-interface Received {
-  path: string
-  id: string
-  verified: boolean
-  body: { type: string; timestamp: string; data: Record<string, any> }
-}
-
 // The operator's receiver. Each path behaves in its own way; every request is verified and kept.
-const received: Received[] = []
-const secrets = new Map<string, string>() // path -> whsec_
-const flaky = new Map<string, number>() // path -> failures left
-const receiver = Bun.serve({
-  port: 0,
-  hostname: '127.0.0.1',
-  async fetch(req) {
-    const path = new URL(req.url).pathname
-    const body = await req.text()
-    let verified = false
-    try {
-      new Webhook(secrets.get(path) ?? 'whsec_AAAA').verify(body, Object.fromEntries(req.headers))
-      verified = true
-    } catch {}
-    received.push({ path, id: req.headers.get('webhook-id') ?? '', verified, body: JSON.parse(body) })
-    if (path.startsWith('/redirect')) return new Response(null, { status: 302, headers: { location: '/landing' } })
-    if (path.startsWith('/down')) return new Response('down for maintenance', { status: 503 })
-    const left = flaky.get(path) ?? 0
-    if (left > 0) {
-      flaky.set(path, left - 1)
-      return new Response(`{"error":"temporarily broken"}${'x'.repeat(10_000)}`, { status: 500 })
-    }
-    return verified ? new Response(null, { status: 204 }) : new Response('bad signature', { status: 400 })
-  },
-})
-const base = `http://127.0.0.1:${receiver.port}`
-afterAll(() => receiver.stop(true))
+const receiver = startWebhookReceiver()
+const { base, at } = receiver
+afterAll(() => receiver.stop())
 
 // Tests deliver to 127.0.0.1 over http (WEBHOOKS_ALLOW_PRIVATE_TARGETS) with a fast backoff; an
 // endpoint failing for 1 s counts as "failing for days".
@@ -68,13 +37,12 @@ async function endpoint(
   const res = await on.request('/v1/webhooks/endpoints', { method: 'POST', token, json: { url: `${base}${path}`, events } })
   expect(res.status).toBe(201)
   const created = await json(res)
-  secrets.set(path, created.secret)
+  receiver.secret(path, created.secret)
   return created as { id: string; secret: string; url: string }
 }
 
 const deliveriesOf = async (token: string, id: string, on = core) =>
   json(await on.request(`/v1/webhooks/endpoints/${id}/deliveries`, { token })) as Promise<Record<string, any>[]>
-const at = (path: string) => received.filter((r) => r.path === path)
 
 describe('endpoints', () => {
   test('the secret is shown once as whsec_, stored sealed; list, read, change and delete', async () => {
@@ -202,7 +170,7 @@ describe('deliveries', () => {
   test('a 500 is retried with backoff until it succeeds: one record per attempt, one webhook-id, a capped excerpt', async () => {
     const s = await signUp(core)
     const e = await endpoint(s.accessToken, '/flaky', ['ping'])
-    flaky.set('/flaky', 2)
+    receiver.failNext('/flaky', 2)
     await core.request(`/v1/webhooks/endpoints/${e.id}/ping`, { method: 'POST', token: s.accessToken })
     const list = await waitUntil(
       async () => {

@@ -8,34 +8,13 @@ import { waitUntil } from '@ytempire/test-support'
 import { FakeGoogle } from '@ytempire/test-support/google'
 import { Queue } from 'bullmq'
 import { and, eq } from 'drizzle-orm'
-import { Webhook } from 'standardwebhooks'
 import { webhookMessages } from '../src/db/schema'
 import { parseYouTubeConfig } from '../src/modules/youtube/config'
+import { startWebhookReceiver } from './fakes/webhook-receiver'
 import { type Core, json, signUp, testEnv } from './harness'
 import { connectChannel, finishedVideo } from './youtube-helpers'
 
-interface Received {
-  path: string
-  verified: boolean
-  body: { type: string; data: Record<string, any> }
-}
-const received: Received[] = []
-const secrets = new Map<string, string>()
-const receiver = Bun.serve({
-  port: 0,
-  hostname: '127.0.0.1',
-  async fetch(req) {
-    const path = new URL(req.url).pathname
-    const body = await req.text()
-    let verified = false
-    try {
-      new Webhook(secrets.get(path) ?? 'whsec_AAAA').verify(body, Object.fromEntries(req.headers))
-      verified = true
-    } catch {}
-    received.push({ path, verified, body: JSON.parse(body) })
-    return new Response(null, { status: 204 })
-  },
-})
+const receiver = startWebhookReceiver()
 
 const google = await new FakeGoogle().start()
 const env = await testEnv((c) => ({
@@ -55,7 +34,7 @@ afterAll(async () => {
   await queue.close()
   connection.disconnect()
   await google.close()
-  receiver.stop(true)
+  receiver.stop()
 })
 
 /** An operator with a connected channel, a finished video asked to be published, and an endpoint for the publishing events. */
@@ -71,7 +50,7 @@ async function publishing(path: string) {
   })
   expect(res.status).toBe(201)
   const endpoint = await json(res)
-  secrets.set(path, endpoint.secret)
+  receiver.secret(path, endpoint.secret)
   const ch = await json(
     await core.request('/v1/channels', { method: 'POST', token: s.accessToken, json: { name: 'Octo', niche: 'sea life' } }),
   )
@@ -97,7 +76,7 @@ const messages = (endpointId: string, type: string) =>
     .select()
     .from(webhookMessages)
     .where(and(eq(webhookMessages.endpointId, endpointId), eq(webhookMessages.type, type)))
-const delivered = (path: string, type: string) => received.filter((r) => r.path === path && r.body.type === type)
+const delivered = (path: string, type: string) => receiver.at(path).filter((r) => r.body.type === type)
 
 describe('publishing events reach the webhooks once', () => {
   test('video.published: sent when the video is on YouTube, not again when the worker repeats its last report', async () => {
