@@ -181,7 +181,7 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
    * quick to encode: libx264 at superfast, a quarter of the size. `extra` adds to or overrides its
    * environment (TEST_WORKER_LOG sets its log level). The caller stops it.
    */
-  function renderWorker(extra: Record<string, string> = {}, stdout: 'inherit' | 'ignore' = 'inherit') {
+  function renderWorker<Out extends 'inherit' | 'ignore' | 'pipe' = 'inherit'>(extra: Record<string, string> = {}, stdout?: Out) {
     return Bun.spawn(['bun', resolve(import.meta.dir, '../../render/src/main.ts')], {
       env: {
         ...process.env,
@@ -194,7 +194,7 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
         VIDEO_SCALE: '0.25',
         ...extra,
       },
-      stdout,
+      stdout: stdout ?? ('inherit' as Out),
       stderr: 'inherit',
     })
   }

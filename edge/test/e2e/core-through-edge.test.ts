@@ -1,26 +1,35 @@
 /**
  * End to end: `wrangler dev` (workerd) in front of the real core (`bun core/src/main.ts`, with
- * PostgreSQL and Redis), register -> login -> authenticated read through the edge.
+ * PostgreSQL and Redis), register -> login -> authenticated read through the edge. The core gets a
+ * database of its own, so the first account this file registers is the installation's admin.
  */
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CORE_MAIN, freePort, type Running, startCore, startWranglerDev, waitFor } from './processes.ts'
+import { CORE_MAIN, freePort, freshDatabase, type Running, startCore, startWranglerDev, waitFor } from './processes.ts'
 
 const coreExists = existsSync(CORE_MAIN)
 
 describe.skipIf(!coreExists)('edge in front of the real core', () => {
   const sharedSecret = randomBytes(32).toString('hex')
+  let database: ReturnType<typeof freshDatabase>
   let core: Running
   let edge: Running
+  /** The installation's admin: the first account registered on its fresh database. */
+  let adminEmail: string
 
   beforeAll(async () => {
+    database = freshDatabase()
     // The core tells the edge of ended sessions, so it must know the edge's address before it starts.
     const edgePort = await freePort()
     // These tests log in more often than the auth class's 5 a minute per address allows.
-    core = await startCore({ sharedSecret, env: { EDGE_URL: `http://127.0.0.1:${edgePort}`, RATE_LIMITS: 'auth=100/60' } })
+    core = await startCore({
+      sharedSecret,
+      env: { DATABASE_URL: database.url, EDGE_URL: `http://127.0.0.1:${edgePort}`, RATE_LIMITS: 'auth=100/60' },
+    })
     edge = await startWranglerDev({ originUrl: core.url, sharedSecret, port: edgePort, vars: { RATE_LIMIT_OVERRIDES: 'auth=100/minute' } })
     await waitFor(`${edge.url}/health`, edge)
+    adminEmail = await register('edge-e2e-admin')
   })
 
   const password = 'correct horse battery staple!'
@@ -45,9 +54,24 @@ describe.skipIf(!coreExists)('edge in front of the real core', () => {
     return ((await res.json()) as { accessToken: string }).accessToken
   }
 
+  /** A new session of the account: its id and the header that carries its access token. */
+  async function signIn(email: string) {
+    const accessToken = await logIn(email)
+    const claims = JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString()) as { sid: string; sub: string }
+    return { sid: claims.sid, userId: claims.sub, auth: { authorization: `Bearer ${accessToken}` } }
+  }
+
+  /** GET /v1/me through the edge: its status and whether the edge answered from its cache. */
+  async function me(auth: Record<string, string>) {
+    const res = await fetch(`${edge.url}/v1/me`, { headers: auth })
+    await res.arrayBuffer()
+    return { status: res.status, xCache: res.headers.get('x-cache') }
+  }
+
   afterAll(async () => {
     await edge?.stop()
     await core?.stop()
+    database?.drop()
   })
 
   it('registers, logs in and reads the account through the edge', async () => {
@@ -93,17 +117,7 @@ describe.skipIf(!coreExists)('edge in front of the real core', () => {
 
   it('never answers a session from the cache once it has ended: logout, a revoked session, an erased account', async () => {
     const email = await register('edge-e2e-revoke')
-    const login = async () => {
-      const accessToken = await logIn(email)
-      const { sid } = JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString()) as { sid: string }
-      return { sid, auth: { authorization: `Bearer ${accessToken}` } }
-    }
-    const me = async (auth: Record<string, string>) => {
-      const res = await fetch(`${edge.url}/v1/me`, { headers: auth })
-      await res.arrayBuffer()
-      return { status: res.status, xCache: res.headers.get('x-cache') }
-    }
-    const [a, b, c] = [await login(), await login(), await login()]
+    const [a, b, c] = [await signIn(email), await signIn(email), await signIn(email)]
     for (const session of [a, b, c]) {
       expect(await me(session.auth)).toEqual({ status: 200, xCache: 'MISS' })
       expect(await me(session.auth)).toEqual({ status: 200, xCache: 'HIT' })
@@ -127,6 +141,34 @@ describe.skipIf(!coreExists)('edge in front of the real core', () => {
     })
     expect(erased.status, await erased.clone().text()).toBe(204)
     expect(await me(c.auth)).toEqual({ status: 401, xCache: 'MISS' })
+  })
+
+  it("never answers a session from the cache once an admin has changed its user's role", async () => {
+    const admin = await signIn(adminEmail)
+    const memberEmail = await register('edge-e2e-role')
+    const [first, second] = [await signIn(memberEmail), await signIn(memberEmail)]
+    for (const session of [admin, first, second]) {
+      expect(await me(session.auth)).toEqual({ status: 200, xCache: 'MISS' })
+      expect(await me(session.auth)).toEqual({ status: 200, xCache: 'HIT' })
+    }
+
+    const changed = await fetch(`${edge.url}/v1/admin/users/${first.userId}/role`, {
+      method: 'PATCH',
+      headers: { ...admin.auth, ...json },
+      body: JSON.stringify({ role: 'viewer' }),
+    })
+    expect(changed.status, await changed.clone().text()).toBe(200)
+    expect(((await changed.json()) as { role: string }).role).toBe('viewer')
+    // Both of the member's tokens are unexpired, correctly signed and carry the old role; the edge
+    // must answer neither from the cache. The admin's own sessions go on.
+    expect(await me(first.auth)).toEqual({ status: 401, xCache: 'MISS' })
+    expect(await me(second.auth)).toEqual({ status: 401, xCache: 'MISS' })
+    expect(await me(admin.auth)).toEqual({ status: 200, xCache: 'HIT' })
+
+    // Signed in again, the member is a viewer.
+    const again = await fetch(`${edge.url}/v1/me`, { headers: (await signIn(memberEmail)).auth })
+    expect(again.status).toBe(200)
+    expect(((await again.json()) as { role: string }).role).toBe('viewer')
   })
 
   it('the core refuses edge headers that the edge did not sign', async () => {

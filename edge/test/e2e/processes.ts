@@ -1,5 +1,6 @@
 /** Starting the real core and `wrangler dev` from Node, for the end-to-end test and the benchmark. */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -65,6 +66,30 @@ export async function waitFor(url: string, proc: Running, timeoutMs = 90_000): P
   throw new Error(`${url} did not answer 200 within ${timeoutMs} ms (last: ${last}):\n${proc.output().slice(-4000)}`)
 }
 
+/** The PostgreSQL server of the tests: the repository's test runner passes TEST_*; a plain run uses the local one. */
+const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+
+/**
+ * A database of its own on that server, for a core that must be a fresh installation (its first
+ * account registered is its admin). Made and dropped by Bun's SQL client: this file runs under Node.
+ */
+export function freshDatabase(): { url: string; drop(): void } {
+  const name = `edge_e2e_${randomBytes(6).toString('hex')}`
+  const run = (statement: string) =>
+    execFileSync(
+      'bun',
+      ['-e', 'const sql = new Bun.SQL(process.env.ADMIN_URL); await sql.unsafe(process.env.STATEMENT); await sql.close()'],
+      {
+        env: { ...process.env, ADMIN_URL: POSTGRES_URL, STATEMENT: statement },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    )
+  run(`create database ${name}`)
+  const url = new URL(POSTGRES_URL)
+  url.pathname = `/${name}`
+  return { url: url.toString(), drop: () => run(`drop database if exists ${name} with (force)`) }
+}
+
 export async function startCore(options: { sharedSecret: string; env?: Record<string, string> }): Promise<Running> {
   const port = await freePort()
   const child = spawn('bun', [CORE_MAIN], {
@@ -74,7 +99,7 @@ export async function startCore(options: { sharedSecret: string; env?: Record<st
       PORT: String(port),
       HOST: '127.0.0.1',
       // The repository's test runner passes TEST_*; a plain run uses the local services.
-      DATABASE_URL: process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+      DATABASE_URL: POSTGRES_URL,
       REDIS_URL: process.env.TEST_REDIS_URL ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
       REDIS_PREFIX: `edge-e2e-${process.pid}-${port}:`,
       DATA_DIR: mkdtempSync(join(tmpdir(), 'edge-e2e-core-')),
