@@ -54,9 +54,13 @@ export interface Core {
   services: ReturnType<typeof createServices>
   /** set when the core listens on a port (`listen: true`) */
   url?: string
+  request(path: string, init?: RequestInit & { json?: unknown; token?: string; ip?: string }): Promise<Response>
+}
+
+/** A core a test environment started. */
+export interface StartedCore extends Core {
   /** Stops it as a process going away would: open connections cut, its workers and pools closed. */
   close(): Promise<void>
-  request(path: string, init?: RequestInit & { json?: unknown; token?: string; ip?: string }): Promise<Response>
 }
 
 /** What a test core runs besides its HTTP app, and how it is reached. */
@@ -129,7 +133,7 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
   }
 
   let migrated = false
-  async function core(perCore: (c: Config) => Config = (c) => c, opts: CoreOptions = {}): Promise<Core> {
+  async function core(perCore: (c: Config) => Config = (c) => c, opts: CoreOptions = {}): Promise<StartedCore> {
     const database = await openDatabase({ url: opts.databaseUrl?.(db.url) ?? db.url, dataDir: '/tmp', poolMax: 5 })
     if (!migrated) {
       await migrateDatabase(database)

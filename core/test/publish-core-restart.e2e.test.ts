@@ -10,13 +10,13 @@ import { waitUntil } from '@ytempire/test-support'
 import { FakeGoogle, type UploadEvent } from '@ytempire/test-support/google'
 import { Queue } from 'bullmq'
 import { parseYouTubeConfig } from '../src/modules/youtube/config'
-import { type Core, json, signUp, testEnv } from './harness'
+import { json, type StartedCore, signUp, testEnv } from './harness'
 import { connectChannel, finishedVideo, publishWorkerEnv } from './youtube-helpers'
 
 const CHUNK = 256 * 1024
 const google = await new FakeGoogle().start()
 const env = await testEnv((c) => ({ ...c, youtube: parseYouTubeConfig(google.env(), c.publicUrl) }))
-let core: Core
+let core: StartedCore
 let coreUrl: string
 let connection: RedisConnection
 let queue: Queue
