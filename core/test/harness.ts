@@ -57,6 +57,12 @@ export interface Core {
   request(path: string, init?: RequestInit & { json?: unknown; token?: string; ip?: string }): Promise<Response>
 }
 
+/** A core a test environment started. */
+export interface StartedCore extends Core {
+  /** Stops it as a process going away would: open connections cut, its workers and pools closed. */
+  close(): Promise<void>
+}
+
 /** What a test core runs besides its HTTP app, and how it is reached. */
 export interface CoreOptions {
   /** Record the workers' video reports. */
@@ -69,6 +75,8 @@ export interface CoreOptions {
   analytics?: boolean
   /** Serve on a port (workers in other processes call the core). */
   listen?: boolean
+  /** The port to serve on (a core restarted where a closed one listened); any free one when unset. */
+  port?: number
   /** The core's "now". */
   clock?: Clock
   /** Run the relay that retries what failed after a commit. */
@@ -87,13 +95,24 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
   const db = await createTestDatabase()
   const prefix = `t:${randomId()}:`
   const storageDir = mkdtempSync(join(tmpdir(), 'ytempire-storage-'))
-  const cores: {
+  type Running = {
     deps: Deps
     database: Database
     services: Services
     background: { close(): Promise<void> }[]
-    server?: { stop(force?: boolean): void }
-  }[] = []
+    server?: { stop(force?: boolean): unknown }
+  }
+  const cores: Running[] = []
+  const queuePrefixes = new Set<string>()
+  async function stop(c: Running) {
+    await c.server?.stop(true)
+    for (const b of c.background) await b.close()
+    await c.deps.bus.close()
+    c.deps.redis.disconnect()
+    await c.deps.pipeline.close()
+    await c.deps.jobs.close()
+    await c.database.close()
+  }
   const baseConfig = overrides({
     ...loadConfig({
       NODE_ENV: 'test',
@@ -114,7 +133,7 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
   }
 
   let migrated = false
-  async function core(perCore: (c: Config) => Config = (c) => c, opts: CoreOptions = {}): Promise<Core> {
+  async function core(perCore: (c: Config) => Config = (c) => c, opts: CoreOptions = {}): Promise<StartedCore> {
     const database = await openDatabase({ url: opts.databaseUrl?.(db.url) ?? db.url, dataDir: '/tmp', poolMax: 5 })
     if (!migrated) {
       await migrateDatabase(database)
@@ -134,13 +153,21 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
       ...(opts.outbox ? [deps.outbox.startRelay()] : []),
     ]
     const app = createApp(deps, services)
-    const server = opts.listen ? app.listen({ port: 0, hostname: '127.0.0.1' }).server! : undefined
-    cores.push({ deps, database, services, background, server })
+    const server = opts.listen ? app.listen({ port: opts.port ?? 0, hostname: '127.0.0.1' }).server! : undefined
+    const running: Running = { deps, database, services, background, server }
+    queuePrefixes.add(coreConfig.queuePrefix)
+    cores.push(running)
     return {
       app,
       deps,
       services,
       url: server ? `http://127.0.0.1:${server.port}` : undefined,
+      async close() {
+        const at = cores.indexOf(running)
+        if (at < 0) return
+        cores.splice(at, 1)
+        await stop(running)
+      },
       request: (path, init = {}) => {
         const headers = new Headers(init.headers)
         if (init.json !== undefined) headers.set('content-type', 'application/json')
@@ -158,20 +185,12 @@ export async function testEnv(overrides: (c: Config) => Config = (c) => c) {
   }
 
   afterAll(async () => {
-    for (const c of cores) {
-      c.server?.stop(true)
-      for (const b of c.background) await b.close()
-      await c.deps.bus.close()
-      c.deps.redis.disconnect()
-      await c.deps.pipeline.close()
-      await c.deps.jobs.close()
-      await c.database.close()
-    }
+    for (const c of cores) await stop(c)
     const cleaner = createRedis(REDIS_URL, 'test-cleanup')
     await deleteRedisPrefix(cleaner, prefix)
     // Each core's own namespace: the configured one, or its installation's when QUEUE_PREFIX was left unset.
-    for (const p of new Set([config.queuePrefix, ...cores.map((c) => c.deps.config.queuePrefix)]))
-      if (p !== QUEUE_PREFIX) await deleteRedisPrefix(cleaner, `${p}:`)
+    queuePrefixes.add(config.queuePrefix)
+    for (const p of queuePrefixes) if (p !== QUEUE_PREFIX) await deleteRedisPrefix(cleaner, `${p}:`)
     cleaner.disconnect()
     rmSync(storageDir, { recursive: true, force: true })
     await db.drop()

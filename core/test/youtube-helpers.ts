@@ -74,3 +74,19 @@ export async function finishedVideo(core: Core, token: string, channelId: string
   })
   return { id, video }
 }
+
+/**
+ * A render worker's environment for publishing through the core at `coreUrl` to the local Google
+ * server: small chunks, quick upload retries, and a dead worker's job taken over within seconds.
+ */
+export function publishWorkerEnv(coreUrl: string, google: FakeGoogle): Record<string, string> {
+  return {
+    CORE_URL: coreUrl,
+    YOUTUBE_API_ROOT: google.endpoints.apiRoot,
+    YOUTUBE_UPLOAD_CHUNK_BYTES: String(256 * 1024),
+    YOUTUBE_UPLOAD_RETRY_BASE_MS: '50',
+    RENDER_LOCK_DURATION_MS: '2000',
+    RENDER_STALLED_INTERVAL_MS: '1000',
+    RENDER_SHUTDOWN_GRACE_S: '1',
+  }
+}
