@@ -64,8 +64,9 @@ export function createServices(deps: Deps) {
   const autopilot = createAutopilotService(deps, channels, videos, youtube)
   const analytics = createAnalyticsService(deps, channels, videos, youtube)
   publications.jobsFrom((video, grant) => videos.jobOf(video, grant))
-  // Grants are revoked at Google, and schedulers removed, before the rows go (erasure, channel deletion).
+  // The Stripe customer is deleted, grants are revoked at Google, and schedulers removed, before the rows go (erasure, channel deletion).
   users.beforeErase(async (userId) => {
+    await billing.forget(userId)
     await youtube.revokeAll({ userId })
     for (const c of await channels.list(userId)) {
       await autopilot.stop(c.id)

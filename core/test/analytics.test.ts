@@ -268,6 +268,20 @@ describe('ingestion', () => {
   })
 })
 
+describe("the owner's data export", () => {
+  test("holds the channels' YouTube videos and daily figures as ingested; another user's export holds none", async () => {
+    const { user, ch, ourYt, external } = await setup()
+    const data = await json(await core.request('/v1/me/export', { token: user.accessToken }))
+    expect(data.analytics.youtubeVideos.map((v: { youtubeVideoId: string }) => v.youtubeVideoId).sort()).toEqual([ourYt, external].sort())
+    expect(data.analytics.videoDays).toHaveLength((await videoRows(ch.id)).length)
+    expect(data.analytics.channelDays.length).toBeGreaterThan(0)
+    expect(data.analytics.channelDays.every((d: { channelId: string }) => d.channelId === ch.id)).toBe(true)
+    const other = await signUp(core)
+    const theirs = await json(await core.request('/v1/me/export', { token: other.accessToken }))
+    expect(theirs.analytics).toEqual({ youtubeVideos: [], channelDays: [], videoDays: [] })
+  })
+})
+
 describe('WebSub', () => {
   const subscriptionOf = async (channelId: string) =>
     (await db().select().from(websubSubscriptions).where(eq(websubSubscriptions.channelId, channelId)))[0]

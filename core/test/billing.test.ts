@@ -362,3 +362,27 @@ describe('after the commit', () => {
     await waitUntil(async () => (await c.plan()) === 'free', { what: 'the downgrade when the grace period ends' })
   })
 })
+
+describe('account erasure', () => {
+  test('deletes the Stripe customer (its subscription ends at once); while Stripe is down nothing is deleted', async () => {
+    const c = await customer()
+    expect((await deliver(fake.event('customer.subscription.created', subscription(c.customerId, 'pro')))).status).toBe(200)
+    expect(await c.plan()).toBe('pro')
+    const erase = () => core.request('/v1/me', { method: 'DELETE', token: c.accessToken, json: { password: c.password } })
+
+    // Stripe answers 500 to every try (the SDK's retries included): the account stays, whole.
+    for (let i = 0; i < 3; i++) fake.failNext(`/v1/customers/${c.customerId}`)
+    const refused = await erase()
+    fake.clearFaults()
+    expect(refused.status).toBe(503)
+    expect(refused.headers.get('retry-after')).toBe('60')
+    expect((await json(refused)).detail).toContain('nothing was deleted')
+    expect(fake.customers.has(c.customerId)).toBe(true)
+    expect((await core.request('/v1/me', { token: c.accessToken })).status).toBe(200)
+
+    expect((await erase()).status).toBe(204)
+    expect(fake.customers.has(c.customerId)).toBe(false)
+    expect(fake.subscriptions.get(`sub_${c.customerId}`)?.status).toBe('canceled')
+    expect(fake.requests.filter((r) => r.method === 'DELETE' && r.path === `/v1/customers/${c.customerId}`).length).toBeGreaterThan(1)
+  })
+})

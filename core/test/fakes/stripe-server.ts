@@ -120,6 +120,12 @@ export async function startFakeStripe(opts: { webhookSecret?: string } = {}) {
       const c = customers.get(customer[1]!)
       return c ? Response.json(c) : noSuchCustomer(customer[1], 'id', 404)
     }
+    if (method === 'DELETE' && customer) {
+      // Deleting a customer cancels its subscriptions at once.
+      if (!customers.delete(customer[1]!)) return noSuchCustomer(customer[1], 'id', 404)
+      for (const s of subscriptions.values()) if (s.customer === customer[1]) s.status = 'canceled'
+      return Response.json({ id: customer[1], object: 'customer', deleted: true })
+    }
     if (method === 'POST' && path === '/v1/checkout/sessions') {
       if (!customers.has(params.customer as string)) return noSuchCustomer(params.customer, 'customer')
       if (!Array.isArray(params.line_items) || params.line_items.length === 0)
@@ -241,6 +247,10 @@ export async function startFakeStripe(opts: { webhookSecret?: string } = {}) {
     /** The next request to `path` answers `status`; with afterRecord the work is done first (the answer is lost). */
     failNext(path: string, status = 500, afterRecord = false) {
       faults.push({ path, status, afterRecord })
+    },
+    /** Forgets the faults not used yet. */
+    clearFaults() {
+      faults.length = 0
     },
     setSubscription(s: FakeSubscription) {
       subscriptions.set(s.id, s)

@@ -29,6 +29,11 @@ export interface Payments {
     url: string
   }>
   portalSession(p: { customerId: string; returnUrl: string }): Promise<{ url: string }>
+  /**
+   * Deletes the customer (account erasure): the provider cancels its subscriptions at once and keeps no
+   * payment method. A customer the provider no longer has counts as deleted.
+   */
+  deleteCustomer(customerId: string): Promise<void>
   /** The subscription as the provider has it now. */
   subscription(id: string): Promise<SubscriptionState>
   /** Verifies a webhook on its raw body; throws InvalidSignatureError. */

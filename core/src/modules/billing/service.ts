@@ -289,6 +289,31 @@ export function createBillingService(deps: Deps, parts: { channels: ChannelServi
       return { received: true, outcome: result.outcome }
     },
 
+    /**
+     * Account erasure: the Stripe customer goes too, which cancels its subscriptions at once (nothing is
+     * charged for an account that no longer exists). Throws while Stripe cannot be reached, so the
+     * erasure stops before anything is deleted and can be asked for again.
+     */
+    async forget(userId: string) {
+      const [account] = await db.select().from(billingAccounts).where(eq(billingAccounts.userId, userId))
+      if (!account) return
+      if (!payments) {
+        deps.log.warn({ userId, customerId: account.stripeCustomerId }, 'billing is off: delete this Stripe customer by hand')
+        return
+      }
+      try {
+        await payments.deleteCustomer(account.stripeCustomerId)
+      } catch (err) {
+        deps.log.error({ err, userId }, 'could not delete the Stripe customer of an account being erased')
+        throw new Problem(
+          503,
+          'Service Unavailable',
+          'Stripe could not be reached to cancel the subscription and delete the customer; nothing was deleted, ask again later',
+          { headers: { 'retry-after': '60' } },
+        )
+      }
+    },
+
     /** Re-evaluates a plan that may have lapsed (the grace period or the paid period ended). */
     async lapse(userId: string) {
       const now = new Date()

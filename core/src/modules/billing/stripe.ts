@@ -24,6 +24,15 @@ export function createStripePayments(config: StripeConfig): Payments {
       return customer.id
     },
 
+    async deleteCustomer(customerId) {
+      try {
+        await stripe.customers.del(customerId)
+      } catch (err) {
+        if (err instanceof Stripe.errors.StripeInvalidRequestError && err.code === 'resource_missing') return
+        throw err
+      }
+    },
+
     async checkoutSession(p) {
       const session = await stripe.checkout.sessions.create({
         mode: 'subscription',

@@ -1,9 +1,10 @@
 import { uploadsPrefix, userVideosPrefix } from '@ytempire/contract'
-import { and, desc, eq, isNull } from 'drizzle-orm'
+import { and, asc, desc, eq, inArray, isNull } from 'drizzle-orm'
 import { verifyPassword } from '../../crypto/hash'
 import {
   auditEvents,
   billingAccounts,
+  channelAnalyticsDaily,
   channels,
   costLedger,
   mfaSecrets,
@@ -11,11 +12,13 @@ import {
   tokenFamilies,
   uploads,
   users,
+  videoAnalyticsDaily,
   videoEvents,
   videoPublications,
   videos,
   webhookEndpoints,
   youtubeConnections,
+  youtubeVideos,
 } from '../../db/schema'
 import type { Deps } from '../../deps'
 import { invalidateUser } from '../../http/cached'
@@ -33,6 +36,36 @@ import { endpointView } from '../webhooks/service'
 
 export function createUserService(deps: Deps, auth: AuthService, apiKeys: ApiKeyService) {
   const db = deps.database.db
+
+  /** The user's channels' YouTube videos and daily figures, as ingested (rows of a day, oldest first). */
+  async function exportAnalytics(userId: string) {
+    const owned = (await db.select({ id: channels.id }).from(channels).where(eq(channels.userId, userId))).map((c) => c.id)
+    if (!owned.length) return { youtubeVideos: [], channelDays: [], videoDays: [] }
+    return {
+      youtubeVideos: (await db.select().from(youtubeVideos).where(eq(youtubeVideos.userId, userId))).map((v) => ({
+        youtubeVideoId: v.youtubeVideoId,
+        channelId: v.channelId,
+        videoId: v.videoId,
+        source: v.source,
+        title: v.title,
+        publishedAt: v.publishedAt?.toISOString() ?? null,
+        deletedAt: v.deletedAt?.toISOString() ?? null,
+        views: v.views,
+        likes: v.likes,
+        comments: v.comments,
+      })),
+      channelDays: await db
+        .select()
+        .from(channelAnalyticsDaily)
+        .where(inArray(channelAnalyticsDaily.channelId, owned))
+        .orderBy(asc(channelAnalyticsDaily.day)),
+      videoDays: await db
+        .select()
+        .from(videoAnalyticsDaily)
+        .where(inArray(videoAnalyticsDaily.channelId, owned))
+        .orderBy(asc(videoAnalyticsDaily.day)),
+    }
+  }
   const eraseHooks: ((userId: string) => Promise<unknown>)[] = []
   async function storedKeys(userId: string): Promise<Set<string>> {
     const keys = new Set<string>()
@@ -124,6 +157,8 @@ export function createUserService(deps: Deps, auth: AuthService, apiKeys: ApiKey
           createdAt: c.createdAt.toISOString(),
         })),
         uploads: (await db.select().from(uploads).where(eq(uploads.userId, userId))).map(uploadView),
+        // What YouTube Analytics reported for the user's channels, as stored (USD as YouTube reports it).
+        analytics: await exportAnalytics(userId),
         billing:
           (await db.select().from(billingAccounts).where(eq(billingAccounts.userId, userId))).map((b) => ({
             stripeCustomerId: b.stripeCustomerId,
