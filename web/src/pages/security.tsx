@@ -8,6 +8,7 @@ import type { AuditEvent } from '../api/types'
 import { ago, Card, dateTime, Empty, QueryView, ShownOnce } from '../ui/bits'
 import { OneTimeCodeField, PasswordField } from '../ui/credentials'
 import { FormCard, onSubmitRun, ProblemAlert, Submit } from '../ui/forms'
+import { QrCode } from '../ui/qr-code'
 import { type Column, DataTable } from '../ui/table'
 
 export function Security() {
@@ -94,8 +95,10 @@ function TwoFactor() {
               <form className="form" onSubmit={onSubmitRun(() => confirm.mutate())} noValidate>
                 <ol className="steps">
                   <li>
-                    Add ytempire to your authenticator app: on a phone, <a href={enroll.data.otpauthUri}>open this link</a>; elsewhere, type
-                    the key{' '}
+                    Scan this QR code with your authenticator app (on this phone, <a href={enroll.data.otpauthUri}>open this link</a>{' '}
+                    instead):
+                    <QrCode value={enroll.data.otpauthUri} label="QR code that adds ytempire to your authenticator app" />
+                    Can’t scan it? Enter this key in the app:{' '}
                     <code className="secret" data-testid="mfa-secret">
                       {enroll.data.secret}
                     </code>

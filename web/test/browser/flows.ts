@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
+import jsQR from 'jsqr'
 import * as OTPAuth from 'otpauth'
 import { type BrowserContext, chromium, type Page } from 'playwright-core'
 
@@ -85,6 +86,27 @@ async function accessibility(name: string) {
   assert.deepEqual(csp, [], `${name}: CSP violations`)
 }
 
+/** What an authenticator app's camera reads: the PNG's pixels (drawn in a blank page, outside the app's CSP) through jsQR. */
+async function scanQr(png: Buffer): Promise<string | null> {
+  const scratch = await context.newPage()
+  try {
+    const { width, height, rgba } = await scratch.evaluate(async (base64) => {
+      const img = new Image()
+      img.src = `data:image/png;base64,${base64}`
+      await img.decode()
+      const canvas = document.createElement('canvas')
+      canvas.width = img.naturalWidth
+      canvas.height = img.naturalHeight
+      const ctx = canvas.getContext('2d')!
+      ctx.drawImage(img, 0, 0)
+      return { width: canvas.width, height: canvas.height, rgba: Array.from(ctx.getImageData(0, 0, canvas.width, canvas.height).data) }
+    }, png.toString('base64'))
+    return jsQR(Uint8ClampedArray.from(rgba), width, height)?.data ?? null
+  } finally {
+    await scratch.close()
+  }
+}
+
 /** Checks the page, then photographs it at both widths. */
 async function shoot(name: string) {
   await page.waitForLoadState('networkidle').catch(() => {})
@@ -146,7 +168,19 @@ test('sign up, turn on two-factor, sign out, sign in with a code and with a reco
 
   await nav('Security')
   await page.getByRole('button', { name: 'Set up two-factor authentication' }).click()
-  mfaSecret = (await page.getByTestId('mfa-secret').textContent())!.trim()
+  // The QR code as shown on the screen, read by a decoder other than the encoder, holds the link's otpauth
+  // URI; the key to type instead is that URI's secret; and the code from it is the one that turns two-factor on.
+  const qr = page.getByRole('img', { name: 'QR code that adds ytempire to your authenticator app' })
+  await qr.waitFor()
+  const otpauthUri = await page.getByRole('link', { name: 'open this link' }).getAttribute('href')
+  assert.match(otpauthUri ?? '', /^otpauth:\/\/totp\//)
+  const scanned = await scanQr(await qr.screenshot())
+  assert.equal(scanned, otpauthUri)
+  const enrolled = OTPAuth.URI.parse(scanned!)
+  assert.ok(enrolled instanceof OTPAuth.TOTP)
+  mfaSecret = enrolled.secret.base32
+  assert.equal((await page.getByTestId('mfa-secret').textContent())!.trim(), mfaSecret)
+  await shoot('security-mfa-setup')
   await page.getByLabel('Code', { exact: true }).fill(totpNow())
   await page.getByRole('button', { name: 'Turn on' }).click()
   const codes = page.getByTestId('recovery-codes').locator('code')
