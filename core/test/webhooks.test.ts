@@ -413,4 +413,19 @@ describe('secret rotation', () => {
     expect(verifies(got, second.secret)).toBe(true)
     expect(verifies(got, e.secret)).toBe(false)
   })
+
+  test('a reseal under a new key re-seals the old secret too, still bound to its row as the previous one', async () => {
+    const s = await signUp(core)
+    const e = await endpoint(s.accessToken, '/rotate-reseal', ['ping'])
+    const rotated = await json(await rotate(s.accessToken, e.id))
+    // Last in the file: every endpoint is re-sealed under a key only this core holds.
+    const newKey = { kid: 'k-next', key: crypto.getRandomValues(new Uint8Array(32)) }
+    const resealing = await env.core((c) => ({ ...c, secretKeys: [newKey, ...c.secretKeys] }))
+    expect(await resealing.services.webhooks.reseal()).toBeGreaterThanOrEqual(2)
+    const [row] = await core.deps.database.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, e.id))
+    expect(row!.secretEnc.split('.')[1]).toBe('k-next')
+    expect(row!.previousSecretEnc!.split('.')[1]).toBe('k-next')
+    expect(await resealing.deps.box.open(row!.previousSecretEnc!, `webhook-previous:${e.id}`)).toBe(e.secret)
+    expect(await resealing.deps.box.open(row!.secretEnc, `webhook:${e.id}`)).toBe(rotated.secret)
+  })
 })
