@@ -95,7 +95,11 @@ export function createWebhookService(deps: Deps) {
     return e
   }
 
-  /** Drops the old secrets whose grace has ended (of one user's endpoints, or of one endpoint). */
+  /**
+   * Drops the old secrets whose grace has ended (of one user's endpoints, or of one endpoint): done on
+   * each read and delivery, so no view shows a lapsed secret as signing (an endpoint nobody reads or
+   * sends to keeps its lapsed one, sealed and unused, until then).
+   */
   async function dropExpiredSecrets(of: { userId: string } | { endpointId: string }) {
     await db
       .update(webhookEndpoints)
@@ -203,7 +207,8 @@ export function createWebhookService(deps: Deps) {
     async rotateSecret(userId: string, id: string) {
       const secret = newWebhookSecret()
       const row = await db.transaction(async (tx) => {
-        // Locked: two rotations at once must not both keep the same old secret.
+        // Locked: of two rotations at once the second keeps the first's new secret as its old one; unlocked,
+        // both would keep the same old one and the secret shown to the first would never sign.
         const [current] = await tx
           .select()
           .from(webhookEndpoints)
