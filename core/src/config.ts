@@ -141,6 +141,8 @@ export interface WebhooksConfig {
   retryBaseMs: number
   /** An endpoint failing without a success for this long is disabled and its owner told. */
   disableAfterS: number
+  /** After a secret rotation, deliveries are signed with the old secret too for this long. */
+  rotationGraceS: number
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -204,6 +206,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       attempts: 13,
       retryBaseMs: 60_000,
       disableAfterS: Math.round(z.number(env, 'WEBHOOKS_DISABLE_AFTER_DAYS', 5) * 86400),
+      rotationGraceS: Math.round(z.number(env, 'WEBHOOKS_ROTATION_GRACE_HOURS', 24) * 3600),
     },
     events: { outageRetry: { firstMs: 1000, maxMs: 30_000 } },
     // A dispatch or a finished video's webhooks wait at most ~10 s after Redis is back (polls of 1 s,

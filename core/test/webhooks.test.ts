@@ -1,12 +1,14 @@
 // Outgoing webhooks: a receiver verifying with the `standardwebhooks` npm package accepts our
 // signatures; failures are retried with backoff, every attempt logged; private addresses and
-// redirects are refused; a delivery can be re-sent; an endpoint failing for days is disabled.
+// redirects are refused; a delivery can be re-sent; an endpoint failing for days is disabled; a rotated
+// secret signs beside the old one for a grace period, then alone.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { waitUntil } from '@ytempire/test-support'
 import { and, eq } from 'drizzle-orm'
 import { auditEvents, webhookEndpoints, webhookMessages } from '../src/db/schema'
+import { movableClock } from '../src/infra/clock'
 import { postWebhook, resolvePublic } from '../src/modules/webhooks/transport'
-import { startWebhookReceiver } from './fakes/webhook-receiver'
+import { startWebhookReceiver, verifies } from './fakes/webhook-receiver'
 import { type Core, json, recordVideoCompleted, signUp, testEnv } from './harness'
 
 // The operator's receiver. Each path behaves in its own way; every request is verified and kept.
@@ -19,11 +21,14 @@ afterAll(() => receiver.stop())
 const env = await testEnv((c) => ({ ...c, webhooks: { ...c.webhooks, allowPrivateTargets: true, retryBaseMs: 40, disableAfterS: 1 } }))
 // The same database and queues with the production rule: only public https addresses.
 const strictEnv = await testEnv()
+// The core's "now": the rotation tests move it past the grace period. This core is the only one
+// delivering this environment's messages, so its clock decides which secrets sign.
+const clock = movableClock()
 let core: Core
 let strict: Core
 let admin: Awaited<ReturnType<typeof signUp>>
 beforeAll(async () => {
-  core = await env.core((c) => c, { background: true })
+  core = await env.core((c) => c, { background: true, clock })
   admin = await signUp(core)
   strict = await strictEnv.core((c) => c, { background: true })
 })
@@ -112,6 +117,7 @@ describe('endpoints', () => {
       ['GET', '/deliveries'],
       ['POST', '/ping'],
       ['POST', `/deliveries/${crypto.randomUUID()}/resend`],
+      ['POST', '/secret/rotate'],
     ] as const) {
       const res = await core.request(`/v1/webhooks/endpoints/${e.id}${path}`, {
         method,
@@ -121,6 +127,10 @@ describe('endpoints', () => {
       expect(res.status).toBe(404)
     }
     expect((await core.request(`/v1/webhooks/endpoints/${e.id}`, { token: a.accessToken })).status).toBe(200)
+    // The other user's rotation changed nothing: the owner's secret still signs alone.
+    const [row] = await core.deps.database.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, e.id))
+    expect(await core.deps.box.open(row!.secretEnc, `webhook:${e.id}`)).toBe(e.secret)
+    expect(row!.previousSecretEnc).toBeNull()
   })
 })
 
@@ -304,5 +314,118 @@ describe('deliveries', () => {
     )
     expect(again).toMatchObject({ enabled: true, disabledReason: null, failingSince: null })
     await core.request(`/v1/webhooks/endpoints/${e.id}`, { method: 'DELETE', token: s.accessToken })
+  })
+})
+
+describe('secret rotation', () => {
+  const rotate = (token: string, id: string) => core.request(`/v1/webhooks/endpoints/${id}/secret/rotate`, { method: 'POST', token })
+  const pingAndReceive = async (token: string, id: string, path: string) => {
+    const { messageId } = await json(await core.request(`/v1/webhooks/endpoints/${id}/ping`, { method: 'POST', token }))
+    return waitUntil(() => at(path).find((r) => r.id === messageId), { what: `the ping ${messageId}` })
+  }
+
+  test('during the grace both the old and the new secret verify; after it only the new one, and the old is dropped', async () => {
+    const s = await signUp(core)
+    const e = await endpoint(s.accessToken, '/rotate', ['ping'])
+    const res = await rotate(s.accessToken, e.id)
+    expect(res.status).toBe(200)
+    const rotated = await json(res)
+    expect(rotated.secret).toMatch(/^whsec_[A-Za-z0-9+/]{32}$/)
+    expect(rotated.secret).not.toBe(e.secret)
+    const graceMs = env.config.webhooks.rotationGraceS * 1000
+    expect(graceMs).toBe(24 * 3600_000)
+    const until = Date.parse(rotated.previousSecretExpiresAt)
+    expect(until - clock()).toBeGreaterThan(graceMs - 60_000)
+    expect(until - clock()).toBeLessThanOrEqual(graceMs)
+
+    // The old secret is kept sealed, bound to this row as the *previous* secret.
+    const [row] = await core.deps.database.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, e.id))
+    expect(row!.previousSecretEnc).not.toContain(e.secret.slice(6))
+    expect(await core.deps.box.open(row!.previousSecretEnc!, `webhook-previous:${e.id}`)).toBe(e.secret)
+    await expect(core.deps.box.open(row!.previousSecretEnc!, `webhook:${e.id}`)).rejects.toThrow()
+    expect(await core.deps.box.open(row!.secretEnc, `webhook:${e.id}`)).toBe(rotated.secret)
+
+    // The receiver still holds only the old secret (registered at creation): it verifies, and so would one holding only the new.
+    const during = await pingAndReceive(s.accessToken, e.id, '/rotate')
+    expect(during.headers['webhook-signature']!.split(' ')).toHaveLength(2)
+    expect(during.verified).toBe(true)
+    expect(verifies(during, e.secret)).toBe(true)
+    expect(verifies(during, rotated.secret)).toBe(true)
+    expect(verifies(during, 'whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')).toBe(false)
+
+    clock.set(until + 1000)
+    try {
+      // Emitted as other modules do (no request reads the endpoint first): the delivery alone decides.
+      const [messageId] = await core.services.webhooks.emit(s.user.id, 'ping', { endpointId: e.id })
+      const after = await waitUntil(() => at('/rotate').find((r) => r.id === messageId), { what: 'the ping after the grace' })
+      expect(after.headers['webhook-signature']!.split(' ')).toHaveLength(1)
+      expect(verifies(after, e.secret)).toBe(false)
+      expect(after.verified).toBe(false)
+      expect(verifies(after, rotated.secret)).toBe(true)
+      const [dropped] = await core.deps.database.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, e.id))
+      expect(dropped).toMatchObject({ previousSecretEnc: null, previousSecretExpiresAt: null })
+      const read = await json(await core.request(`/v1/webhooks/endpoints/${e.id}`, { token: s.accessToken }))
+      expect(read.previousSecretExpiresAt).toBeNull()
+    } finally {
+      clock.set(Date.now())
+    }
+  })
+
+  test('the new secret is shown once: reading the endpoint never returns it; the rotation is in the audit log', async () => {
+    const s = await signUp(core)
+    const e = await endpoint(s.accessToken, '/rotate-once', ['ping'])
+    const rotated = await json(await rotate(s.accessToken, e.id))
+    const read = await json(await core.request(`/v1/webhooks/endpoints/${e.id}`, { token: s.accessToken }))
+    const list = await json(await core.request('/v1/webhooks/endpoints', { token: s.accessToken }))
+    for (const view of [read, list[0]]) {
+      expect(view.secret).toBeUndefined()
+      expect(view).toMatchObject({ id: e.id, previousSecretExpiresAt: rotated.previousSecretExpiresAt })
+    }
+    for (const secret of [rotated.secret, e.secret]) {
+      expect(JSON.stringify([read, list])).not.toContain(secret.slice(6))
+    }
+    const [entry] = await core.deps.database.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.userId, s.user.id), eq(auditEvents.type, 'webhook_endpoint.secret_rotated')))
+    expect(entry!.data).toMatchObject({ endpointId: e.id, previousSecretExpiresAt: rotated.previousSecretExpiresAt })
+    expect(JSON.stringify(entry)).not.toContain(rotated.secret.slice(6))
+
+    // Past the grace, with nothing delivered meanwhile, reading the endpoint drops the old secret.
+    clock.set(Date.parse(rotated.previousSecretExpiresAt) + 1000)
+    try {
+      const later = await json(await core.request(`/v1/webhooks/endpoints/${e.id}`, { token: s.accessToken }))
+      expect(later.previousSecretExpiresAt).toBeNull()
+      const [row] = await core.deps.database.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, e.id))
+      expect(row).toMatchObject({ previousSecretEnc: null, previousSecretExpiresAt: null })
+    } finally {
+      clock.set(Date.now())
+    }
+  })
+
+  test('rotating again within the grace keeps only the last two secrets signing', async () => {
+    const s = await signUp(core)
+    const e = await endpoint(s.accessToken, '/rotate-twice', ['ping'])
+    const second = await json(await rotate(s.accessToken, e.id))
+    const third = await json(await rotate(s.accessToken, e.id))
+    const got = await pingAndReceive(s.accessToken, e.id, '/rotate-twice')
+    expect(verifies(got, third.secret)).toBe(true)
+    expect(verifies(got, second.secret)).toBe(true)
+    expect(verifies(got, e.secret)).toBe(false)
+  })
+
+  test('a reseal under a new key re-seals the old secret too, still bound to its row as the previous one', async () => {
+    const s = await signUp(core)
+    const e = await endpoint(s.accessToken, '/rotate-reseal', ['ping'])
+    const rotated = await json(await rotate(s.accessToken, e.id))
+    // Last in the file: every endpoint is re-sealed under a key only this core holds.
+    const newKey = { kid: 'k-next', key: crypto.getRandomValues(new Uint8Array(32)) }
+    const resealing = await env.core((c) => ({ ...c, secretKeys: [newKey, ...c.secretKeys] }))
+    expect(await resealing.services.webhooks.reseal()).toBeGreaterThanOrEqual(2)
+    const [row] = await core.deps.database.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, e.id))
+    expect(row!.secretEnc.split('.')[1]).toBe('k-next')
+    expect(row!.previousSecretEnc!.split('.')[1]).toBe('k-next')
+    expect(await resealing.deps.box.open(row!.previousSecretEnc!, `webhook-previous:${e.id}`)).toBe(e.secret)
+    expect(await resealing.deps.box.open(row!.secretEnc, `webhook:${e.id}`)).toBe(rotated.secret)
   })
 })

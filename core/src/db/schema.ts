@@ -382,6 +382,12 @@ export const webhookEndpoints = pgTable(
     events: text('events').array().notNull(),
     /** The whsec_ secret, sealed with the secret box (context `webhook:<id>`). */
     secretEnc: text('secret_enc').notNull(),
+    /**
+     * The secret a rotation replaced, sealed (context `webhook-previous:<id>`): deliveries are signed
+     * with it too until `previousSecretExpiresAt`, then it is dropped.
+     */
+    previousSecretEnc: text('previous_secret_enc'),
+    previousSecretExpiresAt: at('previous_secret_expires_at'),
     enabled: boolean('enabled').notNull().default(true),
     disabledAt: at('disabled_at'),
     disabledReason: text('disabled_reason'),

@@ -7,7 +7,20 @@ export interface Received {
   path: string
   id: string
   verified: boolean
+  /** The request as it came, to verify again with another secret (a receiver holding that one). */
+  headers: Record<string, string>
+  raw: string
   body: { type: string; timestamp: string; data: Record<string, any> }
+}
+
+/** Whether a receiver holding only `secret` accepts the request (the `standardwebhooks` verifier). */
+export function verifies(r: Pick<Received, 'headers' | 'raw'>, secret: string): boolean {
+  try {
+    new Webhook(secret).verify(r.raw, r.headers)
+    return true
+  } catch {
+    return false
+  }
 }
 
 export function startWebhookReceiver() {
@@ -20,12 +33,9 @@ export function startWebhookReceiver() {
     async fetch(req) {
       const path = new URL(req.url).pathname
       const body = await req.text()
-      let verified = false
-      try {
-        new Webhook(secrets.get(path) ?? 'whsec_AAAA').verify(body, Object.fromEntries(req.headers))
-        verified = true
-      } catch {}
-      received.push({ path, id: req.headers.get('webhook-id') ?? '', verified, body: JSON.parse(body) })
+      const headers = Object.fromEntries(req.headers)
+      const verified = verifies({ headers, raw: body }, secrets.get(path) ?? 'whsec_AAAA')
+      received.push({ path, id: req.headers.get('webhook-id') ?? '', verified, headers, raw: body, body: JSON.parse(body) })
       if (path.startsWith('/redirect')) return new Response(null, { status: 302, headers: { location: '/landing' } })
       if (path.startsWith('/down')) return new Response('down for maintenance', { status: 503 })
       const left = flaky.get(path) ?? 0

@@ -124,6 +124,10 @@ function Endpoint({ endpoint: ep }: { endpoint: EndpointView }) {
   })
   const ping = useMutation({ mutationFn: () => unwrap(api.v1.webhooks.endpoints({ id: ep.id }).ping.post()), onSuccess: refresh })
   const remove = useMutation({ mutationFn: () => unwrap(api.v1.webhooks.endpoints({ id: ep.id }).delete()), onSuccess: refresh })
+  const rotate = useMutation({
+    mutationFn: () => unwrap(api.v1.webhooks.endpoints({ id: ep.id }).secret.rotate.post()),
+    onSuccess: refresh,
+  })
   const resend = useMutation({
     mutationFn: (deliveryId: string) => unwrap(api.v1.webhooks.endpoints({ id: ep.id }).deliveries({ deliveryId }).resend.post()),
     onSuccess: refresh,
@@ -146,13 +150,36 @@ function Endpoint({ endpoint: ep }: { endpoint: EndpointView }) {
         </p>
       )}
       {ep.failingSince && <p className="field-error">Failing since {dateTime(ep.failingSince)}</p>}
-      <ProblemAlert problem={problemOf(toggle.error ?? ping.error ?? remove.error ?? resend.error)} />
+      {rotate.data && (
+        <ShownOnce title="New signing secret, shown only this once:" copy={rotate.data.secret}>
+          <p>
+            <code className="secret">{rotate.data.secret}</code>
+          </p>
+        </ShownOnce>
+      )}
+      {ep.previousSecretExpiresAt && (
+        <p className="muted small">
+          The previous secret also signs deliveries until {dateTime(ep.previousSecretExpiresAt)}; switch your receiver to the new one before
+          then.
+        </p>
+      )}
+      <ProblemAlert problem={problemOf(toggle.error ?? ping.error ?? rotate.error ?? remove.error ?? resend.error)} />
       <div className="actions">
         <button type="button" className="button small" onClick={() => ping.mutate()} disabled={ping.isPending || !ep.enabled}>
           Send a ping
         </button>
         <button type="button" className="button small" onClick={() => toggle.mutate()} disabled={toggle.isPending}>
           {ep.enabled ? 'Disable' : 'Enable'}
+        </button>
+        <button
+          type="button"
+          className="button small"
+          onClick={() =>
+            window.confirm('Rotate the signing secret? The old one keeps signing for a grace period, then stops.') && rotate.mutate()
+          }
+          disabled={rotate.isPending}
+        >
+          Rotate secret
         </button>
         <button type="button" className="button small" aria-expanded={open} onClick={() => setOpen(!open)}>
           {open ? 'Hide deliveries' : 'Deliveries'}

@@ -31,6 +31,7 @@ export type AuditType =
   | 'webhook_endpoint.created'
   | 'webhook_endpoint.deleted'
   | 'webhook_endpoint.disabled'
+  | 'webhook_endpoint.secret_rotated'
 
 export interface AuditEntry {
   userId: string | null

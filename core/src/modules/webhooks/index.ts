@@ -65,6 +65,29 @@ export function webhooksModule(deps: Deps, webhooks: WebhookService, apiKeys: Ap
       },
       { auth: 'write', params: IdParams, detail: { summary: 'Delete an endpoint (queued deliveries to it are dropped)' } },
     )
+    .post(
+      '/:id/secret/rotate',
+      async ({ principal, params, ctx }) => {
+        const rotated = await webhooks.rotateSecret(principal.userId, params.id)
+        await deps.audit.record({
+          userId: principal.userId,
+          type: 'webhook_endpoint.secret_rotated',
+          request: ctx,
+          data: { endpointId: rotated.id, previousSecretExpiresAt: rotated.previousSecretExpiresAt },
+        })
+        return rotated
+      },
+      {
+        auth: 'write',
+        params: IdParams,
+        response: { 200: CreatedEndpoint },
+        detail: {
+          summary: 'Rotate the signing secret (the old one keeps signing for a grace period)',
+          description:
+            'Issues a new `whsec_` secret, shown only in this answer. Until `previousSecretExpiresAt` (`WEBHOOKS_ROTATION_GRACE_HOURS`, 24 h by default) each delivery carries two signatures, `webhook-signature: v1,<new> v1,<old>`, so a receiver still holding the old secret keeps verifying while you switch it over; then only the new secret signs. Rotating again within the grace replaces the old secret.',
+        },
+      },
+    )
     .get('/:id/deliveries', ({ principal, params, query }) => webhooks.deliveries(principal.userId, params.id, query), {
       auth: 'read',
       params: IdParams,

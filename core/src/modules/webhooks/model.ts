@@ -31,6 +31,9 @@ export const EndpointView = t.Object({
   disabledAt: t.Nullable(t.String()),
   disabledReason: t.Nullable(t.String({ description: 'why deliveries stopped, e.g. failing for 5 days' })),
   failingSince: t.Nullable(t.String({ description: 'start of the current run of failed attempts' })),
+  previousSecretExpiresAt: t.Nullable(
+    t.String({ description: 'after a secret rotation: until then deliveries carry a signature by the old secret too' }),
+  ),
   createdAt: t.String(),
   updatedAt: t.String(),
 })

@@ -1,6 +1,6 @@
 import type { WebhookEventType } from '@ytempire/contract'
 import { type Job, UnrecoverableError } from 'bullmq'
-import { and, arrayContains, desc, eq, inArray, lt, sql } from 'drizzle-orm'
+import { and, arrayContains, desc, eq, inArray, lt, lte, sql } from 'drizzle-orm'
 import { webhookDeliveries, webhookEndpoints, webhookMessages } from '../../db/schema'
 import type { Deps } from '../../deps'
 import { conflict, notFound, unprocessable } from '../../http/problem'
@@ -25,6 +25,7 @@ export const endpointView = (e: EndpointRow) => ({
   disabledAt: e.disabledAt?.toISOString() ?? null,
   disabledReason: e.disabledReason,
   failingSince: e.failingSince?.toISOString() ?? null,
+  previousSecretExpiresAt: e.previousSecretExpiresAt?.toISOString() ?? null,
   createdAt: e.createdAt.toISOString(),
   updatedAt: e.updatedAt.toISOString(),
 })
@@ -44,6 +45,9 @@ const deliveryView = (d: DeliveryRow & { eventType: string }) => ({
 })
 
 const secretContext = (endpointId: string) => `webhook:${endpointId}`
+// Its own context: a sealed old secret cannot pass for the current one, nor move to another row.
+const previousSecretContext = (endpointId: string) => `webhook-previous:${endpointId}`
+const noPreviousSecret = { previousSecretEnc: null, previousSecretExpiresAt: null }
 
 /**
  * Outgoing webhooks: operators' endpoints, the events other modules emit, and their delivery
@@ -91,7 +95,25 @@ export function createWebhookService(deps: Deps) {
     return e
   }
 
+  /**
+   * Drops the old secrets whose grace has ended (of one user's endpoints, or of one endpoint): done on
+   * each read and delivery, so no view shows a lapsed secret as signing (an endpoint nobody reads or
+   * sends to keeps its lapsed one, sealed and unused, until then).
+   */
+  async function dropExpiredSecrets(of: { userId: string } | { endpointId: string }) {
+    await db
+      .update(webhookEndpoints)
+      .set(noPreviousSecret)
+      .where(
+        and(
+          'userId' in of ? eq(webhookEndpoints.userId, of.userId) : eq(webhookEndpoints.id, of.endpointId),
+          lte(webhookEndpoints.previousSecretExpiresAt, new Date(deps.clock())),
+        ),
+      )
+  }
+
   async function owned(userId: string, id: string): Promise<EndpointRow> {
+    await dropExpiredSecrets({ userId })
     const [row] = await db
       .select()
       .from(webhookEndpoints)
@@ -153,6 +175,7 @@ export function createWebhookService(deps: Deps) {
     },
 
     async list(userId: string) {
+      await dropExpiredSecrets({ userId })
       const rows = await db.select().from(webhookEndpoints).where(eq(webhookEndpoints.userId, userId)).orderBy(webhookEndpoints.createdAt)
       return rows.map(endpointView)
     },
@@ -174,6 +197,38 @@ export function createWebhookService(deps: Deps) {
         .returning()
       if (!row) throw notFound('Webhook endpoint')
       return endpointView(row)
+    },
+
+    /**
+     * A new secret, shown once in the answer. The replaced one keeps signing beside it for
+     * `rotationGraceS`, so receivers switch over without refusing a delivery; rotating again within the
+     * grace replaces that old secret (at most two ever sign).
+     */
+    async rotateSecret(userId: string, id: string) {
+      const secret = newWebhookSecret()
+      const row = await db.transaction(async (tx) => {
+        // Locked: of two rotations at once the second keeps the first's new secret as its old one; unlocked,
+        // both would keep the same old one and the secret shown to the first would never sign.
+        const [current] = await tx
+          .select()
+          .from(webhookEndpoints)
+          .where(and(eq(webhookEndpoints.id, id), eq(webhookEndpoints.userId, userId)))
+          .for('update')
+        if (!current) throw notFound('Webhook endpoint')
+        const previous = await deps.box.open(current.secretEnc, secretContext(id))
+        const [rotated] = await tx
+          .update(webhookEndpoints)
+          .set({
+            secretEnc: await deps.box.seal(secret, secretContext(id)),
+            previousSecretEnc: await deps.box.seal(previous, previousSecretContext(id)),
+            previousSecretExpiresAt: new Date(deps.clock() + cfg.rotationGraceS * 1000),
+            updatedAt: new Date(),
+          })
+          .where(eq(webhookEndpoints.id, id))
+          .returning()
+        return rotated!
+      })
+      return { ...endpointView(row), secret }
     },
 
     async remove(userId: string, id: string) {
@@ -246,8 +301,13 @@ export function createWebhookService(deps: Deps) {
           .where(and(eq(webhookMessages.id, m.id), eq(webhookMessages.status, 'pending')))
         return 'endpoint-disabled'
       }
-      const secret = await deps.box.open(e.secretEnc, secretContext(e.id))
-      const headers = signatureHeaders(secret, m.id, Math.floor(Date.now() / 1000), m.body)
+      const secrets = [await deps.box.open(e.secretEnc, secretContext(e.id))]
+      if (e.previousSecretEnc && e.previousSecretExpiresAt && e.previousSecretExpiresAt.getTime() > deps.clock()) {
+        secrets.push(await deps.box.open(e.previousSecretEnc, previousSecretContext(e.id)))
+      } else if (e.previousSecretEnc) {
+        await dropExpiredSecrets({ endpointId: e.id })
+      }
+      const headers = signatureHeaders(secrets, m.id, Math.floor(Date.now() / 1000), m.body)
       const result = await postWebhook(e.url, headers, m.body, {
         allowPrivateTargets: cfg.allowPrivateTargets,
         timeoutMs: cfg.timeoutMs,
@@ -320,14 +380,27 @@ export function createWebhookService(deps: Deps) {
     /** Re-encrypts endpoint secrets sealed under an older key (admin reseal). */
     async reseal(): Promise<number> {
       let n = 0
-      for (const row of await db.select({ id: webhookEndpoints.id, secretEnc: webhookEndpoints.secretEnc }).from(webhookEndpoints)) {
-        if (!deps.box.needsRotation(row.secretEnc)) continue
-        const plain = await deps.box.open(row.secretEnc, secretContext(row.id))
-        await db
-          .update(webhookEndpoints)
-          .set({ secretEnc: await deps.box.seal(plain, secretContext(row.id)) })
-          .where(eq(webhookEndpoints.id, row.id))
-        n++
+      const rows = await db
+        .select({ id: webhookEndpoints.id, secretEnc: webhookEndpoints.secretEnc, previousSecretEnc: webhookEndpoints.previousSecretEnc })
+        .from(webhookEndpoints)
+      for (const row of rows) {
+        if (deps.box.needsRotation(row.secretEnc)) {
+          const plain = await deps.box.open(row.secretEnc, secretContext(row.id))
+          await db
+            .update(webhookEndpoints)
+            .set({ secretEnc: await deps.box.seal(plain, secretContext(row.id)) })
+            .where(eq(webhookEndpoints.id, row.id))
+          n++
+        }
+        if (row.previousSecretEnc && deps.box.needsRotation(row.previousSecretEnc)) {
+          const plain = await deps.box.open(row.previousSecretEnc, previousSecretContext(row.id))
+          // Only if it is still the same sealed value: a rotation or the grace's end may have replaced it meanwhile.
+          await db
+            .update(webhookEndpoints)
+            .set({ previousSecretEnc: await deps.box.seal(plain, previousSecretContext(row.id)) })
+            .where(and(eq(webhookEndpoints.id, row.id), eq(webhookEndpoints.previousSecretEnc, row.previousSecretEnc)))
+          n++
+        }
       }
       return n
     },

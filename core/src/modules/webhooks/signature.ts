@@ -17,12 +17,18 @@ export function newMessageId(key?: { emission: string; endpointId: string }): st
   return `msg_${createHash('sha256').update(`${key.emission}\n${key.endpointId}`).digest().subarray(0, 16).toString('base64url')}`
 }
 
-export function signatureHeaders(secret: string, messageId: string, timestampS: number, body: string): Record<string, string> {
-  const key = Buffer.from(secret.startsWith(PREFIX) ? secret.slice(PREFIX.length) : secret, 'base64')
-  const signature = createHmac('sha256', key).update(`${messageId}.${timestampS}.${body}`).digest('base64')
+/**
+ * The Standard Webhooks headers, one `v1,<sig>` per secret, space-separated: the spec's way through a
+ * rotation (a receiver accepts the message if any signature verifies with the secret it holds).
+ */
+export function signatureHeaders(secrets: readonly string[], messageId: string, timestampS: number, body: string): Record<string, string> {
+  const signatures = secrets.map((secret) => {
+    const key = Buffer.from(secret.startsWith(PREFIX) ? secret.slice(PREFIX.length) : secret, 'base64')
+    return `v1,${createHmac('sha256', key).update(`${messageId}.${timestampS}.${body}`).digest('base64')}`
+  })
   return {
     'webhook-id': messageId,
     'webhook-timestamp': String(timestampS),
-    'webhook-signature': `v1,${signature}`,
+    'webhook-signature': signatures.join(' '),
   }
 }
