@@ -6,6 +6,7 @@ import { api } from '../api/session'
 import type { Channel, ChannelChanges } from '../api/types'
 import { Card, LoadError, Loading } from '../ui/bits'
 import { ProblemAlert } from '../ui/forms'
+import { ReadOnlyNote, WriteOnly } from '../ui/write-access'
 import { ChannelAnalyticsPanel } from './analytics'
 import { ChannelForm, cadenceText } from './channel-form'
 import { AutopilotCard, BacklogCard, ChannelStates, useChannelStates, useDismissConnectOutcome, YouTubeCard } from './publishing'
@@ -56,9 +57,11 @@ export function ChannelPage() {
           </p>
           <HeadStates channel={c} />
         </div>
-        <Link to="/videos/new" search={{ channelId }} className="button primary">
-          New video
-        </Link>
+        <WriteOnly>
+          <Link to="/videos/new" search={{ channelId }} className="button primary">
+            New video
+          </Link>
+        </WriteOnly>
       </div>
 
       <YouTubeCard channel={c} outcome={outcome} onDismiss={dismissOutcome} />
@@ -71,35 +74,37 @@ export function ChannelPage() {
         <VideoList channelId={channelId} />
       </section>
 
-      <Card id="settings-h" title="Settings">
-        {save.isSuccess && (
-          <p className="alert alert-ok" role="status">
-            Saved.
-          </p>
-        )}
-        <ChannelForm
-          key={c.updatedAt}
-          channel={c}
-          busy={save.isPending}
-          problem={problemOf(save.error)}
-          submitLabel="Save settings"
-          onSubmit={(body) => save.mutate(body)}
-        />
-      </Card>
+      <WriteOnly fallback={<ReadOnlyNote />}>
+        <Card id="settings-h" title="Settings">
+          {save.isSuccess && (
+            <p className="alert alert-ok" role="status">
+              Saved.
+            </p>
+          )}
+          <ChannelForm
+            key={c.updatedAt}
+            channel={c}
+            busy={save.isPending}
+            problem={problemOf(save.error)}
+            submitLabel="Save settings"
+            onSubmit={(body) => save.mutate(body)}
+          />
+        </Card>
 
-      <section className="card danger-zone" aria-labelledby="delete-h">
-        <h2 id="delete-h">Delete this channel</h2>
-        <p>Deletes the channel and its videos. Refused while a video is still rendering.</p>
-        <ProblemAlert problem={problemOf(remove.error)} />
-        <button
-          type="button"
-          className="button danger"
-          disabled={remove.isPending}
-          onClick={() => window.confirm(`Delete ${c.name} and all its videos?`) && remove.mutate()}
-        >
-          Delete channel
-        </button>
-      </section>
+        <section className="card danger-zone" aria-labelledby="delete-h">
+          <h2 id="delete-h">Delete this channel</h2>
+          <p>Deletes the channel and its videos. Refused while a video is still rendering.</p>
+          <ProblemAlert problem={problemOf(remove.error)} />
+          <button
+            type="button"
+            className="button danger"
+            disabled={remove.isPending}
+            onClick={() => window.confirm(`Delete ${c.name} and all its videos?`) && remove.mutate()}
+          >
+            Delete channel
+          </button>
+        </section>
+      </WriteOnly>
     </>
   )
 }

@@ -6,6 +6,7 @@ import { channelsQuery } from '../api/queries'
 import { api } from '../api/session'
 import type { Channel, NewChannel } from '../api/types'
 import { Card, Empty, QueryView } from '../ui/bits'
+import { ReadOnlyNote, useCanWrite, WriteOnly } from '../ui/write-access'
 import { ChannelForm, cadenceText } from './channel-form'
 import { ChannelStates, useChannelStates } from './publishing'
 
@@ -28,9 +29,11 @@ export function ChannelCard({ channel: c, inFlight, waiting }: { channel: Channe
         {inFlight ? <li className="chip chip-busy">{inFlight} in flight</li> : null}
       </ul>
       <p className="small">{cadenceText(c)}</p>
-      <Link to="/videos/new" search={{ channelId: c.id }} className="button">
-        New video
-      </Link>
+      <WriteOnly>
+        <Link to="/videos/new" search={{ channelId: c.id }} className="button">
+          New video
+        </Link>
+      </WriteOnly>
     </article>
   )
 }
@@ -47,13 +50,14 @@ export function Channels() {
       navigate({ to: '/channels/$channelId', params: { channelId: created.id } })
     },
   })
-  const showForm = creating || channels.data?.length === 0
+  const canWrite = useCanWrite()
+  const showForm = canWrite && (creating || channels.data?.length === 0)
 
   return (
     <>
       <div className="section-head">
         <h1>Channels</h1>
-        {!showForm && (
+        {canWrite && !showForm && (
           <button type="button" className="button primary" onClick={() => setCreating(true)}>
             New channel
           </button>
@@ -69,7 +73,11 @@ export function Channels() {
           />
         </Card>
       )}
-      <QueryView query={channels} empty={<Empty title="No channels yet: fill in the form above to create your first." />}>
+      {!canWrite && <ReadOnlyNote />}
+      <QueryView
+        query={channels}
+        empty={<Empty title={canWrite ? 'No channels yet: fill in the form above to create your first.' : 'No channels yet.'} />}
+      >
         {(rows) => (
           <div className="cards">
             {rows.map((c) => (

@@ -10,6 +10,7 @@ import type { Upload, VideoRequest } from '../api/types'
 import { uploadMedia } from '../api/upload'
 import { bytes, Card, Empty, LoadError, Loading } from '../ui/bits'
 import { Field, onSubmitRun, ProblemAlert, SelectField, Submit, TextField } from '../ui/forms'
+import { ReadOnlyNote, useCanWrite } from '../ui/write-access'
 import { emptyPublishDraft, type PublishDraft, PublishFields, publishBody } from './publishing'
 import { draftToScript, emptyScene, SceneEditor, type ScenesDraft, scriptToDraft } from './script-editor'
 
@@ -100,7 +101,15 @@ export function NewVideo() {
     },
   })
   const problem = problemOf(submit.error)
+  const canWrite = useCanWrite()
 
+  if (!canWrite)
+    return (
+      <>
+        <h1>New video</h1>
+        <ReadOnlyNote />
+      </>
+    )
   if (channels.isPending) return <Loading />
   if (channels.error) return <LoadError error={channels.error} retry={() => channels.refetch()} />
   if (!channel)

@@ -31,6 +31,7 @@ import type { Channel, Video } from '../api/types'
 import { ago, Card, dateTime, Empty, LoadError, Loading, QueryView, Usage } from '../ui/bits'
 import { onSubmitRun, ProblemAlert, SelectField, Submit, TextField } from '../ui/forms'
 import { DataTable } from '../ui/table'
+import { useCanWrite, WriteOnly } from '../ui/write-access'
 import { cadenceText } from './channel-form'
 
 const BROWSER_TIME_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone
@@ -161,40 +162,44 @@ export function YouTubeCard({ channel: c, outcome, onDismiss }: { channel: Chann
             Not connected. Connect the YouTube channel its videos go to: you choose the Google account on Google’s page and come back here.
             ytempire keeps the grant sealed on the server and uploads each video once.
           </p>
-          <label className="check">
-            <input type="checkbox" checked={monetary} onChange={(e) => setMonetary(e.target.checked)} /> Also read revenue (YouTube Partner
-            Program channels)
-          </label>
+          <WriteOnly>
+            <label className="check">
+              <input type="checkbox" checked={monetary} onChange={(e) => setMonetary(e.target.checked)} /> Also read revenue (YouTube
+              Partner Program channels)
+            </label>
+          </WriteOnly>
         </>
       )}
       <ProblemAlert problem={problemOf(connect.error ?? disconnect.error)} />
-      <div className="actions">
-        {(!yt || yt.status === 'reconnect_needed') && (
-          <button type="button" className="button primary" disabled={busy} aria-busy={busy} onClick={() => connect.mutate(monetary)}>
-            {busy ? 'Opening Google…' : yt ? 'Reconnect YouTube' : 'Connect YouTube'}
-          </button>
-        )}
-        {yt?.status === 'connected' && !yt.monetaryAnalytics && (
-          // Analytics counts revenue only with this scope: Google's page asks for it on top of the grant.
-          <button type="button" className="button" disabled={busy} aria-busy={busy} onClick={() => connect.mutate(true)}>
-            Also read revenue
-          </button>
-        )}
-        {yt && (
-          <button
-            type="button"
-            className="button danger"
-            disabled={disconnect.isPending}
-            onClick={() =>
-              window.confirm(
-                `Disconnect ${yt.title}? The grant is revoked at Google; videos on their way pause until you connect again.`,
-              ) && disconnect.mutate()
-            }
-          >
-            Disconnect YouTube
-          </button>
-        )}
-      </div>
+      <WriteOnly>
+        <div className="actions">
+          {(!yt || yt.status === 'reconnect_needed') && (
+            <button type="button" className="button primary" disabled={busy} aria-busy={busy} onClick={() => connect.mutate(monetary)}>
+              {busy ? 'Opening Google…' : yt ? 'Reconnect YouTube' : 'Connect YouTube'}
+            </button>
+          )}
+          {yt?.status === 'connected' && !yt.monetaryAnalytics && (
+            // Analytics counts revenue only with this scope: Google's page asks for it on top of the grant.
+            <button type="button" className="button" disabled={busy} aria-busy={busy} onClick={() => connect.mutate(true)}>
+              Also read revenue
+            </button>
+          )}
+          {yt && (
+            <button
+              type="button"
+              className="button danger"
+              disabled={disconnect.isPending}
+              onClick={() =>
+                window.confirm(
+                  `Disconnect ${yt.title}? The grant is revoked at Google; videos on their way pause until you connect again.`,
+                ) && disconnect.mutate()
+              }
+            >
+              Disconnect YouTube
+            </button>
+          )}
+        </div>
+      </WriteOnly>
     </Card>
   )
 }
@@ -257,15 +262,17 @@ export function AutopilotCard({ channel: c }: { channel: Channel }) {
         </ul>
       )}
       <ProblemAlert problem={problemOf(toggle.error)} />
-      <button
-        type="button"
-        className={on ? 'button' : 'button primary'}
-        disabled={toggle.isPending || (!on && blocked.length > 0)}
-        aria-busy={toggle.isPending}
-        onClick={() => toggle.mutate(!on)}
-      >
-        {on ? 'Pause autopilot' : 'Turn autopilot on'}
-      </button>
+      <WriteOnly>
+        <button
+          type="button"
+          className={on ? 'button' : 'button primary'}
+          disabled={toggle.isPending || (!on && blocked.length > 0)}
+          aria-busy={toggle.isPending}
+          onClick={() => toggle.mutate(!on)}
+        >
+          {on ? 'Pause autopilot' : 'Turn autopilot on'}
+        </button>
+      </WriteOnly>
 
       <QueryView query={schedule} loading="Loading the schedule">
         {(s) => (
@@ -401,15 +408,17 @@ export function BacklogCard({ channelId }: { channelId: string }) {
                       {item.topic ? 'topic' : `script, ${script?.scenes?.length ?? 0} scenes`} · added {ago(item.createdAt)}
                     </div>
                   </div>
-                  <button
-                    type="button"
-                    className="button small"
-                    aria-label={`Remove ${name}`}
-                    disabled={remove.isPending}
-                    onClick={() => remove.mutate(item.id)}
-                  >
-                    Remove
-                  </button>
+                  <WriteOnly>
+                    <button
+                      type="button"
+                      className="button small"
+                      aria-label={`Remove ${name}`}
+                      disabled={remove.isPending}
+                      onClick={() => remove.mutate(item.id)}
+                    >
+                      Remove
+                    </button>
+                  </WriteOnly>
                 </li>
               )
             })}
@@ -418,46 +427,48 @@ export function BacklogCard({ channelId }: { channelId: string }) {
       </QueryView>
       <ProblemAlert problem={problemOf(remove.error)} />
 
-      <form className="form" onSubmit={submit} noValidate aria-labelledby="backlog-add-h">
-        <h3 id="backlog-add-h">Add to the backlog</h3>
-        <ProblemAlert problem={problem} fields={['items.0.topic', 'items.0.script', 'items.0']} />
-        <fieldset className="fieldset">
-          <legend>Kind</legend>
-          <div className="segmented">
-            <label className="check">
-              <input type="radio" name="backlog-kind" checked={kind === 'script'} onChange={() => setKind('script')} /> A script as text
-            </label>
-            <label className="check">
-              <input type="radio" name="backlog-kind" checked={kind === 'topic'} onChange={() => setKind('topic')} /> A topic (an LLM writes
-              it)
-            </label>
-          </div>
-        </fieldset>
-        {kind === 'topic' ? (
-          <TextField label="Topic" name="items.0.topic" problem={problem} maxLength={500} value={topic} onValue={setTopic} />
-        ) : (
-          <>
-            <TextField
-              label="Title (optional)"
-              name="items.0.script.title"
-              problem={problem}
-              maxLength={100}
-              value={title}
-              onValue={setTitle}
-            />
-            <TextField
-              label="Script"
-              name="items.0.script"
-              problem={problem}
-              hint="Each paragraph becomes a scene."
-              rows={5}
-              value={text}
-              onValue={setText}
-            />
-          </>
-        )}
-        <Submit busy={add.isPending}>Add to backlog</Submit>
-      </form>
+      <WriteOnly>
+        <form className="form" onSubmit={submit} noValidate aria-labelledby="backlog-add-h">
+          <h3 id="backlog-add-h">Add to the backlog</h3>
+          <ProblemAlert problem={problem} fields={['items.0.topic', 'items.0.script', 'items.0']} />
+          <fieldset className="fieldset">
+            <legend>Kind</legend>
+            <div className="segmented">
+              <label className="check">
+                <input type="radio" name="backlog-kind" checked={kind === 'script'} onChange={() => setKind('script')} /> A script as text
+              </label>
+              <label className="check">
+                <input type="radio" name="backlog-kind" checked={kind === 'topic'} onChange={() => setKind('topic')} /> A topic (an LLM
+                writes it)
+              </label>
+            </div>
+          </fieldset>
+          {kind === 'topic' ? (
+            <TextField label="Topic" name="items.0.topic" problem={problem} maxLength={500} value={topic} onValue={setTopic} />
+          ) : (
+            <>
+              <TextField
+                label="Title (optional)"
+                name="items.0.script.title"
+                problem={problem}
+                maxLength={100}
+                value={title}
+                onValue={setTitle}
+              />
+              <TextField
+                label="Script"
+                name="items.0.script"
+                problem={problem}
+                hint="Each paragraph becomes a scene."
+                rows={5}
+                value={text}
+                onValue={setText}
+              />
+            </>
+          )}
+          <Submit busy={add.isPending}>Add to backlog</Submit>
+        </form>
+      </WriteOnly>
     </Card>
   )
 }
@@ -515,6 +526,7 @@ export function PublishCard({ video: v, channel }: { video: Video; channel?: Cha
     onSuccess: (updated) => qc.setQueryData(videoQuery(v.id).queryKey, updated),
   })
   const p = v.youtube
+  const canWrite = useCanWrite()
   const canPublish = v.status === 'completed' && (!p || (p.status === 'failed' && !p.youtubeVideoId))
   if (!p && v.status !== 'completed') return null
   const problem = problemOf(publish.error)
@@ -576,6 +588,7 @@ export function PublishCard({ video: v, channel }: { video: Video; channel?: Cha
         </>
       )}
       {canPublish &&
+        canWrite &&
         (channel && !channel.youtube ? (
           <p>
             This channel is not connected to YouTube.{' '}

@@ -13,6 +13,7 @@ import { bytes, Card, dateTime, LoadError, Loading, money, Progress, QueryView, 
 import { BarChart } from '../ui/chart'
 import { ProblemAlert } from '../ui/forms'
 import { type Column, DataTable } from '../ui/table'
+import { useCanWrite } from '../ui/write-access'
 import { VideoAnalyticsPanel } from './analytics'
 import { PublishCard } from './publishing'
 
@@ -59,6 +60,7 @@ export function VideoPage() {
   }, [v?.status, videoId, qc])
   const channel = useQuery({ ...channelQuery(v?.channelId ?? ''), enabled: Boolean(v) })
   const grant = useGrants([v?.links.file, v?.links.thumbnail])
+  const canWrite = useCanWrite()
   const cancel = useMutation({
     mutationFn: () => unwrap(api.v1.videos({ id: videoId }).cancel.post()),
     onSuccess: (updated) => qc.setQueryData(videoQuery(videoId).queryKey, updated),
@@ -113,7 +115,7 @@ export function VideoPage() {
             {v.error}
           </p>
         )}
-        {inFlight && (
+        {inFlight && canWrite && (
           <>
             <ProblemAlert problem={problemOf(cancel.error)} />
             <button type="button" className="button danger" disabled={cancel.isPending} onClick={() => cancel.mutate()}>

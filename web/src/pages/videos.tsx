@@ -8,6 +8,7 @@ import { channelsQuery, isInFlight, pollInterval } from '../api/queries'
 import { api } from '../api/session'
 import type { Video } from '../api/types'
 import { ago, dateTime, Empty, LoadError, Loading, Progress, StatusBadge, seconds } from '../ui/bits'
+import { WriteOnly } from '../ui/write-access'
 import { PublicationBadge } from './publishing'
 
 export function VideoRow({ video: v, thumbnail }: { video: Video; thumbnail?: string }) {
@@ -67,9 +68,11 @@ export function VideoList({ channelId, status }: { channelId?: string; status?: 
   if (items.length === 0)
     return (
       <Empty title={status ? `No ${status} videos.` : 'No videos yet.'}>
-        <Link to="/videos/new" search={channelId ? { channelId } : {}} className="button primary">
-          Make a video
-        </Link>
+        <WriteOnly>
+          <Link to="/videos/new" search={channelId ? { channelId } : {}} className="button primary">
+            Make a video
+          </Link>
+        </WriteOnly>
       </Empty>
     )
   return (
@@ -96,9 +99,11 @@ export function Videos() {
     <>
       <div className="section-head">
         <h1>Videos</h1>
-        <Link to="/videos/new" className="button primary">
-          New video
-        </Link>
+        <WriteOnly>
+          <Link to="/videos/new" className="button primary">
+            New video
+          </Link>
+        </WriteOnly>
       </div>
       <div className="filters">
         <label>
