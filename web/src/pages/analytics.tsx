@@ -11,6 +11,7 @@ import { dateTime, Empty, LoadError, Loading, money, QueryView } from '../ui/bit
 import { BarChart, LineChart } from '../ui/chart'
 import { Options, ProblemAlert } from '../ui/forms'
 import { type Column, DataTable } from '../ui/table'
+import { useCanWrite } from '../ui/write-access'
 
 const count = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 })
 export const views = (n: number) => count.format(n)
@@ -158,6 +159,7 @@ export function AnalyticsPage() {
 export function ChannelAnalyticsPanel({ channelId }: { channelId: string }) {
   const qc = useQueryClient()
   const data = useQuery(channelAnalyticsQuery(channelId))
+  const canWrite = useCanWrite()
   const refresh = useMutation({
     mutationFn: () => unwrap(api.v1.analytics.channels({ id: channelId }).refresh.post()),
     onSuccess: () => setTimeout(() => void qc.invalidateQueries({ queryKey: ['analytics'] }), 5000),
@@ -171,7 +173,7 @@ export function ChannelAnalyticsPanel({ channelId }: { channelId: string }) {
         <h2 id={`ca-${channelId}`}>
           {a.name}: {a.from} to {a.to}
         </h2>
-        {a.youtube && (
+        {a.youtube && canWrite && (
           <button type="button" className="button" disabled={refresh.isPending || refresh.isSuccess} onClick={() => refresh.mutate()}>
             {refresh.isSuccess ? 'Refresh queued' : 'Refresh from YouTube'}
           </button>

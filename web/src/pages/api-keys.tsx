@@ -6,11 +6,13 @@ import type { ApiKey } from '../api/types'
 import { ago, dateTime, Empty, QueryView, ShownOnce } from '../ui/bits'
 import { Checkboxes, FormCard, ProblemAlert, TextField } from '../ui/forms'
 import { type Column, DataTable } from '../ui/table'
+import { ReadOnlyNote, useCanWrite, WriteOnly } from '../ui/write-access'
 
 const SCOPES = ['read', 'write', 'admin'] as const
 const keysKey = ['api-keys']
 
-const keyColumns = (revoke: (k: ApiKey) => void): Column<ApiKey>[] => [
+/** Without `revoke` (a viewer's page), a live key has no button. */
+const keyColumns = (revoke?: (k: ApiKey) => void): Column<ApiKey>[] => [
   { head: 'Name', cell: (k) => k.name },
   { head: 'Key', cell: (k) => <code>{k.prefix}…</code> },
   { head: 'Scopes', cell: (k) => k.scopes.join(', ') },
@@ -22,13 +24,15 @@ const keyColumns = (revoke: (k: ApiKey) => void): Column<ApiKey>[] => [
       k.revokedAt ? (
         <span className="badge badge-cancelled">Revoked</span>
       ) : (
-        <button
-          type="button"
-          className="button small danger"
-          onClick={() => window.confirm(`Revoke “${k.name}”? Programs using it stop working at once.`) && revoke(k)}
-        >
-          Revoke<span className="sr-only"> {k.name}</span>
-        </button>
+        revoke && (
+          <button
+            type="button"
+            className="button small danger"
+            onClick={() => window.confirm(`Revoke “${k.name}”? Programs using it stop working at once.`) && revoke(k)}
+          >
+            Revoke<span className="sr-only"> {k.name}</span>
+          </button>
+        )
       ),
   },
 ]
@@ -38,6 +42,7 @@ export function ApiKeys() {
   const keys = useQuery({ queryKey: keysKey, queryFn: () => unwrap(api.v1['api-keys'].get()) })
   const me = session.get()
   const role = me.status === 'signed-in' ? me.user.role : 'viewer'
+  const canWrite = useCanWrite()
   const [name, setName] = useState('')
   const [scopes, setScopes] = useState<(typeof SCOPES)[number][]>(['read'])
   const [expiresInDays, setExpiresInDays] = useState('')
@@ -80,49 +85,51 @@ export function ApiKeys() {
           </p>
         </ShownOnce>
       )}
-      <FormCard
-        id="new-key-h"
-        title="Create a key"
-        onSubmit={() => create.mutate()}
-        problem={problem}
-        fields={['name', 'scopes', 'expiresInDays']}
-        busy={create.isPending}
-        submitLabel="Create key"
-      >
-        <div className="grid-2">
-          <TextField
-            label="Name"
-            name="name"
-            problem={problem}
-            hint="What uses it, e.g. nightly batch"
-            required
-            maxLength={100}
-            value={name}
-            onValue={setName}
-          />
-          <TextField
-            label="Expires after (days, optional)"
-            name="expiresInDays"
-            problem={problem}
-            type="number"
-            min={1}
-            max={3650}
-            value={expiresInDays}
-            onValue={setExpiresInDays}
-          />
-        </div>
-        <fieldset className="fieldset">
-          <legend>Scopes</legend>
-          <Checkboxes values={SCOPES.filter((s) => s !== 'admin' || role === 'admin')} checked={scopes} onChange={setScopes} />
-        </fieldset>
-      </FormCard>
+      <WriteOnly fallback={<ReadOnlyNote />}>
+        <FormCard
+          id="new-key-h"
+          title="Create a key"
+          onSubmit={() => create.mutate()}
+          problem={problem}
+          fields={['name', 'scopes', 'expiresInDays']}
+          busy={create.isPending}
+          submitLabel="Create key"
+        >
+          <div className="grid-2">
+            <TextField
+              label="Name"
+              name="name"
+              problem={problem}
+              hint="What uses it, e.g. nightly batch"
+              required
+              maxLength={100}
+              value={name}
+              onValue={setName}
+            />
+            <TextField
+              label="Expires after (days, optional)"
+              name="expiresInDays"
+              problem={problem}
+              type="number"
+              min={1}
+              max={3650}
+              value={expiresInDays}
+              onValue={setExpiresInDays}
+            />
+          </div>
+          <fieldset className="fieldset">
+            <legend>Scopes</legend>
+            <Checkboxes values={SCOPES.filter((s) => s !== 'admin' || role === 'admin')} checked={scopes} onChange={setScopes} />
+          </fieldset>
+        </FormCard>
+      </WriteOnly>
       <section aria-labelledby="keys-h">
         <h2 id="keys-h">Your keys</h2>
         <ProblemAlert problem={problemOf(revoke.error)} />
         <QueryView query={keys} empty={<Empty title="No API keys yet." />}>
           {(rows) => (
             <DataTable
-              columns={keyColumns((k) => revoke.mutate(k.id))}
+              columns={keyColumns(canWrite ? (k) => revoke.mutate(k.id) : undefined)}
               rows={rows}
               rowKey={(k) => k.id}
               rowClass={(k) => (k.revokedAt ? 'revoked' : undefined)}

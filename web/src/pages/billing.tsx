@@ -5,6 +5,7 @@ import { billingQuery } from '../api/publishing'
 import { api } from '../api/session'
 import { bytes, Card, dateTime, LoadError, Loading, Usage } from '../ui/bits'
 import { ProblemAlert } from '../ui/forms'
+import { ReadOnlyNote, useCanWrite } from '../ui/write-access'
 
 type Plan = (typeof PLANS)[number]
 
@@ -19,6 +20,7 @@ export function Billing() {
     mutationFn: () => unwrap(api.v1.billing.portal.post()),
     onSuccess: (r) => window.location.assign(r.url),
   })
+  const canWrite = useCanWrite()
   if (billing.isPending) return <Loading what="Loading your plan" />
   if (billing.error) return <LoadError error={billing.error} retry={() => billing.refetch()} />
   const b = billing.data
@@ -43,7 +45,8 @@ export function Billing() {
         )}
         {!b.billingEnabled && <p className="alert alert-info">Billing is off on this installation: an administrator sets plans.</p>}
         <ProblemAlert problem={problemOf(checkout.error ?? portal.error)} />
-        {b.billingEnabled && (
+        {b.billingEnabled && !canWrite && <ReadOnlyNote />}
+        {b.billingEnabled && canWrite && (
           <div className="actions">
             {live ? (
               <button type="button" className="button primary" onClick={() => portal.mutate()} disabled={portal.isPending}>

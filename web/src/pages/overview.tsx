@@ -8,6 +8,7 @@ import { channelsQuery, isInFlight, lastMonths, monthCostQuery, pollInterval } f
 import { api } from '../api/session'
 import { Card, Empty, LoadError, Loading, money, QueryView } from '../ui/bits'
 import { BarChart } from '../ui/chart'
+import { WriteOnly } from '../ui/write-access'
 import { ChannelCard } from './channels'
 import { QuotaCard, usePublishingContext, waitingVideos } from './publishing'
 import { VideoRow } from './videos'
@@ -90,9 +91,11 @@ export function Overview() {
           isEmpty={() => inFlight.length === 0}
           empty={
             <Empty title="Nothing is rendering or uploading right now.">
-              <Link to="/videos/new" className="button primary">
-                Make a video
-              </Link>
+              <WriteOnly>
+                <Link to="/videos/new" className="button primary">
+                  Make a video
+                </Link>
+              </WriteOnly>
             </Empty>
           }
         >
@@ -118,9 +121,11 @@ export function Overview() {
           empty={
             <Empty title="No channels yet.">
               <p>A channel holds the niche, voice, look and posting rhythm its videos share.</p>
-              <Link to="/channels" className="button primary">
-                Create your first channel
-              </Link>
+              <WriteOnly>
+                <Link to="/channels" className="button primary">
+                  Create your first channel
+                </Link>
+              </WriteOnly>
             </Empty>
           }
         >

@@ -7,6 +7,7 @@ import type { WebhookDelivery } from '../api/types'
 import { ago, dateTime, Empty, QueryView, ShownOnce } from '../ui/bits'
 import { Checkboxes, FormCard, ProblemAlert, TextField } from '../ui/forms'
 import { type Column, DataTable } from '../ui/table'
+import { ReadOnlyNote, useCanWrite, WriteOnly } from '../ui/write-access'
 
 type EventType = (typeof WEBHOOK_EVENT_TYPES)[number]
 const endpointsKey = ['webhook-endpoints']
@@ -41,42 +42,44 @@ export function Webhooks() {
           </p>
         </ShownOnce>
       )}
-      <FormCard
-        id="new-endpoint-h"
-        title="Add an endpoint"
-        onSubmit={() => create.mutate()}
-        problem={problem}
-        fields={['url', 'events', 'description']}
-        busy={create.isPending}
-        submitLabel="Add endpoint"
-      >
-        <div className="grid-2">
-          <TextField
-            label="URL"
-            name="url"
-            problem={problem}
-            hint="A public https:// address; redirects are not followed"
-            type="url"
-            inputMode="url"
-            value={url}
-            onValue={setUrl}
-          />
-          <TextField
-            label="Description (optional)"
-            name="description"
-            problem={problem}
-            maxLength={500}
-            value={description}
-            onValue={setDescription}
-          />
-        </div>
-        <fieldset className="fieldset">
-          <legend>Events</legend>
-          <div className="segmented">
-            <Checkboxes values={SUBSCRIBABLE} checked={events} onChange={setEvents} label={(ev) => <code>{ev}</code>} />
+      <WriteOnly fallback={<ReadOnlyNote />}>
+        <FormCard
+          id="new-endpoint-h"
+          title="Add an endpoint"
+          onSubmit={() => create.mutate()}
+          problem={problem}
+          fields={['url', 'events', 'description']}
+          busy={create.isPending}
+          submitLabel="Add endpoint"
+        >
+          <div className="grid-2">
+            <TextField
+              label="URL"
+              name="url"
+              problem={problem}
+              hint="A public https:// address; redirects are not followed"
+              type="url"
+              inputMode="url"
+              value={url}
+              onValue={setUrl}
+            />
+            <TextField
+              label="Description (optional)"
+              name="description"
+              problem={problem}
+              maxLength={500}
+              value={description}
+              onValue={setDescription}
+            />
           </div>
-        </fieldset>
-      </FormCard>
+          <fieldset className="fieldset">
+            <legend>Events</legend>
+            <div className="segmented">
+              <Checkboxes values={SUBSCRIBABLE} checked={events} onChange={setEvents} label={(ev) => <code>{ev}</code>} />
+            </div>
+          </fieldset>
+        </FormCard>
+      </WriteOnly>
       <section aria-labelledby="endpoints-h">
         <h2 id="endpoints-h">Your endpoints</h2>
         <QueryView query={endpoints} empty={<Empty title="No endpoints yet." />}>
@@ -89,24 +92,30 @@ export function Webhooks() {
 
 type EndpointView = NonNullable<Awaited<ReturnType<typeof api.v1.webhooks.endpoints.get>>['data']>[number]
 
-const deliveryColumns = (resend: { mutate: (id: string) => void; isPending: boolean }): Column<WebhookDelivery>[] => [
+/** Without `resend` (a viewer's page), no actions column. */
+const deliveryColumns = (resend?: { mutate: (id: string) => void; isPending: boolean }): Column<WebhookDelivery>[] => [
   { head: 'When', cell: (d) => ago(d.createdAt) },
   { head: 'Event', cell: (d) => <code>{d.eventType}</code> },
   { head: 'Attempt', cell: (d) => `${d.attempt} (${d.trigger})` },
   { head: 'Answer', cell: (d) => d.statusCode ?? d.error ?? '—', attrs: (d) => ({ className: d.succeeded ? undefined : 'field-error' }) },
   { head: 'Latency', num: true, cell: (d) => `${d.latencyMs} ms` },
-  {
-    head: <span className="sr-only">Actions</span>,
-    cell: (d) => (
-      <button type="button" className="button small" onClick={() => resend.mutate(d.id)} disabled={resend.isPending}>
-        Re-send
-      </button>
-    ),
-  },
+  ...(resend
+    ? [
+        {
+          head: <span className="sr-only">Actions</span>,
+          cell: (d: WebhookDelivery) => (
+            <button type="button" className="button small" onClick={() => resend.mutate(d.id)} disabled={resend.isPending}>
+              Re-send
+            </button>
+          ),
+        },
+      ]
+    : []),
 ]
 
 function Endpoint({ endpoint: ep }: { endpoint: EndpointView }) {
   const qc = useQueryClient()
+  const canWrite = useCanWrite()
   const [open, setOpen] = useState(false)
   const deliveriesKey = ['webhook-deliveries', ep.id]
   const deliveries = useQuery({
@@ -165,32 +174,38 @@ function Endpoint({ endpoint: ep }: { endpoint: EndpointView }) {
       )}
       <ProblemAlert problem={problemOf(toggle.error ?? ping.error ?? rotate.error ?? remove.error ?? resend.error)} />
       <div className="actions">
-        <button type="button" className="button small" onClick={() => ping.mutate()} disabled={ping.isPending || !ep.enabled}>
-          Send a ping
-        </button>
-        <button type="button" className="button small" onClick={() => toggle.mutate()} disabled={toggle.isPending}>
-          {ep.enabled ? 'Disable' : 'Enable'}
-        </button>
-        <button
-          type="button"
-          className="button small"
-          onClick={() =>
-            window.confirm('Rotate the signing secret? The old one keeps signing for a grace period, then stops.') && rotate.mutate()
-          }
-          disabled={rotate.isPending}
-        >
-          Rotate secret
-        </button>
+        {canWrite && (
+          <>
+            <button type="button" className="button small" onClick={() => ping.mutate()} disabled={ping.isPending || !ep.enabled}>
+              Send a ping
+            </button>
+            <button type="button" className="button small" onClick={() => toggle.mutate()} disabled={toggle.isPending}>
+              {ep.enabled ? 'Disable' : 'Enable'}
+            </button>
+            <button
+              type="button"
+              className="button small"
+              onClick={() =>
+                window.confirm('Rotate the signing secret? The old one keeps signing for a grace period, then stops.') && rotate.mutate()
+              }
+              disabled={rotate.isPending}
+            >
+              Rotate secret
+            </button>
+          </>
+        )}
         <button type="button" className="button small" aria-expanded={open} onClick={() => setOpen(!open)}>
           {open ? 'Hide deliveries' : 'Deliveries'}
         </button>
-        <button type="button" className="button small danger" onClick={() => window.confirm(`Delete ${ep.url}?`) && remove.mutate()}>
-          Delete
-        </button>
+        {canWrite && (
+          <button type="button" className="button small danger" onClick={() => window.confirm(`Delete ${ep.url}?`) && remove.mutate()}>
+            Delete
+          </button>
+        )}
       </div>
       {open && (
         <QueryView query={deliveries} retry={false} empty={<p className="muted">No deliveries yet.</p>}>
-          {(rows) => <DataTable compact columns={deliveryColumns(resend)} rows={rows} rowKey={(d) => d.id} />}
+          {(rows) => <DataTable compact columns={deliveryColumns(canWrite ? resend : undefined)} rows={rows} rowKey={(d) => d.id} />}
         </QueryView>
       )}
     </article>
