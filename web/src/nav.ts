@@ -4,6 +4,8 @@ export interface Section {
   to: '/' | '/channels' | '/videos' | '/videos/new' | '/api-keys' | '/security' | '/admin' | '/analytics' | '/billing' | '/webhooks'
   label: string
   adminOnly?: boolean
+  /** A page only for those who may write; not offered to a viewer. */
+  writeOnly?: boolean
   /** The core module this section waits for; set while it does not exist. */
   upcoming?: string
 }
@@ -12,7 +14,7 @@ export const SECTIONS: Section[] = [
   { to: '/', label: 'Overview' },
   { to: '/channels', label: 'Channels' },
   { to: '/videos', label: 'Videos' },
-  { to: '/videos/new', label: 'New video' },
+  { to: '/videos/new', label: 'New video', writeOnly: true },
   { to: '/api-keys', label: 'API keys' },
   { to: '/security', label: 'Security' },
   { to: '/billing', label: 'Billing' },

@@ -3,6 +3,7 @@ import { Link, Outlet, useNavigate, useRouterState } from '@tanstack/react-route
 import { useEffect, useState, useSyncExternalStore } from 'react'
 import { session, signOut } from '../api/session'
 import { SECTIONS } from '../nav'
+import { canWrite } from '../ui/write-access'
 
 /** The signed-in frame: skip link, header with the sections, the page. */
 export function Shell() {
@@ -43,7 +44,7 @@ export function Shell() {
         </button>
         <nav id="main-nav" aria-label="Sections" className={menuOpen ? 'nav nav-open' : 'nav'}>
           <ul>
-            {SECTIONS.filter((s) => !s.adminOnly || user.role === 'admin').map((s) => (
+            {SECTIONS.filter((s) => (!s.adminOnly || user.role === 'admin') && (!s.writeOnly || canWrite(user.role))).map((s) => (
               <li key={s.to}>
                 <Link
                   to={s.to}
