@@ -584,3 +584,71 @@ test('every other page: videos, overview, upcoming sections, admin with the queu
   await shoot('video-reloaded')
   assert.deepEqual(pageErrors, [])
 })
+
+test('a viewer reads without write controls: the admin makes a second account a viewer through the API', async () => {
+  const viewerEmail = `viewer.${Date.now().toString(36)}@example.com`
+  const json = { 'content-type': 'application/json' }
+  const registered = await fetch(`${BASE}/v1/auth/register`, {
+    method: 'POST',
+    headers: json,
+    body: JSON.stringify({ email: viewerEmail, password }),
+  })
+  assert.equal(registered.status, 201)
+  const viewer = (await registered.json()) as { id: string; role: string }
+  assert.equal(viewer.role, 'member')
+  // The admin (the first account, two-factor on) signs in over the API with an unused recovery code.
+  const login = await fetch(`${BASE}/v1/auth/login`, {
+    method: 'POST',
+    headers: json,
+    body: JSON.stringify({ email, password, recoveryCode: recoveryCodes[1] }),
+  })
+  assert.equal(login.status, 200)
+  const { accessToken } = (await login.json()) as { accessToken: string }
+  const changed = await fetch(`${BASE}/v1/admin/users/${viewer.id}/role`, {
+    method: 'PATCH',
+    headers: { ...json, authorization: `Bearer ${accessToken}` },
+    body: JSON.stringify({ role: 'viewer' }),
+  })
+  assert.equal(changed.status, 200)
+
+  await page.getByRole('button', { name: 'Sign out' }).click()
+  await page.getByLabel('E-mail').fill(viewerEmail)
+  await page.getByLabel('Password').fill(password)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor()
+  const sections = page.getByRole('navigation', { name: 'Sections' })
+  assert.equal(await sections.getByRole('link', { name: 'Admin', exact: true }).count(), 0)
+  await page.getByText('Nothing is rendering or uploading right now.').waitFor()
+  assert.equal(await page.getByRole('link', { name: 'Make a video' }).count(), 0)
+  assert.equal(await page.getByRole('link', { name: 'Create your first channel' }).count(), 0)
+
+  const note = page.getByText('Viewers can read but not change anything; ask an admin for the member role.')
+  // No channels: a member would be shown the new-channel form here; the viewer is told why there is none.
+  await nav('Channels')
+  await note.waitFor()
+  await page.getByText('No channels yet.', { exact: true }).waitFor()
+  assert.equal(await page.getByRole('button', { name: 'New channel' }).count(), 0)
+  assert.equal(await page.getByRole('button', { name: 'Create channel' }).count(), 0)
+  await shoot('viewer-channels')
+
+  await nav('Videos')
+  await page.getByText('No videos yet.').waitFor()
+  assert.equal(await page.getByRole('link', { name: 'New video' }).count(), 0)
+  assert.equal(await page.getByRole('link', { name: 'Make a video' }).count(), 0)
+  await shoot('viewer-videos')
+
+  // The new-video page is all form: said instead.
+  await go('/videos/new', 'New video')
+  await note.waitFor()
+  assert.equal(await page.getByRole('button', { name: /Make|Publish|Create/ }).count(), 0)
+  await shoot('viewer-new-video')
+
+  await nav('API keys')
+  await note.waitFor()
+  assert.equal(await page.getByRole('button', { name: 'Create key' }).count(), 0)
+  await nav('Webhooks')
+  await note.waitFor()
+  assert.equal(await page.getByRole('button', { name: 'Add endpoint' }).count(), 0)
+  await shoot('viewer-webhooks')
+  assert.deepEqual(pageErrors, [])
+})
