@@ -11,7 +11,7 @@ import { movableClock, nextZonedMidnight } from '../src/infra/clock'
 import { parseYouTubeConfig } from '../src/modules/youtube/config'
 import { QUOTA_TIME_ZONE } from '../src/modules/youtube/quota'
 import { type Core, json, signUp, testEnv } from './harness'
-import { connectChannel, finishedVideo, SCRIPT, youtubeAccount } from './youtube-helpers'
+import { connectChannel, finishedVideo, publishWorkerEnv, SCRIPT, youtubeAccount } from './youtube-helpers'
 
 const google = await new FakeGoogle().start()
 const clock = movableClock()
@@ -29,19 +29,8 @@ afterAll(async () => {
 })
 
 function startWorker() {
-  const worker = env.renderWorker(
-    {
-      CORE_URL: core.url!,
-      YOUTUBE_API_ROOT: google.endpoints.apiRoot,
-      YOUTUBE_UPLOAD_CHUNK_BYTES: String(256 * 1024),
-      YOUTUBE_UPLOAD_RETRY_BASE_MS: '50',
-      // A killed worker's job is taken over quickly.
-      RENDER_LOCK_DURATION_MS: '2000',
-      RENDER_STALLED_INTERVAL_MS: '1000',
-      RENDER_SHUTDOWN_GRACE_S: '1',
-    },
-    'ignore',
-  )
+  // A killed worker's job is taken over quickly.
+  const worker = env.renderWorker(publishWorkerEnv(core.url!, google), 'ignore')
   workers.push(worker)
   return worker
 }
